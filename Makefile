@@ -1,0 +1,58 @@
+# Two commands do all the set-up on a fresh Debian machine: `make demo` and `make test`.
+PY ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+SAFEGUARD := $(BIN)/safeguard
+AS_OF ?= 2024-11-29
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all setup graphviz chromium demo test lint schema bench memcheck clean
+
+all: test
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed graphviz
+
+graphviz:
+	@command -v dot >/dev/null || { echo "Installing Graphviz (dot)..."; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz >/dev/null; }
+
+chromium:
+	@command -v chromium >/dev/null || { echo "Installing Chromium for the pack test..."; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+demo: setup
+	@mkdir -p out
+	$(SAFEGUARD) check
+	$(SAFEGUARD) overdue examples/cohort.jsonl --as-of $(AS_OF) --limit 15
+	$(SAFEGUARD) status examples/cohort.jsonl --as-of $(AS_OF) --format json > out/statuses.jsonl
+	$(SAFEGUARD) draw procedure neglect -o out/neglect.svg
+	$(SAFEGUARD) draw cohort examples/cohort.jsonl --as-of $(AS_OF) -o out/cohort-heatmap.svg
+	$(SAFEGUARD) pack neglect -o out/neglect-pack.html
+	@echo
+	@echo "Demo output in $(CURDIR)/out/:"
+	@ls -1 out | sed 's/^/  out\//'
+
+test: setup chromium
+	$(BIN)/ruff check engine visualise tests bench
+	$(BIN)/python -m pytest
+
+schema: setup
+	$(BIN)/python -m pytest tests/test_schema.py
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+memcheck: setup
+	valgrind --error-exitcode=9 --errors-for-leak-kinds=none \
+	  $(BIN)/python -m pytest tests/scenarios_test.py -q -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) out build dist *.egg-info

@@ -1,0 +1,205 @@
+"""Read a case (dated facts plus a few static attributes) and check it against the vocabulary.
+
+A case that cannot be read raises CaseError; a bad fact becomes an error entry naming its
+index, and is left out of evaluation; a fact in an impossible order is reported and kept.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from .errors import CaseError, did_you_mean
+from .model import FactType, Field, Procedure
+
+META = ("type", "date", "id", "estimated")
+CASE_KEYS = ("case", "child", "facts", "source", "not_recorded", "problems")
+UNREADABLE = "$unreadable"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One dated fact; `index` is its position in the input, for error messages."""
+
+    index: int
+    type: str
+    date: date
+    fields: dict
+    ref: str | None = None
+    estimated: bool = False
+
+
+@dataclass(frozen=True)
+class Case:
+    """A checked case: valid facts, what its source does not record, and problems found."""
+
+    id: str
+    facts: tuple[Fact, ...]
+    date_of_birth: date | None = None
+    source: str = ""
+    not_recorded: frozenset = frozenset()
+    errors: tuple[dict, ...] = ()
+
+
+def read_case(raw, proc: Procedure) -> Case:
+    """Check a raw case dict; raise CaseError only when it cannot be read at all."""
+    if not isinstance(raw, dict):
+        raise CaseError("a case must be a JSON object")
+    if UNREADABLE in raw:
+        raise CaseError(str(raw[UNREADABLE]))
+    ident = raw.get("case")
+    if not isinstance(ident, (str, int)) or isinstance(ident, bool) or str(ident) == "":
+        raise CaseError("a case needs a 'case' id (text)")
+    ident = str(ident)
+    facts = raw.get("facts")
+    if not isinstance(facts, list):
+        raise CaseError("'facts' must be a list", ident)
+    errors = [_problem(p) for p in raw.get("problems") or [] if isinstance(p, dict)]
+    errors += [{"fact": None, "message": f"unknown key '{k}' in the case (ignored)"}
+               for k in sorted(raw) if k not in CASE_KEYS]
+    dob = _dob(raw.get("child"), errors)
+    good = []
+    for i, item in enumerate(facts):
+        fact = _fact(i, item, proc, errors)
+        if fact is not None:
+            good.append(fact)
+    _order(good, proc, errors)
+    not_recorded = raw.get("not_recorded") or []
+    if not isinstance(not_recorded, list):
+        raise CaseError("'not_recorded' must be a list of fact types", ident)
+    return Case(ident, tuple(good), dob, str(raw.get("source") or ""),
+                frozenset(map(str, not_recorded)), tuple(errors))
+
+
+def _problem(p: dict) -> dict:
+    where = p.get("where")
+    return {"fact": None, "message": f"{where}: {p.get('message')}" if where else
+            str(p.get("message"))}
+
+
+def _dob(child, errors: list[dict]) -> date | None:
+    if child is None:
+        return None
+    if not isinstance(child, dict):
+        errors.append({"fact": None, "message": "'child' must be an object"})
+        return None
+    value = child.get("date_of_birth")
+    if value is None:
+        return None
+    parsed = _date(value)
+    if parsed is None:
+        errors.append({"fact": None, "message": f"child.date_of_birth '{value}' is not a date"})
+    return parsed
+
+
+def _date(value) -> date | None:
+    if not isinstance(value, str) or len(value) != 10:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _fact(i: int, item, proc: Procedure, errors: list[dict]) -> Fact | None:
+    def bad(message: str) -> None:
+        errors.append({"fact": i, "message": message})
+
+    if not isinstance(item, dict):
+        bad("a fact must be an object")
+        return None
+    kind = item.get("type")
+    ftype = proc.fact_type(kind) if isinstance(kind, str) else None
+    if ftype is None:
+        hint = did_you_mean(kind, [f.name for f in proc.facts]) if isinstance(kind, str) else None
+        bad(f"unknown fact type {kind!r}" + (f" ({hint})" if hint else ""))
+        return None
+    day = _date(item.get("date"))
+    if day is None:
+        bad(f"{kind}: 'date' must be a date like 2024-04-01, not {item.get('date')!r}")
+        return None
+    fields = {k: v for k, v in item.items() if k not in META and v is not None}
+    messages = _fields(ftype, fields)
+    for message in messages:
+        bad(f"{kind}: {message}")
+    if messages:
+        return None
+    ref = item.get("id")
+    return Fact(i, kind, day, fields, str(ref) if ref is not None else None,
+                item.get("estimated") is True)
+
+
+def _fields(ftype: FactType, fields: dict) -> list[str]:
+    out = []
+    for name in sorted(fields):
+        spec = ftype.field(name)
+        if spec is None:
+            known = ", ".join(f.name for f in ftype.fields) or "none"
+            out.append(f"unknown field '{name}' (known: {known})")
+        else:
+            out += _value(spec, fields[name])
+    out += [f"missing required field '{f.name}'" for f in ftype.fields
+            if f.required and f.name not in fields]
+    return out
+
+
+def _value(spec: Field, value) -> list[str]:
+    kind = spec.type
+    if kind == "integer":
+        ok = type(value) is int and (spec.minimum is None or value >= spec.minimum) and (
+            spec.maximum is None or value <= spec.maximum)
+        return [] if ok else [f"'{spec.name}' must be a whole number{_range(spec)}, not {value!r}"]
+    if kind == "boolean":
+        return [] if isinstance(value, bool) else [f"'{spec.name}' must be true or false"]
+    if kind == "date":
+        return [] if _date(value) else [f"'{spec.name}' must be a date, not {value!r}"]
+    if kind == "enum":
+        return [] if value in spec.values else [_not_allowed(spec, value)]
+    if kind == "list":
+        return _list(spec, value)
+    if kind == "records":
+        return _records(spec, value)
+    return [] if isinstance(value, str) else [f"'{spec.name}' must be text"]
+
+
+def _list(spec: Field, value) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return [f"'{spec.name}' must be a list of words"]
+    return [_not_allowed(spec, v) for v in value if spec.values and v not in spec.values]
+
+
+def _records(spec: Field, value) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        return [f"'{spec.name}' must be a list of objects"]
+    out = []
+    for item in value:
+        extra = sorted(set(item) - set(spec.item_fields))
+        if extra:
+            out.append(f"items of '{spec.name}' have unknown field(s) {', '.join(extra)}")
+    return out
+
+
+def _range(spec: Field) -> str:
+    if spec.minimum is not None and spec.maximum is not None:
+        return f" from {spec.minimum} to {spec.maximum}"
+    return ""
+
+
+def _not_allowed(spec: Field, value) -> str:
+    hint = did_you_mean(value, spec.values) if isinstance(value, str) else None
+    return f"{value!r} is not an allowed value of '{spec.name}'" + (f" ({hint})" if hint else "")
+
+
+def _order(facts: list[Fact], proc: Procedure, errors: list[dict]) -> None:
+    """Report facts dated before any fact they must follow (e.g. a conference before referral)."""
+    first: dict[str, date] = {}
+    for fact in facts:
+        first[fact.type] = min(first.get(fact.type, fact.date), fact.date)
+    for fact in facts:
+        ftype = proc.fact_type(fact.type)
+        if not ftype.follows:
+            continue
+        earlier = [first[t] for t in ftype.follows if t in first and first[t] <= fact.date]
+        if not earlier:
+            needed = " or ".join(ftype.follows)
+            errors.append({"fact": fact.index, "message": f"impossible order: {fact.type} on "
+                           f"{fact.date} has no {needed} on or before it"})

@@ -1,0 +1,296 @@
+"""The condition language: a small expression form parsed with `ast`, never evaluated.
+
+Grammar (documented in docs/authoring.md): comparisons, and/or/not, `in [...]`,
+`'x' in list_field`, field access (`outcome`, `referral.source`, `latest(t).grade`),
+`exists(type[, condition][, since=type])`, `count(list)`, `lacking(list, sub, ...)`,
+`age_at(type)`, `case.stage`, `case.days_in_stage`, `case.months_in_stage`, `child.age`.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+       ast.In: "in", ast.NotIn: "not in"}
+NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">", "in": "not in",
+          "not in": "in"}
+CONTEXT = {"case": ("stage", "days_in_stage", "months_in_stage"), "child": ("age",)}
+SELECTORS = ("latest", "first")
+FUNCTIONS = ("count", "lacking", "age_at", "exists") + SELECTORS
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A value read from a fact (scope = fact type, '' = the matched fact) or the case context."""
+
+    scope: str
+    field: str
+    select: str = "any"
+    n: int = 1
+    func: str = ""
+    args: tuple = ()
+    col: int = 0
+
+    @property
+    def is_context(self) -> bool:
+        return self.scope in CONTEXT
+
+    def derived_name(self) -> str:
+        """The name of the Python-computed field that holds this value, if derived."""
+        if self.func == "count":
+            return f"_count_{self.field}"
+        if self.func == "lacking":
+            return f"_lacking_{self.field}_" + "_".join(self.args)
+        if self.func == "has":
+            return f"_has_{self.field}_{self.args[0]}"
+        if self.func == "age_at":
+            return "_age"
+        return self.field
+
+
+@dataclass(frozen=True)
+class Compare:
+    ref: Ref
+    op: str
+    value: object
+    col: int = 0
+
+
+@dataclass(frozen=True)
+class Exists:
+    fact: str
+    where: Condition | None = None
+    since: str | None = None
+    col: int = 0
+
+
+@dataclass(frozen=True)
+class And:
+    parts: tuple
+
+
+@dataclass(frozen=True)
+class Or:
+    parts: tuple
+
+
+@dataclass(frozen=True)
+class Not:
+    part: Condition
+
+
+Condition = Compare | Exists | And | Or | Not
+
+
+class ParseError(Exception):
+    """A condition outside the language; `col` is 0-based within the expression text."""
+
+    def __init__(self, message: str, col: int = 0):
+        super().__init__(message)
+        self.col = col
+
+
+def parse(text: str) -> Condition:
+    """Parse condition text into a Condition tree, or raise ParseError at the column at fault."""
+    if not isinstance(text, str) or not text.strip():
+        raise ParseError("a condition must be non-empty text")
+    text = " ".join(text.split())
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise ParseError(f"cannot read the condition: {exc.msg}", max((exc.offset or 1) - 1, 0))
+    return _cond(tree.body)
+
+
+def _cond(node: ast.AST) -> Condition:
+    if isinstance(node, ast.BoolOp):
+        parts = tuple(_cond(v) for v in node.values)
+        return And(parts) if isinstance(node.op, ast.And) else Or(parts)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return Not(_cond(node.operand))
+    if isinstance(node, ast.Compare):
+        return _compare(node)
+    if isinstance(node, ast.Call) and _func_name(node) == "exists":
+        return _exists(node)
+    raise ParseError("expected a comparison, exists(...), and, or, not", node.col_offset)
+
+
+def _compare(node: ast.Compare) -> Compare:
+    if len(node.ops) != 1:
+        raise ParseError("compare two things at a time: use 'and' to join comparisons",
+                         node.col_offset)
+    op = OPS.get(type(node.ops[0]))
+    if op is None:
+        raise ParseError("unsupported comparison (use == != < <= > >= in, not in)", node.col_offset)
+    left, right = node.left, node.comparators[0]
+    if op in ("in", "not in") and _is_literal(left):
+        ref = _ref(right)
+        has = Ref(ref.scope, ref.field, ref.select, ref.n, "has", (str(_literal(left)),), ref.col)
+        return Compare(has, "==" if op == "in" else "!=", True, node.col_offset)
+    if _is_literal(left) and not _is_literal(right):
+        raise ParseError("put the field on the left, the value on the right", left.col_offset)
+    value = _literal(right)
+    if op in ("in", "not in") and not isinstance(value, tuple):
+        raise ParseError("'in' needs a list of values, like ['a', 'b']", right.col_offset)
+    return Compare(_ref(left), op, value, node.col_offset)
+
+
+def _exists(node: ast.Call) -> Exists:
+    args = node.args
+    if not args or len(args) > 2 or not isinstance(args[0], ast.Name):
+        raise ParseError("exists(...) takes a fact type and an optional condition", node.col_offset)
+    since = None
+    for kw in node.keywords:
+        if kw.arg != "since" or not isinstance(kw.value, ast.Name):
+            raise ParseError("exists(...) only accepts since=<fact type>", kw.value.col_offset)
+        since = kw.value.id
+    where = _cond(args[1]) if len(args) == 2 else None
+    return Exists(args[0].id, where, since, node.col_offset)
+
+
+def _func_name(node: ast.Call) -> str:
+    return node.func.id if isinstance(node.func, ast.Name) else ""
+
+
+def _ref(node: ast.AST) -> Ref:
+    if isinstance(node, ast.Name):
+        return Ref("", node.id, col=node.col_offset)
+    if isinstance(node, ast.Attribute):
+        return _attribute(node)
+    if isinstance(node, ast.Call):
+        return _call_ref(node)
+    raise ParseError("expected a field, like outcome or referral.source", node.col_offset)
+
+
+def _attribute(node: ast.Attribute) -> Ref:
+    base = node.value
+    if isinstance(base, ast.Name):
+        return Ref(base.id, node.attr, col=node.col_offset)
+    if isinstance(base, ast.Call) and _func_name(base) in SELECTORS:
+        fact, n = _selector_args(base)
+        return Ref(fact, node.attr, _func_name(base), n, col=node.col_offset)
+    raise ParseError("expected type.field or latest(type).field", node.col_offset)
+
+
+def _selector_args(node: ast.Call) -> tuple[str, int]:
+    args = node.args
+    ok = args and isinstance(args[0], ast.Name) and len(args) <= 2 and not node.keywords
+    if ok and len(args) == 2:
+        ok = isinstance(args[1], ast.Constant) and type(args[1].value) is int and args[1].value >= 1
+    if not ok:
+        raise ParseError(f"{_func_name(node)}(type) or {_func_name(node)}(type, n) with n >= 1",
+                         node.col_offset)
+    return args[0].id, (args[1].value if len(args) == 2 else 1)
+
+
+def _call_ref(node: ast.Call) -> Ref:
+    name = _func_name(node)
+    if name == "age_at" and len(node.args) == 1 and isinstance(node.args[0], ast.Name):
+        return Ref(node.args[0].id, "age", func="age_at", col=node.col_offset)
+    if name in ("count", "lacking") and node.args and not node.keywords:
+        inner = _ref(node.args[0])
+        subs = tuple(_word(a) for a in node.args[1:])
+        if name == "lacking" and not subs:
+            raise ParseError("lacking(list, field, ...) names the fields an item must have",
+                             node.col_offset)
+        return Ref(inner.scope, inner.field, inner.select, inner.n, name, subs, node.col_offset)
+    known = ", ".join(FUNCTIONS)
+    raise ParseError(f"unknown function '{name or '?'}' (known: {known})", node.col_offset)
+
+
+def _word(node: ast.AST) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    raise ParseError("expected a field name", node.col_offset)
+
+
+def _is_literal(node: ast.AST) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id in ("true", "false", "True", "False")
+    return isinstance(node, (ast.Constant, ast.List, ast.Tuple)) or (
+        isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub))
+
+
+def _literal(node: ast.AST):
+    if isinstance(node, ast.Name) and node.id in ("true", "True"):
+        return True
+    if isinstance(node, ast.Name) and node.id in ("false", "False"):
+        return False
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool)):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        value = _literal(node.operand)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return -value
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return tuple(_literal(e) for e in node.elts)
+    raise ParseError("expected a value: a number, 'text', true, false or a list", node.col_offset)
+
+
+def negate(cond: Condition) -> Condition:
+    """Push a `not` down to comparisons and exists (De Morgan); the result has no Not."""
+    if isinstance(cond, Not):
+        return normalise(cond.part)
+    if isinstance(cond, And):
+        return Or(tuple(negate(p) for p in cond.parts))
+    if isinstance(cond, Or):
+        return And(tuple(negate(p) for p in cond.parts))
+    if isinstance(cond, Compare):
+        return Compare(cond.ref, NEGATE[cond.op], cond.value, cond.col)
+    return Not(cond)  # Not(Exists) is kept: it means absence
+
+
+def normalise(cond: Condition) -> Condition:
+    """Remove every Not except directly around Exists."""
+    if isinstance(cond, Not):
+        return negate(cond.part)
+    if isinstance(cond, And):
+        return And(tuple(normalise(p) for p in cond.parts))
+    if isinstance(cond, Or):
+        return Or(tuple(normalise(p) for p in cond.parts))
+    if isinstance(cond, Exists) and cond.where is not None:
+        return Exists(cond.fact, normalise(cond.where), cond.since, cond.col)
+    return cond
+
+
+def walk(cond: Condition, into_exists: bool = True):
+    """Yield every node of a condition tree, depth first."""
+    yield cond
+    if isinstance(cond, (And, Or)):
+        for part in cond.parts:
+            yield from walk(part, into_exists)
+    elif isinstance(cond, Not):
+        yield from walk(cond.part, into_exists)
+    elif isinstance(cond, Exists) and cond.where is not None and into_exists:
+        yield from walk(cond.where)
+
+
+def references(cond: Condition, own: str = "") -> set[str]:
+    """Fact types and `type.field` names a condition reads (for source coverage)."""
+    out: set[str] = set()
+    for node in walk(cond):
+        if isinstance(node, Compare) and not node.ref.is_context:
+            scope = node.ref.scope or own
+            out |= {scope, f"{scope}.{node.ref.field}"} if node.ref.func != "age_at" else {
+                scope, "child.date_of_birth"}
+        elif isinstance(node, Compare):
+            out.add("child.date_of_birth" if node.ref.scope == "child" else "case")
+        elif isinstance(node, Exists):
+            out.add(node.fact)
+            if node.where is not None:
+                out |= references(node.where, node.fact)
+    return out
+
+
+def positive_facts(cond: Condition) -> set[str]:
+    """Fact types a condition needs present: referenced or existing outside any negation."""
+    cond = normalise(cond)
+    if isinstance(cond, (And, Or)):
+        return set().union(*(positive_facts(p) for p in cond.parts))
+    if isinstance(cond, Compare):
+        return {cond.ref.scope} if cond.ref.scope and not cond.ref.is_context else set()
+    if isinstance(cond, Exists):
+        return {cond.fact}
+    return set()

@@ -1,0 +1,111 @@
+"""The project's error hierarchy: the engine raises these, only the CLI prints them.
+
+Every problem carries a location so authors see `file:line:col: error: message`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Loc:
+    """A place in a source file (1-based line and column)."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if not self.line:
+            return self.file
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where each character of a (whitespace-normalised) text lies in its file.
+
+    Conditions are parsed with runs of white space folded to one space; `chars` maps each
+    character of that text back to its (line, column), so errors point at the exact place.
+    """
+
+    file: str
+    chars: tuple[tuple[int, int], ...]
+
+    def at(self, offset: int) -> Loc:
+        if not self.chars:
+            return Loc(self.file)
+        line, col = self.chars[max(0, min(offset, len(self.chars) - 1))]
+        return Loc(self.file, line, col)
+
+    @property
+    def start(self) -> Loc:
+        return self.at(0)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about a definition or a case: error or warning, with an optional hint."""
+
+    loc: Loc
+    message: str
+    severity: str = "error"
+    hint: str | None = None
+
+    def render(self) -> str:
+        text = f"{self.loc}: {self.severity}: {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+    def as_dict(self) -> dict:
+        out = {"file": self.loc.file, "line": self.loc.line, "col": self.loc.col,
+               "severity": self.severity, "message": self.message}
+        if self.hint:
+            out["hint"] = self.hint
+        return out
+
+
+class SafeguardError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+    exit_code = 2
+
+
+class DefinitionError(SafeguardError):
+    """A procedure or rule set is wrong; holds every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=lambda p: (p.loc, p.message))
+        super().__init__("\n".join(p.render() for p in self.problems))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+class CaseError(SafeguardError):
+    """A case cannot be read at all (not JSON, no id, facts not a list)."""
+
+    def __init__(self, message: str, case: str | None = None, where: str | None = None):
+        self.case = case
+        self.where = where
+        super().__init__(message)
+
+
+class EvaluationError(SafeguardError):
+    """The rules engine failed while evaluating a case; names the code and what it means."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, code: int | None = None):
+        self.code = code
+        super().__init__(message)
+
+
+def did_you_mean(name: str, choices) -> str | None:
+    """A hint naming the closest valid choice, if any is close enough."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), sorted(map(str, choices)), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None

@@ -1,0 +1,247 @@
+"""Frozen model of a procedure: what the loader builds and everything downstream reads.
+
+Spec only (no case data): a Procedure is shared by every evaluation and never mutated.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from .conditions import Condition
+from .errors import Loc, Span
+
+UNITS = ("working_days", "calendar_days", "months")
+FIELD_TYPES = ("string", "integer", "boolean", "date", "enum", "list", "records")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A citable clause: short key -> full reference."""
+
+    key: str
+    text: str
+    loc: Loc
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a fact type; `items` holds allowed values of an enum or list of enums."""
+
+    name: str
+    type: str
+    loc: Loc
+    values: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    required: bool = False
+    item_fields: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class FactType:
+    """A kind of dated fact a case can carry, with its fields and order constraints."""
+
+    name: str
+    title: str
+    loc: Loc
+    fields: tuple[Field, ...] = ()
+    follows: tuple[str, ...] = ()
+    description: str = ""
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Working-day calendar: a bank-holiday region plus local closure days."""
+
+    region: str = "england-and-wales"
+    closures: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Where a case sits; `records` lists fact types recorded here without moving on."""
+
+    id: str
+    title: str
+    loc: Loc
+    phase: str = ""
+    owner: str = ""
+    start: bool = False
+    terminal: bool = False
+    records: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """A fact type plus a condition on that one fact's fields (`when`)."""
+
+    fact: str
+    loc: Loc
+    when: Condition | None = None
+    text: str = ""
+    when_loc: Span | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.fact, self.text)
+
+    def describe(self) -> str:
+        return f"{self.fact} where {self.text}" if self.text else self.fact
+
+
+@dataclass(frozen=True)
+class Transition:
+    """Moves a case from one of `sources` to `target` when a matching fact arrives."""
+
+    id: str
+    sources: tuple[str, ...]
+    target: str
+    on: Matcher
+    loc: Loc
+    label: str = ""
+    reopens: bool = False
+    target_loc: Loc | None = None
+    sources_loc: Loc | None = None
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A timescale: amount and unit; `before` counts back from the anchor."""
+
+    amount: int
+    unit: str
+    loc: Loc
+    before: bool = False
+
+    def describe(self) -> str:
+        words = {"working_days": "working day", "calendar_days": "calendar day", "months": "month"}
+        noun = words[self.unit] + ("" if self.amount == 1 else "s")
+        return f"{self.amount} {noun}" + (" before" if self.before else "")
+
+    def nominal_days(self) -> float:
+        """Rough calendar length, only for comparing limits written in different units."""
+        factor = {"working_days": 7 / 5, "calendar_days": 1.0, "months": 30.44}[self.unit]
+        return self.amount * factor
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Which date a clock starts from: the trigger, first/last/nth of a type, or a date field."""
+
+    kind: str = "trigger"
+    fact: str | None = None
+    n: int = 1
+    field: str | None = None
+    loc: Loc | None = None
+
+    def describe(self, trigger: str) -> str:
+        if self.kind == "trigger":
+            return trigger
+        if self.kind == "field":
+            return f"the {self.field} date of the {trigger}"
+        if self.kind == "nth":
+            return f"occurrence {self.n} of {self.fact}"
+        return f"the {self.kind} {self.fact}"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """An action that becomes required when a trigger fact arrives, due by a limit."""
+
+    id: str
+    title: str
+    loc: Loc
+    triggers: tuple[Matcher, ...]
+    due: Limit
+    completed_by: tuple[Matcher, ...]
+    owner: str = ""
+    source: str = ""
+    anchor: Anchor = field(default_factory=Anchor)
+    cancelled_by: tuple[Matcher, ...] = ()
+    active_in: tuple[str, ...] = ()
+    every: Limit | None = None
+    once: bool = False
+    statutory: bool = False
+    local_exception: str | None = None
+    description: str = ""
+    origin: str = ""
+    overrides: Limit | None = None
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """Raised when a requirement is overdue by a margin, or a condition has held for a time."""
+
+    id: str
+    title: str
+    to: str
+    loc: Loc
+    source: str = ""
+    requirements: tuple[str, ...] = ()
+    statutory: bool = False
+    overdue_by: int | None = None
+    condition: Condition | None = None
+    condition_text: str = ""
+    persists: Limit | None = None
+    condition_loc: Span | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """A quality finding (flag) raised while its condition holds over the case's facts."""
+
+    id: str
+    title: str
+    condition: Condition
+    loc: Loc
+    text: str = ""
+    source: str = ""
+    advice: str = ""
+    severity: str = "warning"
+    condition_loc: Span | None = None
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """A whole procedure after `extends:` and `uses:` are resolved."""
+
+    id: str
+    title: str
+    version: str
+    loc: Loc
+    effective_from: date | None = None
+    sources: tuple[Source, ...] = ()
+    calendar: Calendar = field(default_factory=Calendar)
+    facts: tuple[FactType, ...] = ()
+    stages: tuple[Stage, ...] = ()
+    transitions: tuple[Transition, ...] = ()
+    requirements: tuple[Requirement, ...] = ()
+    escalations: tuple[Escalation, ...] = ()
+    checks: tuple[Check, ...] = ()
+    extends: str | None = None
+    uses: tuple[str, ...] = ()
+    description: str = ""
+
+    def stage(self, stage_id: str) -> Stage | None:
+        return next((s for s in self.stages if s.id == stage_id), None)
+
+    def fact_type(self, name: str) -> FactType | None:
+        return next((f for f in self.facts if f.name == name), None)
+
+    def source_text(self, key: str) -> str:
+        found = next((s for s in self.sources if s.key == key), None)
+        return found.text if found else ""
+
+    @property
+    def start(self) -> Stage | None:
+        return next((s for s in self.stages if s.start), None)
+
+    @property
+    def ruleset_name(self) -> str:
+        return f"{self.id}@{self.version}"

@@ -1,0 +1,184 @@
+"""Requirements -> actions: when each is triggered, due, done, cancelled, late, or unknown.
+
+Dates are computed here in Python from the matcher results (durable-rules told which
+facts trigger, complete or cancel); recurring requirements re-arm from each completion.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from .case import Case, Fact
+from .compiler import Plan
+from .model import Procedure, Requirement
+from .stages import Replay
+from .status import Action, Anchor
+from .workdays import WorkingCalendar
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every requirement evaluation of one case shares."""
+
+    proc: Procedure
+    plan: Plan
+    cal: WorkingCalendar
+    case: Case
+    facts: list[Fact]
+    replay: Replay
+    matches: dict[str, set[int]]
+    as_of: date
+    terminal: frozenset
+
+    def hits(self, matchers) -> set[int]:
+        out: set[int] = set()
+        for m in matchers:
+            out |= self.matches.get(self.plan.matcher_rule(m), set())
+        return out
+
+    def closes_at(self, pos: int) -> bool:
+        after = self.replay.after
+        return after[pos] in self.terminal and (pos == 0 or after[pos - 1] not in self.terminal)
+
+
+@dataclass(frozen=True)
+class _End:
+    pos: int | None
+    kind: str  # "done", "cancelled" or "open"
+    why: str = ""
+
+
+def actions_for(ctx: Context) -> list[Action]:
+    """Every action of every requirement, in a stable order."""
+    out: list[Action] = []
+    for req in ctx.proc.requirements:
+        out += _requirement(ctx, req)
+    return sorted(out, key=lambda a: (a.due, a.requirement, _number(a.id)))
+
+
+def _number(action_id: str) -> int:
+    return int(action_id.rsplit("#", 1)[1])
+
+
+def _requirement(ctx: Context, req: Requirement) -> list[Action]:
+    triggers = sorted(ctx.hits(req.triggers))
+    done, cancel = ctx.hits(req.completed_by), ctx.hits(req.cancelled_by)
+    out: list[Action] = []
+    busy_until = -1
+    for t in triggers:
+        if t <= busy_until and req.every is not None:
+            continue
+        if req.active_in and ctx.replay.after[t] not in req.active_in:
+            continue
+        if req.once and out:
+            break
+        chain, busy_until = _chain(ctx, req, t, done, cancel, len(out))
+        out += chain
+    return out
+
+
+def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[int],
+           numbered: int) -> tuple[list[Action], int]:
+    """One trigger's occurrences: the first, then one per completion if recurring."""
+    actions, start = [], t
+    while True:
+        anchor = _anchor(ctx, req, start, first=not actions)
+        limit = req.due if not actions or req.every is None else req.every
+        due = ctx.cal.due(anchor.date, limit)
+        end = _end(ctx, req, start, done, cancel)
+        actions.append(_action(ctx, req, numbered + len(actions) + 1, anchor, limit, due, end))
+        if end.kind != "done" or req.every is None:
+            last = end.pos if end.pos is not None else len(ctx.facts)
+            return _visible(actions, req), last
+        start = end.pos
+
+
+def _visible(actions: list[Action], req: Requirement) -> list[Action]:
+    """Recurring: keep the current occurrence and every late one; others are history."""
+    if req.every is None:
+        return actions
+    keep = [a for a in actions[:-1] if a.working_days_overdue]
+    return keep + actions[-1:]
+
+
+def _anchor(ctx: Context, req: Requirement, start: int, first: bool) -> Anchor:
+    """The clock's start: the spec's anchor for a first occurrence, else the last completion."""
+    fact = ctx.facts[start]
+    spec = req.anchor
+    if not first or spec.kind == "trigger":
+        return Anchor(fact.type, fact.date, fact.index)
+    if spec.kind == "field":
+        return Anchor(f"{fact.type}.{spec.field}", date.fromisoformat(fact.fields[spec.field]),
+                      fact.index)
+    candidates = [p for p in range(len(ctx.facts)) if ctx.facts[p].type == spec.fact]
+    candidates = [p for p in candidates if p <= _horizon(ctx, req, start)]
+    if spec.kind == "nth":
+        chosen = candidates[spec.n - 1] if len(candidates) >= spec.n else None
+    else:
+        chosen = (candidates[0] if spec.kind == "first" else candidates[-1]) if candidates else None
+    picked = ctx.facts[chosen] if chosen is not None else fact
+    return Anchor(picked.type, picked.date, picked.index)
+
+
+def _horizon(ctx: Context, req: Requirement, start: int) -> int:
+    """Anchors count facts up to the one that completes the requirement (or all so far)."""
+    done = [p for p in ctx.hits(req.completed_by) if p > start]
+    return min(done) if done else len(ctx.facts)
+
+
+def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set[int]) -> _End:
+    for p in range(start + 1, len(ctx.facts)):
+        if p in done:
+            return _End(p, "done")
+        if p in cancel:
+            return _End(p, "cancelled", ctx.facts[p].type.replace("_", " "))
+        if ctx.closes_at(p):
+            return _End(p, "cancelled", "the case closed")
+        if req.active_in and ctx.replay.after[p] not in req.active_in:
+            return _End(p, "cancelled", f"the case left {', '.join(req.active_in)}")
+    return _End(None, "open")
+
+
+def _action(ctx: Context, req: Requirement, number: int, anchor: Anchor, limit, due: date,
+            end: _End) -> Action:
+    cal, when = ctx.cal, ctx.facts[end.pos].date if end.pos is not None else None
+    because = (f"required by the {anchor.type.replace('_', ' ')} on {anchor.date}"
+               f"{_fact_no(anchor.fact)}; due {limit.describe()} "
+               f"{'before' if limit.before else 'after'} it, by {due}")
+    base = dict(id=f"{req.id}#{number}", requirement=req.id, title=req.title, owner=req.owner,
+                due=due, anchor=anchor, source=_source(ctx.proc, req.source),
+                statutory=req.statutory, limit=limit.describe())
+    if end.kind == "done":
+        late = cal.days_overdue(due, when)
+        status = "done_late" if when > due else "done"
+        note = f"; done on {when}" + (f", {late} working day(s) late" if late else "")
+        return Action(**base, status=status, done_on=when, because=because + note,
+                      working_days_overdue=late if when > due else None)
+    if end.kind == "cancelled":
+        late = cal.days_overdue(due, when) if when > due else None
+        note = f"; cancelled on {when}: {end.why}"
+        note += f" (it was already {late} working day(s) overdue)" if late is not None else ""
+        return Action(**base, status="cancelled", cancelled_on=when, because=because + note,
+                      working_days_overdue=late)
+    return _open(ctx, req, base, because, due)
+
+
+def _open(ctx: Context, req: Requirement, base: dict, because: str, due: date) -> Action:
+    missing = sorted({m.fact for m in req.completed_by} & ctx.case.not_recorded)
+    if missing and len(missing) == len({m.fact for m in req.completed_by}):
+        source = ctx.case.source or "the case's source"
+        return Action(**base, status="unknown", because=because + f"; unknown: {source} does "
+                      f"not record {', '.join(missing)}")
+    if ctx.as_of > due:
+        late = ctx.cal.days_overdue(due, ctx.as_of)
+        return Action(**base, status="overdue", working_days_overdue=late,
+                      because=because + f"; overdue by {late} working day(s) on {ctx.as_of}")
+    return Action(**base, status="due", because=because)
+
+
+def _fact_no(index: int | None) -> str:
+    return f" (fact {index})" if index is not None else ""
+
+
+def _source(proc: Procedure, key: str) -> dict:
+    return {"key": key, "text": proc.source_text(key)}

@@ -1,0 +1,142 @@
+"""CaseStatus: the engine's answer for one case as of a date (the output contract).
+
+Plain frozen data with a versioned, stable JSON form; documented in docs/schema/.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+SCHEMA_VERSION = 1
+STATUSES = ("due", "overdue", "done", "done_late", "cancelled", "unknown")
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The fact a clock started from."""
+
+    type: str
+    date: date
+    fact: int | None
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    requirement: str
+    title: str
+    owner: str
+    due: date
+    status: str
+    anchor: Anchor
+    because: str
+    source: dict
+    done_on: date | None = None
+    cancelled_on: date | None = None
+    working_days_overdue: int | None = None
+    statutory: bool = False
+    limit: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in ("due", "overdue", "unknown")
+
+
+@dataclass(frozen=True)
+class Escalation:
+    id: str
+    title: str
+    to: str
+    since: date
+    status: str
+    because: str
+    source: dict
+    action: str | None = None
+
+
+@dataclass(frozen=True)
+class Flag:
+    id: str
+    title: str
+    severity: str
+    status: str
+    because: str
+    source: dict
+    since: date | None = None
+    facts: tuple[int, ...] = ()
+    advice: str = ""
+
+
+@dataclass(frozen=True)
+class PathStep:
+    stage: str
+    entered: date
+    left: date | None = None
+
+
+@dataclass(frozen=True)
+class CaseStatus:
+    case: str
+    as_of: date
+    procedure: dict
+    stage: str
+    stage_since: date | None
+    path: tuple[PathStep, ...] = ()
+    actions: tuple[Action, ...] = ()
+    escalations: tuple[Escalation, ...] = ()
+    flags: tuple[Flag, ...] = ()
+    errors: tuple[dict, ...] = ()
+    facts_ignored_after_as_of: int = 0
+
+    def to_dict(self) -> dict:
+        return {
+            "schema_version": SCHEMA_VERSION, "case": self.case, "as_of": _d(self.as_of),
+            "procedure": self.procedure, "stage": self.stage,
+            "stage_since": _d(self.stage_since),
+            "path": [{"stage": p.stage, "entered": _d(p.entered), "left": _d(p.left)}
+                     for p in self.path],
+            "actions": [_action(a) for a in self.actions],
+            "escalations": [_escalation(e) for e in self.escalations],
+            "flags": [_flag(f) for f in self.flags],
+            "errors": list(self.errors),
+            "facts_ignored_after_as_of": self.facts_ignored_after_as_of,
+        }
+
+
+def _d(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _action(a: Action) -> dict:
+    return {"id": a.id, "requirement": a.requirement, "title": a.title, "owner": a.owner,
+            "due": _d(a.due), "status": a.status, "done_on": _d(a.done_on),
+            "cancelled_on": _d(a.cancelled_on), "working_days_overdue": a.working_days_overdue,
+            "statutory": a.statutory, "limit": a.limit,
+            "anchor": {"type": a.anchor.type, "date": _d(a.anchor.date), "fact": a.anchor.fact},
+            "source": a.source, "because": a.because}
+
+
+def _escalation(e: Escalation) -> dict:
+    return {"id": e.id, "title": e.title, "to": e.to, "action": e.action, "since": _d(e.since),
+            "status": e.status, "source": e.source, "because": e.because}
+
+
+def _flag(f: Flag) -> dict:
+    return {"id": f.id, "title": f.title, "severity": f.severity, "status": f.status,
+            "since": _d(f.since), "facts": list(f.facts), "source": f.source,
+            "because": f.because, "advice": f.advice}
+
+
+def error_record(case: str | None, message: str, line: int | None = None) -> dict:
+    """The record a cohort emits for a case that could not be evaluated at all."""
+    return {"schema_version": SCHEMA_VERSION, "case": case, "error": message, "line": line}
+
+
+def dumps(record: dict) -> str:
+    """Canonical JSON: sorted keys, no spaces, so equal inputs give byte-identical output."""
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+__all__ = ["Action", "Anchor", "CaseStatus", "Escalation", "Flag", "PathStep", "STATUSES",
+           "dumps", "error_record", "field"]
