@@ -181,6 +181,13 @@ def _anchor(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:
              "'anchor: {field: <date field>}'")
 
 
+def facts_within(proc: Procedure, stages: tuple[str, ...]) -> set[str]:
+    """Fact types after which a case can be in one of these stages: recorded there, or
+    moving the case into one of them."""
+    found = {f for s in proc.stages if s.id in stages for f in s.records}
+    return found | {t.on.fact for t in proc.transitions if t.target in stages}
+
+
 def placed_facts(proc: Procedure) -> set[str]:
     """Fact types the pathway places: recorded in a stage or moving a case between stages."""
     return {f for s in proc.stages for f in s.records} | {t.on.fact for t in proc.transitions}
@@ -190,11 +197,11 @@ def _reachable_anchor(proc: Procedure, req: Requirement, problems: list[Problem]
     if not proc.stages:
         return
     unplaced = {f.name for f in proc.facts} - placed_facts(proc)
-    possible = facts_before(proc, req.active_in) | unplaced
-    types = [m.fact for m in req.triggers]
+    triggers = (facts_within(proc, req.active_in) if req.active_in else placed_facts(proc))
+    checks = [(m.fact, triggers | unplaced) for m in req.triggers]
     if req.anchor.kind in ("first", "last", "nth"):
-        types.append(req.anchor.fact)
-    for name in types:
+        checks.append((req.anchor.fact, facts_before(proc, req.active_in) | unplaced))
+    for name, possible in checks:
         if name and proc.fact_type(name) and name not in possible:
             where = " on any path to " + ", ".join(req.active_in) if req.active_in else ""
             _err(problems, req.loc, f"requirement '{req.id}' starts its clock from '{name}', "

@@ -125,14 +125,15 @@ class Loader:
         self.r.keys(data, FACT_KEYS, f"fact '{name}'")
         fields = data.get("fields") or LocDict(loc=loc)
         fields = self.r.mapping(fields, data.value_loc("fields"), f"fields of '{name}'")
-        built = tuple(f for f in (self._field(n, v, fields.key_loc(n))
+        built = tuple(f for f in (self._field(n, v, fields.key_loc(n), fields.value_loc(n))
                                   for n, v in (fields or {}).items()) if f)
         return FactType(name, self.r.text(data, "title", name.replace("_", " ")), loc, built,
                         self.r.names(data, "follows"), self.r.text(data, "description"))
 
-    def _field(self, name: str, value, loc: Loc) -> Field | None:
+    def _field(self, name: str, value, loc: Loc, value_loc: Loc) -> Field | None:
         if isinstance(value, str):
             value = LocDict({"type": value}, loc=loc)
+            value.value_locs["type"] = value_loc
         data = self.r.mapping(value, loc, f"field '{name}'")
         if data is None:
             return None

@@ -146,7 +146,11 @@ def load_text(text: str, path: str) -> tuple[object, list[Problem]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = _mark_loc(path, mark) if mark else Loc(path)
-        return None, [Problem(loc, f"YAML syntax: {exc.problem or exc.context}")]
+        hint = None
+        if exc.context and exc.context_mark and exc.context_mark is not mark:
+            start = _mark_loc(path, exc.context_mark)
+            hint = f"{exc.context} that starts at line {start.line}, column {start.col}"
+        return None, [Problem(loc, f"YAML syntax: {exc.problem or exc.context}", hint=hint)]
     except yaml.YAMLError as exc:
         return None, [Problem(Loc(path), f"YAML syntax: {exc}")]
     finally:

@@ -1,0 +1,65 @@
+"""Each file in tests/invalid/ holds one kind of mistake and the message it must produce.
+
+A `# expect: LINE:COL: MESSAGE` line (and optional `# hint: HINT`) inside the file is the
+contract: `safeguard check` must report exactly there, with that text.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from engine import read_library
+
+HERE = Path(__file__).parent / "invalid"
+RULES = Path(__file__).resolve().parents[1] / "rules"
+EXPECT = re.compile(r"^# expect: (\d+):(\d+): (.+)$", re.M)
+HINT = re.compile(r"^# hint: (.+)$", re.M)
+
+
+def _cases():
+    return sorted(HERE.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", _cases(), ids=lambda p: p.stem)
+def test_invalid_definition_is_reported_where_it_is(path: Path) -> None:
+    text = path.read_text()
+    line, col, message = EXPECT.search(text).groups()
+    library = read_library([path, RULES])
+    mine = [p for p in library.errors if Path(p.loc.file).name == path.name]
+    found = [p for p in mine if message in p.message]
+    assert found, f"expected '{message}', got: " + "; ".join(p.render() for p in mine)
+    assert (found[0].loc.line, found[0].loc.col) == (int(line), int(col)), found[0].render()
+    hint = HINT.search(text)
+    if hint:
+        assert found[0].hint == hint.group(1)
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    """Two independent mistakes in one file: both reported, in file order."""
+    source = (HERE / "unknown-stage.yaml").read_text().replace(
+        "on: assessment_started}\n  - {from: referral, to: assessment",
+        "on: assesment_started}\n  - {from: referral, to: assessment")
+    bad = tmp_path / "two.yaml"
+    bad.write_text(source)
+    messages = [p.message for p in read_library([bad]).errors]
+    assert any("asessment" in m for m in messages)
+    assert any("assesment_started" in m for m in messages)
+
+
+def test_local_exception_turns_the_error_into_a_warning(tmp_path: Path) -> None:
+    source = (HERE / "statutory-longer.yaml").read_text() + (
+        "    local_exception: pilot agreed with the partnership board\n")
+    path = tmp_path / "exception.yaml"
+    path.write_text(source)
+    library = read_library([path, RULES])
+    assert not [p for p in library.errors if "longer than the statutory" in p.message]
+    assert [p for p in library.problems if "deliberate local exception" in p.message]
+
+
+def test_a_shorter_local_timescale_is_fine(tmp_path: Path) -> None:
+    path = tmp_path / "shorter.yaml"
+    path.write_text((HERE / "statutory-longer.yaml").read_text().replace(
+        "working_days: 20", "working_days: 10"))
+    assert not read_library([path, RULES]).errors
