@@ -5,6 +5,7 @@ index, and is left out of evaluation; a fact in an impossible order is reported 
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,6 +27,11 @@ class Fact:
     fields: dict
     ref: str | None = None
     estimated: bool = False
+    order: tuple = ()
+
+    def describe(self) -> dict:
+        """How outputs name a fact: by type, date and the case system's own id."""
+        return {"type": self.type, "date": self.date.isoformat(), "ref": self.ref}
 
 
 @dataclass(frozen=True)
@@ -123,9 +129,10 @@ def _fact(i: int, item, proc: Procedure, errors: list[dict]) -> Fact | None:
         bad(f"{kind}: {message}")
     if messages:
         return None
-    ref = item.get("id")
-    return Fact(i, kind, day, fields, str(ref) if ref is not None else None,
-                item.get("estimated") is True)
+    ref = str(item["id"]) if item.get("id") is not None else None
+    rank = [f.name for f in proc.facts].index(kind)
+    order = (day, rank, json.dumps(fields, sort_keys=True, default=str), ref or "")
+    return Fact(i, kind, day, fields, ref, item.get("estimated") is True, order)
 
 
 def _fields(ftype: FactType, fields: dict) -> list[str]:

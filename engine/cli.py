@@ -14,8 +14,8 @@ import click
 
 from . import render
 from .api import Engine, pick, read_library
-from .errors import DefinitionError, SafeguardError
 from .case import UNREADABLE
+from .errors import DefinitionError, SafeguardError
 from .inputs import InputError, census_date, read_items
 from .status import dumps, error_record
 

@@ -8,7 +8,13 @@ import click
 
 from . import render
 from .cli import (
-    FORMATS, Fail, as_of_option, engine_for, main_group, procedure_option, records,
+    FORMATS,
+    Fail,
+    as_of_option,
+    engine_for,
+    main_group,
+    procedure_option,
+    records,
     resolve_as_of,
 )
 from .errors import CaseError, EvaluationError

@@ -98,7 +98,9 @@ def parse(text: str) -> Condition:
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        raise ParseError(f"cannot read the condition: {exc.msg}", max((exc.offset or 1) - 1, 0))
+        at = (exc.offset or 0) - 1
+        raise ParseError(f"cannot read the condition: {exc.msg}",
+                         at if 0 <= at < len(text) else len(text)) from None
     return _cond(tree.body)
 
 

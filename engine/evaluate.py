@@ -1,7 +1,7 @@
 """Evaluate one case as of a date: a pure function of (procedure, facts, as-of date).
 
-Facts after the as-of date are ignored; facts are put in canonical order (date, then input
-order) so the answer never depends on how the input was ordered.
+Facts after the as-of date are ignored; facts are put in canonical order (date, then the
+vocabulary's pathway order, then content) so the answer never depends on input order.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from .workdays import add_months
 def evaluate(compiled, case: Case, as_of: date) -> CaseStatus:
     """The CaseStatus of `case` on `as_of` under a compiled procedure (see api.Engine)."""
     proc, plan = compiled.procedure, compiled.plan
-    facts = sorted((f for f in case.facts if f.date <= as_of), key=lambda f: (f.date, f.index))
+    facts = sorted((f for f in case.facts if f.date <= as_of), key=lambda f: f.order)
     prepared = compiled.prepare(facts, case.date_of_birth)
     held: dict[str, Replay] = {}
 

@@ -27,7 +27,7 @@ def explain(proc: Procedure, cal: WorkingCalendar, status: CaseStatus, action: A
         "case": status.case, "as_of": status.as_of.isoformat(), "action": action.id,
         "title": action.title, "owner": action.owner, "status": action.status,
         "anchor": {"type": action.anchor.type, "date": action.anchor.date.isoformat(),
-                   "fact": action.anchor.fact},
+                   "ref": action.anchor.ref},
         "limit": action.limit, "due": action.due.isoformat(),
         "calendar": {"region": proc.calendar.region,
                      "closures": [d.isoformat() for d in proc.calendar.closures],
@@ -52,7 +52,8 @@ def explain_text(info: dict) -> str:
         f"  status:   {info['status']}",
         f"  owner:    {info['owner']}",
         f"  clock:    starts at the {info['anchor']['type'].replace('_', ' ')} on "
-        f"{info['anchor']['date']} (fact {info['anchor']['fact']})",
+        f"{info['anchor']['date']}"
+        + (f" (fact {info['anchor']['ref']})" if info["anchor"]["ref"] else ""),
         f"  limit:    {info['limit']}, {info['calendar']['convention']}",
         f"  due:      {info['due']}",
         f"  calendar: {info['calendar']['region']} bank holidays"

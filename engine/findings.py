@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from .case import Case, Fact
-from .compiler import Plan
 from .conditions import positive_facts, references
 from .model import Check, Escalation, Procedure
-from .status import Action, Escalation as Raised, Flag
+from .status import Action, Flag
+from .status import Escalation as Raised
 from .workdays import WorkingCalendar
 
 
@@ -86,8 +86,8 @@ def flags(proc: Procedure, case: Case, facts: list[Fact], bindings: dict,
         if found:
             binding = found[0]
             since = _since(facts, binding, stage_since if "case" in _refs(check) else None)
-            indices = tuple(sorted(facts[p].index for p in binding.values()))
-            out.append(_flag(proc, check, "found", since, indices, check.text))
+            named = tuple(facts[p].describe() for p in sorted(set(binding.values())))
+            out.append(_flag(proc, check, "found", since, named, check.text))
     return sorted(out, key=lambda f: f.id)
 
 

@@ -8,8 +8,21 @@ from __future__ import annotations
 from .conditions import parse
 from .errors import Loc, Span
 from .model import (
-    FIELD_TYPES, UNITS, Anchor, Calendar, Check, Escalation, FactType, Field, Limit, Matcher,
-    Procedure, Requirement, Source, Stage, Transition,
+    FIELD_TYPES,
+    UNITS,
+    Anchor,
+    Calendar,
+    Check,
+    Escalation,
+    FactType,
+    Field,
+    Limit,
+    Matcher,
+    Procedure,
+    Requirement,
+    Source,
+    Stage,
+    Transition,
 )
 from .reader import Reader, to_date
 from .source import LocDict, LocList, normalise_space

@@ -106,10 +106,10 @@ def _anchor(ctx: Context, req: Requirement, start: int, first: bool) -> Anchor:
     fact = ctx.facts[start]
     spec = req.anchor
     if not first or spec.kind == "trigger":
-        return Anchor(fact.type, fact.date, fact.index)
+        return Anchor(fact.type, fact.date, fact.ref)
     if spec.kind == "field":
         return Anchor(f"{fact.type}.{spec.field}", date.fromisoformat(fact.fields[spec.field]),
-                      fact.index)
+                      fact.ref)
     candidates = [p for p in range(len(ctx.facts)) if ctx.facts[p].type == spec.fact]
     candidates = [p for p in candidates if p <= _horizon(ctx, req, start)]
     if spec.kind == "nth":
@@ -117,7 +117,7 @@ def _anchor(ctx: Context, req: Requirement, start: int, first: bool) -> Anchor:
     else:
         chosen = (candidates[0] if spec.kind == "first" else candidates[-1]) if candidates else None
     picked = ctx.facts[chosen] if chosen is not None else fact
-    return Anchor(picked.type, picked.date, picked.index)
+    return Anchor(picked.type, picked.date, picked.ref)
 
 
 def _horizon(ctx: Context, req: Requirement, start: int) -> int:
@@ -143,7 +143,7 @@ def _action(ctx: Context, req: Requirement, number: int, anchor: Anchor, limit, 
             end: _End) -> Action:
     cal, when = ctx.cal, ctx.facts[end.pos].date if end.pos is not None else None
     because = (f"required by the {anchor.type.replace('_', ' ')} on {anchor.date}"
-               f"{_fact_no(anchor.fact)}; due {limit.describe()} "
+               f"{_fact_ref(anchor.ref)}; due {limit.describe()} "
                f"{'before' if limit.before else 'after'} it, by {due}")
     base = dict(id=f"{req.id}#{number}", requirement=req.id, title=req.title, owner=req.owner,
                 due=due, anchor=anchor, source=_source(ctx.proc, req.source),
@@ -176,8 +176,8 @@ def _open(ctx: Context, req: Requirement, base: dict, because: str, due: date) -
     return Action(**base, status="due", because=because)
 
 
-def _fact_no(index: int | None) -> str:
-    return f" (fact {index})" if index is not None else ""
+def _fact_ref(ref: str | None) -> str:
+    return f" (fact {ref})" if ref is not None else ""
 
 
 def _source(proc: Procedure, key: str) -> dict:

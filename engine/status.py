@@ -18,7 +18,7 @@ class Anchor:
 
     type: str
     date: date
-    fact: int | None
+    ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class Flag:
     because: str
     source: dict
     since: date | None = None
-    facts: tuple[int, ...] = ()
+    facts: tuple[dict, ...] = ()
     advice: str = ""
 
 
@@ -113,7 +113,7 @@ def _action(a: Action) -> dict:
             "due": _d(a.due), "status": a.status, "done_on": _d(a.done_on),
             "cancelled_on": _d(a.cancelled_on), "working_days_overdue": a.working_days_overdue,
             "statutory": a.statutory, "limit": a.limit,
-            "anchor": {"type": a.anchor.type, "date": _d(a.anchor.date), "fact": a.anchor.fact},
+            "anchor": {"type": a.anchor.type, "date": _d(a.anchor.date), "ref": a.anchor.ref},
             "source": a.source, "because": a.because}
 
 
