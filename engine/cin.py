@@ -5,6 +5,7 @@ The element-by-element mapping is in docs/cin-census.md.
 """
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -86,7 +87,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_LIKE = re.compile(r"[0-9TZ:+./ -]{1,30}")
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 _SNIFF_EVENTS = 5000
-# Pre-birth work is normal: like DfE rule 8606, only dates more than 40 weeks before birth are wrong.
+# Pre-birth work is normal: like DfE rule 8606, only dates over 40 weeks before birth are wrong.
 PRE_BIRTH = timedelta(weeks=40)
 
 
@@ -254,7 +255,8 @@ def _walk(el: Element, path: str, sink: _Sink, stop: frozenset[str] = frozenset(
             size = len(child.tail.strip())
             sink.report(path, f"stray text ({size} characters) after <{child.tag}>; ignored")
         if child.tag not in allowed:
-            where = "does not belong inside" if child.tag in KNOWN else "is not a CIN census element in"
+            where = ("does not belong inside" if child.tag in KNOWN
+                     else "is not a CIN census element in")
             sink.report(here, f"<{child.tag[:40]}> {where} <{el.tag}>; ignored")
         elif child.tag not in REPEATABLE and seen[child.tag] > 1:
             sink.report(here, f"<{child.tag}> given more than once; only the first is used")
@@ -300,10 +302,8 @@ def _quiet_dates(parent: Element, container: str, tag: str) -> set[date]:
     for el in parent.findall(f"{container}/{tag}"):
         value = _text(el)
         if _ISO_DATE.fullmatch(value):
-            try:
+            with contextlib.suppress(ValueError):
                 out.add(date.fromisoformat(value))
-            except ValueError:
-                pass
     return out
 
 
@@ -558,7 +558,8 @@ def _child(reader: _Reader, el: Element, path: str) -> None:
         return
     sink = _Sink(reader.file, child_id)
     if child_id in reader.children_seen:
-        sink.report(f"{ids_at}/LAchildID", f"LAchildID also used by {reader.children_seen[child_id]}"
+        first = reader.children_seen[child_id]
+        sink.report(f"{ids_at}/LAchildID", f"LAchildID also used by {first}"
                                            "; its episodes are imported unless duplicated")
     else:
         reader.children_seen[child_id] = path
@@ -593,7 +594,8 @@ def read_census(path: str | Path) -> ImportResult:
     reader = _Reader(str(path))
     _header(reader, root)
     children = root.find("Children")
-    for el, child_path in _all(children, "Message/Children", "Child") if children is not None else ():
+    found = _all(children, "Message/Children", "Child") if children is not None else ()
+    for el, child_path in found:
         _child(reader, el, child_path)
     return ImportResult(reader.reference, tuple(reader.cases), tuple(reader.problems),
                         reader.episodes, reader.troubled)

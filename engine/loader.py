@@ -325,7 +325,8 @@ class Loader:
             loc, self.r.text(data, "source"),
             () if statutory else self.r.names(data, "requirements"), statutory,
             overdue.amount if overdue else None, condition,
-            normalise_space(data.get("condition", "")) if condition else "", self._limit(data, "persists"),
+            normalise_space(data.get("condition", "")) if condition else "",
+            self._limit(data, "persists"),
             condition_loc(data, "condition", 0) if condition else None)
 
     def _check(self, name: str, value, loc: Loc) -> Check | None:

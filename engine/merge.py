@@ -27,7 +27,8 @@ class Merger:
             return self.cache[doc.id]
         if doc.id in chain:
             cycle = " -> ".join(chain + (doc.id,))
-            self.problems.append(Problem(doc.data.loc, f"'extends' goes round in a circle: {cycle}"))
+            self.problems.append(Problem(doc.data.loc,
+                                         f"'extends' goes round in a circle: {cycle}"))
             return LocDict(loc=doc.data.loc)
         merged = LocDict(loc=doc.data.loc)
         merged["transitions"] = LocList(loc=doc.data.loc)

@@ -21,7 +21,7 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(str(c))) for w, c in zip(widths, row, strict=True)]
-    line = "  ".join("{:<%d}" % w for w in widths)
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
     out = [line.format(*headers).rstrip(), line.format(*["-" * w for w in widths]).rstrip()]
     out += [line.format(*map(str, row)).rstrip() for row in rows]
     return "\n".join(out)

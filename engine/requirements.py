@@ -145,9 +145,10 @@ def _action(ctx: Context, req: Requirement, number: int, anchor: Anchor, limit, 
     because = (f"required by the {anchor.type.replace('_', ' ')} on {anchor.date}"
                f"{_fact_ref(anchor.ref)}; due {limit.describe()} "
                f"{'before' if limit.before else 'after'} it, by {due}")
-    base = dict(id=f"{req.id}#{number}", requirement=req.id, title=req.title, owner=req.owner,
-                due=due, anchor=anchor, source=_source(ctx.proc, req.source),
-                statutory=req.statutory, limit=limit.describe())
+    base = {"id": f"{req.id}#{number}", "requirement": req.id, "title": req.title,
+            "owner": req.owner, "due": due, "anchor": anchor,
+            "source": _source(ctx.proc, req.source), "statutory": req.statutory,
+            "limit": limit.describe()}
     if end.kind == "done":
         late = cal.days_overdue(due, when)
         status = "done_late" if when > due else "done"

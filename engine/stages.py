@@ -52,8 +52,8 @@ def _first_move(rules, current: str, pos: int, terminal: set[str]) -> Transition
             continue
         if transition.reopens != is_terminal:
             continue
-        if current in transition.sources or (not is_terminal and any(
-                s in ANY for s in transition.sources)):
-            if transition.target != current:
-                return transition
+        leaves = current in transition.sources or (
+            not is_terminal and any(s in ANY for s in transition.sources))
+        if leaves and transition.target != current:
+            return transition
     return None
