@@ -124,27 +124,26 @@ def _fact(i: int, item, proc: Procedure, errors: list[dict]) -> Fact | None:
         bad(f"{kind}: 'date' must be a date like 2024-04-01, not {item.get('date')!r}")
         return None
     fields = {k: v for k, v in item.items() if k not in META and v is not None}
-    messages = _fields(ftype, fields)
-    for message in messages:
-        bad(f"{kind}: {message}")
-    if messages:
-        return None
+    for name, message in _fields(ftype, fields):
+        bad(f"{kind}: {message}" + ("; the field is left out" if name in fields else ""))
+        fields.pop(name, None)
     ref = str(item["id"]) if item.get("id") is not None else None
     rank = [f.name for f in proc.facts].index(kind)
     order = (day, rank, json.dumps(fields, sort_keys=True, default=str), ref or "")
     return Fact(i, kind, day, fields, ref, item.get("estimated") is True, order)
 
 
-def _fields(ftype: FactType, fields: dict) -> list[str]:
+def _fields(ftype: FactType, fields: dict) -> list[tuple[str, str]]:
+    """(field, problem) pairs; a bad field is dropped but the dated fact itself is kept."""
     out = []
     for name in sorted(fields):
         spec = ftype.field(name)
         if spec is None:
             known = ", ".join(f.name for f in ftype.fields) or "none"
-            out.append(f"unknown field '{name}' (known: {known})")
+            out.append((name, f"unknown field '{name}' (known: {known})"))
         else:
-            out += _value(spec, fields[name])
-    out += [f"missing required field '{f.name}'" for f in ftype.fields
+            out += [(name, message) for message in _value(spec, fields[name])]
+    out += [(f.name, f"missing required field '{f.name}'") for f in ftype.fields
             if f.required and f.name not in fields]
     return out
 

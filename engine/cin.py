@@ -25,7 +25,7 @@ NOT_RECORDED: tuple[str, ...] = tuple(sorted((
     "early_help_review", "early_help_closed",
     "information_check", "core_group", "child_protection_visit", "management_oversight",
     "disagreement_raised", "disagreement_escalated", "disagreement_resolved",
-    "referral_decision", "section_47_completed",
+    "referral_decision", "section_47_completed", "assessment_completed.outcome",
     "strategy_discussion.attended",
     "initial_conference.attended", "initial_conference.reports", "initial_conference.outcome",
     "review_conference.attended", "review_conference.reports", "review_conference.outcome",
@@ -340,7 +340,7 @@ def _assessments(sink: _Sink, ep: Element, path: str) -> None:
             "FactorsIdentifiedAtAssessment/AssessmentFactors") if _text(el))
         done = sink.add("assessment_completed",
                         *_date_at(sink, block, here, "AssessmentAuthorisationDate"),
-                        outcome="authorised", factors=factors)
+                        factors=factors)
         _order(sink, start, done)
 
 

@@ -53,7 +53,12 @@ def test_bad_facts_are_reported_with_their_index_and_left_out(engine) -> None:
     assert "did you mean 'referral'" in messages[1]
     assert "must be a date" in messages[2]
     assert "'maybe' is not an allowed value" in messages[3]
+    assert "the field is left out" in messages[3]
+    # The decision itself happened: it completes the requirement, but without an outcome
+    # it cannot move the case on.
     assert status.stage == "referral"
+    decision = next(a for a in status.actions if a.id == "referral_decision#1")
+    assert (decision.status, decision.done_on) == ("done", date(2023, 4, 4))
 
 
 def test_impossible_order_is_reported(engine) -> None:
