@@ -151,7 +151,7 @@ class _Compiler:
         for i, conj in enumerate(dnf(normalise(cond))):
             rule = f"c{len(self.plan.conditions)}_{i}"
             patterns, aliases = self.branch(conj)
-            self.plan.ruleset[rule] = {"all": patterns, "cap": CAP}
+            self.plan.ruleset[rule] = {"all": patterns, "cap": CAP, "dist": 0}
             branches.append(Branch(rule, aliases))
         facts = sorted({a.split(":")[1] for b in branches for a in b.aliases if ":" in a})
         self.plan.conditions[owner] = CompiledCondition(owner, tuple(branches), tuple(facts))

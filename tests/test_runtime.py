@@ -112,3 +112,21 @@ def test_load_builds_an_engine_for_the_only_procedure() -> None:
         assert built.procedure.id == "neglect"
     finally:
         built.close()
+
+
+def test_one_fact_can_satisfy_an_exists_and_cancel_a_negation() -> None:
+    """durable's default dist=1 would let `not exists(x, ...)` ignore the fact already bound
+    to `exists(x)`; conditions are compiled with dist=0 so each exists stands alone."""
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "docs/examples/front-door/front-door.yaml"
+    built = load([example])
+    try:
+        with_source = {"case": "D", "facts": [{"type": "referral", "date": "2024-05-01",
+                                               "source": "school"}]}
+        without = {"case": "D", "facts": [{"type": "referral", "date": "2024-05-01"}]}
+        assert not built.status(with_source, date(2024, 5, 2)).flags
+        assert [f.id for f in built.status(without, date(2024, 5, 2)).flags] == [
+            "referral_without_source"]
+    finally:
+        built.close()
