@@ -128,9 +128,21 @@ def _fact(i: int, item, proc: Procedure, errors: list[dict]) -> Fact | None:
         bad(f"{kind}: {message}" + ("; the field is left out" if name in fields else ""))
         fields.pop(name, None)
     ref = str(item["id"]) if item.get("id") is not None else None
-    rank = [f.name for f in proc.facts].index(kind)
-    order = (day, rank, json.dumps(fields, sort_keys=True, default=str), ref or "")
+    order = (day, proc.fact_rank(kind))
     return Fact(i, kind, day, fields, ref, item.get("estimated") is True, order)
+
+
+def canonical(facts) -> list[Fact]:
+    """Date order; same-day facts in pathway (vocabulary) order, exact ties by content."""
+    ordered = sorted(facts, key=lambda f: f.order)
+    for i in range(1, len(ordered)):
+        if ordered[i].order == ordered[i - 1].order:
+            return sorted(ordered, key=lambda f: (f.order, _content(f)))
+    return ordered
+
+
+def _content(fact: Fact) -> str:
+    return json.dumps([fact.fields, fact.ref], sort_keys=True, default=str)
 
 
 def _fields(ftype: FactType, fields: dict) -> list[tuple[str, str]]:

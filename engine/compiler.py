@@ -55,13 +55,14 @@ class Plan:
     name: str
     ruleset: dict = field(default_factory=dict)
     matchers: list[tuple[str, str]] = field(default_factory=list)
+    rule_of: dict[tuple[str, str], str] = field(default_factory=dict)
     conditions: dict[str, CompiledCondition] = field(default_factory=dict)
     fields: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     derived: dict[str, set[Derived]] = field(default_factory=lambda: defaultdict(set))
     date_fields: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def matcher_rule(self, matcher: Matcher) -> str:
-        return f"m{self.matchers.index(matcher.key)}"
+        return self.rule_of[matcher.key]
 
 
 def compile_procedure(proc: Procedure) -> Plan:
@@ -93,10 +94,11 @@ class _Compiler:
         self.dates = dates
 
     def matcher(self, matcher: Matcher) -> None:
-        if matcher.key in self.plan.matchers:
+        if matcher.key in self.plan.rule_of:
             return
         self.plan.matchers.append(matcher.key)
         rule = f"m{len(self.plan.matchers) - 1}"
+        self.plan.rule_of[matcher.key] = rule
         pattern = self.pattern(matcher.fact, [matcher.when] if matcher.when else [])
         self.plan.ruleset[rule] = {"all": [NOW, {"m": pattern}], "cap": CAP}
 

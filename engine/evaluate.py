@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from .case import Case
+from .case import Case, canonical
 from .findings import condition_escalations, flags, overdue_escalations
 from .prepare import age_on
 from .requirements import Context, actions_for
@@ -19,7 +19,7 @@ from .workdays import add_months
 def evaluate(compiled, case: Case, as_of: date) -> CaseStatus:
     """The CaseStatus of `case` on `as_of` under a compiled procedure (see api.Engine)."""
     proc, plan = compiled.procedure, compiled.plan
-    facts = sorted((f for f in case.facts if f.date <= as_of), key=lambda f: f.order)
+    facts = canonical(f for f in case.facts if f.date <= as_of)
     prepared = compiled.prepare(facts, case.date_of_birth)
     held: dict[str, Replay] = {}
 

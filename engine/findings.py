@@ -96,20 +96,30 @@ def _flag(proc, check: Check, status, since, indices, because) -> Flag:
                 _source(proc, check.source), since, indices, check.advice)
 
 
-def _refs(check: Check) -> set[str]:
-    return references(check.condition)
+_CACHE: dict[tuple[str, int], frozenset[str]] = {}
+
+
+def _refs(check: Check) -> frozenset[str]:
+    """What a check reads (cached by identity: checks are frozen and shared by every case)."""
+    key = ("refs", id(check))
+    if key not in _CACHE:
+        _CACHE[key] = frozenset(references(check.condition))
+    return _CACHE[key]
 
 
 def _unrecorded(check: Check, case: Case) -> list[str]:
     refs = _refs(check)
-    missing = refs & case.not_recorded
+    missing = set(refs & case.not_recorded)
     if "child.date_of_birth" in refs and case.date_of_birth is None:
         missing.add("child.date_of_birth")
     return sorted(missing)
 
 
-def _positives(check: Check) -> set[str]:
-    return positive_facts(check.condition)
+def _positives(check: Check) -> frozenset[str]:
+    key = ("positives", id(check))
+    if key not in _CACHE:
+        _CACHE[key] = frozenset(positive_facts(check.condition))
+    return _CACHE[key]
 
 
 __all__ = ["Escalation", "condition_escalations", "flags", "overdue_escalations", "reached"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from .conditions import Condition
 from .errors import Loc, Span
@@ -51,7 +52,11 @@ class FactType:
     description: str = ""
 
     def field(self, name: str) -> Field | None:
-        return next((f for f in self.fields if f.name == name), None)
+        return self._fields.get(name)
+
+    @cached_property
+    def _fields(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
 
 
 @dataclass(frozen=True)
@@ -229,14 +234,25 @@ class Procedure:
     description: str = ""
 
     def stage(self, stage_id: str) -> Stage | None:
-        return next((s for s in self.stages if s.id == stage_id), None)
+        return self._index["stages"].get(stage_id)
 
     def fact_type(self, name: str) -> FactType | None:
-        return next((f for f in self.facts if f.name == name), None)
+        return self._index["facts"].get(name)
+
+    def fact_rank(self, name: str) -> int:
+        """Position in the vocabulary: the pathway order that breaks same-day ties."""
+        return self._index["ranks"][name]
 
     def source_text(self, key: str) -> str:
-        found = next((s for s in self.sources if s.key == key), None)
+        found = self._index["sources"].get(key)
         return found.text if found else ""
+
+    @cached_property
+    def _index(self) -> dict[str, dict]:
+        """Lookups by id, built once (the model is frozen, so they never go stale)."""
+        return {"stages": {s.id: s for s in self.stages}, "facts": {f.name: f for f in self.facts},
+                "ranks": {f.name: i for i, f in enumerate(self.facts)},
+                "sources": {s.key: s for s in self.sources}}
 
     @property
     def start(self) -> Stage | None:

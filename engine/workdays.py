@@ -19,7 +19,7 @@ REGIONS = {"england-and-wales": "ENG"}
 YEARS = range(1990, 2061)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class WorkingCalendar:
     """A ready-to-use calendar; build once per procedure, share across evaluations."""
 
@@ -32,18 +32,15 @@ class WorkingCalendar:
 
     def add_working_days(self, start: date, n: int) -> date:
         """The date n working days after start (start rolled forward to a working day)."""
-        day = np.busday_offset(np.datetime64(start, "D"), n, roll="forward", busdaycal=self.busday)
-        return day.astype(date)
+        return _offset(self, start, n, "forward")
 
     def sub_working_days(self, end: date, n: int) -> date:
         """The date n working days before end (end rolled back to a working day)."""
-        day = np.busday_offset(np.datetime64(end, "D"), -n, roll="backward", busdaycal=self.busday)
-        return day.astype(date)
+        return _offset(self, end, -n, "backward")
 
     def count(self, start: date, end: date) -> int:
         """Working days in [start, end): start included, end excluded (numpy.busday_count)."""
-        return int(np.busday_count(np.datetime64(start, "D"), np.datetime64(end, "D"),
-                                   busdaycal=self.busday))
+        return _count(self, start, end)
 
     def days_overdue(self, due: date, as_of: date) -> int:
         """Working days after the due date up to and including as_of (0 on the due date)."""
@@ -70,6 +67,18 @@ class WorkingCalendar:
         if limit.unit == "calendar_days":
             return anchor + timedelta(days=-n if limit.before else n)
         return add_months(anchor, -n if limit.before else n)
+
+
+@lru_cache(maxsize=65536)
+def _offset(cal: WorkingCalendar, start: date, n: int, roll: str) -> date:
+    day = np.busday_offset(np.datetime64(start, "D"), n, roll=roll, busdaycal=cal.busday)
+    return day.astype(date)
+
+
+@lru_cache(maxsize=65536)
+def _count(cal: WorkingCalendar, start: date, end: date) -> int:
+    return int(np.busday_count(np.datetime64(start, "D"), np.datetime64(end, "D"),
+                               busdaycal=cal.busday))
 
 
 def add_months(start: date, n: int) -> date:

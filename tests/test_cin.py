@@ -111,9 +111,7 @@ def test_synthetic_episode_with_plan_hand_checked(shared: Path) -> None:
     assert case["facts"] == [
         {"type": "referral", "date": "2021-11-13", "source": "5A"},
         {"type": "assessment_started", "date": "2021-11-17"},
-        {"type": "assessment_completed", "date": "2021-12-17", 
-        
-         "factors": ["2A"]},
+        {"type": "assessment_completed", "date": "2021-12-17", "factors": ["2A"]},
         {"type": "strategy_discussion", "date": "2021-12-24", "outcome": "section_47"},
         {"type": "section_47_started", "date": "2021-12-24"},
         {"type": "initial_conference", "date": "2022-01-12", "outcome": "child_protection_plan"},
@@ -129,9 +127,7 @@ def test_synthetic_icpc_not_required_hand_checked(shared: Path) -> None:
     assert _facts(result, "SYN001000002/2022-01-11") == [
         {"type": "referral", "date": "2022-01-11", "source": "5A"},
         {"type": "assessment_started", "date": "2022-01-14"},
-        {"type": "assessment_completed", "date": "2022-01-19", 
-        
-         "factors": ["2A"]},
+        {"type": "assessment_completed", "date": "2022-01-19", "factors": ["2A"]},
         {"type": "strategy_discussion", "date": "2022-01-19", "outcome": "section_47"},
         {"type": "section_47_started", "date": "2022-01-19"},
         {"type": "section_47_completed", "date": "2022-01-19", "conference_required": False,
@@ -176,9 +172,7 @@ def test_clean_fixture_full_pathway() -> None:
         {"type": "section_47_started", "date": "2022-05-26"},
         {"type": "initial_conference", "date": "2022-06-20", "outcome": "child_protection_plan"},
         {"type": "child_protection_plan_started", "date": "2022-06-20", "category": "NEG"},
-        {"type": "assessment_completed", "date": "2022-07-01", 
-        
-         "factors": ["2A", "2B"]},
+        {"type": "assessment_completed", "date": "2022-07-01", "factors": ["2A", "2B"]},
         {"type": "review_conference", "date": "2022-09-15"},
         {"type": "review_conference", "date": "2023-01-10"},
         {"type": "child_protection_plan_ended", "date": "2023-01-10"},
