@@ -52,7 +52,7 @@ bench: setup
 
 memcheck: setup
 	valgrind --error-exitcode=9 --errors-for-leak-kinds=none \
-	  $(BIN)/python -m pytest tests/scenarios_test.py -q -p no:cacheprovider
+	  $(BIN)/python -m pytest tests/test_scenarios.py -q -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info
