@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SAFEGUARD := $(BIN)/safeguard
 AS_OF ?= 2024-11-29
+MEMCHECK_CASES ?= 240
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all setup graphviz chromium demo test lint schema bench memcheck clean
@@ -51,8 +52,11 @@ bench: setup
 	$(BIN)/python bench/run.py
 
 memcheck: setup
-	valgrind --error-exitcode=9 --errors-for-leak-kinds=none \
-	  $(BIN)/python -m pytest tests/test_scenarios.py -q -p no:cacheprovider
+	@mkdir -p out
+	@command -v valgrind >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq valgrind >/dev/null; }
+	PYTHONMALLOC=malloc valgrind --errors-for-leak-kinds=none --leak-check=no \
+	  --log-file=out/valgrind.log $(BIN)/python bench/memcheck.py $(MEMCHECK_CASES)
+	$(BIN)/python bench/valgrind_report.py out/valgrind.log
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info

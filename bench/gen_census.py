@@ -64,8 +64,18 @@ def _late(rng: random.Random, p: float, ok: tuple[int, int], late: tuple[int, in
 
 
 def episode(rng: random.Random, referral: date) -> Episode:
-    """Referral, assessment, s47, conference, plans and closure, drawn forward in time."""
-    ep = Episode(referral, rng.choice(SOURCES), rng.choice(NEEDS))
+    """Referral, assessment, s47, conference, plans and closure, drawn forward in time.
+
+    The episode closes no earlier than its last activity (an assessment running on past an s47
+    and a plan keeps it open)."""
+    ep = _pathway(rng, Episode(referral, rng.choice(SOURCES), rng.choice(NEEDS)))
+    if ep.closure:
+        ep.closure = ep.end()
+    return ep
+
+
+def _pathway(rng: random.Random, ep: Episode) -> Episode:
+    referral = ep.referral
     if rng.random() < 0.09:
         ep.nfa, ep.closure, ep.reason = True, referral, "RC7"
         return ep

@@ -16,8 +16,8 @@ ANY = ("any", "*")
 def check_procedure(proc: Procedure) -> list[Problem]:
     """Every reference, graph and requirement problem in a loaded procedure."""
     problems: list[Problem] = []
-    for check in (_stages, _facts, _transitions, _graph, _requirements, _escalations, _checks,
-                  _sources):
+    for check in (_stages, _facts, _transitions, _shadowed, _graph, _requirements, _escalations,
+                  _checks, _sources):
         check(proc, problems)
     return problems
 
@@ -86,6 +86,19 @@ def _transitions(proc: Procedure, problems: list[Problem]) -> None:
                    f"transition from '{'|'.join(t.sources)}' goes to")
         _matcher(proc, t.on, problems, "transition is triggered by")
         _reopen_rules(proc, t, problems)
+
+
+def _shadowed(proc: Procedure, problems: list[Problem]) -> None:
+    """A transition that an earlier one always takes first can never fire."""
+    for i, later in enumerate(proc.transitions):
+        for earlier in proc.transitions[:i]:
+            if earlier.on.when is None and earlier.on.fact == later.on.fact and \
+                    set(later.sources) <= set(earlier.sources) and earlier.reopens == later.reopens:
+                problems.append(Problem(later.loc, f"transition '{later.id}' can never happen: "
+                                        f"'{earlier.id}' (line {earlier.loc.line}) always "
+                                        "takes the same fact first", "warning",
+                                        "remove it, or narrow the earlier one with 'when'"))
+                break
 
 
 def _reopen_rules(proc: Procedure, t, problems: list[Problem]) -> None:

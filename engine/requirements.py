@@ -64,22 +64,27 @@ def _requirement(ctx: Context, req: Requirement) -> list[Action]:
     triggers = sorted(ctx.hits(req.triggers))
     done, cancel = ctx.hits(req.completed_by), ctx.hits(req.cancelled_by)
     out: list[Action] = []
-    busy_until = -1
+    busy_until, numbered = -1, 0
     for t in triggers:
         if t <= busy_until and req.every is not None:
             continue
         if req.active_in and ctx.replay.after[t] not in req.active_in:
             continue
-        if req.once and out:
+        if req.once and numbered:
             break
-        chain, busy_until = _chain(ctx, req, t, done, cancel, len(out))
-        out += chain
+        chain, busy_until = _chain(ctx, req, t, done, cancel, numbered)
+        numbered += len(chain)
+        out += _visible(chain, req)
     return out
 
 
 def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[int],
            numbered: int) -> tuple[list[Action], int]:
-    """One trigger's occurrences: the first, then one per completion if recurring."""
+    """One trigger's occurrences: the first, then one per completion if recurring.
+
+    Returns every occurrence (numbering counts them all) and where the chain ended. A
+    completing fact that also cancels (a review that ends the plan) does not re-arm it.
+    """
     actions, start = [], t
     while True:
         anchor = _anchor(ctx, req, start, first=not actions)
@@ -87,9 +92,9 @@ def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[i
         due = ctx.cal.due(anchor.date, limit)
         end = _end(ctx, req, start, done, cancel)
         actions.append(_action(ctx, req, numbered + len(actions) + 1, anchor, limit, due, end))
-        if end.kind != "done" or req.every is None:
+        if end.kind != "done" or req.every is None or end.pos in cancel:
             last = end.pos if end.pos is not None else len(ctx.facts)
-            return _visible(actions, req), last
+            return actions, last
         start = end.pos
 
 
@@ -97,7 +102,8 @@ def _visible(actions: list[Action], req: Requirement) -> list[Action]:
     """Recurring: keep the current occurrence and every late one; others are history."""
     if req.every is None:
         return actions
-    keep = [a for a in actions[:-1] if a.working_days_overdue]
+    keep = [a for a in actions[:-1]
+            if a.status == "done_late" or a.working_days_overdue is not None]
     return keep + actions[-1:]
 
 

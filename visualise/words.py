@@ -40,10 +40,9 @@ def _choices(items: str) -> str:
     return " or ".join(words)
 
 
-def fact_words(proc: Procedure, matcher: Matcher) -> str:
-    """The fact's title in lower case, with its condition in words."""
-    ftype = proc.fact_type(matcher.fact)
-    title = lower_first(ftype.title) if ftype else matcher.fact.replace("_", " ")
+def fact_words(proc: Procedure, matcher: Matcher, short: bool = False) -> str:
+    """The fact's title in lower case (or its type, if short), with its condition in words."""
+    title = _title(proc, matcher.fact, short)
     return f"{title} where {condition_words(matcher.text)}" if matcher.text else title
 
 
@@ -54,39 +53,45 @@ def transition_label(proc: Procedure, transition: Transition) -> str:
     return fact_words(proc, transition.on)
 
 
-def anchor_words(proc: Procedure, req: Requirement) -> str:
+def anchor_words(proc: Procedure, req: Requirement, short: bool = False) -> str:
     """Where a requirement's clock starts, in words."""
-    trigger = " or ".join(fact_words(proc, m) for m in req.triggers)
+    trigger = " or ".join(fact_words(proc, m, short) for m in req.triggers)
     spec: Anchor = req.anchor
     if spec.kind == "trigger":
         return trigger
     if spec.kind == "field":
         return f"the {spec.field.replace('_', ' ')} date of the {trigger}"
-    named = _title(proc, spec.fact or "")
+    named = _title(proc, spec.fact or "", short)
     if spec.kind == "nth":
         return f"occurrence {spec.n} of {named}"
     return f"the {spec.kind} {named}"
 
 
-def _title(proc: Procedure, fact: str) -> str:
+def _title(proc: Procedure, fact: str, short: bool = False) -> str:
     ftype = proc.fact_type(fact)
-    return lower_first(ftype.title) if ftype else fact.replace("_", " ")
+    if ftype is None or short:
+        return fact.replace("_", " ")
+    return lower_first(ftype.title)
 
 
-def timescale(proc: Procedure, req: Requirement) -> str:
-    """'15 working days from section 47 enquiry started', '..., then every 10 working days'."""
-    amount = req.due.describe()
-    text = f"{amount} {anchor_words(proc, req)}" if req.due.before else (
-        f"{amount} from {anchor_words(proc, req)}")
+def timescale(proc: Procedure, req: Requirement, short: bool = False) -> str:
+    """'15 working days from section 47 enquiry started', '..., then every 10 working days'.
+
+    `short` names facts by their type ('section 47 started') instead of their title.
+    """
+    amount, anchor = req.due.describe(), anchor_words(proc, req, short)
+    text = f"{amount} {anchor}" if req.due.before else f"{amount} from {anchor}"
     if req.every is not None:
         text += f", then every {req.every.describe()}"
     return text
 
 
 def requirement_line(proc: Procedure, req: Requirement) -> str:
-    """'Hold the initial child protection conference: 15 working days from ...'."""
+    """Short form for diagrams: 'Initial conference: 15 working days from section 47
+    started (statutory)', from the requirement's id and fact names (titles are in the pack)."""
     mark = " (statutory)" if req.statutory else ""
-    return f"{req.title}: {timescale(proc, req)}{mark}"
+    name = req.id.replace("_", " ")
+    return f"{name[:1].upper()}{name[1:]}: {timescale(proc, req, short=True)}{mark}"
 
 
 def long_date(day: date | str) -> str:

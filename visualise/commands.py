@@ -1,0 +1,154 @@
+"""`safeguard draw procedure|case|cohort` and `safeguard pack`: the visualise commands.
+
+engine/commands.py registers `draw` and `pack` on the main group when this package imports.
+Only this module prints; a missing `dot` binary is an input error (exit 2) with a hint.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
+
+import click
+
+from engine.cli import Fail, as_of_option, engine_for, procedure_option, records, resolve_as_of
+from engine.errors import CaseError, EvaluationError
+from engine.inputs import InputError, read_items
+
+from .dot import RenderError, output_format, render
+from .extract import case_diagram, cohort_diagram, procedure_diagram
+from .pack import build_pack, example_case, fact_dates
+
+EXISTING = click.Path(exists=True, path_type=Path)
+EXAMPLES = Path("examples/cases")
+
+
+def output_option(help_text: str):
+    return click.option("-o", "--output", required=True, help=help_text,
+                        type=click.Path(dir_okay=False, path_type=Path))
+
+
+def diagram_output(f):
+    return output_option("File to write; its suffix picks the format: .svg, .png, .pdf or "
+                         ".dot (.dot needs no Graphviz).")(f)
+
+
+@click.group()
+def draw() -> None:
+    """Draw the procedure map, one case on it, or a cohort heat map."""
+
+
+@draw.command(name="procedure")
+@click.argument("name", required=False)
+@procedure_option
+@click.option("--overview", is_flag=True,
+              help="Stages with title and owner only (no timescales): a smaller map.")
+@diagram_output
+@click.pass_context
+def draw_procedure(ctx: click.Context, name: str | None, procedure: str | None,
+                   overview: bool, output: Path) -> None:
+    """The procedure map: phases, stages, owners, timescales and transitions."""
+    engine = engine_for(ctx, one_name(name, procedure))
+    _write(lambda: procedure_diagram(engine.procedure, requirements=not overview), output)
+
+
+@draw.command(name="case")
+@click.argument("case", type=EXISTING)
+@as_of_option
+@procedure_option
+@diagram_output
+@click.pass_context
+def draw_case(ctx: click.Context, case: Path, as_of: date | None, procedure: str | None,
+              output: Path) -> None:
+    """One case on the map: its path with dates, where it is now, open and overdue actions."""
+    engine = engine_for(ctx, procedure)
+    try:
+        status = engine.status(read_one(case), resolve_as_of(as_of, case))
+    except (CaseError, EvaluationError) as exc:
+        raise Fail(f"{case}: error: {exc}") from None
+    _write(lambda: case_diagram(engine.procedure, status), output)
+
+
+@draw.command(name="cohort")
+@click.argument("cohort", type=EXISTING)
+@as_of_option
+@procedure_option
+@diagram_output
+@click.pass_context
+def draw_cohort(ctx: click.Context, cohort: Path, as_of: date | None, procedure: str | None,
+                output: Path) -> None:
+    """A heat map of where a cohort's cases sit and where timescales are missed.
+
+    COHORT is a JSON Lines file, a folder of cases, or a CIN census XML file.
+    """
+    engine = engine_for(ctx, procedure)
+    bad = [0]
+    stream = _counting(records(engine, cohort, resolve_as_of(as_of, cohort)), bad)
+    _write(lambda: cohort_diagram(engine.procedure, stream), output)
+    if bad[0]:
+        click.echo(f"{bad[0]} case(s) could not be evaluated (counted in the legend)", err=True)
+
+
+@click.command()
+@click.argument("name", required=False)
+@procedure_option
+@click.option("--example", type=EXISTING, help="Case file for the worked example (default: the "
+              "case in examples/cases/ with the most fact dates, else the bundled one).")
+@output_option("HTML file to write.")
+@click.pass_context
+def pack(ctx: click.Context, name: str | None, procedure: str | None, example: Path | None,
+         output: Path) -> None:
+    """A self-contained HTML training pack: map, stage details, glossary, worked example."""
+    engine = engine_for(ctx, one_name(name, procedure))
+    case = read_one(example) if example else default_example()
+    try:
+        output_format("pack.svg")  # the map is inline SVG from dot
+        html = build_pack(engine, case, fact_dates(case))
+    except RenderError as exc:
+        raise Fail(f"error: {exc}") from None
+    except (CaseError, EvaluationError) as exc:
+        raise Fail(f"error: the example case: {exc}") from None
+    output.write_text(html, encoding="utf-8")
+    click.echo(str(output))
+
+
+def one_name(name: str | None, option: str | None) -> str | None:
+    """NAME and --procedure mean the same; both may be given only if they agree."""
+    if name and option and name != option:
+        raise click.UsageError(f"procedure '{name}' and --procedure '{option}' disagree")
+    return name or option
+
+
+def read_one(path: Path) -> dict:
+    """The first case in a file (usually a .json case file)."""
+    try:
+        item = next(iter(read_items(path)), None)
+    except InputError as exc:
+        raise Fail(f"error: {exc}") from None
+    if item is None or item.case is None:
+        reason = item.error if item else "no case found"
+        raise Fail(f"{path}: error: {reason}")
+    return item.case
+
+
+def default_example() -> dict:
+    """Run from the repository: the richest story in examples/cases/ (most fact dates, then
+    name); elsewhere the bundled synthetic case."""
+    found = [read_one(p) for p in sorted(EXAMPLES.glob("*.json"))] if EXAMPLES.is_dir() else []
+    return max(found, key=lambda case: len(fact_dates(case)), default=None) or example_case()
+
+
+def _counting(items: Iterable[dict], bad: list[int]) -> Iterator[dict]:
+    for record in items:
+        bad[0] += "error" in record
+        yield record
+
+
+def _write(make, output: Path) -> None:
+    """Check the format (and `dot`) first, so a long cohort is not evaluated in vain."""
+    try:
+        output_format(output)
+        path = render(make(), output)
+    except RenderError as exc:
+        raise Fail(f"error: {exc}") from None
+    click.echo(str(path))

@@ -1,0 +1,186 @@
+"""The training pack: one self-contained HTML file with the procedure map, a stage panel,
+a glossary and a worked example stepped through date by date.
+
+Reads the model and CaseStatus only; the SVG comes from dot.svg, statuses from Engine.status.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from html import escape, unescape
+from importlib import resources
+
+from engine.api import Engine
+from engine.model import Procedure, Requirement, Stage
+from engine.status import Action, CaseStatus
+
+from . import pack_page
+from .dot import svg
+from .extract import home_stages, procedure_diagram
+from .words import ANY, condition_words, long_date, timescale, transition_label
+
+GLOSSARY = (
+    ("procedure", "The whole written process for one kind of concern (here, neglect): its "
+                  "stages, transitions, requirements, escalations and checks, with a version "
+                  "and the date it comes into force."),
+    ("stage", "Where a case sits in the procedure, such as Referral or Child protection plan. "
+              "Each stage has an owner."),
+    ("transition", "A move from one stage to another, caused by a fact (for example, the "
+                   "decision on a referral)."),
+    ("requirement", "An action that becomes required when a fact happens, with an owner, a "
+                    "timescale and the source that sets it. Some recur, such as visits every "
+                    "10 working days."),
+    ("escalation", "Raised when a requirement is overdue by a set margin, or a worrying "
+                   "condition persists; it says who the case goes to."),
+    ("check", "A quality test on a case's facts, such as a plan with no measurable outcomes. "
+              "When it holds, the case carries a flag."),
+    ("fact", "A dated event recorded about a case: a referral, a strategy discussion, a "
+             "visit, a conference."),
+    ("case", "One child's journey: a list of dated facts and a few details such as the date "
+             "of birth."),
+    ("status", "The answer for a case on a given date: its stage, its actions (due, overdue, "
+               "done...), escalations and flags, each with the reason."),
+    ("source", "The clause of statutory guidance or local procedure that a requirement or "
+               "check cites, such as Working Together to Safeguard Children 2023, chapter 3."),
+)
+STATUS_WORDS = {"due": "○ due", "done": "✓ done", "done_late": "✓ done late",
+                "cancelled": "✗ cancelled", "unknown": "? unknown (not recorded)"}
+_NODE = re.compile(r'<g id="stage_([^"]+)" class="node">')
+
+
+def example_case() -> dict:
+    """The bundled synthetic example (a 2022 neglect case around the Platinum Jubilee)."""
+    text = resources.files("visualise").joinpath("example_case.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def fact_dates(case: dict) -> list[date]:
+    """The distinct dates of a case's facts, in order: the steps of the worked example."""
+    found = set()
+    for fact in case.get("facts", []):
+        try:
+            found.add(date.fromisoformat(str(fact.get("date"))))
+        except ValueError:
+            continue
+    return sorted(found)
+
+
+def build_pack(engine: Engine, example_case: dict, dates: list[date]) -> str:
+    """The whole pack as one HTML string (needs Graphviz's `dot` for the SVG)."""
+    proc = engine.procedure
+    steps = [_step(proc, example_case, engine.status(example_case, d)) for d in dates]
+    data = {"stages": {s.id: _stage(proc, s) for s in proc.stages},
+            "example": {"case": str(example_case.get("case", "")), "steps": steps}}
+    since = f", in force from {long_date(proc.effective_from)}" if proc.effective_from else ""
+    return pack_page.PAGE.format(
+        csp=pack_page.CSP, title=escape(proc.title), trap=pack_page.ERROR_TRAP,
+        css=pack_page.CSS, script=pack_page.SCRIPT, data=_json(data),
+        subtitle=escape(f"Procedure '{proc.id}' version {proc.version}{since}"),
+        svg=_svg(proc), case=escape(str(example_case.get("case", ""))),
+        glossary="".join(f"<dt>{w}</dt><dd>{escape(d)}</dd>" for w, d in GLOSSARY))
+
+
+def _json(data: dict) -> str:
+    """JSON that cannot close its <script> element."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _svg(proc: Procedure) -> str:
+    """The map as inline SVG, each stage focusable and announced as a button.
+
+    Stages show title and owner only: their requirements are in the side panel.
+    """
+    text = svg(procedure_diagram(proc, requirements=False))
+    text = text[text.index("<svg"):]
+    text = re.sub(r"<!--.*?-->\n?", "", text, flags=re.S)
+    text = text.replace("<svg ", f'<svg role="group" aria-label="{escape(proc.title)}: '
+                        'procedure map" ', 1)
+    return _NODE.sub(lambda m: _focusable(proc, m[1]), text)
+
+
+def _focusable(proc: Procedure, raw_id: str) -> str:
+    stage = proc.stage(unescape(raw_id))  # Graphviz writes '-' in ids as '&#45;'
+    if stage is None:
+        return f'<g id="stage_{raw_id}" class="node">'
+    stage_id = raw_id
+    label = escape(f"Stage: {stage.title}. Owner: {stage.owner or 'not stated'}. "
+                   "Show its requirements.")
+    return (f'<g id="stage_{stage_id}" class="node" tabindex="0" role="button" '
+            f'aria-controls="panel" aria-label="{label}">')
+
+
+def _stage(proc: Procedure, stage: Stage) -> dict:
+    reqs = [r for r in proc.requirements if stage.id in home_stages(proc, r)]
+    return {"title": stage.title, "owner": stage.owner, "phase": stage.phase or "other",
+            "description": stage.description, "requirements": [_req(proc, r) for r in reqs],
+            "moves": _moves(proc, stage), "records": [_fact_title(proc, f)
+                                                      for f in stage.records]}
+
+
+def _req(proc: Procedure, req: Requirement) -> dict:
+    source = {"key": req.source, "text": proc.source_text(req.source)} if req.source else None
+    return {"title": req.title, "timescale": timescale(proc, req), "owner": req.owner,
+            "statutory": req.statutory, "source": source}
+
+
+def _moves(proc: Procedure, stage: Stage) -> list[str]:
+    out = []
+    for t in proc.transitions:
+        anywhere = any(s in ANY for s in t.sources) and not stage.terminal
+        if (stage.id in t.sources or anywhere) and t.target != stage.id:
+            target = proc.stage(t.target)
+            out.append(f"{transition_label(proc, t)} → {target.title if target else t.target}")
+    return out or ["It does not move on: the case ends here."]
+
+
+def _fact_title(proc: Procedure, fact: str) -> str:
+    ftype = proc.fact_type(fact)
+    return ftype.title if ftype else fact.replace("_", " ")
+
+
+def _step(proc: Procedure, case: dict, status: CaseStatus) -> dict:
+    stage = proc.stage(status.stage)
+    title = stage.title if stage else status.stage
+    since = f" since {long_date(status.stage_since)}" if status.stage_since else ""
+    return {"date": status.as_of.isoformat(), "date_words": long_date(status.as_of),
+            "stage": status.stage, "stage_words": f"▶ {title}{since}",
+            "facts": _facts_on(proc, case, status.as_of.isoformat()),
+            "actions": [_action(a) for a in status.actions],
+            "notes": [f"⚠ Escalated to {e.to}: {e.title} ({e.because})"
+                      for e in status.escalations if e.status == "open"]
+            + [f"⚑ Flag: {f.title}" for f in status.flags if f.status != "resolved"]}
+
+
+def _facts_on(proc: Procedure, case: dict, day: str) -> list[str]:
+    return [_fact_words(proc, f) for f in case.get("facts", []) if f.get("date") == day]
+
+
+def _fact_words(proc: Procedure, fact: dict) -> str:
+    details = [f"{k.replace('_', ' ')}: {_value(v)}" for k, v in sorted(fact.items())
+               if k not in ("type", "date", "id", "estimated") and not isinstance(v, list)]
+    title = _fact_title(proc, str(fact.get("type")))
+    return title + (f" ({'; '.join(details)})" if details else "")
+
+
+def _value(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return condition_words(str(value))
+
+
+def _action(action: Action) -> dict:
+    if action.status == "overdue":
+        words = f"⚠ OVERDUE {action.working_days_overdue} working day(s)"
+    elif action.status == "done_late":
+        words = f"✓ done late on {long_date(action.done_on)} " \
+                f"({action.working_days_overdue} working day(s) late)"
+    elif action.status == "done":
+        words = f"✓ done on {long_date(action.done_on)}"
+    elif action.status == "cancelled":
+        words = f"✗ cancelled on {long_date(action.cancelled_on)}"
+    else:
+        words = STATUS_WORDS.get(action.status, action.status)
+    return {"title": action.title, "owner": action.owner, "due": long_date(action.due),
+            "status": action.status, "words": words}
