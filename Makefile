@@ -1,5 +1,8 @@
 # Two commands do all the set-up on a fresh Debian machine: `make demo` and `make test`.
-PY ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+# The first interpreter that really runs and is 3.11 or 3.12 (durable-rules 2.0.28 fails on 3.13).
+PY ?= $(shell for p in python3 python3.12 python3.11 /usr/bin/python3.12 /usr/bin/python3.11; do \
+	  $$p -c 'import sys; sys.exit(sys.version_info[:2] not in ((3, 11), (3, 12)))' 2>/dev/null \
+	  && { command -v $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 SAFEGUARD := $(BIN)/safeguard
@@ -12,6 +15,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 all: test
 
 $(BIN)/python:
+	@test -n "$(PY)" || { echo "error: Python 3.11 or 3.12 is needed (apt-get install python3)"; exit 2; }
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 

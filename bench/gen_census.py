@@ -83,8 +83,8 @@ def _pathway(rng: random.Random, ep: Episode) -> Episode:
     s47_first = rng.random() < 0.2   # strategy discussion during the assessment
     took = _late(rng, 0.2, (8, 45), (46, 130))
     auth = add_working_days(referral, max(took, 1 + (start - referral).days))
-    ep.assessments.append((start, auth, _factors(rng)))
     after = rng.choices(("close", "early_help", "cin", "s47"), (28, 10, 32, 30))[0]
+    ep.assessments.append((start, auth, _factors(rng, none_found=after == "close")))
     if s47_first or after == "s47":
         s47_start = add_working_days(start, rng.randint(1, 12)) if s47_first else auth
         return _s47_onwards(rng, ep, s47_start, max(auth, s47_start))
@@ -95,8 +95,9 @@ def _pathway(rng: random.Random, ep: Episode) -> Episode:
     return ep
 
 
-def _factors(rng: random.Random) -> list[str]:
-    if rng.random() < 0.05:
+def _factors(rng: random.Random, none_found: bool) -> list[str]:
+    """Factors identified at assessment; "21" (none) mostly when the case then closes."""
+    if rng.random() < (0.15 if none_found else 0.005):
         return ["21"]
     return sorted(set(rng.sample(FACTORS, rng.randint(1, 4))), key=FACTORS.index)
 

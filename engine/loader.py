@@ -35,7 +35,7 @@ FIELD_KEYS = ("type", "values", "min", "max", "required", "fields", "description
 STAGE_KEYS = ("title", "phase", "owner", "start", "terminal", "records", "description")
 TRANSITION_KEYS = ("id", "from", "to", "on", "when", "label", "reopens")
 REQUIREMENT_KEYS = ("title", "owner", "source", "on", "when", "anchor", "due", "completed_by",
-                    "cancelled_by", "active_in", "every", "once", "statutory", "local_exception",
+                    "cancelled_by", "active_in", "every", "once", "single", "statutory", "local_exception",
                     "description")
 ESCALATION_KEYS = ("title", "to", "source", "requirements", "when_overdue", "condition",
                    "persists")
@@ -293,7 +293,8 @@ class Loader:
             owner=self.r.text(data, "owner"), source=self.r.text(data, "source"),
             anchor=self._anchor(data), cancelled_by=self._matchers(data, "cancelled_by"),
             active_in=self.r.names(data, "active_in"), every=self._limit(data, "every"),
-            once=self.r.boolean(data, "once"), statutory=self.r.boolean(data, "statutory"),
+            once=self.r.boolean(data, "once"), single=self.r.boolean(data, "single"),
+            statutory=self.r.boolean(data, "statutory"),
             local_exception=str(exception) if exception else None,
             description=self.r.text(data, "description"), origin=loc.file,
             overrides=self._inherited_limit(data, due))

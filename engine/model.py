@@ -172,6 +172,7 @@ class Requirement:
     active_in: tuple[str, ...] = ()
     every: Limit | None = None
     once: bool = False
+    single: bool = False
     statutory: bool = False
     local_exception: str | None = None
     description: str = ""

@@ -66,7 +66,7 @@ def _requirement(ctx: Context, req: Requirement) -> list[Action]:
     out: list[Action] = []
     busy_until, numbered = -1, 0
     for t in triggers:
-        if t <= busy_until and req.every is not None:
+        if t <= busy_until and (req.every is not None or req.single):
             continue
         if req.active_in and ctx.replay.after[t] not in req.active_in:
             continue
