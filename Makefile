@@ -16,11 +16,16 @@ all: test
 
 $(BIN)/python:
 	@test -n "$(PY)" || { echo "error: Python 3.11 or 3.12 is needed (apt-get install python3)"; exit 2; }
-	$(PY) -m venv $(VENV)
+	$(PY) -m venv $(VENV) || { rm -rf $(VENV); echo "Installing python3-venv..."; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv >/dev/null \
+	  && $(PY) -m venv $(VENV); }
 	$(BIN)/pip install -q --upgrade pip
 
+# durable-rules is built from source: a C compiler and the Python headers are needed.
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev]' || { echo "Installing a C compiler and Python headers..."; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq gcc python3-dev >/dev/null \
+	  && $(BIN)/pip install -q -e '.[dev]'; }
 	touch $@
 
 setup: $(VENV)/.installed graphviz
