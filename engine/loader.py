@@ -35,8 +35,8 @@ FIELD_KEYS = ("type", "values", "min", "max", "required", "fields", "description
 STAGE_KEYS = ("title", "phase", "owner", "start", "terminal", "records", "description")
 TRANSITION_KEYS = ("id", "from", "to", "on", "when", "label", "reopens")
 REQUIREMENT_KEYS = ("title", "owner", "source", "on", "when", "anchor", "due", "completed_by",
-                    "cancelled_by", "active_in", "every", "once", "single", "statutory", "local_exception",
-                    "description")
+                    "cancelled_by", "active_in", "every", "once", "single", "statutory",
+                    "local_exception", "description")
 ESCALATION_KEYS = ("title", "to", "source", "requirements", "when_overdue", "condition",
                    "persists")
 CHECK_KEYS = ("title", "condition", "source", "advice", "severity")
