@@ -148,20 +148,22 @@ def _content(fact: Fact) -> str:
 def _fields(ftype: FactType, fields: dict) -> list[tuple[str, str]]:
     """(field, problem) pairs; a bad field is dropped but the dated fact itself is kept."""
     out = []
-    for name in sorted(fields):
+    for name, value in fields.items():
         spec = ftype.field(name)
         if spec is None:
             known = ", ".join(f.name for f in ftype.fields) or "none"
             out.append((name, f"unknown field '{name}' (known: {known})"))
         else:
-            out += [(name, message) for message in _value(spec, fields[name])]
-    out += [(f.name, f"missing required field '{f.name}'") for f in ftype.fields
-            if f.required and f.name not in fields]
-    return out
+            out += [(name, message) for message in _value(spec, value)]
+    out += [(name, f"missing required field '{name}'") for name in ftype.required
+            if name not in fields]
+    return sorted(out) if out else out
 
 
-def _value(spec: Field, value) -> list[str]:
+def _value(spec: Field, value) -> list[str] | tuple:
     kind = spec.type
+    if kind == "enum" and value in spec.values:
+        return ()
     if kind == "integer":
         ok = type(value) is int and (spec.minimum is None or value >= spec.minimum) and (
             spec.maximum is None or value <= spec.maximum)

@@ -58,6 +58,10 @@ class FactType:
     def _fields(self) -> dict[str, Field]:
         return {f.name: f for f in self.fields}
 
+    @cached_property
+    def required(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.required)
+
 
 @dataclass(frozen=True)
 class Calendar:

@@ -15,6 +15,8 @@ from .stages import Replay
 from .status import Action, Anchor
 from .workdays import WorkingCalendar
 
+_NONE: frozenset[int] = frozenset()
+
 
 @dataclass(frozen=True)
 class Context:
@@ -31,9 +33,13 @@ class Context:
     terminal: frozenset
 
     def hits(self, matchers) -> set[int]:
+        """Positions of the facts matching any of these matchers (durable-rules' answer)."""
+        rule_of, matches = self.plan.rule_of, self.matches
+        if len(matchers) == 1:
+            return matches.get(rule_of[matchers[0].key], _NONE)
         out: set[int] = set()
         for m in matchers:
-            out |= self.matches.get(self.plan.matcher_rule(m), set())
+            out |= matches.get(rule_of[m.key], _NONE)
         return out
 
     def closes_at(self, pos: int) -> bool:
@@ -46,6 +52,7 @@ class _End:
     pos: int | None
     kind: str  # "done", "cancelled" or "open"
     why: str = ""
+    when: date | None = None
 
 
 def actions_for(ctx: Context) -> list[Action]:
@@ -72,39 +79,45 @@ def _requirement(ctx: Context, req: Requirement) -> list[Action]:
             continue
         if req.once and numbered:
             break
-        chain, busy_until = _chain(ctx, req, t, done, cancel, numbered)
+        chain, busy_until = _chain(ctx, req, t, done, cancel)
+        out += [_action(ctx, req, numbered + k + 1, *item) for k, item in _visible(chain, req)]
         numbered += len(chain)
-        out += _visible(chain, req)
     return out
 
 
-def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[int],
-           numbered: int) -> tuple[list[Action], int]:
-    """One trigger's occurrences: the first, then one per completion if recurring.
-
-    Returns every occurrence (numbering counts them all) and where the chain ended. A
-    completing fact that also cancels (a review that ends the plan) does not re-arm it.
+def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[int]
+           ) -> tuple[list[tuple], int]:
+    """One trigger's occurrences as (anchor, limit, due, end): the first, then one per
+    completion if recurring. Numbering counts them all; a completing fact that also cancels
+    (a review that ends the plan) does not re-arm it. Returns where the chain ended too.
     """
-    actions, start = [], t
+    occurrences, start = [], t
     while True:
-        anchor = _anchor(ctx, req, start, first=not actions)
-        limit = req.due if not actions or req.every is None else req.every
-        due = ctx.cal.due(anchor.date, limit)
+        anchor = _anchor(ctx, req, start, first=not occurrences)
+        limit = req.due if not occurrences or req.every is None else req.every
         end = _end(ctx, req, start, done, cancel)
-        actions.append(_action(ctx, req, numbered + len(actions) + 1, anchor, limit, due, end))
+        occurrences.append((anchor, limit, ctx.cal.due(anchor.date, limit), end))
         if end.kind != "done" or req.every is None or end.pos in cancel:
             last = end.pos if end.pos is not None else len(ctx.facts)
-            return actions, last
+            return occurrences, last
         start = end.pos
 
 
-def _visible(actions: list[Action], req: Requirement) -> list[Action]:
-    """Recurring: keep the current occurrence and every late one; others are history."""
+def _visible(chain: list[tuple], req: Requirement) -> list[tuple[int, tuple]]:
+    """Recurring: keep the current occurrence and every late one; the rest is history.
+
+    Decided before any Action is built: a long plan has many on-time visits to skip.
+    """
+    numbered = list(enumerate(chain))
     if req.every is None:
-        return actions
-    keep = [a for a in actions[:-1]
-            if a.status == "done_late" or a.working_days_overdue is not None]
-    return keep + actions[-1:]
+        return numbered
+    return [(k, item) for k, item in numbered[:-1] if _late(item)] + numbered[-1:]
+
+
+def _late(item: tuple) -> bool:
+    """Done after its due date, or still not done when it was cancelled after it."""
+    _anchor, _limit, due, end = item
+    return end.pos is not None and end.when > due
 
 
 def _anchor(ctx: Context, req: Requirement, start: int, first: bool) -> Anchor:
@@ -134,20 +147,21 @@ def _horizon(ctx: Context, req: Requirement, start: int) -> int:
 
 def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set[int]) -> _End:
     for p in range(start + 1, len(ctx.facts)):
+        when = ctx.facts[p].date
         if p in done:
-            return _End(p, "done")
+            return _End(p, "done", when=when)
         if p in cancel:
-            return _End(p, "cancelled", ctx.facts[p].type.replace("_", " "))
+            return _End(p, "cancelled", ctx.facts[p].type.replace("_", " "), when)
         if ctx.closes_at(p):
-            return _End(p, "cancelled", "the case closed")
+            return _End(p, "cancelled", "the case closed", when)
         if req.active_in and ctx.replay.after[p] not in req.active_in:
-            return _End(p, "cancelled", f"the case left {', '.join(req.active_in)}")
+            return _End(p, "cancelled", f"the case left {', '.join(req.active_in)}", when)
     return _End(None, "open")
 
 
 def _action(ctx: Context, req: Requirement, number: int, anchor: Anchor, limit, due: date,
             end: _End) -> Action:
-    cal, when = ctx.cal, ctx.facts[end.pos].date if end.pos is not None else None
+    cal, when = ctx.cal, end.when
     because = (f"required by the {anchor.type.replace('_', ' ')} on {anchor.date}"
                f"{_fact_ref(anchor.ref)}; due {limit.describe()} "
                f"{'before' if limit.before else 'after'} it, by {due}")

@@ -28,7 +28,8 @@ def replay(proc: Procedure, plan: Plan, facts: list[Fact], matches: dict[str, se
            ) -> Replay:
     """Stage after each fact and the path, from matcher results."""
     terminal = {s.id for s in proc.stages if s.terminal}
-    rules = [(t, matches.get(plan.matcher_rule(t.on), ())) for t in proc.transitions]
+    rules = [(t, hits) for t in proc.transitions
+             if (hits := matches.get(plan.matcher_rule(t.on)))]
     current = proc.start.id
     entered = facts[0].date if facts else None
     steps, after, moves = [], [], []
