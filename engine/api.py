@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -24,7 +25,7 @@ from .model import Procedure
 from .prepare import prepare
 from .reader import Reader
 from .runtime import Runtime
-from .status import CaseStatus, error_record
+from .status import CaseStatus, dumps, error_record
 from .workdays import WorkingCalendar, working_calendar
 
 
@@ -87,20 +88,30 @@ class Engine:
         checked = case if isinstance(case, Case) else self.read(case)
         return evaluate(self, checked, as_of)
 
-    def cohort(self, cases: Iterable, as_of: date, workers: int = 1) -> Iterator[dict]:
+    def cohort(self, cases: Iterable, as_of: date, workers: int = 1,
+               as_json: bool = False) -> Iterator[dict | str]:
         """One record per input case, in input order: a CaseStatus dict or an error record.
 
-        Streams (memory stays flat); with workers > 1, forked processes share the work.
+        A case may be a dict or a line of JSON text. With `as_json`, records are canonical JSON
+        text (cheapest for writing files). Streams, so memory stays flat; with workers > 1,
+        forked processes share the work and only text or small dicts cross between them.
         """
         if workers > 1:
             from .parallel import cohort_parallel
 
-            yield from cohort_parallel(self.procedure, cases, as_of, workers)
+            yield from cohort_parallel(self.procedure, cases, as_of, workers, as_json)
             return
         for raw in cases:
-            yield self.record(raw, as_of)
+            record = self.record(raw, as_of)
+            yield dumps(record) if as_json else record
 
     def record(self, raw, as_of: date) -> dict:
+        """The status dict of one case (dict or JSON text), or its error record."""
+        if isinstance(raw, (str, bytes)):
+            try:
+                raw = json.loads(raw)
+            except ValueError as exc:
+                return error_record(None, f"not valid JSON: {exc}")
         ident = raw.get("case") if isinstance(raw, dict) else None
         try:
             return self.status(raw, as_of).to_dict()

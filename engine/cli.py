@@ -84,7 +84,7 @@ def resolve_as_of(as_of: date | None, path: Path | None = None) -> date:
     return date.today()
 
 
-def records(engine: Engine, path: Path, as_of: date, workers: int = 1):
+def records(engine: Engine, path: Path, as_of: date, workers: int = 1, as_json: bool = False):
     """Status records for every case in a file or folder, streamed, with a progress count."""
     try:
         items = list_or_stream(read_items(path))
@@ -92,7 +92,7 @@ def records(engine: Engine, path: Path, as_of: date, workers: int = 1):
         raise Fail(f"error: {exc}") from None
     raws = (_raw(item) for item in items)
     progress = Progress()
-    for record in engine.cohort(raws, as_of, workers=workers):
+    for record in engine.cohort(raws, as_of, workers=workers, as_json=as_json):
         progress.tick()
         yield record
     progress.done()

@@ -110,9 +110,14 @@ def status(ctx, source: Path, as_of, procedure, fmt: str, workers: int) -> None:
     bad = 0
     if fmt == "csv":
         click.echo(",".join(render.ACTION_COLUMNS))
-    for record in records(engine, source, day, _workers(workers)):
-        bad += "error" in record
-        _emit_status(record, fmt, single)
+    if fmt == "json" and not single:
+        for line in records(engine, source, day, _workers(workers), as_json=True):
+            bad += '"error":' in line   # only error records have this key (sorted, canonical)
+            click.echo(line)
+    else:
+        for record in records(engine, source, day, _workers(workers)):
+            bad += "error" in record
+            _emit_status(record, fmt, single)
     if bad:
         click.echo(f"{bad} case(s) could not be evaluated (see their error records)", err=True)
         raise SystemExit(2)

@@ -129,8 +129,13 @@ class Limit:
     before: bool = False
 
     def describe(self) -> str:
-        words = {"working_days": "working day", "calendar_days": "calendar day", "months": "month"}
-        noun = words[self.unit] + ("" if self.amount == 1 else "s")
+        return self.words
+
+    @cached_property
+    def words(self) -> str:
+        """The limit in plain words, e.g. '15 working days' (computed once)."""
+        names = {"working_days": "working day", "calendar_days": "calendar day", "months": "month"}
+        noun = names[self.unit] + ("" if self.amount == 1 else "s")
         return f"{self.amount} {noun}" + (" before" if self.before else "")
 
     def nominal_days(self) -> float:

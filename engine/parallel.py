@@ -9,23 +9,27 @@ import multiprocessing as mp
 from collections.abc import Iterable, Iterator
 from datetime import date
 
+from .status import dumps
+
 _WORKER = {}
 
 
-def _start(procedure, as_of: date) -> None:
+def _start(procedure, as_of: date, as_json: bool) -> None:
     from .api import Engine
 
     _WORKER["engine"] = Engine(procedure)
     _WORKER["as_of"] = as_of
+    _WORKER["as_json"] = as_json
 
 
-def _one(raw) -> dict:
-    return _WORKER["engine"].record(raw, _WORKER["as_of"])
+def _one(raw) -> dict | str:
+    record = _WORKER["engine"].record(raw, _WORKER["as_of"])
+    return dumps(record) if _WORKER["as_json"] else record
 
 
 def cohort_parallel(procedure, cases: Iterable, as_of: date, workers: int,
-                    chunksize: int = 64) -> Iterator[dict]:
+                    as_json: bool = False, chunksize: int = 64) -> Iterator[dict | str]:
     """Records in input order, computed by `workers` forked processes."""
     context = mp.get_context("fork")
-    with context.Pool(workers, initializer=_start, initargs=(procedure, as_of)) as pool:
+    with context.Pool(workers, initializer=_start, initargs=(procedure, as_of, as_json)) as pool:
         yield from pool.imap(_one, cases, chunksize=chunksize)

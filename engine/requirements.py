@@ -201,5 +201,12 @@ def _fact_ref(ref: str | None) -> str:
     return f" (fact {ref})" if ref is not None else ""
 
 
+_SOURCES: dict[tuple[int, str], dict] = {}
+
+
 def _source(proc: Procedure, key: str) -> dict:
-    return {"key": key, "text": proc.source_text(key)}
+    """The cited clause (one shared dict per procedure and key: outputs never mutate it)."""
+    found = _SOURCES.get((id(proc), key))
+    if found is None:
+        found = _SOURCES[(id(proc), key)] = {"key": key, "text": proc.source_text(key)}
+    return found

@@ -21,26 +21,49 @@ YEARS = range(1990, 2061)
 
 @dataclass(frozen=True, eq=False)
 class WorkingCalendar:
-    """A ready-to-use calendar; build once per procedure, share across evaluations."""
+    """A ready-to-use calendar; build once per procedure, share across evaluations.
+
+    `cumulative[i]` counts working days before day `first + i`, and `days` lists the working
+    days in order, so counting and offsetting are list lookups with numpy.busday_* semantics
+    (numpy itself serves dates outside 1990-2060 and is the reference in the tests).
+    """
 
     spec: Calendar
     busday: np.busdaycalendar
     names: dict
+    first: int = 0
+    cumulative: tuple[int, ...] = ()
+    days: tuple[int, ...] = ()
 
     def is_working(self, day: date) -> bool:
-        return bool(np.is_busday(np.datetime64(day, "D"), busdaycal=self.busday))
+        return day.weekday() < 5 and day not in self.names
+
+    def _i(self, day: date) -> int | None:
+        i = day.toordinal() - self.first
+        return i if 0 <= i < len(self.cumulative) - 1 else None
 
     def add_working_days(self, start: date, n: int) -> date:
         """The date n working days after start (start rolled forward to a working day)."""
-        return _offset(self, start, n, "forward")
+        i = self._i(start)
+        k = None if i is None else self.cumulative[i] + n
+        if k is None or not 0 <= k < len(self.days):
+            return _offset(self, start, n, "forward")
+        return date.fromordinal(self.days[k])
 
     def sub_working_days(self, end: date, n: int) -> date:
         """The date n working days before end (end rolled back to a working day)."""
-        return _offset(self, end, -n, "backward")
+        i = self._i(end)
+        k = None if i is None else self.cumulative[i + 1] - 1 - n
+        if k is None or not 0 <= k < len(self.days):
+            return _offset(self, end, -n, "backward")
+        return date.fromordinal(self.days[k])
 
     def count(self, start: date, end: date) -> int:
         """Working days in [start, end): start included, end excluded (numpy.busday_count)."""
-        return _count(self, start, end)
+        i, j = self._i(start), self._i(end)
+        if i is None or j is None:
+            return _count(self, start, end)
+        return self.cumulative[j] - self.cumulative[i]
 
     def days_overdue(self, due: date, as_of: date) -> int:
         """Working days after the due date up to and including as_of (0 on the due date)."""
@@ -100,4 +123,11 @@ def working_calendar(spec: Calendar) -> WorkingCalendar:
         names.setdefault(day, "local closure day")
     busday = np.busdaycalendar(weekmask="1111100",
                                holidays=[np.datetime64(d, "D") for d in sorted(names)])
-    return WorkingCalendar(spec, busday, names)
+    first, last = date(YEARS[0], 1, 1).toordinal(), date(YEARS[-1], 12, 31).toordinal()
+    days, cumulative = [], [0]
+    for ordinal in range(first, last + 1):
+        day = date.fromordinal(ordinal)
+        if day.weekday() < 5 and day not in names:
+            days.append(ordinal)
+        cumulative.append(len(days))
+    return WorkingCalendar(spec, busday, names, first, tuple(cumulative), tuple(days))

@@ -1,7 +1,7 @@
 """The working-day convention of shared/DOMAIN.md, pinned example by example."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -89,3 +89,23 @@ def test_skipped_days_say_why() -> None:
     assert reasons[date(2022, 6, 3)] == "Platinum Jubilee of Elizabeth II"
     assert reasons[date(2022, 5, 28)] == "weekend"
     assert len(reasons) == 10
+
+
+def test_fast_lookups_agree_with_numpy_everywhere() -> None:
+    """The list-based arithmetic must give numpy.busday_* answers, start days of every kind."""
+    import random
+
+    import numpy as np
+
+    rng = random.Random(5)
+    for _ in range(3000):
+        start = date(2016, 1, 1) + timedelta(days=rng.randrange(0, 3650))
+        n = rng.randrange(0, 70)
+        np_start = np.datetime64(start, "D")
+        forward = np.busday_offset(np_start, n, roll="forward", busdaycal=CAL.busday)
+        backward = np.busday_offset(np_start, -n, roll="backward", busdaycal=CAL.busday)
+        end = start + timedelta(days=rng.randrange(0, 120))
+        count = np.busday_count(np_start, np.datetime64(end, "D"), busdaycal=CAL.busday)
+        assert CAL.add_working_days(start, n) == forward.astype(date)
+        assert CAL.sub_working_days(start, n) == backward.astype(date)
+        assert CAL.count(start, end) == int(count)

@@ -1,0 +1,217 @@
+"""The benchmark (`make bench`): one table of measured figures against the project's targets.
+
+Each cohort measurement runs in its own process so peak memory is that run's alone. Data is
+generated once under bench/data/ (seeded), never timed. Results go to stdout and
+bench/results.md. Timing lives here, never in the test suite.
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / "data"
+PY = sys.executable
+SAFEGUARD = str(Path(PY).parent / "safeguard")
+AS_OF = date(2025, 6, 30)
+CENSUS_DATE = "2023-03-31"
+CORES = os.cpu_count() or 1
+
+
+def _cohort_file(n: int) -> Path:
+    path = DATA / f"cohort-{n}.jsonl"
+    if not path.exists():
+        DATA.mkdir(exist_ok=True)
+        subprocess.run([PY, str(HERE / "gen_cohort.py"), "--cases", str(n), "--seed", "7",
+                        "-o", str(path)], check=True)
+    return path
+
+
+def _census_file(children: int) -> Path:
+    path = DATA / f"census-{children}.xml"
+    if not path.exists():
+        DATA.mkdir(exist_ok=True)
+        subprocess.run([PY, str(HERE / "gen_census.py"), "--children", str(children),
+                        "--seed", "1", "--reference-date", CENSUS_DATE, "-o", str(path)],
+                       check=True)
+    return path
+
+
+def _peak_mb(workers: int) -> float:
+    """Peak resident memory of this process plus its workers (KiB on Linux)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + (child * workers if workers > 1 else 0)) / 1024
+
+
+def _first(path: str, limit: int) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line, _ in zip(handle, range(limit), strict=False)]
+
+
+def measure_cohort(path: str, workers: int) -> dict:
+    """Stream a cohort file through Engine.cohort; seconds, cases/s, peak memory."""
+    from engine import load
+
+    engine = load()
+    start = time.perf_counter()
+    with open(path, encoding="utf-8") as handle:
+        count = sum(1 for _ in engine.cohort(handle, AS_OF, workers=workers, as_json=True))
+    seconds = time.perf_counter() - start
+    return {"cases": count, "seconds": seconds, "rate": count / seconds,
+            "peak_mb": _peak_mb(workers)}
+
+
+def measure_floor(path: str, limit: int) -> dict:
+    """durable-rules alone: the engine's own ruleset and asserted facts, prepared beforehand;
+    only assert, drain and delete are timed. Also the engine on the same cases, same process."""
+    from engine import load
+    from engine.case import canonical
+
+    engine = load()
+    raws = _first(path, limit)
+    batches, contexts = [], []
+    for raw in raws:
+        case = engine.read(raw)
+        facts = canonical(f for f in case.facts if f.date <= AS_OF)
+        batches.append(engine.prepare(facts, case.date_of_birth))
+        status = engine.status(case, AS_OF)
+        contexts.append({"case_stage": status.stage, "case_days_in_stage": 30,
+                         "case_months_in_stage": 1, "child_age": 9})
+    best_floor = best_engine = 0.0
+    for _ in range(3):
+        start = time.perf_counter()
+        for batch, ctx in zip(batches, contexts, strict=True):
+            engine.runtime.run(batch, lambda _m, c=ctx: c)
+        best_floor = max(best_floor, len(batches) / (time.perf_counter() - start))
+        start = time.perf_counter()
+        for _record in engine.cohort(raws, AS_OF):
+            pass
+        best_engine = max(best_engine, len(raws) / (time.perf_counter() - start))
+    return {"floor": best_floor, "engine": best_engine, "cases": len(raws)}
+
+
+def measure_latency(path: str, limit: int) -> dict:
+    """Engine.status one case at a time: median and 99th percentile in milliseconds."""
+    from engine import load
+
+    engine = load()
+    raws = _first(path, limit)
+    for raw in raws[:200]:
+        engine.status(raw, AS_OF)
+    times = []
+    for raw in raws:
+        start = time.perf_counter()
+        engine.status(raw, AS_OF)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return {"median_ms": statistics.median(times),
+            "p99_ms": times[min(len(times) - 1, int(len(times) * 0.99))]}
+
+
+def _in_subprocess(kind: str, *args) -> dict:
+    out = subprocess.run([PY, __file__, "--measure", kind, *map(str, args)], check=True,
+                         capture_output=True, text=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _timed(cmd: list[str], runs: int = 1) -> float:
+    """Median wall-clock seconds of a command, process start included."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def cli_latency() -> float:
+    case = ROOT / "examples" / "cases" / "icpc-jubilee.json"
+    return _timed([SAFEGUARD, "status", str(case), "--as-of", "2022-06-21"], runs=7) * 1000
+
+
+def peer(census: Path) -> dict:
+    """The DfE validator (its own venv) against `safeguard overdue` on the same file."""
+    sys.path.insert(0, str(HERE))
+    from peer import time_validator
+
+    subprocess.run(["bash", str(HERE / "validator.sh")], check=True, capture_output=True)
+    validator_s, summary = time_validator(census, "8670Q", "cin2022_23")
+    ours_s = _timed([SAFEGUARD, "overdue", str(census), "--format", "csv"])
+    return {"validator_s": validator_s, "ours_s": ours_s, "failures": summary["failures"]}
+
+
+def _row(name: str, value: str, target: str, met: bool | None) -> str:
+    mark = "-" if met is None else ("yes" if met else "NO")
+    return f"| {name} | {value} | {target} | {mark} |"
+
+
+def run_all() -> list[str]:
+    c10k, c100k, census = _cohort_file(10_000), _cohort_file(100_000), _census_file(10_000)
+    rows = []
+    one10 = _in_subprocess("cohort", c10k, 1)
+    all10 = _in_subprocess("cohort", c10k, CORES)
+    one100 = _in_subprocess("cohort", c100k, 1)
+    all100 = _in_subprocess("cohort", c100k, CORES)
+    floor = _in_subprocess("floor", c10k, 3000)
+    latency = _in_subprocess("latency", c10k, 3000)
+    rows += [
+        _row("10,000 cases, 1 process", f"{one10['rate']:,.0f} cases/s, peak "
+             f"{one10['peak_mb']:.0f} MB", ">= 2,000 cases/s per process",
+             one10["rate"] >= 2000),
+        _row(f"10,000 cases, {CORES} processes", f"{all10['rate']:,.0f} cases/s, peak "
+             f"{all10['peak_mb']:.0f} MB", "-", None),
+        _row("100,000 cases, 1 process", f"{one100['seconds']:.1f} s ({one100['rate']:,.0f} "
+             f"cases/s), peak {one100['peak_mb']:.0f} MB", "memory flat (streams)",
+             one100["peak_mb"] < 500),
+        _row(f"100,000 cases, {CORES} processes", f"{all100['seconds']:.1f} s, peak "
+             f"{all100['peak_mb']:.0f} MB", "< 60 s and < 500 MB",
+             all100["seconds"] < 60 and all100["peak_mb"] < 500),
+        _row("durable-rules floor (same rules, same facts)", f"{floor['floor']:,.0f} cases/s",
+             "-", None),
+        _row("engine / floor", f"{floor['engine']:,.0f} / {floor['floor']:,.0f} = "
+             f"{floor['engine'] / floor['floor']:.2f}", ">= 0.5",
+             floor["engine"] / floor["floor"] >= 0.5),
+        _row("Engine.status latency", f"median {latency['median_ms']:.2f} ms, p99 "
+             f"{latency['p99_ms']:.2f} ms", "p99 < 5 ms", latency["p99_ms"] < 5),
+        _row("`safeguard status CASE` (process start included)", f"{cli_latency():.0f} ms",
+             "-", None),
+    ]
+    try:
+        vs = peer(census)
+        rows.append(_row("census of 10,000 children: DfE validator 8670Q vs `safeguard overdue`",
+                         f"{vs['validator_s']:.1f} s vs {vs['ours_s']:.1f} s = "
+                         f"{vs['validator_s'] / vs['ours_s']:.1f}x", ">= 5x faster",
+                         vs["validator_s"] / vs["ours_s"] >= 5))
+    except (subprocess.CalledProcessError, RuntimeError, FileNotFoundError) as exc:
+        rows.append(_row("DfE validator peer", f"not measured: {str(exc)[:120]}", ">= 5x", None))
+    return rows
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--measure":
+        kind, path, number = sys.argv[2], sys.argv[3], int(sys.argv[4])
+        work = {"cohort": measure_cohort, "floor": measure_floor, "latency": measure_latency}
+        print(json.dumps(work[kind](path, number)))
+        return
+    started = time.perf_counter()
+    rows = run_all()
+    header = ["| measure | measured | target | met |", "|---|---|---|---|"]
+    table = "\n".join(header + rows)
+    note = (f"\n\nMeasured {date.today()} on {CORES} cores, Python "
+            f"{sys.version.split()[0]}, cohort as of {AS_OF}, 20-40 facts per case; "
+            f"the run took {time.perf_counter() - started:.0f} s. See docs/performance.md.\n")
+    (HERE / "results.md").write_text("# Benchmark results\n\n" + table + note)
+    print(table + note)
+
+
+if __name__ == "__main__":
+    main()
