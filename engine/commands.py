@@ -248,14 +248,12 @@ def import_group() -> None:
               help="Write the cases here as JSON Lines.")
 def import_cin(xml: Path, output: Path) -> None:
     """Import a DfE Children in Need census XML file: one case per CIN episode."""
-    from .cin import NotACensus, read_census
+    from .inputs import load_census
 
     try:
-        result = read_census(xml)
-    except NotACensus as exc:
-        raise Fail(f"{xml}: error: {exc}") from None
-    except OSError as exc:
-        raise Fail(f"{xml}: error: cannot read: {exc}") from None
+        result = load_census(xml)
+    except InputError as exc:
+        raise Fail(f"error: {exc}") from None
     with output.open("w", encoding="utf-8") as handle:
         for case in result.cases:
             handle.write(dumps(case) + "\n")

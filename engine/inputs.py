@@ -82,14 +82,20 @@ def _lines(path: Path) -> Iterator[Item]:
                            f"{path}:{number}")
 
 
-def _census(path: Path) -> Iterator[Item]:
+def load_census(path: Path):
+    """Import a census file; a file that is not one, or cannot be read, is an InputError."""
     from .cin import NotACensus
 
     try:
-        result = read_census(path)
+        return read_census(path)
     except NotACensus as exc:
-        raise InputError(f"{path}: {exc}") from None
+        message = str(exc)
+        raise InputError(message if message.startswith(str(path)) else f"{path}: {message}") \
+            from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc}") from None
-    for case in result.cases:
+
+
+def _census(path: Path) -> Iterator[Item]:
+    for case in load_census(path).cases:
         yield Item(case, where=f"{path}:{case['case']}")
