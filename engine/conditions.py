@@ -170,7 +170,7 @@ def _attribute(node: ast.Attribute) -> Ref:
         return Ref(base.id, node.attr, col=node.col_offset)
     if isinstance(base, ast.Call) and _func_name(base) in SELECTORS:
         fact, n = _selector_args(base)
-        return Ref(fact, node.attr, _func_name(base), n, col=node.col_offset)
+        return Ref(fact, node.attr, _func_name(base), n, col=base.args[0].col_offset)
     raise ParseError("expected type.field or latest(type).field", node.col_offset)
 
 

@@ -63,3 +63,37 @@ def test_a_shorter_local_timescale_is_fine(tmp_path: Path) -> None:
     path.write_text((HERE / "statutory-longer.yaml").read_text().replace(
         "working_days: 20", "working_days: 10"))
     assert not read_library([path, RULES]).errors
+
+
+def _mutated(tmp_path: Path, folder: str, name: str, old: str, new: str) -> tuple[Path, int, int]:
+    """Copy the bundled definitions, change one name, return the file and where it now is."""
+    import shutil
+
+    root = Path(__file__).resolve().parents[1]
+    for part in ("processes", "rules"):
+        shutil.copytree(root / part, tmp_path / part)
+    path = tmp_path / folder / name
+    lines = path.read_text().splitlines(keepends=True)
+    number = next(i for i, line in enumerate(lines) if old in line)
+    lines[number] = lines[number].replace(old, new, 1)
+    path.write_text("".join(lines))
+    return path, number + 1, lines[number].index(new) + 1
+
+
+def test_renaming_a_transition_target_in_the_bundled_procedure(tmp_path: Path) -> None:
+    path, line, col = _mutated(tmp_path, "processes", "neglect.yaml",
+                               "to: child_protection_plan,", "to: child_protection_plna,")
+    found = [p for p in read_library([tmp_path / "processes", tmp_path / "rules"]).errors
+             if "child_protection_plna" in p.message]
+    assert found and (found[0].loc.line, found[0].loc.col) == (line, col + len("to: "))
+    assert found[0].hint == "did you mean 'child_protection_plan'?"
+
+
+def test_renaming_a_fact_type_in_a_bundled_condition(tmp_path: Path) -> None:
+    path, line, col = _mutated(tmp_path, "rules", "consent.yaml",
+                               "latest(neglect_screening)", "latest(neglect_screenings)")
+    found = [p for p in read_library([tmp_path / "processes", tmp_path / "rules"]).errors
+             if "neglect_screenings" in p.message]
+    assert found and found[0].loc.line == line
+    assert found[0].loc.col == col + len("latest(")   # at the misspelt name itself
+    assert found[0].hint == "did you mean 'neglect_screening'?"
