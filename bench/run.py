@@ -12,6 +12,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -32,6 +33,21 @@ def _cohort_file(n: int) -> Path:
         DATA.mkdir(exist_ok=True)
         subprocess.run([PY, str(HERE / "gen_cohort.py"), "--cases", str(n), "--seed", "7",
                         "-o", str(path)], check=True)
+    return path
+
+
+def _scaled_file(base: Path, times: int) -> Path:
+    """The base cohort repeated with fresh case ids: same realistic content, built in seconds
+    (generating 100,000 fresh cases takes longer than the whole budget allows)."""
+    path = DATA / f"cohort-{times}x-{base.stem}.jsonl"
+    if not path.exists():
+        with base.open(encoding="utf-8") as src, path.open("w", encoding="utf-8") as out:
+            lines = src.readlines()
+            for copy in range(times):
+                for line in lines:
+                    case = json.loads(line)
+                    case["case"] = f"{case['case']}-{copy}"
+                    out.write(json.dumps(case, sort_keys=True) + "\n")
     return path
 
 
@@ -138,15 +154,24 @@ def cli_latency() -> float:
     return _timed([SAFEGUARD, "status", str(case), "--as-of", "2022-06-21"], runs=7) * 1000
 
 
-def peer(census: Path) -> dict:
-    """The DfE validator (its own venv) against `safeguard overdue` on the same file."""
-    sys.path.insert(0, str(HERE))
-    from peer import time_validator
+class Peer(threading.Thread):
+    """The DfE validator (its own venv, single-threaded) timed in the background."""
 
-    subprocess.run(["bash", str(HERE / "validator.sh")], check=True, capture_output=True)
-    validator_s, summary = time_validator(census, "8670Q", "cin2022_23")
-    ours_s = _timed([SAFEGUARD, "overdue", str(census), "--format", "csv"])
-    return {"validator_s": validator_s, "ours_s": ours_s, "failures": summary["failures"]}
+    def __init__(self, census: Path):
+        super().__init__(daemon=True)
+        self.census, self.result, self.error = census, None, None
+
+    def run(self) -> None:
+        sys.path.insert(0, str(HERE))
+        from peer import time_validator
+
+        try:
+            subprocess.run(["bash", str(HERE / "validator.sh")], check=True,
+                           capture_output=True)
+            seconds, summary = time_validator(self.census, "8670Q", "cin2022_23")
+            self.result = {"validator_s": seconds, "failures": summary["failures"]}
+        except (subprocess.CalledProcessError, RuntimeError, FileNotFoundError) as exc:
+            self.error = str(exc)
 
 
 def _row(name: str, value: str, target: str, met: bool | None) -> str:
@@ -155,14 +180,20 @@ def _row(name: str, value: str, target: str, met: bool | None) -> str:
 
 
 def run_all() -> list[str]:
-    c10k, c100k, census = _cohort_file(10_000), _cohort_file(100_000), _census_file(10_000)
+    c10k, census = _cohort_file(10_000), _census_file(10_000)
+    c100k = _scaled_file(c10k, 10)
     rows = []
     one10 = _in_subprocess("cohort", c10k, 1)
     all10 = _in_subprocess("cohort", c10k, CORES)
-    one100 = _in_subprocess("cohort", c100k, 1)
-    all100 = _in_subprocess("cohort", c100k, CORES)
     floor = _in_subprocess("floor", c10k, 3000)
     latency = _in_subprocess("latency", c10k, 3000)
+    cli_ms = cli_latency()
+    peer = Peer(census)
+    peer.start()            # one core: the validator; the other: the 1-process 100k run
+    one100 = _in_subprocess("cohort", c100k, 1)
+    peer.join()
+    all100 = _in_subprocess("cohort", c100k, CORES)
+    ours_s = _timed([SAFEGUARD, "overdue", str(census), "--format", "csv"])
     rows += [
         _row("10,000 cases, 1 process", f"{one10['rate']:,.0f} cases/s, peak "
              f"{one10['peak_mb']:.0f} MB", ">= 2,000 cases/s per process",
@@ -182,17 +213,16 @@ def run_all() -> list[str]:
              floor["engine"] / floor["floor"] >= 0.5),
         _row("Engine.status latency", f"median {latency['median_ms']:.2f} ms, p99 "
              f"{latency['p99_ms']:.2f} ms", "p99 < 5 ms", latency["p99_ms"] < 5),
-        _row("`safeguard status CASE` (process start included)", f"{cli_latency():.0f} ms",
-             "-", None),
+        _row("`safeguard status CASE` (process start included)", f"{cli_ms:.0f} ms", "-", None),
     ]
-    try:
-        vs = peer(census)
-        rows.append(_row("census of 10,000 children: DfE validator 8670Q vs `safeguard overdue`",
-                         f"{vs['validator_s']:.1f} s vs {vs['ours_s']:.1f} s = "
-                         f"{vs['validator_s'] / vs['ours_s']:.1f}x", ">= 5x faster",
-                         vs["validator_s"] / vs["ours_s"] >= 5))
-    except (subprocess.CalledProcessError, RuntimeError, FileNotFoundError) as exc:
-        rows.append(_row("DfE validator peer", f"not measured: {str(exc)[:120]}", ">= 5x", None))
+    if peer.result is None:
+        rows.append(_row("DfE validator peer", f"not measured: {(peer.error or '')[:120]}",
+                         ">= 5x", None))
+        return rows
+    ratio = peer.result["validator_s"] / ours_s
+    rows.append(_row("census of 10,000 children: DfE validator 8670Q vs `safeguard overdue` "
+                     "(whole command each)", f"{peer.result['validator_s']:.1f} s vs "
+                     f"{ours_s:.1f} s = {ratio:.1f}x", ">= 5x faster", ratio >= 5))
     return rows
 
 
@@ -207,8 +237,10 @@ def main() -> None:
     header = ["| measure | measured | target | met |", "|---|---|---|---|"]
     table = "\n".join(header + rows)
     note = (f"\n\nMeasured {date.today()} on {CORES} cores, Python "
-            f"{sys.version.split()[0]}, cohort as of {AS_OF}, 20-40 facts per case; "
-            f"the run took {time.perf_counter() - started:.0f} s. See docs/performance.md.\n")
+            f"{sys.version.split()[0]}, cohort as of {AS_OF}, 20-40 facts per case (the 100,000 "
+            "cohort is the 10,000 one ten times with new ids). The DfE validator ran on one core "
+            "while the 1-process 100,000 run used the other. The whole run took "
+            f"{time.perf_counter() - started:.0f} s. See docs/performance.md.\n")
     (HERE / "results.md").write_text("# Benchmark results\n\n" + table + note)
     print(table + note)
 

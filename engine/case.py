@@ -98,7 +98,7 @@ def _dob(child, errors: list[dict]) -> date | None:
 
 
 def _date(value) -> date | None:
-    if not isinstance(value, str) or len(value) != 10:
+    if value.__class__ is not str or len(value) != 10:
         return None
     try:
         return date.fromisoformat(value)
@@ -135,13 +135,20 @@ def _fact(i: int, item, proc: Procedure, errors: list[dict]) -> Fact | None:
 def canonical(facts) -> list[Fact]:
     """Date order; same-day facts in pathway (vocabulary) order, exact ties by content."""
     ordered = sorted(facts, key=lambda f: f.order)
-    for i in range(1, len(ordered)):
-        if ordered[i].order == ordered[i - 1].order:
-            return sorted(ordered, key=lambda f: (f.order, _content(f)))
+    i = 1
+    while i < len(ordered):
+        if ordered[i].order != ordered[i - 1].order:
+            i += 1
+            continue
+        start = i - 1
+        while i < len(ordered) and ordered[i].order == ordered[start].order:
+            i += 1
+        ordered[start:i] = sorted(ordered[start:i], key=_content)
     return ordered
 
 
 def _content(fact: Fact) -> str:
+    """A canonical text of a fact's content: breaks ties that date and type leave open."""
     return json.dumps([fact.fields, fact.ref], sort_keys=True, default=str)
 
 
@@ -162,7 +169,7 @@ def _fields(ftype: FactType, fields: dict) -> list[tuple[str, str]]:
 
 def _value(spec: Field, value) -> list[str] | tuple:
     kind = spec.type
-    if kind == "enum" and value in spec.values:
+    if kind == "enum" and value in spec.values or kind == "string" and value.__class__ is str:
         return ()
     if kind == "integer":
         ok = type(value) is int and (spec.minimum is None or value >= spec.minimum) and (
