@@ -235,7 +235,9 @@ def main() -> None:
     started = time.perf_counter()
     rows = run_all()
     header = ["| measure | measured | target | met |", "|---|---|---|---|"]
-    table = "\n".join(header + rows)
+    scaling = subprocess.run([PY, str(HERE / "scaling.py")], check=True, capture_output=True,
+                             text=True, cwd=ROOT).stdout.strip()
+    table = "\n".join(header + rows) + "\n\nCost per case by facts per case:\n\n" + scaling
     note = (f"\n\nMeasured {date.today()} on {CORES} cores, Python "
             f"{sys.version.split()[0]}, cohort as of {AS_OF}, 20-40 facts per case (the 100,000 "
             "cohort is the 10,000 one ten times with new ids). The DfE validator ran on one core "
