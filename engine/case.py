@@ -6,6 +6,7 @@ index, and is left out of evaluation; a fact in an impossible order is reported 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -82,6 +83,21 @@ def _problem(p: dict) -> dict:
             str(p.get("message"))}
 
 
+TOKEN = re.compile(r"[A-Za-z0-9_.:/+-]{1,40}")
+
+
+def show(value) -> str:
+    """A value for an error message: short codes and dates as they are, anything else only by
+    its kind and length, since a wrong field may hold free text such as a name."""
+    if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str) and TOKEN.fullmatch(value):
+        return repr(value)
+    if isinstance(value, str):
+        return f"text of {len(value)} characters"
+    return f"a {type(value).__name__}"
+
+
 def _dob(child, errors: list[dict]) -> date | None:
     if child is None:
         return None
@@ -93,7 +109,7 @@ def _dob(child, errors: list[dict]) -> date | None:
         return None
     parsed = _date(value)
     if parsed is None:
-        errors.append({"fact": None, "message": f"child.date_of_birth '{value}' is not a date"})
+        errors.append({"fact": None, "message": f"child.date_of_birth {show(value)} is not a date"})
     return parsed
 
 
@@ -117,11 +133,11 @@ def _fact(i: int, item, proc: Procedure, errors: list[dict]) -> Fact | None:
     ftype = proc.fact_type(kind) if isinstance(kind, str) else None
     if ftype is None:
         hint = did_you_mean(kind, [f.name for f in proc.facts]) if isinstance(kind, str) else None
-        bad(f"unknown fact type {kind!r}" + (f" ({hint})" if hint else ""))
+        bad(f"unknown fact type {show(kind)}" + (f" ({hint})" if hint else ""))
         return None
     day = _date(item.get("date"))
     if day is None:
-        bad(f"{kind}: 'date' must be a date like 2024-04-01, not {item.get('date')!r}")
+        bad(f"{kind}: 'date' must be a date like 2024-04-01, not {show(item.get('date'))}")
         return None
     fields = {k: v for k, v in item.items() if k not in META and v is not None}
     for name, message in _fields(ftype, fields):
@@ -174,11 +190,12 @@ def _value(spec: Field, value) -> list[str] | tuple:
     if kind == "integer":
         ok = type(value) is int and (spec.minimum is None or value >= spec.minimum) and (
             spec.maximum is None or value <= spec.maximum)
-        return [] if ok else [f"'{spec.name}' must be a whole number{_range(spec)}, not {value!r}"]
+        return [] if ok else [f"'{spec.name}' must be a whole number{_range(spec)}, "
+                              f"not {show(value)}"]
     if kind == "boolean":
         return [] if isinstance(value, bool) else [f"'{spec.name}' must be true or false"]
     if kind == "date":
-        return [] if _date(value) else [f"'{spec.name}' must be a date, not {value!r}"]
+        return [] if _date(value) else [f"'{spec.name}' must be a date, not {show(value)}"]
     if kind == "enum":
         return [] if value in spec.values else [_not_allowed(spec, value)]
     if kind == "list":
@@ -213,7 +230,8 @@ def _range(spec: Field) -> str:
 
 def _not_allowed(spec: Field, value) -> str:
     hint = did_you_mean(value, spec.values) if isinstance(value, str) else None
-    return f"{value!r} is not an allowed value of '{spec.name}'" + (f" ({hint})" if hint else "")
+    return f"{show(value)} is not an allowed value of '{spec.name}'" + (
+        f" ({hint})" if hint else "")
 
 
 def _order(facts: list[Fact], proc: Procedure, errors: list[dict]) -> None:

@@ -98,3 +98,11 @@ def test_reversed_fact_order_gives_byte_identical_cohort_output(engine) -> None:
     one = [dumps(r) for r in engine.cohort(cases, as_of)]
     two = [dumps(r) for r in engine.cohort(flipped, as_of)]
     assert one == two
+
+
+def test_error_messages_never_echo_free_text(engine) -> None:
+    """A name typed into a coded field must not reach error output (privacy)."""
+    case = _case(REFERRAL, {"type": "referral_decision", "date": "2023-04-04",
+                            "outcome": "Jane Example said no"})
+    message = engine.status(case, date(2023, 4, 10)).errors[0]["message"]
+    assert "Jane" not in message and "text of 20 characters" in message
