@@ -18,7 +18,7 @@ from .cli import (
     resolve_as_of,
 )
 from .errors import CaseError, EvaluationError
-from .explain import explain, explain_text, find_action
+from .explain import explain, explain_finding, explain_text, find_action, finding_text
 from .inputs import InputError, read_items
 from .status import dumps
 
@@ -225,16 +225,21 @@ def overdue(ctx, cohort: Path, as_of, procedure, fmt, fail_on_overdue, limit, wo
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_context
 def explain_cmd(ctx, case: Path, action: str, as_of, procedure, fmt) -> None:
-    """Why an action is due when it is: anchor, limit, days skipped, rule and clause."""
+    """Why an action is due when it is (anchor, limit, days skipped, rule and clause), or why a
+    flag or escalation holds (ACTION may name a flag or escalation id too)."""
     engine = engine_for(ctx, procedure)
     result = _status(engine, case, resolve_as_of(as_of, case))
     found = find_action(result, action)
-    if found is None:
-        known = ", ".join(a.id for a in result.actions) or "none"
-        raise Fail(f"error: case {result.case} has no action '{action}' (actions: {known})")
-    info = explain(engine.procedure, engine.calendar, result, found)
-    click.echo(json.dumps(info, indent=2, sort_keys=True) if fmt == "json" else
-               explain_text(info))
+    if found is not None:
+        info, text = explain(engine.procedure, engine.calendar, result, found), explain_text
+    else:
+        info, text = explain_finding(engine.procedure, result, action), finding_text
+    if info is None:
+        known = ", ".join([a.id for a in result.actions] + [f.id for f in result.flags] +
+                          [e.id for e in result.escalations]) or "none"
+        raise Fail(f"error: case {result.case} has no action, flag or escalation '{action}' "
+                   f"(has: {known})")
+    click.echo(json.dumps(info, indent=2, sort_keys=True) if fmt == "json" else text(info))
 
 
 @main_group.group(name="import")

@@ -66,3 +66,48 @@ def explain_text(info: dict) -> str:
         f"  because:  {info['because']}",
     ]
     return "\n".join(lines)
+
+
+def explain_finding(proc: Procedure, status: CaseStatus, wanted: str) -> dict | None:
+    """A flag or an escalation by id: what holds, since when, the rule and the cited clause."""
+    for flag in status.flags:
+        if flag.id == wanted:
+            check = next(c for c in proc.checks if c.id == flag.id)
+            return {"case": status.case, "as_of": status.as_of.isoformat(), "flag": flag.id,
+                    "title": flag.title, "status": flag.status, "severity": flag.severity,
+                    "since": _d(flag.since), "facts": list(flag.facts),
+                    "condition": check.text, "advice": flag.advice,
+                    "rule": {"check": check.id, "defined_at": str(check.loc)},
+                    "source": flag.source, "because": flag.because}
+    for raised in status.escalations:
+        if raised.id == wanted:
+            esc = next(e for e in proc.escalations if e.id == raised.id)
+            return {"case": status.case, "as_of": status.as_of.isoformat(),
+                    "escalation": raised.id, "title": raised.title, "to": raised.to,
+                    "status": raised.status, "since": _d(raised.since), "action": raised.action,
+                    "rule": {"escalation": esc.id, "defined_at": str(esc.loc)},
+                    "source": raised.source, "because": raised.because}
+    return None
+
+
+def finding_text(info: dict) -> str:
+    kind = "flag" if "flag" in info else "escalation"
+    lines = [f"{info['title']} ({kind} {info.get('flag') or info.get('escalation')}) for case "
+             f"{info['case']}, as of {info['as_of']}",
+             f"  status:   {info['status']} since {info['since'] or '-'}"]
+    if "to" in info:
+        lines.append(f"  to:       {info['to']}" + (f" (about {info['action']})"
+                                                    if info["action"] else ""))
+    if info.get("facts"):
+        lines.append("  facts:    " + "; ".join(f"{f['type']} on {f['date']}"
+                                                for f in info["facts"]))
+    if info.get("condition"):
+        lines.append(f"  holds:    {info['condition']}")
+    if info.get("advice"):
+        lines.append(f"  advice:   {info['advice']}")
+    rule = info["rule"]
+    lines += [f"  rule:     {kind} '{rule.get('check') or rule.get('escalation')}' at "
+              f"{rule['defined_at']}",
+              f"  source:   {info['source']['text'] or info['source']['key']}",
+              f"  because:  {info['because']}"]
+    return "\n".join(lines)

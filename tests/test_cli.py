@@ -96,7 +96,17 @@ def test_explain_names_anchor_limit_days_skipped_rule_and_clause(case_file: Path
 
 def test_explain_unknown_action_is_an_input_error(case_file: Path) -> None:
     result = run("explain", str(case_file), "nope", "--as-of", "2022-06-21")
-    assert result.exit_code == 2 and "has no action 'nope'" in result.output
+    assert result.exit_code == 2 and "has no action, flag or escalation 'nope'" in result.output
+
+
+def test_explain_a_flag_and_an_escalation_with_their_sources() -> None:
+    case = ROOT / "examples" / "cases" / "consent-refused.json"
+    flag = run("explain", str(case), "consent_refused_high_risk", "--as-of", "2023-04-12")
+    assert flag.exit_code == 0
+    assert "Working Together to Safeguard Children 2023, chapter 3: early help" in flag.output
+    assert "rules/consent.yaml" in flag.output and "early_help_consent on 2023-03-13" in flag.output
+    esc = run("explain", str(case), "disagreement_to_next_stage", "--as-of", "2023-04-12")
+    assert esc.exit_code == 0 and "resolving professional disagreements" in esc.output
 
 
 def test_usage_errors_exit_2_without_a_traceback(tmp_path: Path) -> None:
