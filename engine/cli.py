@@ -5,19 +5,16 @@ on (definition errors, failing stories, --fail-on-overdue), 2 usage or input err
 """
 from __future__ import annotations
 
-import json
 import sys
 from datetime import date
 from pathlib import Path
 
 import click
 
-from . import render
 from .api import Engine, pick, read_library
 from .case import UNREADABLE
 from .errors import DefinitionError, SafeguardError
 from .inputs import InputError, census_date, read_items
-from .status import dumps, error_record
 
 FORMATS = click.Choice(["text", "json", "csv"])
 
@@ -149,4 +146,3 @@ def main() -> None:
         sys.exit(exc.exit_code)
 
 
-__all__ = ["Fail", "main", "main_group", "dumps", "error_record", "json", "render"]

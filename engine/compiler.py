@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from .conditions import And, Compare, Condition, Exists, Not, Or, Ref, normalise
+from .conditions import And, Compare, Condition, Exists, Or, Ref, normalise
 from .model import Matcher, Procedure
 
 NOW = {"now": {"t": "$now"}}
@@ -222,4 +222,3 @@ def first_pattern_key(rule: dict) -> str:
     return json.dumps(rule["all"][0], sort_keys=True)
 
 
-__all__ = ["Plan", "Derived", "compile_procedure", "dnf", "Not", "first_pattern_key"]

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from .case import Case, Fact
 from .conditions import positive_facts, references
-from .model import Check, Escalation, Procedure
+from .model import Check, Procedure
 from .status import Action, Flag
 from .status import Escalation as Raised
 from .workdays import WorkingCalendar
@@ -122,4 +122,3 @@ def _positives(check: Check) -> frozenset[str]:
     return _CACHE[key]
 
 
-__all__ = ["Escalation", "condition_escalations", "flags", "overdue_escalations", "reached"]

@@ -5,7 +5,6 @@ Structural mistakes (unknown keys, wrong types) are collected here; whole-model 
 """
 from __future__ import annotations
 
-from .conditions import parse
 from .errors import Loc, Span
 from .model import (
     FIELD_TYPES,
@@ -351,4 +350,3 @@ def condition_loc(data: LocDict, key: str, col: int = 0) -> Span:
     return data.text_span(key)
 
 
-__all__ = ["Loader", "TOP_KEYS", "condition_loc", "parse"]

@@ -5,7 +5,7 @@ Plain frozen data with a versioned, stable JSON form; documented in docs/schema/
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 SCHEMA_VERSION = 1
@@ -138,5 +138,3 @@ def dumps(record: dict) -> str:
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-__all__ = ["Action", "Anchor", "CaseStatus", "Escalation", "Flag", "PathStep", "STATUSES",
-           "dumps", "error_record", "field"]
