@@ -60,7 +60,10 @@ def read_case(raw, proc: Procedure) -> Case:
     facts = raw.get("facts")
     if not isinstance(facts, list):
         raise CaseError("'facts' must be a list", ident)
-    errors = [_problem(p) for p in raw.get("problems") or [] if isinstance(p, dict)]
+    problems = raw.get("problems") or []
+    if not isinstance(problems, list):
+        raise CaseError("'problems' must be a list of {where, message}", ident)
+    errors = [_problem(p) for p in problems if isinstance(p, dict)]
     errors += [{"fact": None, "message": f"unknown key '{k}' in the case (ignored)"}
                for k in sorted(raw) if k not in CASE_KEYS]
     dob = _dob(raw.get("child"), errors)
