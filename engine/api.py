@@ -16,7 +16,7 @@ from .case import Case, read_case
 from .checks import check_procedure
 from .compiler import Plan, compile_procedure
 from .documents import Document, bundled_dirs, read_documents
-from .errors import CaseError, DefinitionError, EvaluationError, Problem
+from .errors import CaseError, DefinitionError, EvaluationError, Loc, Problem
 from .evaluate import evaluate
 from .limits import check_limits
 from .loader import TOP_KEYS, Loader
@@ -140,8 +140,6 @@ def pick(library: Library, name: str | None) -> Procedure:
         return next(iter(procs.values()))
     if name in procs:
         return procs[name]
-    from .errors import Loc
-
     listing = ", ".join(sorted(procs)) or "none"
     message = f"no procedure named '{name}' (found: {listing})" if name else (
         f"several procedures found ({listing}); pick one with --procedure")
