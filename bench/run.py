@@ -90,7 +90,7 @@ def measure_floor(path: str, limit: int) -> dict:
     """durable-rules alone: the engine's own ruleset and asserted facts, prepared beforehand;
     only assert, drain and delete are timed. Also the engine on the same cases, same process."""
     from engine import load
-    from engine.case import canonical
+    from engine.evaluation.case import canonical
 
     engine = load()
     raws = _first(path, limit)

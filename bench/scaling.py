@@ -20,7 +20,7 @@ AS_OF = date(2025, 6, 30)
 def per_case_ms(facts: int, cases: int = 400) -> tuple[float, float]:
     """(engine ms, durable-rules-alone ms) per case with `facts` facts each."""
     from engine import load
-    from engine.case import canonical
+    from engine.evaluation.case import canonical
 
     engine = load()
     raws = [_sized(case, facts) for case in

@@ -1,4 +1,4 @@
 """`python -m engine` runs the safeguard command line."""
-from .cli import main
+from engine.interfaces.cli.app import main
 
 main()

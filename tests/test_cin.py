@@ -1,4 +1,4 @@
-"""Tests for the CIN census importer (engine/cin.py) on the shared samples and local fixtures."""
+"""The CIN census importer (engine/sources/cin) on the real-format samples and local fixtures."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from defusedxml import ElementTree as SafeET
 
-from engine.cin import (
+from engine.sources.cin.census import (
     FACT_ORDER,
     NOT_RECORDED,
     ImportProblem,
@@ -20,7 +20,7 @@ from engine.cin import (
 )
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "cin"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "cin"
+SAMPLE_DIR = FIXTURES / "samples"
 SAMPLES = ("fake_CIN_data.xml", "CIN_Census_2021.xml", "CIN_Census_2024.xml",
            "synthetic_2022-12-23.xml")
 SECRETS = ("next Tuesday", "1st May", "blue", "oops", "maybe")
@@ -28,10 +28,8 @@ SECRETS = ("next Tuesday", "1st May", "blue", "oops", "maybe")
 
 @pytest.fixture(scope="module")
 def shared() -> Path:
-    """The real-format samples live beside the clone (X/../shared/data/cin)."""
-    if not SHARED.is_dir():
-        pytest.skip(f"shared CIN samples not found at {SHARED} (expected beside the repo clone)")
-    return SHARED
+    """The real-format samples shipped in tests/fixtures/cin/samples (see its README)."""
+    return SAMPLE_DIR
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +69,7 @@ def _walk_values(value: object):
         yield value
 
 
-# ---------------------------------------------------------------- shared samples
+# ---------------------------------------------------------------- real-format samples
 
 
 @pytest.mark.parametrize("name", SAMPLES)

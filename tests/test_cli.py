@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.cli import main_group
+from engine.interfaces.cli.app import main_group
 
 ROOT = Path(__file__).resolve().parents[1]
 COHORT = ROOT / "examples" / "cohort.jsonl"

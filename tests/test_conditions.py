@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.compiler import dnf
-from engine.conditions import (
+from engine.language.conditions import (
     And,
     Compare,
     Exists,
@@ -16,6 +15,7 @@ from engine.conditions import (
     positive_facts,
     references,
 )
+from engine.rules_engine.compiler import dnf
 
 
 def test_field_comparisons_and_lists() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine import load, read_library
-from engine.scenarios import read_scenario, run_scenario
+from engine.interfaces.scenarios import read_scenario, run_scenario
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 EXAMPLE = DOCS / "examples" / "front-door"

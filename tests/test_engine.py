@@ -5,7 +5,7 @@ import json
 from datetime import date
 from pathlib import Path
 
-from engine.status import dumps
+from engine.evaluation.status import dumps
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -1,6 +1,6 @@
 """durable-rules under the engine: the stock 2.0.28 bugs are pinned so they cannot return.
 
-See shared/DURABLE_RULES.md: order-sensitive $not, the delete crash when nothing fired, the
+See docs/design/durable-rules.md: order-sensitive $not, the delete crash when nothing fired, the
 1024-session cap, and join comparisons that read out of bounds.
 """
 from __future__ import annotations
@@ -9,10 +9,9 @@ import json
 import random
 from datetime import date
 
-from engine import load
-from engine.api import Engine, read_library
-from engine.compiler import compile_procedure
-from engine.status import dumps
+from engine import Engine, load, read_library
+from engine.evaluation.status import dumps
+from engine.rules_engine.compiler import compile_procedure
 
 CASE = {"case": "R1", "child": {"date_of_birth": "2012-02-01"}, "facts": [
     {"type": "concern", "date": "2023-01-09", "agency": "school"},
@@ -99,7 +98,7 @@ def test_every_shipped_ruleset_creates_and_is_freed() -> None:
 
 def test_evaluation_errors_are_translated_not_raw(engine) -> None:
     from engine.errors import EvaluationError
-    from engine.runtime import _translate
+    from engine.rules_engine.runtime import _translate
 
     error = _translate(Exception("Could not assert facts, error code: 311"), "testing")
     assert isinstance(error, EvaluationError) and error.code == 311

@@ -1,10 +1,11 @@
 """Scenario stories (tests/scenarios/**.yaml) run through the engine, one test per story.
 
-Every expected due date in tests/scenarios/neglect/ was worked out by hand from
-shared/DOMAIN.md's convention (day 0 = the anchor; due = the n-th working day after it, skipping
+Every expected due date in tests/scenarios/neglect/ was worked out by hand from the convention
+in docs/design/working-days.md (day 0 = the anchor; due = the n-th working day after it, skipping
 weekends and England & Wales bank holidays; a clock starting on a non-working day starts on the
-next working day; months = same day n months later, clamped, never rolled), with the working in a
-YAML comment beside each date. A failing story is a disagreement to investigate, not a test to bend.
+next working day; months = same day n months later, clamped, never rolled), with the working in
+a YAML comment beside each date. A failing story is a disagreement to investigate, not a
+test to bend.
 
 Coverage checklist for tests/scenarios/neglect/ (story numbers = file prefixes):
 
@@ -109,7 +110,7 @@ from pathlib import Path
 import pytest
 
 from engine import load
-from engine.scenarios import read_scenario, run_scenario, scenario_files
+from engine.interfaces.scenarios import read_scenario, run_scenario, scenario_files
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 FILES = scenario_files([SCENARIOS])

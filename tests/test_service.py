@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 
-from engine.service import make_handler
-from engine.status import dumps
+from engine.evaluation.status import dumps
+from engine.interfaces.service import make_handler
 
 CASE = {"case": "H1", "facts": [{"type": "referral", "date": "2017-12-22", "source": "gp"}]}
 

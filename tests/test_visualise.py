@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.cli import main_group
+from engine.interfaces.cli.app import main_group
 from visualise import style
 from visualise.dot import MISSING_DOT, RenderError, render, to_dot
 from visualise.extract import (

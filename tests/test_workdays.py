@@ -1,4 +1,4 @@
-"""The working-day convention of shared/DOMAIN.md, pinned example by example."""
+"""The working-day convention of docs/design/working-days.md, pinned example by example."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -6,8 +6,8 @@ from datetime import date, timedelta
 import pytest
 
 from engine.errors import Loc
-from engine.model import Calendar, Limit
-from engine.workdays import add_months, working_calendar
+from engine.evaluation.calendar import add_months, working_calendar
+from engine.language.model import Calendar, Limit
 
 CAL = working_calendar(Calendar())
 

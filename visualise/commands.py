@@ -11,9 +11,16 @@ from pathlib import Path
 
 import click
 
-from engine.cli import Fail, as_of_option, engine_for, procedure_option, records, resolve_as_of
 from engine.errors import CaseError, EvaluationError
-from engine.inputs import InputError, read_items
+from engine.interfaces.cli.options import (
+    Fail,
+    as_of_option,
+    engine_for,
+    procedure_option,
+    records,
+    resolve_as_of,
+)
+from engine.sources.inputs import InputError, read_items
 
 from .dot import RenderError, output_format, render
 from .extract import case_diagram, cohort_diagram, procedure_diagram

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from engine.model import Procedure, Requirement, Stage, Transition
-from engine.status import Action, CaseStatus
+from engine.evaluation.status import Action, CaseStatus
+from engine.language.model import Procedure, Requirement, Stage, Transition
 
 from .diagram import Cluster, Diagram, Edge, LegendEntry, Line, Node
 from .heat import Tally

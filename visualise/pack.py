@@ -11,9 +11,9 @@ from datetime import date
 from html import escape, unescape
 from importlib import resources
 
-from engine.api import Engine
-from engine.model import Procedure, Requirement, Stage
-from engine.status import Action, CaseStatus
+from engine.evaluation.engine import Engine
+from engine.evaluation.status import Action, CaseStatus
+from engine.language.model import Procedure, Requirement, Stage
 
 from . import pack_page
 from .dot import svg

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from engine.model import Anchor, Matcher, Procedure, Requirement, Transition
+from engine.language.model import Anchor, Matcher, Procedure, Requirement, Transition
 
 PHASES = ("identification and early help", "front door", "assessment", "child protection",
           "plans and review", "closure")

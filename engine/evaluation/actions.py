@@ -1,0 +1,212 @@
+"""Requirements -> actions: when each is triggered, due, done, cancelled, late, or unknown.
+
+Dates are computed here in Python from the matcher results (durable-rules told which
+facts trigger, complete or cancel); recurring requirements re-arm from each completion.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from engine.evaluation.calendar import WorkingCalendar
+from engine.evaluation.case import Case, Fact
+from engine.evaluation.replay import Replay
+from engine.evaluation.status import Action, Anchor
+from engine.language.model import Procedure, Requirement
+from engine.rules_engine.compiler import Plan
+
+_NONE: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every requirement evaluation of one case shares."""
+
+    proc: Procedure
+    plan: Plan
+    cal: WorkingCalendar
+    case: Case
+    facts: list[Fact]
+    replay: Replay
+    matches: dict[str, set[int]]
+    as_of: date
+    terminal: frozenset
+
+    def hits(self, matchers) -> set[int]:
+        """Positions of the facts matching any of these matchers (durable-rules' answer)."""
+        rule_of, matches = self.plan.rule_of, self.matches
+        if len(matchers) == 1:
+            return matches.get(rule_of[matchers[0].key], _NONE)
+        out: set[int] = set()
+        for m in matchers:
+            out |= matches.get(rule_of[m.key], _NONE)
+        return out
+
+    def closes_at(self, pos: int) -> bool:
+        after = self.replay.after
+        return after[pos] in self.terminal and (pos == 0 or after[pos - 1] not in self.terminal)
+
+
+@dataclass(frozen=True)
+class _End:
+    pos: int | None
+    kind: str  # "done", "cancelled" or "open"
+    why: str = ""
+    when: date | None = None
+
+
+def actions_for(ctx: Context) -> list[Action]:
+    """Every action of every requirement, in a stable order."""
+    out: list[Action] = []
+    for req in ctx.proc.requirements:
+        out += _requirement(ctx, req)
+    return sorted(out, key=lambda a: (a.due, a.requirement, _number(a.id)))
+
+
+def _number(action_id: str) -> int:
+    return int(action_id.rsplit("#", 1)[1])
+
+
+def _requirement(ctx: Context, req: Requirement) -> list[Action]:
+    triggers = sorted(ctx.hits(req.triggers))
+    done, cancel = ctx.hits(req.completed_by), ctx.hits(req.cancelled_by)
+    out: list[Action] = []
+    busy_until, numbered = -1, 0
+    for t in triggers:
+        if t <= busy_until and (req.every is not None or req.single):
+            continue
+        if req.active_in and ctx.replay.after[t] not in req.active_in:
+            continue
+        if req.once and numbered:
+            break
+        chain, busy_until = _chain(ctx, req, t, done, cancel)
+        out += [_action(ctx, req, numbered + k + 1, *item) for k, item in _visible(chain, req)]
+        numbered += len(chain)
+    return out
+
+
+def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[int]
+           ) -> tuple[list[tuple], int]:
+    """One trigger's occurrences as (anchor, limit, due, end): the first, then one per
+    completion if recurring. Numbering counts them all; a completing fact that also cancels
+    (a review that ends the plan) does not re-arm it. Returns where the chain ended too.
+    """
+    occurrences, start = [], t
+    while True:
+        anchor = _anchor(ctx, req, start, first=not occurrences)
+        limit = req.due if not occurrences or req.every is None else req.every
+        end = _end(ctx, req, start, done, cancel)
+        occurrences.append((anchor, limit, ctx.cal.due(anchor.date, limit), end))
+        if end.kind != "done" or req.every is None or end.pos in cancel:
+            last = end.pos if end.pos is not None else len(ctx.facts)
+            return occurrences, last
+        start = end.pos
+
+
+def _visible(chain: list[tuple], req: Requirement) -> list[tuple[int, tuple]]:
+    """Recurring: keep the current occurrence and every late one; the rest is history.
+
+    Decided before any Action is built: a long plan has many on-time visits to skip.
+    """
+    numbered = list(enumerate(chain))
+    if req.every is None:
+        return numbered
+    return [(k, item) for k, item in numbered[:-1] if _late(item)] + numbered[-1:]
+
+
+def _late(item: tuple) -> bool:
+    """Done after its due date, or still not done when it was cancelled after it."""
+    _anchor, _limit, due, end = item
+    return end.pos is not None and end.when > due
+
+
+def _anchor(ctx: Context, req: Requirement, start: int, first: bool) -> Anchor:
+    """The clock's start: the spec's anchor for a first occurrence, else the last completion."""
+    fact = ctx.facts[start]
+    spec = req.anchor
+    if not first or spec.kind == "trigger":
+        return Anchor(fact.type, fact.date, fact.ref)
+    if spec.kind == "field":
+        return Anchor(f"{fact.type}.{spec.field}", date.fromisoformat(fact.fields[spec.field]),
+                      fact.ref)
+    candidates = [p for p in range(len(ctx.facts)) if ctx.facts[p].type == spec.fact]
+    candidates = [p for p in candidates if p <= _horizon(ctx, req, start)]
+    if spec.kind == "nth":
+        chosen = candidates[spec.n - 1] if len(candidates) >= spec.n else None
+    else:
+        chosen = (candidates[0] if spec.kind == "first" else candidates[-1]) if candidates else None
+    picked = ctx.facts[chosen] if chosen is not None else fact
+    return Anchor(picked.type, picked.date, picked.ref)
+
+
+def _horizon(ctx: Context, req: Requirement, start: int) -> int:
+    """Anchors count facts up to the one that completes the requirement (or all so far)."""
+    done = [p for p in ctx.hits(req.completed_by) if p > start]
+    return min(done) if done else len(ctx.facts)
+
+
+def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set[int]) -> _End:
+    for p in range(start + 1, len(ctx.facts)):
+        when = ctx.facts[p].date
+        if p in done:
+            return _End(p, "done", when=when)
+        if p in cancel:
+            return _End(p, "cancelled", ctx.facts[p].type.replace("_", " "), when)
+        if ctx.closes_at(p):
+            return _End(p, "cancelled", "the case closed", when)
+        if req.active_in and ctx.replay.after[p] not in req.active_in:
+            return _End(p, "cancelled", f"the case left {', '.join(req.active_in)}", when)
+    return _End(None, "open")
+
+
+def _action(ctx: Context, req: Requirement, number: int, anchor: Anchor, limit, due: date,
+            end: _End) -> Action:
+    cal, when = ctx.cal, end.when
+    because = (f"required by the {anchor.type.replace('_', ' ')} on {anchor.date}"
+               f"{_fact_ref(anchor.ref)}; due {limit.describe()} "
+               f"{'before' if limit.before else 'after'} it, by {due}")
+    base = {"id": f"{req.id}#{number}", "requirement": req.id, "title": req.title,
+            "owner": req.owner, "due": due, "anchor": anchor,
+            "source": _source(ctx.proc, req.source), "statutory": req.statutory,
+            "limit": limit.describe()}
+    if end.kind == "done":
+        late = cal.days_overdue(due, when)
+        status = "done_late" if when > due else "done"
+        note = f"; done on {when}" + (f", {late} working day(s) late" if late else "")
+        return Action(**base, status=status, done_on=when, because=because + note,
+                      working_days_overdue=late if when > due else None)
+    if end.kind == "cancelled":
+        late = cal.days_overdue(due, when) if when > due else None
+        note = f"; cancelled on {when}: {end.why}"
+        note += f" (it was already {late} working day(s) overdue)" if late is not None else ""
+        return Action(**base, status="cancelled", cancelled_on=when, because=because + note,
+                      working_days_overdue=late)
+    return _open(ctx, req, base, because, due)
+
+
+def _open(ctx: Context, req: Requirement, base: dict, because: str, due: date) -> Action:
+    missing = sorted({m.fact for m in req.completed_by} & ctx.case.not_recorded)
+    if missing and len(missing) == len({m.fact for m in req.completed_by}):
+        source = ctx.case.source or "the case's source"
+        return Action(**base, status="unknown", because=because + f"; unknown: {source} does "
+                      f"not record {', '.join(missing)}")
+    if ctx.as_of > due:
+        late = ctx.cal.days_overdue(due, ctx.as_of)
+        return Action(**base, status="overdue", working_days_overdue=late,
+                      because=because + f"; overdue by {late} working day(s) on {ctx.as_of}")
+    return Action(**base, status="due", because=because)
+
+
+def _fact_ref(ref: str | None) -> str:
+    return f" (fact {ref})" if ref is not None else ""
+
+
+_SOURCES: dict[tuple[int, str], dict] = {}
+
+
+def _source(proc: Procedure, key: str) -> dict:
+    """The cited clause (one shared dict per procedure and key: outputs never mutate it)."""
+    found = _SOURCES.get((id(proc), key))
+    if found is None:
+        found = _SOURCES[(id(proc), key)] = {"key": key, "text": proc.source_text(key)}
+    return found

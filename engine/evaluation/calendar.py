@@ -1,0 +1,133 @@
+"""Working-day arithmetic: England & Wales bank holidays plus local closures.
+
+Convention (docs/design/working-days.md): day 0 is the anchor date; a clock starting on a
+non-working day starts on the next working day; due = busday_offset(start, n, roll="forward").
+"""
+from __future__ import annotations
+
+import calendar as _cal
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+import numpy as np
+
+from engine.language.model import Calendar, Limit
+
+REGIONS = {"england-and-wales": "ENG"}
+YEARS = range(1990, 2061)
+
+
+@dataclass(frozen=True, eq=False)
+class WorkingCalendar:
+    """A ready-to-use calendar; build once per procedure, share across evaluations.
+
+    `cumulative[i]` counts working days before day `first + i`, and `days` lists the working
+    days in order, so counting and offsetting are list lookups with numpy.busday_* semantics
+    (numpy itself serves dates outside 1990-2060 and is the reference in the tests).
+    """
+
+    spec: Calendar
+    busday: np.busdaycalendar
+    names: dict
+    first: int = 0
+    cumulative: tuple[int, ...] = ()
+    days: tuple[int, ...] = ()
+
+    def is_working(self, day: date) -> bool:
+        return day.weekday() < 5 and day not in self.names
+
+    def _i(self, day: date) -> int | None:
+        i = day.toordinal() - self.first
+        return i if 0 <= i < len(self.cumulative) - 1 else None
+
+    def add_working_days(self, start: date, n: int) -> date:
+        """The date n working days after start (start rolled forward to a working day)."""
+        i = self._i(start)
+        k = None if i is None else self.cumulative[i] + n
+        if k is None or not 0 <= k < len(self.days):
+            return _offset(self, start, n, "forward")
+        return date.fromordinal(self.days[k])
+
+    def sub_working_days(self, end: date, n: int) -> date:
+        """The date n working days before end (end rolled back to a working day)."""
+        i = self._i(end)
+        k = None if i is None else self.cumulative[i + 1] - 1 - n
+        if k is None or not 0 <= k < len(self.days):
+            return _offset(self, end, -n, "backward")
+        return date.fromordinal(self.days[k])
+
+    def count(self, start: date, end: date) -> int:
+        """Working days in [start, end): start included, end excluded (numpy.busday_count)."""
+        i, j = self._i(start), self._i(end)
+        if i is None or j is None:
+            return _count(self, start, end)
+        return self.cumulative[j] - self.cumulative[i]
+
+    def days_overdue(self, due: date, as_of: date) -> int:
+        """Working days after the due date up to and including as_of (0 on the due date)."""
+        if as_of <= due:
+            return 0
+        return self.count(due + timedelta(days=1), as_of + timedelta(days=1))
+
+    def skipped(self, start: date, end: date) -> list[tuple[date, str]]:
+        """Non-working days from start to end inclusive, each with why it is skipped."""
+        days = (start + timedelta(days=i) for i in range((end - start).days + 1))
+        return [(d, self.reason(d)) for d in days if not self.is_working(d)]
+
+    def reason(self, day: date) -> str:
+        if day in self.names:
+            return self.names[day]
+        return "weekend" if day.weekday() >= 5 else "working day"
+
+    def due(self, anchor: date, limit: Limit) -> date:
+        """The due date `limit` after (or before) `anchor`."""
+        n = limit.amount
+        if limit.unit == "working_days":
+            return self.sub_working_days(anchor, n) if limit.before else self.add_working_days(
+                anchor, n)
+        if limit.unit == "calendar_days":
+            return anchor + timedelta(days=-n if limit.before else n)
+        return add_months(anchor, -n if limit.before else n)
+
+
+@lru_cache(maxsize=65536)
+def _offset(cal: WorkingCalendar, start: date, n: int, roll: str) -> date:
+    day = np.busday_offset(np.datetime64(start, "D"), n, roll=roll, busdaycal=cal.busday)
+    return day.astype(date)
+
+
+@lru_cache(maxsize=65536)
+def _count(cal: WorkingCalendar, start: date, end: date) -> int:
+    return int(np.busday_count(np.datetime64(start, "D"), np.datetime64(end, "D"),
+                               busdaycal=cal.busday))
+
+
+def add_months(start: date, n: int) -> date:
+    """start plus n calendar months, clamped to the end of a shorter month; no rolling."""
+    month_index = start.month - 1 + n
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    last = _cal.monthrange(year, month)[1]
+    return date(year, month, min(start.day, last))
+
+
+@lru_cache(maxsize=32)
+def working_calendar(spec: Calendar) -> WorkingCalendar:
+    """Build (and cache) the numpy business-day calendar for a calendar spec."""
+    subdiv = REGIONS.get(spec.region)
+    if subdiv is None:
+        raise ValueError(f"unknown calendar region '{spec.region}'")
+    names = dict(holidays.UK(subdiv=subdiv, years=YEARS).items())
+    for day in spec.closures:
+        names.setdefault(day, "local closure day")
+    busday = np.busdaycalendar(weekmask="1111100",
+                               holidays=[np.datetime64(d, "D") for d in sorted(names)])
+    first, last = date(YEARS[0], 1, 1).toordinal(), date(YEARS[-1], 12, 31).toordinal()
+    days, cumulative = [], [0]
+    for ordinal in range(first, last + 1):
+        day = date.fromordinal(ordinal)
+        if day.weekday() < 5 and day not in names:
+            days.append(ordinal)
+        cumulative.append(len(days))
+    return WorkingCalendar(spec, busday, names, first, tuple(cumulative), tuple(days))

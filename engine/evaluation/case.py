@@ -1,0 +1,253 @@
+"""Read a case (dated facts plus a few static attributes) and check it against the vocabulary.
+
+A case that cannot be read raises CaseError; a bad fact becomes an error entry naming its
+index, and is left out of evaluation; a fact in an impossible order is reported and kept.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from engine.errors import CaseError, did_you_mean
+from engine.language.model import FactType, Field, Procedure
+
+META = ("type", "date", "id", "estimated")
+CASE_KEYS = ("case", "child", "facts", "source", "not_recorded", "problems")
+UNREADABLE = "$unreadable"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One dated fact; `index` is its position in the input, for error messages."""
+
+    index: int
+    type: str
+    date: date
+    fields: dict
+    ref: str | None = None
+    estimated: bool = False
+    order: tuple = ()
+
+    def describe(self) -> dict:
+        """How outputs name a fact: by type, date and the case system's own id."""
+        return {"type": self.type, "date": self.date.isoformat(), "ref": self.ref}
+
+
+@dataclass(frozen=True)
+class Case:
+    """A checked case: valid facts, what its source does not record, and problems found."""
+
+    id: str
+    facts: tuple[Fact, ...]
+    date_of_birth: date | None = None
+    source: str = ""
+    not_recorded: frozenset = frozenset()
+    errors: tuple[dict, ...] = ()
+
+
+def read_case(raw, proc: Procedure) -> Case:
+    """Check a raw case dict; raise CaseError only when it cannot be read at all."""
+    if not isinstance(raw, dict):
+        raise CaseError("a case must be a JSON object")
+    if UNREADABLE in raw:
+        raise CaseError(str(raw[UNREADABLE]))
+    ident = raw.get("case")
+    if not isinstance(ident, (str, int)) or isinstance(ident, bool) or str(ident) == "":
+        raise CaseError("a case needs a 'case' id (text)")
+    ident = str(ident)
+    facts = raw.get("facts")
+    if not isinstance(facts, list):
+        raise CaseError("'facts' must be a list", ident)
+    problems = raw.get("problems") or []
+    if not isinstance(problems, list):
+        raise CaseError("'problems' must be a list of {where, message}", ident)
+    errors = [_problem(p) for p in problems if isinstance(p, dict)]
+    errors += [{"fact": None, "message": f"unknown key '{k}' in the case (ignored)"}
+               for k in sorted(raw) if k not in CASE_KEYS]
+    dob = _dob(raw.get("child"), errors)
+    good = []
+    for i, item in enumerate(facts):
+        fact = _fact(i, item, proc, errors)
+        if fact is not None:
+            good.append(fact)
+    _order(good, proc, errors)
+    not_recorded = raw.get("not_recorded") or []
+    if not isinstance(not_recorded, list):
+        raise CaseError("'not_recorded' must be a list of fact types", ident)
+    return Case(ident, tuple(good), dob, str(raw.get("source") or ""),
+                frozenset(map(str, not_recorded)), tuple(errors))
+
+
+def _problem(p: dict) -> dict:
+    where = p.get("where")
+    return {"fact": None, "message": f"{where}: {p.get('message')}" if where else
+            str(p.get("message"))}
+
+
+TOKEN = re.compile(r"[A-Za-z0-9_.:/+-]{1,40}")
+
+
+def show(value) -> str:
+    """A value for an error message: short codes and dates as they are, anything else only by
+    its kind and length, since a wrong field may hold free text such as a name."""
+    if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str) and TOKEN.fullmatch(value):
+        return repr(value)
+    if isinstance(value, str):
+        return f"text of {len(value)} characters"
+    return f"a {type(value).__name__}"
+
+
+def _dob(child, errors: list[dict]) -> date | None:
+    if child is None:
+        return None
+    if not isinstance(child, dict):
+        errors.append({"fact": None, "message": "'child' must be an object"})
+        return None
+    value = child.get("date_of_birth")
+    if value is None:
+        return None
+    parsed = _date(value)
+    if parsed is None:
+        errors.append({"fact": None, "message": f"child.date_of_birth {show(value)} is not a date"})
+    return parsed
+
+
+def _date(value) -> date | None:
+    if value.__class__ is not str or len(value) != 10:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _fact(i: int, item, proc: Procedure, errors: list[dict]) -> Fact | None:
+    def bad(message: str) -> None:
+        errors.append({"fact": i, "message": message})
+
+    if not isinstance(item, dict):
+        bad("a fact must be an object")
+        return None
+    kind = item.get("type")
+    ftype = proc.fact_type(kind) if isinstance(kind, str) else None
+    if ftype is None:
+        hint = did_you_mean(kind, [f.name for f in proc.facts]) if isinstance(kind, str) else None
+        bad(f"unknown fact type {show(kind)}" + (f" ({hint})" if hint else ""))
+        return None
+    day = _date(item.get("date"))
+    if day is None:
+        bad(f"{kind}: 'date' must be a date like 2024-04-01, not {show(item.get('date'))}")
+        return None
+    fields = {k: v for k, v in item.items() if k not in META and v is not None}
+    for name, message in _fields(ftype, fields):
+        bad(f"{kind}: {message}" + ("; the field is left out" if name in fields else ""))
+        fields.pop(name, None)
+    ref = str(item["id"]) if item.get("id") is not None else None
+    order = (day, proc.fact_rank(kind))
+    return Fact(i, kind, day, fields, ref, item.get("estimated") is True, order)
+
+
+def canonical(facts) -> list[Fact]:
+    """Date order; same-day facts in pathway (vocabulary) order, exact ties by content."""
+    ordered = sorted(facts, key=lambda f: f.order)
+    i = 1
+    while i < len(ordered):
+        if ordered[i].order != ordered[i - 1].order:
+            i += 1
+            continue
+        start = i - 1
+        while i < len(ordered) and ordered[i].order == ordered[start].order:
+            i += 1
+        ordered[start:i] = sorted(ordered[start:i], key=_content)
+    return ordered
+
+
+def _content(fact: Fact) -> str:
+    """A canonical text of a fact's content: breaks ties that date and type leave open."""
+    return json.dumps([fact.fields, fact.ref], sort_keys=True, default=str)
+
+
+def _fields(ftype: FactType, fields: dict) -> list[tuple[str, str]]:
+    """(field, problem) pairs; a bad field is dropped but the dated fact itself is kept."""
+    out = []
+    for name, value in fields.items():
+        spec = ftype.field(name)
+        if spec is None:
+            known = ", ".join(f.name for f in ftype.fields) or "none"
+            out.append((name, f"unknown field '{name}' (known: {known})"))
+        else:
+            out += [(name, message) for message in _value(spec, value)]
+    out += [(name, f"missing required field '{name}'") for name in ftype.required
+            if name not in fields]
+    return sorted(out) if out else out
+
+
+def _value(spec: Field, value) -> list[str] | tuple:
+    kind = spec.type
+    if kind == "enum" and value in spec.values or kind == "string" and value.__class__ is str:
+        return ()
+    if kind == "integer":
+        ok = type(value) is int and (spec.minimum is None or value >= spec.minimum) and (
+            spec.maximum is None or value <= spec.maximum)
+        return [] if ok else [f"'{spec.name}' must be a whole number{_range(spec)}, "
+                              f"not {show(value)}"]
+    if kind == "boolean":
+        return [] if isinstance(value, bool) else [f"'{spec.name}' must be true or false"]
+    if kind == "date":
+        return [] if _date(value) else [f"'{spec.name}' must be a date, not {show(value)}"]
+    if kind == "enum":
+        return [] if value in spec.values else [_not_allowed(spec, value)]
+    if kind == "list":
+        return _list(spec, value)
+    if kind == "records":
+        return _records(spec, value)
+    return [] if isinstance(value, str) else [f"'{spec.name}' must be text"]
+
+
+def _list(spec: Field, value) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return [f"'{spec.name}' must be a list of words"]
+    return [_not_allowed(spec, v) for v in value if spec.values and v not in spec.values]
+
+
+def _records(spec: Field, value) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        return [f"'{spec.name}' must be a list of objects"]
+    out = []
+    for item in value:
+        extra = sorted(set(item) - set(spec.item_fields))
+        if extra:
+            out.append(f"items of '{spec.name}' have unknown field(s) {', '.join(extra)}")
+    return out
+
+
+def _range(spec: Field) -> str:
+    if spec.minimum is not None and spec.maximum is not None:
+        return f" from {spec.minimum} to {spec.maximum}"
+    return ""
+
+
+def _not_allowed(spec: Field, value) -> str:
+    hint = did_you_mean(value, spec.values) if isinstance(value, str) else None
+    return f"{show(value)} is not an allowed value of '{spec.name}'" + (
+        f" ({hint})" if hint else "")
+
+
+def _order(facts: list[Fact], proc: Procedure, errors: list[dict]) -> None:
+    """Report facts dated before any fact they must follow (e.g. a conference before referral)."""
+    first: dict[str, date] = {}
+    for fact in facts:
+        first[fact.type] = min(first.get(fact.type, fact.date), fact.date)
+    for fact in facts:
+        ftype = proc.fact_type(fact.type)
+        if not ftype.follows:
+            continue
+        earlier = [first[t] for t in ftype.follows if t in first and first[t] <= fact.date]
+        if not earlier:
+            needed = " or ".join(ftype.follows)
+            errors.append({"fact": fact.index, "message": f"impossible order: {fact.type} on "
+                           f"{fact.date} has no {needed} on or before it"})

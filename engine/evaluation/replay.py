@@ -1,0 +1,60 @@
+"""Replay a case's facts in date order through the stage transitions.
+
+One transition per fact at most: the first, in definition order, that leaves the current
+stage and whose matcher the fact satisfies (durable-rules decided which facts match).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.evaluation.case import Fact
+from engine.evaluation.status import PathStep
+from engine.language.model import Procedure, Transition
+from engine.rules_engine.compiler import Plan
+
+ANY = ("any", "*")
+
+
+@dataclass(frozen=True)
+class Replay:
+    """Where the case was after each fact, and the path it took."""
+
+    after: tuple[str, ...]
+    path: tuple[PathStep, ...]
+    moves: tuple[tuple[int, Transition], ...]
+
+
+def replay(proc: Procedure, plan: Plan, facts: list[Fact], matches: dict[str, set[int]]
+           ) -> Replay:
+    """Stage after each fact and the path, from matcher results."""
+    terminal = {s.id for s in proc.stages if s.terminal}
+    rules = [(t, hits) for t in proc.transitions
+             if (hits := matches.get(plan.matcher_rule(t.on)))]
+    current = proc.start.id
+    entered = facts[0].date if facts else None
+    steps, after, moves = [], [], []
+    for pos, fact in enumerate(facts):
+        move = _first_move(rules, current, pos, terminal)
+        if move is not None:
+            if not (pos == 0 and current == proc.start.id and not steps):
+                steps.append(PathStep(current, entered, fact.date))
+            current, entered = move.target, fact.date
+            moves.append((pos, move))
+        after.append(current)
+    if entered is not None:
+        steps.append(PathStep(current, entered, None))
+    return Replay(tuple(after), tuple(steps), tuple(moves))
+
+
+def _first_move(rules, current: str, pos: int, terminal: set[str]) -> Transition | None:
+    is_terminal = current in terminal
+    for transition, hits in rules:
+        if pos not in hits:
+            continue
+        if transition.reopens != is_terminal:
+            continue
+        leaves = current in transition.sources or (
+            not is_terminal and any(s in ANY for s in transition.sources))
+        if leaves and transition.target != current:
+            return transition
+    return None

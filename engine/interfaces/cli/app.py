@@ -1,0 +1,49 @@
+"""The `safeguard` command: one click group, every command registered on it by `add_command`.
+
+Only the CLI prints and chooses exit codes: 0 success, 1 findings the user asked to fail on
+(definition errors, failing stories, --fail-on-overdue), 2 usage or input errors.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from engine.errors import SafeguardError
+from engine.interfaces.cli import check, importing, query, serve, story
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--definitions", "-d", multiple=True, type=click.Path(path_type=Path),
+              help="Folders or files of procedures and rule sets (default: the bundled ones).")
+@click.version_option(package_name="safeguarding-engine")
+@click.pass_context
+def main_group(ctx: click.Context, definitions: tuple[Path, ...]) -> None:
+    """Rules-as-code for child safeguarding procedures: check, test, evaluate and draw."""
+    ctx.obj = {"definitions": list(definitions) or None}
+
+
+def _register(group: click.Group) -> click.Group:
+    """Every command, listed once; visualise's commands are part of the same tool."""
+    from visualise.commands import draw, pack
+
+    commands = [check.check, story.test, query.status, query.next_, query.overdue,
+                query.explain_cmd, importing.import_group, draw, pack, serve.serve_cmd]
+    for command in commands:
+        group.add_command(command)
+    return group
+
+
+_register(main_group)
+
+
+def main() -> None:
+    """Console entry point; never shows a traceback for an expected error."""
+    try:
+        main_group(standalone_mode=True)
+    except SafeguardError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+
+

@@ -1,0 +1,35 @@
+"""`safeguard import`: turn other formats (the CIN census) into cases as JSON Lines."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from engine.evaluation.status import dumps
+from engine.interfaces.cli.options import EXISTING, Fail
+from engine.sources.inputs import InputError, load_census
+
+
+@click.group(name="import")
+def import_group() -> None:
+    """Import cases from other formats."""
+
+
+@import_group.command(name="cin")
+@click.argument("xml", type=EXISTING)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Write the cases here as JSON Lines.")
+def import_cin(xml: Path, output: Path) -> None:
+    """Import a DfE Children in Need census XML file: one case per CIN episode."""
+    try:
+        result = load_census(xml)
+    except InputError as exc:
+        raise Fail(f"error: {exc}") from None
+    with output.open("w", encoding="utf-8") as handle:
+        for case in result.cases:
+            handle.write(dumps(case) + "\n")
+    for problem in result.problems:
+        click.echo(problem.render(), err=True)
+    click.echo(f"{result.episodes} episode(s) read, {len(result.cases)} case(s) written to "
+               f"{output}; {result.episodes_with_problems} episode(s) had problems "
+               f"(reference date {result.reference_date})", err=True)

@@ -1,0 +1,125 @@
+"""Options and helpers shared by the `safeguard` commands: dates, procedure choice, inputs.
+
+Only the CLI prints and chooses exit codes; engine errors become `Fail` (exit 2) here.
+"""
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from engine.errors import DefinitionError
+from engine.evaluation.case import UNREADABLE
+from engine.evaluation.engine import Engine
+from engine.library import pick, read_library
+from engine.sources.inputs import InputError, census_date, read_items
+
+FORMATS = click.Choice(["text", "json", "csv"])
+EXISTING = click.Path(exists=True, path_type=Path)
+
+
+class Fail(click.ClickException):
+    """An input or definition error: message printed as is, exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+def _date(ctx, param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date like 2024-04-01") from None
+
+
+def as_of_option(f):
+    return click.option("--as-of", callback=_date, metavar="DATE",
+                        help="Evaluate as of this date (default: today; for a census file, its "
+                             "reference date).")(f)
+
+
+def procedure_option(f):
+    return click.option("--procedure", "-p", metavar="NAME",
+                        help="Procedure to use when several are loaded.")(f)
+
+
+def engine_for(ctx: click.Context, procedure: str | None) -> Engine:
+    """Load definitions once per command; definition errors stop with every problem shown."""
+    library = read_library(ctx.obj["definitions"])
+    if library.errors:
+        raise Fail("\n".join(p.render() for p in library.errors) +
+                   f"\n{len(library.errors)} error(s) in the definitions; run 'safeguard check'")
+    try:
+        return Engine(pick(library, procedure))
+    except DefinitionError as exc:
+        raise Fail(str(exc)) from None
+
+
+def resolve_as_of(as_of: date | None, path: Path | None = None) -> date:
+    """The CLI passes the date in: the engine never reads the clock."""
+    if as_of is not None:
+        return as_of
+    if path is not None and path.suffix == ".xml":
+        reference = census_date(path)
+        if reference is not None:
+            return reference
+    return date.today()
+
+
+def records(engine: Engine, path: Path, as_of: date, workers: int = 1, as_json: bool = False):
+    """Status records for every case in a file or folder, streamed, with a progress count."""
+    try:
+        items = list_or_stream(read_items(path))
+    except InputError as exc:
+        raise Fail(f"error: {exc}") from None
+    raws = (_raw(item) for item in items)
+    progress = Progress()
+    for record in engine.cohort(raws, as_of, workers=workers, as_json=as_json):
+        progress.tick()
+        yield record
+    progress.done()
+
+
+def list_or_stream(items):
+    """Start the iterator so a missing or unreadable input fails before any output."""
+    iterator = iter(items)
+    try:
+        first = next(iterator)
+    except StopIteration:
+        return iter(())
+    return _chain(first, iterator)
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def _raw(item):
+    """An unreadable line becomes a case the engine rejects with a located message."""
+    if item.case is not None:
+        return item.case
+    return {"case": None, UNREADABLE: f"{item.where}: {item.error}"}
+
+
+class Progress:
+    """A count on stderr, only when stderr is a terminal (quiet in pipes and CI)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.live = sys.stderr.isatty()
+
+    def tick(self) -> None:
+        self.count += 1
+        if self.live and self.count % 250 == 0:
+            click.echo(f"\r  evaluated {self.count:,} cases", err=True, nl=False)
+
+    def done(self) -> None:
+        if self.live and self.count >= 250:
+            click.echo(f"\r  evaluated {self.count:,} cases", err=True)

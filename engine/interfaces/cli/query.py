@@ -1,0 +1,190 @@
+"""`safeguard status`, `next`, `overdue` and `explain`: a case or cohort as of a date."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from engine.errors import CaseError, EvaluationError
+from engine.evaluation.explain import (
+    explain,
+    explain_finding,
+    explain_text,
+    find_action,
+    finding_text,
+)
+from engine.evaluation.status import dumps
+from engine.interfaces.cli import render
+from engine.interfaces.cli.options import (
+    EXISTING,
+    FORMATS,
+    Fail,
+    as_of_option,
+    engine_for,
+    procedure_option,
+    records,
+    resolve_as_of,
+)
+from engine.sources.inputs import InputError, read_items
+
+
+def _workers(value: int) -> int:
+    return value if value > 0 else (os.cpu_count() or 1)
+
+
+@click.command()
+@click.argument("source", type=EXISTING)
+@as_of_option
+@procedure_option
+@click.option("--format", "fmt", type=FORMATS, default="text")
+@click.option("--workers", "-j", default=1, show_default=True,
+              help="Processes for a cohort (0 = all cores).")
+@click.pass_context
+def status(ctx, source: Path, as_of, procedure, fmt: str, workers: int) -> None:
+    """Where each case sits and its actions (a case file, JSON Lines, folder or census XML)."""
+    engine = engine_for(ctx, procedure)
+    day = resolve_as_of(as_of, source)
+    single = source.suffix == ".json"
+    if single and fmt == "text":
+        try:
+            result = engine.status(_only(source), day)
+        except (CaseError, EvaluationError) as exc:
+            raise Fail(f"{source}: error: {exc}") from None
+        stage = engine.procedure.stage(result.stage)
+        click.echo(render.status_text(result, stage.title if stage else result.stage))
+        return
+    bad = 0
+    if fmt == "csv":
+        click.echo(",".join(render.ACTION_COLUMNS))
+    if fmt == "json" and not single:
+        for line in records(engine, source, day, _workers(workers), as_json=True):
+            bad += '"error":' in line   # only error records have this key (sorted, canonical)
+            click.echo(line)
+    else:
+        for record in records(engine, source, day, _workers(workers)):
+            bad += "error" in record
+            _emit_status(record, fmt, single)
+    if bad:
+        click.echo(f"{bad} case(s) could not be evaluated (see their error records)", err=True)
+        raise SystemExit(2)
+
+
+def _emit_status(record: dict, fmt: str, single: bool) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(record, indent=2, sort_keys=True) if single else dumps(record))
+    elif fmt == "csv":
+        if "error" in record:
+            click.echo(f"{record['case']},,,,,,error,,,", nl=True)
+            return
+        text = render.csv_text(render.action_rows(record), render.ACTION_COLUMNS)
+        click.echo(text.split("\n", 1)[1], nl=False)
+    elif "error" in record:
+        click.echo(f"{record['case']}: error: {record['error']}")
+    else:
+        open_ = sum(a["status"] in ("due", "overdue") for a in record["actions"])
+        late = sum(a["status"] == "overdue" for a in record["actions"])
+        click.echo(f"{record['case']}  {record['stage']} since {record['stage_since']}  "
+                   f"{open_} open, {late} overdue, {len(record['flags'])} flag(s)")
+
+
+def _only(path: Path) -> dict:
+    try:
+        items = list(read_items(path))
+    except InputError as exc:
+        raise Fail(f"error: {exc}") from None
+    return items[0].case
+
+
+@click.command(name="next")
+@click.argument("case", type=EXISTING)
+@as_of_option
+@procedure_option
+@click.option("--format", "fmt", type=FORMATS, default="text")
+@click.pass_context
+def next_(ctx, case: Path, as_of, procedure, fmt: str) -> None:
+    """The open actions of one case, soonest first."""
+    engine = engine_for(ctx, procedure)
+    result = _status(engine, case, resolve_as_of(as_of, case))
+    record = result.to_dict()
+    rows = sorted((r for r in render.action_rows(record) if r["status"] in
+                   ("due", "overdue", "unknown")), key=lambda r: (r["due"], r["action"]))
+    _rows(rows, fmt, render.ACTION_COLUMNS, ["action", "title", "owner", "due", "status"])
+
+
+def _status(engine, case: Path, day):
+    try:
+        return engine.status(_only(case), day)
+    except (CaseError, EvaluationError) as exc:
+        raise Fail(f"{case}: error: {exc}") from None
+
+
+def _rows(rows: list[dict], fmt: str, columns, shown: list[str]) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, sort_keys=True))
+    elif fmt == "csv":
+        click.echo(render.csv_text(rows, columns), nl=False)
+    elif rows:
+        click.echo(render.table([[r[c] if r[c] is not None else "-" for c in shown]
+                                 for r in rows], shown))
+    else:
+        click.echo("Nothing to show.")
+
+
+@click.command()
+@click.argument("cohort", type=EXISTING)
+@as_of_option
+@procedure_option
+@click.option("--format", "fmt", type=FORMATS, default="text")
+@click.option("--fail-on-overdue", is_flag=True, help="Exit 1 when anything is overdue.")
+@click.option("--limit", type=int, default=0, help="Show at most this many rows (text only).")
+@click.option("--workers", "-j", default=1, show_default=True)
+@click.pass_context
+def overdue(ctx, cohort: Path, as_of, procedure, fmt, fail_on_overdue, limit, workers) -> None:
+    """One row per overdue action across a cohort, most overdue first."""
+    engine = engine_for(ctx, procedure)
+    day = resolve_as_of(as_of, cohort)
+    rows, cases, bad = [], 0, 0
+    for record in records(engine, cohort, day, _workers(workers)):
+        cases += 1
+        if "error" in record:
+            bad += 1
+            click.echo(f"{record['case']}: error: {record['error']}", err=True)
+            continue
+        rows += [r for r in render.action_rows(record) if r["status"] == "overdue"]
+    rows.sort(key=lambda r: (-r["working_days_overdue"], r["due"], r["case"], r["action"]))
+    shown = rows[:limit] if limit and fmt == "text" else rows
+    _rows(shown, fmt, render.OVERDUE_COLUMNS, ["case", "stage", "action", "due",
+                                              "working_days_overdue", "owner"])
+    click.echo(f"{len(rows)} overdue action(s) in {cases} case(s) as of {day}"
+               + (f"; {bad} case(s) could not be evaluated" if bad else ""), err=True)
+    if bad:
+        raise SystemExit(2)
+    if fail_on_overdue and rows:
+        raise SystemExit(1)
+
+
+@click.command(name="explain")
+@click.argument("case", type=EXISTING)
+@click.argument("action")
+@as_of_option
+@procedure_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def explain_cmd(ctx, case: Path, action: str, as_of, procedure, fmt) -> None:
+    """Why an action is due when it is (anchor, limit, days skipped, rule and clause), or why a
+    flag or escalation holds (ACTION may name a flag or escalation id too)."""
+    engine = engine_for(ctx, procedure)
+    result = _status(engine, case, resolve_as_of(as_of, case))
+    found = find_action(result, action)
+    if found is not None:
+        info, text = explain(engine.procedure, engine.calendar, result, found), explain_text
+    else:
+        info, text = explain_finding(engine.procedure, result, action), finding_text
+    if info is None:
+        known = ", ".join([a.id for a in result.actions] + [f.id for f in result.flags] +
+                          [e.id for e in result.escalations]) or "none"
+        raise Fail(f"error: case {result.case} has no action, flag or escalation '{action}' "
+                   f"(has: {known})")
+    click.echo(json.dumps(info, indent=2, sort_keys=True) if fmt == "json" else text(info))

@@ -1,0 +1,79 @@
+"""Human and machine renderings of statuses: tables, CSV rows, JSON (used by the CLI).
+
+Text is for people (aligned columns, plain words); JSON and CSV use the contract's names.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from engine.evaluation.status import CaseStatus
+
+OVERDUE_COLUMNS = ("case", "stage", "action", "title", "owner", "due", "working_days_overdue",
+                   "source")
+ACTION_COLUMNS = ("case", "stage", "action", "title", "owner", "due", "status", "done_on",
+                  "working_days_overdue", "source")
+
+
+def table(rows: list[list[str]], headers: list[str]) -> str:
+    """A plain aligned table (no colour: readable in any terminal and in logs)."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(str(c))) for w, c in zip(widths, row, strict=True)]
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [line.format(*headers).rstrip(), line.format(*["-" * w for w in widths]).rstrip()]
+    out += [line.format(*map(str, row)).rstrip() for row in rows]
+    return "\n".join(out)
+
+
+def csv_text(rows: Iterable[dict], columns: tuple[str, ...]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n",
+                            extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if row.get(k) is None else row[k] for k in columns})
+    return buffer.getvalue()
+
+
+def action_rows(status: dict) -> list[dict]:
+    """One flat row per action of a CaseStatus dict."""
+    return [{"case": status["case"], "stage": status["stage"], "action": a["id"],
+             "title": a["title"], "owner": a["owner"], "due": a["due"], "status": a["status"],
+             "done_on": a["done_on"], "working_days_overdue": a["working_days_overdue"],
+             "source": a["source"]["key"]} for a in status["actions"]]
+
+
+def status_text(status: CaseStatus, title: str) -> str:
+    """A one-case report: where it sits, its actions, escalations, flags and errors."""
+    lines = [f"Case {status.case} as of {status.as_of} ({status.procedure['id']} "
+             f"{status.procedure['version']})",
+             f"Stage: {title} since {status.stage_since or '-'}"]
+    if status.path:
+        lines.append("Path: " + " -> ".join(f"{p.stage} ({p.entered})" for p in status.path))
+    rows = [[a.id, a.title, a.owner, a.due, _status_word(a.status, a.working_days_overdue)]
+            for a in status.actions]
+    lines += ["", table(rows, ["action", "title", "owner", "due", "status"]) if rows else
+              "No actions."]
+    lines += _section("Escalations", [f"[{e.status}] {e.title} -> {e.to} since {e.since}"
+                                      f" ({e.action or 'condition'})" for e in status.escalations])
+    lines += _section("Flags", [f"[{f.status}] {f.title}" for f in status.flags])
+    lines += _section("Errors in the case's facts", [_error(e) for e in status.errors])
+    return "\n".join(lines)
+
+
+def _status_word(status: str, late: int | None) -> str:
+    """Never colour alone: every status is a word, lateness a number."""
+    if status in ("overdue", "done_late") or (status == "cancelled" and late):
+        return f"{status} ({late} wd late)"
+    return status
+
+
+def _section(title: str, items: list[str]) -> list[str]:
+    return ["", f"{title}:", *[f"  {i}" for i in items]] if items else []
+
+
+def _error(error: dict) -> str:
+    where = f"fact {error['fact']}: " if error.get("fact") is not None else ""
+    return where + error["message"]

@@ -1,0 +1,276 @@
+"""Whole-model checks: references, the stage graph (networkx), requirements, statutory limits.
+
+Every problem is collected and returned at once; nothing here raises.
+"""
+from __future__ import annotations
+
+import networkx as nx
+
+from engine.errors import Loc, Problem, did_you_mean
+from engine.language.model import Limit, Matcher, Procedure, Requirement
+from engine.language.typecheck import ConditionChecker
+
+ANY = ("any", "*")
+
+
+def check_procedure(proc: Procedure) -> list[Problem]:
+    """Every reference, graph and requirement problem in a loaded procedure."""
+    problems: list[Problem] = []
+    for check in (_stages, _facts, _transitions, _shadowed, _graph, _requirements, _escalations,
+                  _checks, _sources):
+        check(proc, problems)
+    return problems
+
+
+def _err(problems: list[Problem], loc: Loc, message: str, hint: str | None = None) -> None:
+    problems.append(Problem(loc, message, "error", hint))
+
+
+def _facts_by_name(proc: Procedure) -> dict:
+    return {f.name: f for f in proc.facts}
+
+
+def _stage_ids(proc: Procedure) -> tuple[str, ...]:
+    return tuple(s.id for s in proc.stages)
+
+
+def _stage_ref(proc: Procedure, name: str, loc: Loc, problems: list[Problem], what: str) -> None:
+    if name not in _stage_ids(proc) and name not in ANY:
+        _err(problems, loc, f"{what} '{name}', which is not a stage",
+             did_you_mean(name, _stage_ids(proc)))
+
+
+def _fact_ref(proc: Procedure, name: str | None, loc: Loc, problems: list[Problem],
+              what: str) -> bool:
+    if name and proc.fact_type(name) is None:
+        _err(problems, loc, f"{what} '{name}', which is not a fact type",
+             did_you_mean(name, _facts_by_name(proc)))
+        return False
+    return bool(name)
+
+
+def _matcher(proc: Procedure, m: Matcher, problems: list[Problem], what: str) -> None:
+    if _fact_ref(proc, m.fact, m.loc, problems, what) and m.when is not None:
+        ConditionChecker(_facts_by_name(proc), _stage_ids(proc), m.when_loc, m.fact,
+                         problems).run(m.when)
+
+
+def _stages(proc: Procedure, problems: list[Problem]) -> None:
+    starts = [s for s in proc.stages if s.start]
+    if proc.stages and len(starts) != 1:
+        where = starts[1].loc if len(starts) > 1 else proc.stages[0].loc
+        _err(problems, where, f"exactly one stage must have 'start: true' (found {len(starts)})")
+    for stage in proc.stages:
+        for name in stage.records:
+            _fact_ref(proc, name, stage.loc, problems, f"stage '{stage.id}' records")
+
+
+def _facts(proc: Procedure, problems: list[Problem]) -> None:
+    for fact in proc.facts:
+        for name in fact.follows:
+            _fact_ref(proc, name, fact.loc, problems, f"fact '{fact.name}' follows")
+        for field in fact.fields:
+            if field.type == "enum" and not field.values:
+                _err(problems, field.loc, f"enum field '{field.name}' needs 'values'")
+
+
+def _transitions(proc: Procedure, problems: list[Problem]) -> None:
+    seen: dict[str, Loc] = {}
+    for t in proc.transitions:
+        if t.id in seen:
+            _err(problems, t.loc, f"transition id '{t.id}' is used twice (also at {seen[t.id]})")
+        seen[t.id] = t.loc
+        for source in t.sources:
+            _stage_ref(proc, source, t.sources_loc or t.loc, problems, "transition comes from")
+        _stage_ref(proc, t.target, t.target_loc or t.loc, problems,
+                   f"transition from '{'|'.join(t.sources)}' goes to")
+        _matcher(proc, t.on, problems, "transition is triggered by")
+        _reopen_rules(proc, t, problems)
+
+
+def _shadowed(proc: Procedure, problems: list[Problem]) -> None:
+    """A transition that an earlier one always takes first can never fire."""
+    for i, later in enumerate(proc.transitions):
+        for earlier in proc.transitions[:i]:
+            if earlier.on.when is None and earlier.on.fact == later.on.fact and \
+                    set(later.sources) <= set(earlier.sources) and earlier.reopens == later.reopens:
+                problems.append(Problem(later.loc, f"transition '{later.id}' can never happen: "
+                                        f"'{earlier.id}' (line {earlier.loc.line}) always "
+                                        "takes the same fact first", "warning",
+                                        "remove it, or narrow the earlier one with 'when'"))
+                break
+
+
+def _reopen_rules(proc: Procedure, t, problems: list[Problem]) -> None:
+    terminal = {s.id for s in proc.stages if s.terminal}
+    leaving = [s for s in t.sources if s in terminal]
+    if leaving and not t.reopens:
+        _err(problems, t.loc, f"terminal stage '{leaving[0]}' has a way out",
+             "mark a new episode with 'reopens: true', or make the stage not terminal")
+    if t.reopens and not leaving:
+        _err(problems, t.loc, "'reopens: true' is only for transitions out of a terminal stage")
+
+
+def stage_graph(proc: Procedure, with_reopens: bool = False) -> nx.DiGraph:
+    """Stages as nodes, transitions as edges ('any' expands to every non-terminal stage)."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(_stage_ids(proc))
+    open_stages = [s.id for s in proc.stages if not s.terminal]
+    for t in proc.transitions:
+        if t.reopens and not with_reopens:
+            continue
+        sources = open_stages if any(s in ANY for s in t.sources) else t.sources
+        for source in sources:
+            if source in graph and t.target in graph and source != t.target:
+                graph.add_edge(source, t.target)
+    return graph
+
+
+def _graph(proc: Procedure, problems: list[Problem]) -> None:
+    start = proc.start
+    if start is None:
+        return
+    graph = stage_graph(proc)
+    reachable = nx.descendants(graph, start.id) | {start.id}
+    for stage in proc.stages:
+        if stage.id not in reachable:
+            _err(problems, stage.loc, f"stage '{stage.id}' cannot be reached from the start "
+                 f"stage '{start.id}'", "add a transition into it, or remove it")
+        if not stage.terminal and graph.out_degree(stage.id) == 0:
+            _err(problems, stage.loc, f"stage '{stage.id}' is not terminal but has no way out",
+                 "add a transition out of it, or mark it 'terminal: true'")
+
+
+def facts_before(proc: Procedure, stages: tuple[str, ...]) -> set[str]:
+    """Fact types that can occur on some path from the start into (and within) these stages."""
+    graph = stage_graph(proc, with_reopens=True)
+    scope = set()
+    for stage in stages or _stage_ids(proc):
+        if stage in graph:
+            scope |= nx.ancestors(graph, stage) | {stage}
+    found = {f for s in proc.stages if s.id in scope for f in s.records}
+    open_stages = {s.id for s in proc.stages if not s.terminal}
+    for t in proc.transitions:
+        sources = open_stages if any(s in ANY for s in t.sources) else set(t.sources)
+        if t.target in scope or sources & scope:
+            found.add(t.on.fact)
+    return found
+
+
+def _requirements(proc: Procedure, problems: list[Problem]) -> None:
+    for req in proc.requirements:
+        for m in req.triggers:
+            _matcher(proc, m, problems, f"requirement '{req.id}' is triggered by")
+        for m in req.completed_by:
+            _matcher(proc, m, problems, f"requirement '{req.id}' is completed by")
+        for m in req.cancelled_by:
+            _matcher(proc, m, problems, f"requirement '{req.id}' is cancelled by")
+        for stage in req.active_in:
+            _stage_ref(proc, stage, req.loc, problems, f"requirement '{req.id}' is active in")
+        if not req.completed_by:
+            _err(problems, req.loc, f"requirement '{req.id}' has no completing fact",
+                 "add 'completed_by: <fact type>' so the engine can tell when it is done")
+        _anchor(proc, req, problems)
+        _reachable_anchor(proc, req, problems)
+        _statutory(req, problems)
+        if req.source and not proc.source_text(req.source):
+            _unknown_source(proc, req.source, req.loc, problems)
+
+
+def _anchor(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:
+    anchor = req.anchor
+    loc = anchor.loc or req.loc
+    if anchor.kind in ("first", "last", "nth"):
+        _fact_ref(proc, anchor.fact, loc, problems, f"requirement '{req.id}' is anchored on")
+    elif anchor.kind == "field":
+        for m in req.triggers:
+            fact = proc.fact_type(m.fact)
+            field = fact.field(anchor.field) if fact else None
+            if fact and (field is None or field.type != "date"):
+                _err(problems, loc, f"anchor field '{anchor.field}' is not a date field of "
+                     f"'{m.fact}'")
+    if req.due.before and anchor.kind != "field":
+        _err(problems, req.due.loc, "'before' counts back from a date field: set "
+             "'anchor: {field: <date field>}'")
+
+
+def facts_within(proc: Procedure, stages: tuple[str, ...]) -> set[str]:
+    """Fact types after which a case can be in one of these stages: recorded there, or
+    moving the case into one of them."""
+    found = {f for s in proc.stages if s.id in stages for f in s.records}
+    return found | {t.on.fact for t in proc.transitions if t.target in stages}
+
+
+def placed_facts(proc: Procedure) -> set[str]:
+    """Fact types the pathway places: recorded in a stage or moving a case between stages."""
+    return {f for s in proc.stages for f in s.records} | {t.on.fact for t in proc.transitions}
+
+
+def _reachable_anchor(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:
+    if not proc.stages:
+        return
+    unplaced = {f.name for f in proc.facts} - placed_facts(proc)
+    triggers = (facts_within(proc, req.active_in) if req.active_in else placed_facts(proc))
+    checks = [(m.fact, triggers | unplaced) for m in req.triggers]
+    if req.anchor.kind in ("first", "last", "nth"):
+        checks.append((req.anchor.fact, facts_before(proc, req.active_in) | unplaced))
+    for name, possible in checks:
+        if name and proc.fact_type(name) and name not in possible:
+            where = " on any path to " + ", ".join(req.active_in) if req.active_in else ""
+            _err(problems, req.loc, f"requirement '{req.id}' starts its clock from '{name}', "
+                 f"which can never occur{where}",
+                 "list it under a stage's 'records', or trigger the requirement from another fact")
+
+
+def _statutory(req: Requirement, problems: list[Problem]) -> None:
+    base = req.overrides
+    if base is None or not _longer(req.due, base):
+        return
+    if req.local_exception:
+        problems.append(Problem(req.due.loc, f"requirement '{req.id}' allows "
+                                f"{req.due.describe()}, longer than the statutory "
+                                f"{base.describe()} (deliberate local exception)", "warning"))
+        return
+    _err(problems, req.due.loc, f"requirement '{req.id}' allows {req.due.describe()}, longer "
+         f"than the statutory {base.describe()} it overrides",
+         "shorten it, or add 'local_exception: <reason>' to make it a deliberate exception")
+
+
+def _longer(new: Limit, base: Limit) -> bool:
+    if new.unit == base.unit:
+        return new.amount > base.amount
+    return new.nominal_days() > base.nominal_days()
+
+
+def _escalations(proc: Procedure, problems: list[Problem]) -> None:
+    ids = [r.id for r in proc.requirements]
+    for esc in proc.escalations:
+        for name in esc.requirements:
+            if name not in ids:
+                _err(problems, esc.loc, f"escalation '{esc.id}' names requirement '{name}', "
+                     "which does not exist", did_you_mean(name, ids))
+        if esc.condition is not None:
+            ConditionChecker(_facts_by_name(proc), _stage_ids(proc), esc.condition_loc, None,
+                             problems).run(esc.condition)
+        if esc.source and not proc.source_text(esc.source):
+            _unknown_source(proc, esc.source, esc.loc, problems)
+
+
+def _checks(proc: Procedure, problems: list[Problem]) -> None:
+    for check in proc.checks:
+        ConditionChecker(_facts_by_name(proc), _stage_ids(proc), check.condition_loc, None,
+                         problems).run(check.condition)
+        if check.source and not proc.source_text(check.source):
+            _unknown_source(proc, check.source, check.loc, problems)
+
+
+def _unknown_source(proc: Procedure, key: str, loc: Loc, problems: list[Problem]) -> None:
+    _err(problems, loc, f"cites source '{key}', which is not in 'sources'",
+         did_you_mean(key, [s.key for s in proc.sources]))
+
+
+def _sources(proc: Procedure, problems: list[Problem]) -> None:
+    for item in (*proc.requirements, *proc.escalations, *proc.checks):
+        if not item.source:
+            problems.append(Problem(item.loc, f"'{item.id}' cites no source", "warning",
+                                    "add 'source: <key>' so explanations can cite the clause"))

@@ -1,0 +1,273 @@
+"""Frozen model of a procedure: what the loader builds and everything downstream reads.
+
+Spec only (no case data): a Procedure is shared by every evaluation and never mutated.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+from engine.errors import Loc, Span
+from engine.language.conditions import Condition
+
+UNITS = ("working_days", "calendar_days", "months")
+FIELD_TYPES = ("string", "integer", "boolean", "date", "enum", "list", "records")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A citable clause: short key -> full reference."""
+
+    key: str
+    text: str
+    loc: Loc
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a fact type; `items` holds allowed values of an enum or list of enums."""
+
+    name: str
+    type: str
+    loc: Loc
+    values: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    required: bool = False
+    item_fields: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class FactType:
+    """A kind of dated fact a case can carry, with its fields and order constraints."""
+
+    name: str
+    title: str
+    loc: Loc
+    fields: tuple[Field, ...] = ()
+    follows: tuple[str, ...] = ()
+    description: str = ""
+
+    def field(self, name: str) -> Field | None:
+        return self._fields.get(name)
+
+    @cached_property
+    def _fields(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
+
+    @cached_property
+    def required(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.required)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Working-day calendar: a bank-holiday region plus local closure days."""
+
+    region: str = "england-and-wales"
+    closures: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Where a case sits; `records` lists fact types recorded here without moving on."""
+
+    id: str
+    title: str
+    loc: Loc
+    phase: str = ""
+    owner: str = ""
+    start: bool = False
+    terminal: bool = False
+    records: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """A fact type plus a condition on that one fact's fields (`when`)."""
+
+    fact: str
+    loc: Loc
+    when: Condition | None = None
+    text: str = ""
+    when_loc: Span | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.fact, self.text)
+
+    def describe(self) -> str:
+        return f"{self.fact} where {self.text}" if self.text else self.fact
+
+
+@dataclass(frozen=True)
+class Transition:
+    """Moves a case from one of `sources` to `target` when a matching fact arrives."""
+
+    id: str
+    sources: tuple[str, ...]
+    target: str
+    on: Matcher
+    loc: Loc
+    label: str = ""
+    reopens: bool = False
+    target_loc: Loc | None = None
+    sources_loc: Loc | None = None
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A timescale: amount and unit; `before` counts back from the anchor."""
+
+    amount: int
+    unit: str
+    loc: Loc
+    before: bool = False
+
+    def describe(self) -> str:
+        return self.words
+
+    @cached_property
+    def words(self) -> str:
+        """The limit in plain words, e.g. '15 working days' (computed once)."""
+        names = {"working_days": "working day", "calendar_days": "calendar day", "months": "month"}
+        noun = names[self.unit] + ("" if self.amount == 1 else "s")
+        return f"{self.amount} {noun}" + (" before" if self.before else "")
+
+    def nominal_days(self) -> float:
+        """Rough calendar length, only for comparing limits written in different units."""
+        factor = {"working_days": 7 / 5, "calendar_days": 1.0, "months": 30.44}[self.unit]
+        return self.amount * factor
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Which date a clock starts from: the trigger, first/last/nth of a type, or a date field."""
+
+    kind: str = "trigger"
+    fact: str | None = None
+    n: int = 1
+    field: str | None = None
+    loc: Loc | None = None
+
+    def describe(self, trigger: str) -> str:
+        if self.kind == "trigger":
+            return trigger
+        if self.kind == "field":
+            return f"the {self.field} date of the {trigger}"
+        if self.kind == "nth":
+            return f"occurrence {self.n} of {self.fact}"
+        return f"the {self.kind} {self.fact}"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """An action that becomes required when a trigger fact arrives, due by a limit."""
+
+    id: str
+    title: str
+    loc: Loc
+    triggers: tuple[Matcher, ...]
+    due: Limit
+    completed_by: tuple[Matcher, ...]
+    owner: str = ""
+    source: str = ""
+    anchor: Anchor = field(default_factory=Anchor)
+    cancelled_by: tuple[Matcher, ...] = ()
+    active_in: tuple[str, ...] = ()
+    every: Limit | None = None
+    once: bool = False
+    single: bool = False
+    statutory: bool = False
+    local_exception: str | None = None
+    description: str = ""
+    origin: str = ""
+    overrides: Limit | None = None
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """Raised when a requirement is overdue by a margin, or a condition has held for a time."""
+
+    id: str
+    title: str
+    to: str
+    loc: Loc
+    source: str = ""
+    requirements: tuple[str, ...] = ()
+    statutory: bool = False
+    overdue_by: int | None = None
+    condition: Condition | None = None
+    condition_text: str = ""
+    persists: Limit | None = None
+    condition_loc: Span | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """A quality finding (flag) raised while its condition holds over the case's facts."""
+
+    id: str
+    title: str
+    condition: Condition
+    loc: Loc
+    text: str = ""
+    source: str = ""
+    advice: str = ""
+    severity: str = "warning"
+    condition_loc: Span | None = None
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """A whole procedure after `extends:` and `uses:` are resolved."""
+
+    id: str
+    title: str
+    version: str
+    loc: Loc
+    effective_from: date | None = None
+    sources: tuple[Source, ...] = ()
+    calendar: Calendar = field(default_factory=Calendar)
+    facts: tuple[FactType, ...] = ()
+    stages: tuple[Stage, ...] = ()
+    transitions: tuple[Transition, ...] = ()
+    requirements: tuple[Requirement, ...] = ()
+    escalations: tuple[Escalation, ...] = ()
+    checks: tuple[Check, ...] = ()
+    extends: str | None = None
+    uses: tuple[str, ...] = ()
+    description: str = ""
+
+    def stage(self, stage_id: str) -> Stage | None:
+        return self._index["stages"].get(stage_id)
+
+    def fact_type(self, name: str) -> FactType | None:
+        return self._index["facts"].get(name)
+
+    def fact_rank(self, name: str) -> int:
+        """Position in the vocabulary: the pathway order that breaks same-day ties."""
+        return self._index["ranks"][name]
+
+    def source_text(self, key: str) -> str:
+        found = self._index["sources"].get(key)
+        return found.text if found else ""
+
+    @cached_property
+    def _index(self) -> dict[str, dict]:
+        """Lookups by id, built once (the model is frozen, so they never go stale)."""
+        return {"stages": {s.id: s for s in self.stages}, "facts": {f.name: f for f in self.facts},
+                "ranks": {f.name: i for i, f in enumerate(self.facts)},
+                "sources": {s.key: s for s in self.sources}}
+
+    @property
+    def start(self) -> Stage | None:
+        return next((s for s in self.stages if s.start), None)
+
+    @property
+    def ruleset_name(self) -> str:
+        return f"{self.id}@{self.version}"

@@ -1,0 +1,162 @@
+"""Check conditions against the fact vocabulary: known types and fields, values of the right type.
+
+Runs inside checks.py; every problem points at the column of the part at fault.
+"""
+from __future__ import annotations
+
+from engine.errors import Problem, Span, did_you_mean
+from engine.language.conditions import CONTEXT, Compare, Condition, Exists, Ref, walk
+from engine.language.model import FactType, Field
+from engine.language.reader import to_date
+
+ORDERED = ("<", "<=", ">", ">=")
+
+
+class ConditionChecker:
+    """Type-checks one condition; `own` is the fact a `when` is about (None in checks)."""
+
+    def __init__(self, facts: dict[str, FactType], stages: tuple[str, ...], span: Span,
+                 own: str | None, problems: list[Problem]):
+        self.facts, self.stages, self.span, self.own = facts, stages, span, own
+        self.problems = problems
+
+    def error(self, col: int, message: str, hint: str | None = None) -> None:
+        self.problems.append(Problem(self.span.at(col), message, "error", hint))
+
+    def run(self, cond: Condition) -> None:
+        for node in walk(cond, into_exists=False):
+            if isinstance(node, Compare):
+                self._compare(node)
+            elif isinstance(node, Exists):
+                self._exists(node)
+
+    def _exists(self, node: Exists) -> None:
+        if self.own is not None:
+            self.error(node.col, "exists(...) cannot be used here: a 'when' reads only the "
+                       f"'{self.own}' fact itself")
+            return
+        self._fact_type(node.fact, node.col)
+        if node.since:
+            self._fact_type(node.since, node.col)
+        if node.where is not None:
+            inner = ConditionChecker(self.facts, self.stages, self.span, node.fact, self.problems)
+            inner.run(node.where)
+
+    def _fact_type(self, name: str, col: int) -> FactType | None:
+        found = self.facts.get(name)
+        if found is None:
+            self.error(col, f"'{name}' is not a fact type", did_you_mean(name, self.facts))
+        return found
+
+    def _compare(self, node: Compare) -> None:
+        ref = node.ref
+        if ref.is_context:
+            self._context(node)
+            return
+        fact = self._scope(ref)
+        if fact is None:
+            return
+        if ref.func == "age_at":
+            self._expect_number(node)
+            return
+        field = fact.field(ref.field)
+        if field is None:
+            names = [f.name for f in fact.fields]
+            self.error(ref.col, f"'{fact.name}' has no field '{ref.field}'",
+                       did_you_mean(ref.field, names) or _listing(names))
+            return
+        self._value(node, field)
+
+    def _scope(self, ref: Ref) -> FactType | None:
+        if self.own is not None:
+            if ref.scope not in ("", self.own) or ref.select != "any":
+                self.error(ref.col, f"a 'when' reads only the '{self.own}' fact itself",
+                           f"write the field name alone, like {ref.field}")
+                return None
+            return self.facts.get(self.own)
+        if not ref.scope:
+            self.error(ref.col, f"say which fact '{ref.field}' belongs to, like "
+                       f"referral.{ref.field}")
+            return None
+        return self._fact_type(ref.scope, ref.col)
+
+    def _context(self, node: Compare) -> None:
+        ref = node.ref
+        if self.own is not None:
+            self.error(ref.col, f"'{ref.scope}.{ref.field}' cannot be used in a 'when'")
+            return
+        allowed = CONTEXT[ref.scope]
+        if ref.field not in allowed:
+            self.error(ref.col, f"'{ref.scope}' has no '{ref.field}'", _listing(allowed))
+        elif ref.field == "stage":
+            for value in _values(node.value):
+                if value not in self.stages:
+                    self.error(node.col, f"'{value}' is not a stage",
+                               did_you_mean(value, self.stages))
+        else:
+            self._expect_number(node)
+
+    def _expect_number(self, node: Compare) -> None:
+        for value in _values(node.value):
+            if type(value) is not int:
+                self.error(node.col, f"compares a number with {value!r}")
+
+    def _value(self, node: Compare, field: Field) -> None:
+        ref = node.ref
+        if ref.func in ("count", "lacking"):
+            self._list_function(node, field)
+        elif ref.func == "has":
+            self._membership(node, field)
+        elif field.type in ("list", "records"):
+            self.error(node.col, f"'{field.name}' is a list: test membership with "
+                       f"'value' in {field.name}, or use count({field.name})")
+        else:
+            for value in _values(node.value):
+                self._scalar(node, field, value)
+
+    def _list_function(self, node: Compare, field: Field) -> None:
+        if field.type not in ("list", "records"):
+            self.error(node.ref.col, f"{node.ref.func}() needs a list field; "
+                       f"'{field.name}' is {field.type}")
+            return
+        for sub in node.ref.args:
+            if sub not in field.item_fields:
+                self.error(node.ref.col, f"items of '{field.name}' have no field '{sub}'",
+                           _listing(field.item_fields))
+        self._expect_number(node)
+
+    def _membership(self, node: Compare, field: Field) -> None:
+        if field.type != "list":
+            self.error(node.col, f"'in {field.name}' needs a list field; it is {field.type}")
+            return
+        item = node.ref.args[0]
+        if field.values and item not in field.values:
+            self.error(node.col, f"'{item}' is not an allowed value of '{field.name}'",
+                       did_you_mean(item, field.values) or _listing(field.values))
+
+    def _scalar(self, node: Compare, field: Field, value) -> None:
+        ok = {"integer": type(value) is int, "boolean": isinstance(value, bool),
+              "date": isinstance(value, str) and to_date(value) is not None,
+              "string": isinstance(value, str), "enum": isinstance(value, str)}[field.type]
+        if not ok:
+            self.error(node.col, f"'{field.name}' is {_article(field.type)}, but is compared "
+                       f"with {value!r}")
+        elif field.type == "enum" and value not in field.values:
+            self.error(node.col, f"'{value}' is not an allowed value of '{field.name}'",
+                       did_you_mean(value, field.values) or _listing(field.values))
+        elif field.type in ("boolean", "enum", "string") and node.op in ORDERED:
+            self.error(node.col, f"'{field.name}' cannot be compared with {node.op}")
+
+
+def _values(value) -> tuple:
+    return value if isinstance(value, tuple) else (value,)
+
+
+def _article(kind: str) -> str:
+    return {"integer": "a whole number", "boolean": "true or false", "date": "a date",
+            "enum": "one of a set of words", "string": "text"}.get(kind, kind)
+
+
+def _listing(names) -> str | None:
+    names = list(names)
+    return "known: " + ", ".join(names) if names else None

@@ -1,0 +1,65 @@
+"""Turn a case's facts into the flat dicts asserted into durable-rules.
+
+Only fields the rules read are sent; dates become day numbers; ranks, ages, list
+membership and "since" are computed here so rules only ever compare with literals.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from engine.evaluation.case import Fact
+from engine.rules_engine.compiler import Derived, Plan
+
+
+def age_on(dob: date | None, day: date) -> int | None:
+    """Whole years of age on a day (birthday counted on the day itself)."""
+    if dob is None:
+        return None
+    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+def prepare(facts: list[Fact], plan: Plan, dob: date | None) -> list[dict]:
+    """The asserted form of each fact, in the given (canonical) order."""
+    positions = defaultdict(list)
+    for pos, fact in enumerate(facts):
+        positions[fact.type].append(pos)
+    latest = {t: p[-1] for t, p in positions.items()}
+    out = []
+    for pos, fact in enumerate(facts):
+        item = {"t": fact.type}
+        for name in plan.fields.get(fact.type, ()):
+            if name in fact.fields:
+                item[name] = _plain(fact, name, plan)
+        for derived in plan.derived.get(fact.type, ()):
+            value = _derived(derived, fact, pos, positions[fact.type], latest, dob)
+            if value is not None:
+                item[derived.name] = value
+        out.append(item)
+    return out
+
+
+def _plain(fact: Fact, name: str, plan: Plan):
+    value = fact.fields[name]
+    if name in plan.date_fields.get(fact.type, ()):
+        return date.fromisoformat(value).toordinal()
+    return value
+
+
+def _derived(d: Derived, fact: Fact, pos: int, same: list[int], latest: dict, dob):
+    if d.func == "latest":
+        return len(same) - same.index(pos)
+    if d.func == "first":
+        return same.index(pos) + 1
+    if d.func == "age_at":
+        return age_on(dob, fact.date)
+    if d.func == "since":
+        return int(d.field in latest and pos > latest[d.field])
+    items = fact.fields.get(d.field) or []
+    if d.func == "count":
+        return len(items)
+    if d.func == "has":
+        return d.args[0] in items
+    if d.func == "lacking":
+        return sum(1 for item in items if any(not item.get(sub) for sub in d.args))
+    raise ValueError(f"unknown derived field {d.func}")
