@@ -9,7 +9,7 @@ from datetime import date
 
 from engine.evaluation.actions import Context, actions_for
 from engine.evaluation.calendar import add_months
-from engine.evaluation.case import Case, canonical
+from engine.evaluation.case import Case, allocation_on, canonical
 from engine.evaluation.findings import condition_escalations, flags, overdue_escalations
 from engine.evaluation.replay import Replay, replay
 from engine.evaluation.status import CaseStatus
@@ -43,7 +43,20 @@ def evaluate(compiled, case: Case, as_of: date) -> CaseStatus:
         stage=stage, stage_since=since, path=rep.path, actions=tuple(actions),
         escalations=tuple(sorted(raised, key=lambda e: (e.since, e.id, e.action or ""))),
         flags=tuple(flags(proc, case, facts, named, since)), errors=case.errors,
-        facts_ignored_after_as_of=len(case.facts) - len(facts))
+        facts_ignored_after_as_of=len(case.facts) - len(facts), family=case.family,
+        allocation=_allocation(case, as_of))
+
+
+def _allocation(case: Case, as_of: date) -> dict | None:
+    """Team and worker ids holding the case on the as-of date (for worklists)."""
+    held = allocation_on(case, as_of)
+    if held is None:
+        return None
+    out: dict = {"since": held.start.isoformat()}
+    for key in ("team", "worker", "role"):
+        if getattr(held, key) is not None:
+            out[key] = getattr(held, key)
+    return out
 
 
 def _where(rep: Replay, start: str) -> tuple[str, date | None]:

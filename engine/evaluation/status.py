@@ -88,9 +88,11 @@ class CaseStatus:
     flags: tuple[Flag, ...] = ()
     errors: tuple[dict, ...] = ()
     facts_ignored_after_as_of: int = 0
+    family: str | None = None
+    allocation: dict | None = None
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "schema_version": SCHEMA_VERSION, "case": self.case, "as_of": _d(self.as_of),
             "procedure": self.procedure, "stage": self.stage,
             "stage_since": _d(self.stage_since),
@@ -102,6 +104,11 @@ class CaseStatus:
             "errors": list(self.errors),
             "facts_ignored_after_as_of": self.facts_ignored_after_as_of,
         }
+        if self.family is not None:
+            out["family"] = self.family
+        if self.allocation is not None:
+            out["allocation"] = self.allocation
+        return out
 
 
 def _d(value: date | None) -> str | None:
