@@ -321,7 +321,7 @@ def _order(child: _Child, ep: _Episode, earlier: _Fact | None, later: _Fact | No
 
 def _early_help(child: _Child) -> None:
     table, key = "ssd_early_help_episodes", "earl_episode_id"
-    cin = [e for e in child.episodes]
+    cin = list(child.episodes)
     for row in child.unique(table, key):
         start = child.day(table, row, "earl_episode_start_date", key, required=True)
         if start is None:

@@ -117,7 +117,7 @@ class Reader:
             known = exists().where(people.c.pers_person_id == mine)
             query = select(t.c[spec.key], mine).where(~known).order_by(t.c[spec.key])
             for key, person in self.conn.execute(query):
-                what = (f"no person id" if person is None or person == "" else
+                what = ("no person id" if person is None or person == "" else
                         f"no ssd_person row for person {person}")
                 yield SsdProblem(spec.name, _text(key), spec.person,
                                  f"{what}; the row is not imported")

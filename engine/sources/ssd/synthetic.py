@@ -176,13 +176,13 @@ class _Generator:
         outcome = _flags(["SINGLE_ASSESSMENT_FLAG", "NFA_FLAG", "STRATEGY_DISCUSSION_FLAG"],
                          "NFA_FLAG" if nfa else "SINGLE_ASSESSMENT_FLAG")
         closed = start if nfa else None
-        episode = dict(cine_referral_id=ref, cine_person_id=person,
-                       cine_referral_date=self._when(start),
-                       cine_referral_source_code=r.choice(["1A", "2A", "3A", "5A", "5C"]),
-                       cine_referral_outcome_json=json.dumps(outcome),
-                       cine_referral_nfa="Y" if nfa else "N", cine_close_reason=None,
-                       cine_close_date=None, cine_referral_team=team,
-                       cine_referral_worker_id=worker)
+        episode = {"cine_referral_id": ref, "cine_person_id": person,
+                       "cine_referral_date": self._when(start),
+                       "cine_referral_source_code": r.choice(["1A", "2A", "3A", "5A", "5C"]),
+                       "cine_referral_outcome_json": json.dumps(outcome),
+                       "cine_referral_nfa": "Y" if nfa else "N", "cine_close_reason": None,
+                       "cine_close_date": None, "cine_referral_team": team,
+                       "cine_referral_worker_id": worker}
         self._allocate(add, person, ref, start, team, worker)
         if not nfa:
             closed = self._assessment(add, person, ref, start)
@@ -350,10 +350,10 @@ class _Generator:
             early = born - timedelta(weeks=60)
             assessments[0]["cina_assessment_start_date"] = self._when(early)
         elif fault == "orphan_person":
-            rows.setdefault("ssd_contacts", []).append(dict(
-                cont_contact_id=self._id("CON"), cont_person_id=f"X{person}",
-                cont_contact_date=self._when(self.o.as_of - timedelta(days=3)),
-                cont_contact_source_code="5A"))
+            rows.setdefault("ssd_contacts", []).append({
+                "cont_contact_id": self._id("CON"), "cont_person_id": f"X{person}",
+                "cont_contact_date": self._when(self.o.as_of - timedelta(days=3)),
+                "cont_contact_source_code": "5A"})
 
 
 def _flags(keys: list[str], yes: str) -> dict[str, str]:
