@@ -16,16 +16,19 @@ from engine.evaluation.explain import (
     finding_text,
 )
 from engine.evaluation.status import dumps
-from engine.interfaces.cli import render
+from engine.interfaces.cli import render, worklist
 from engine.interfaces.cli.options import (
     EXISTING,
     FORMATS,
     Fail,
     as_of_option,
+    cohort_of,
+    cohort_records,
     engine_for,
+    filter_options,
     procedure_option,
-    records,
     resolve_as_of,
+    ssd_options,
 )
 from engine.sources.inputs import InputError, read_items
 
@@ -35,18 +38,23 @@ def _workers(value: int) -> int:
 
 
 @click.command()
-@click.argument("source", type=EXISTING)
+@click.argument("source", type=EXISTING, required=False)
+@ssd_options
+@filter_options
 @as_of_option
 @procedure_option
 @click.option("--format", "fmt", type=FORMATS, default="text")
 @click.option("--workers", "-j", default=1, show_default=True,
               help="Processes for a cohort (0 = all cores).")
 @click.pass_context
-def status(ctx, source: Path, as_of, procedure, fmt: str, workers: int) -> None:
-    """Where each case sits and its actions (a case file, JSON Lines, folder or census XML)."""
+def status(ctx, source: Path | None, from_url, from_file, ssd_schema, team, worker, as_of,
+           procedure, fmt: str, workers: int) -> None:
+    """Where each case sits and its actions (a case file, JSON Lines, folder, census XML, or
+    an SSD database with --from)."""
+    cohort = cohort_of(source, from_url, from_file, ssd_schema, team, worker)
     engine = engine_for(ctx, procedure)
     day = resolve_as_of(as_of, source)
-    single = source.suffix == ".json"
+    single = source is not None and source.suffix == ".json"
     if single and fmt == "text":
         try:
             result = engine.status(_only(source), day)
@@ -59,11 +67,11 @@ def status(ctx, source: Path, as_of, procedure, fmt: str, workers: int) -> None:
     if fmt == "csv":
         click.echo(",".join(render.ACTION_COLUMNS))
     if fmt == "json" and not single:
-        for line in records(engine, source, day, _workers(workers), as_json=True):
+        for line in cohort_records(engine, cohort, day, _workers(workers), as_json=True):
             bad += '"error":' in line   # only error records have this key (sorted, canonical)
             click.echo(line)
     else:
-        for record in records(engine, source, day, _workers(workers)):
+        for record in cohort_records(engine, cohort, day, _workers(workers)):
             bad += "error" in record
             _emit_status(record, fmt, single)
     if bad:
@@ -133,7 +141,9 @@ def _rows(rows: list[dict], fmt: str, columns, shown: list[str]) -> None:
 
 
 @click.command()
-@click.argument("cohort", type=EXISTING)
+@click.argument("cohort", type=EXISTING, required=False)
+@ssd_options
+@filter_options
 @as_of_option
 @procedure_option
 @click.option("--format", "fmt", type=FORMATS, default="text")
@@ -141,22 +151,30 @@ def _rows(rows: list[dict], fmt: str, columns, shown: list[str]) -> None:
 @click.option("--limit", type=int, default=0, help="Show at most this many rows (text only).")
 @click.option("--workers", "-j", default=1, show_default=True)
 @click.pass_context
-def overdue(ctx, cohort: Path, as_of, procedure, fmt, fail_on_overdue, limit, workers) -> None:
-    """One row per overdue action across a cohort, most overdue first."""
+def overdue(ctx, cohort: Path | None, from_url, from_file, ssd_schema, team, worker, as_of,
+            procedure, fmt, fail_on_overdue, limit, workers) -> None:
+    """One row per overdue action across a cohort, most overdue first; with allocations
+    (an SSD), grouped by team and worker: the worklist."""
+    chosen = cohort_of(cohort, from_url, from_file, ssd_schema, team, worker)
     engine = engine_for(ctx, procedure)
     day = resolve_as_of(as_of, cohort)
-    rows, cases, bad = [], 0, 0
-    for record in records(engine, cohort, day, _workers(workers)):
+    rows, cases, bad, allocated = [], 0, 0, False
+    for record in cohort_records(engine, chosen, day, _workers(workers)):
         cases += 1
         if "error" in record:
             bad += 1
             click.echo(f"{record['case']}: error: {record['error']}", err=True)
             continue
-        rows += [r for r in render.action_rows(record) if r["status"] == "overdue"]
-    rows.sort(key=lambda r: (-r["working_days_overdue"], r["due"], r["case"], r["action"]))
-    shown = rows[:limit] if limit and fmt == "text" else rows
-    _rows(shown, fmt, render.OVERDUE_COLUMNS, ["case", "stage", "action", "due",
-                                              "working_days_overdue", "owner"])
+        allocated = allocated or "allocation" in record or "family" in record
+        rows += [worklist.with_owner(r, record) for r in render.action_rows(record)
+                 if r["status"] == "overdue"]
+    if allocated:
+        worklist.emit(rows, fmt, limit)
+    else:
+        rows.sort(key=lambda r: (-r["working_days_overdue"], r["due"], r["case"], r["action"]))
+        shown = rows[:limit] if limit and fmt == "text" else rows
+        _rows(shown, fmt, render.OVERDUE_COLUMNS, ["case", "stage", "action", "due",
+                                                  "working_days_overdue", "owner"])
     click.echo(f"{len(rows)} overdue action(s) in {cases} case(s) as of {day}"
                + (f"; {bad} case(s) could not be evaluated" if bad else ""), err=True)
     if bad:
