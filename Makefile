@@ -62,6 +62,7 @@ demo: setup
 
 test: setup chromium postgresql
 	$(BIN)/ruff check engine visualise tests bench
+	$(BIN)/python -m mypy engine visualise
 	$(BIN)/python -m pytest
 
 schema: setup

@@ -1,6 +1,7 @@
 """`safeguard import`: turn other formats (the CIN census) into cases as JSON Lines."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
@@ -70,7 +71,8 @@ def import_csc_api(payload: Path, output: Path, as_of: str | None) -> None:
               help="Write the cases here as JSON Lines.")
 @click.option("--as-of", "as_of", default=None, metavar="DATE",
               help="Report dates after this date (kept: evaluation ignores them).")
-def import_ssd(from_url, from_file, ssd_schema, output: Path, as_of: str | None) -> None:
+def import_ssd(from_url: str | None, from_file: Path | None, ssd_schema: str | None,
+               output: Path, as_of: str | None) -> None:
     """Read a Standard Safeguarding Dataset database into cases as JSON Lines."""
     from engine.sources.ssd.connect import SsdError, resolve_url
     from engine.sources.ssd.source import SsdSource
@@ -94,9 +96,7 @@ def import_ssd(from_url, from_file, ssd_schema, output: Path, as_of: str | None)
                f"--problems'); {source.loose_contacts} contact(s) led to no episode", err=True)
 
 
-def _day(value: str | None):
-    from datetime import date
-
+def _day(value: str | None) -> date | None:
     if value is None:
         return None
     try:

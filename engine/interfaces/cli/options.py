@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import IO, Any, TypeVar
 
 import click
 from sqlalchemy.engine import URL
@@ -18,7 +20,10 @@ from engine.evaluation.case import UNREADABLE
 from engine.evaluation.engine import Engine
 from engine.evaluation.status import dumps
 from engine.library import pick, read_library
-from engine.sources.inputs import InputError, census_date, read_items
+from engine.sources.inputs import InputError, Item, census_date, read_items
+
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 FORMATS = click.Choice(["text", "json", "csv"])
 EXISTING = click.Path(exists=True, path_type=Path)
@@ -29,11 +34,11 @@ class Fail(click.ClickException):
 
     exit_code = 2
 
-    def show(self, file=None) -> None:
+    def show(self, file: IO[Any] | None = None) -> None:
         click.echo(self.format_message(), err=True)
 
 
-def _date(ctx, param, value: str | None) -> date | None:
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
     try:
@@ -42,13 +47,13 @@ def _date(ctx, param, value: str | None) -> date | None:
         raise click.BadParameter(f"'{value}' is not a date like 2024-04-01") from None
 
 
-def as_of_option(f):
+def as_of_option(f: F) -> F:
     return click.option("--as-of", callback=_date, metavar="DATE",
                         help="Evaluate as of this date (default: today; for a census file, its "
                              "reference date).")(f)
 
 
-def procedure_option(f):
+def procedure_option(f: F) -> F:
     return click.option("--procedure", "-p", metavar="NAME",
                         help="Procedure to use when several are loaded.")(f)
 
@@ -76,7 +81,8 @@ def resolve_as_of(as_of: date | None, path: Path | None = None) -> date:
     return date.today()
 
 
-def records(engine: Engine, path: Path, as_of: date, workers: int = 1, as_json: bool = False):
+def records(engine: Engine, path: Path, as_of: date, workers: int = 1,
+            as_json: bool = False) -> Iterator[Any]:
     """Status records for every case in a file or folder, streamed, with a progress count."""
     try:
         items = list_or_stream(read_items(path))
@@ -90,7 +96,7 @@ def records(engine: Engine, path: Path, as_of: date, workers: int = 1, as_json: 
     progress.done()
 
 
-def list_or_stream(items):
+def list_or_stream(items: Iterable[T]) -> Iterator[T]:
     """Start the iterator so a missing or unreadable input fails before any output."""
     iterator = iter(items)
     try:
@@ -100,12 +106,12 @@ def list_or_stream(items):
     return _chain(first, iterator)
 
 
-def _chain(first, rest):
+def _chain(first: T, rest: Iterator[T]) -> Iterator[T]:
     yield first
     yield from rest
 
 
-def _raw(item):
+def _raw(item: Item) -> Any:
     """An unreadable line becomes a case the engine rejects with a located message."""
     if item.case is not None:
         return item.case
@@ -156,7 +162,7 @@ class Cohort:
         return self.team is not None or self.worker is not None
 
 
-def ssd_options(f):
+def ssd_options(f: F) -> F:
     """--from / --from-file / --ssd-schema: the SSD database to read."""
     f = click.option("--ssd-schema", metavar="NAME",
                      help="Database schema holding the ssd_* tables (e.g. dbo).")(f)
@@ -165,7 +171,7 @@ def ssd_options(f):
     return click.option("--from", "from_url", metavar="URL", help=FROM_HELP)(f)
 
 
-def filter_options(f):
+def filter_options(f: F) -> F:
     f = click.option("--worker", metavar="ID", help="Only cases allocated to this worker id "
                      "on the as-of date.")(f)
     return click.option("--team", metavar="ID", help="Only cases allocated to this team id on "
@@ -191,7 +197,7 @@ def cohort_of(source: Path | None, from_url: str | None, from_file: Path | None,
 
 
 def cohort_records(engine: Engine, cohort: Cohort, as_of: date, workers: int = 1,
-                   as_json: bool = False):
+                   as_json: bool = False) -> Iterator[Any]:
     """Status records of a file cohort or an SSD, filtered by team and worker."""
     if cohort.path is not None:
         stream = records(engine, cohort.path, as_of, workers, as_json and not cohort.filtered)
@@ -205,11 +211,13 @@ def cohort_records(engine: Engine, cohort: Cohort, as_of: date, workers: int = 1
             yield dumps(record) if as_json else record
 
 
-def _ssd_records(engine: Engine, cohort: Cohort, as_of: date, workers: int, as_json: bool):
+def _ssd_records(engine: Engine, cohort: Cohort, as_of: date, workers: int,
+                 as_json: bool) -> Iterator[Any]:
     from engine.sources.ssd.connect import SsdError
     from engine.sources.ssd.source import SsdSource
 
     try:
+        assert cohort.url is not None
         source = SsdSource(cohort.url, as_of=as_of, schema=cohort.schema)
         for warning in source.warnings:
             click.echo(f"warning: {warning}", err=True)

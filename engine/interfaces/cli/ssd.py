@@ -5,6 +5,7 @@ Passwords never appear in output: URLs are shown with *** in place of the passwo
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -49,8 +50,9 @@ def _source(from_url: str | None, from_file: Path | None, schema: str | None,
 @procedure_option
 @click.option("--workers", "-j", default=1, show_default=True)
 @click.pass_context
-def publish(ctx, from_url, from_file, ssd_schema, to_url, to_file, prefix, as_of, procedure,
-            workers) -> None:
+def publish(ctx: click.Context, from_url: str | None, from_file: Path | None,
+            ssd_schema: str | None, to_url: str | None, to_file: Path | None, prefix: str,
+            as_of: date | None, procedure: str | None, workers: int) -> None:
     """Evaluate the SSD as of a date and write the run, its actions, escalations, flags and
     problems into sg_ tables, in one transaction (a failed run leaves earlier runs whole)."""
     from engine.sources.ssd.publish import definitions_hash
@@ -65,9 +67,10 @@ def publish(ctx, from_url, from_file, ssd_schema, to_url, to_file, prefix, as_of
         paths = ctx.obj["definitions"] or bundled_dirs()
         progress = Progress()
 
-        def records():
+        def records() -> Iterator[dict]:
             for record in engine.cohort(source.cases(), day, workers=max(workers, 1)):
                 progress.tick()
+                assert isinstance(record, dict)
                 yield record
 
         problems = [p.as_dict() for p in source.table_problems()]
@@ -95,8 +98,9 @@ def publish(ctx, from_url, from_file, ssd_schema, to_url, to_file, prefix, as_of
 @click.option("--problems", "show_problems", is_flag=True,
               help="Also list every located problem record, not only their counts.")
 @click.pass_context
-def ssd_quality(ctx, from_url, from_file, ssd_schema, as_of, procedure, fmt,
-                show_problems) -> None:
+def ssd_quality(ctx: click.Context, from_url: str | None, from_file: Path | None,
+                ssd_schema: str | None, as_of: date | None, procedure: str | None, fmt: str,
+                show_problems: bool) -> None:
     """Where the authority's recorded ICPC target and review due dates disagree with the
     engine's, each with its working-day explanation; and the problems found in the rows."""
     from engine.sources.ssd.quality import disagreements
@@ -155,7 +159,8 @@ def _quality_out(found: list[dict], problems: list, compared: int, fmt: str,
 @click.option("--messy", default=0.0, show_default=True,
               help="Share of children given one fault each (0 to 1).")
 @click.option("--text-dates", is_flag=True, help="Store dates as text, as staged extracts do.")
-def ssd_synth(url, children, seed, as_of, messy, text_dates) -> None:
+def ssd_synth(url: str, children: int, seed: int, as_of: str, messy: float,
+              text_dates: bool) -> None:
     """Write a seeded synthetic SSD (made-up children) into DATABASE (an SQLite file or a URL).
 
     Its tables are replaced. For tests, demos and the benchmark only.

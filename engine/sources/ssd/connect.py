@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy import create_engine, inspect
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Engine, Inspector, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from engine.errors import SafeguardError
@@ -118,6 +118,7 @@ def check_tables(db: Engine, schema: str | None = None) -> tuple[set[str], list[
     return present, warnings
 
 
-def _missing_columns(found, table: str, wanted: tuple[str, ...], schema: str | None) -> list[str]:
+def _missing_columns(found: Inspector, table: str, wanted: tuple[str, ...],
+                     schema: str | None) -> list[str]:
     have = {c["name"].lower() for c in found.get_columns(table, schema=schema)}
     return [c for c in wanted if c not in have]

@@ -60,7 +60,8 @@ def _child(child: object, n: int, look: Lookups) -> ChildResult:
     if child.get("purge") is True:
         return ChildResult([], [SsdProblem(where, ident, "purge",
                                            "marked purge; not imported", ident)], [])
-    details = child.get("child_details") if isinstance(child.get("child_details"), dict) else {}
+    found = child.get("child_details")
+    details = found if isinstance(found, dict) else {}
     rows = ChildRows({"pers_person_id": ident, "pers_dob": details.get("date_of_birth")})
     skipped: list[SsdProblem] = []
     episodes = child.get("social_care_episodes") or []

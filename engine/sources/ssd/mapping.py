@@ -68,7 +68,7 @@ class _Fact:
     estimated: bool = False
 
     def as_dict(self) -> dict:
-        out = {"type": self.type, "date": self.day.isoformat()}
+        out: dict[str, object] = {"type": self.type, "date": self.day.isoformat()}
         out.update({k: v for k, v in self.fields.items() if v is not None})
         if self.ref is not None:
             out["id"] = self.ref

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 
 from engine.evaluation.calendar import WorkingCalendar
 from engine.language.model import Limit, Procedure
@@ -49,13 +50,13 @@ def disagreements(proc: Procedure, cal: WorkingCalendar, targets: Iterable[Targe
                            _explain(cal, t, limit, due, apart))
 
 
-def _apart(cal: WorkingCalendar, due, recorded) -> int:
+def _apart(cal: WorkingCalendar, due: date, recorded: date) -> int:
     if recorded > due:
         return cal.days_overdue(due, recorded)
     return -cal.days_overdue(recorded, due)
 
 
-def _explain(cal: WorkingCalendar, t: Target, limit: Limit, due, apart: int) -> str:
+def _explain(cal: WorkingCalendar, t: Target, limit: Limit, due: date, apart: int) -> str:
     start, end = sorted((t.anchor, due))
     skipped = cal.skipped(start, end)
     holidays = [f"{d} {why}" for d, why in skipped if why != "weekend"]

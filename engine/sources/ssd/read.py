@@ -7,9 +7,10 @@ their own small streamed queries.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Table, exists, func, select
 
@@ -92,7 +93,7 @@ class Reader:
             owner[str(row["cinf_assessment_id"])].rows.setdefault(spec.name, []).append(row)
 
     @staticmethod
-    def _clean(row) -> dict:
+    def _clean(row: Mapping[Any, object]) -> dict:
         """Ids as text (a database may store them as numbers); dates and None kept as they are."""
         return {k: v if v is None or isinstance(v, (str, date, datetime)) else str(v)
                 for k, v in row.items()}

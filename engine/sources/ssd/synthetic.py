@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -31,6 +31,9 @@ UNREAD = {
 NAME_MARK = "Synthname"
 FAULTS = ("empty_date", "timed_date", "odd_flag", "bad_json", "orphan_visit", "duplicate_visit",
           "after_as_of", "before_birth", "orphan_person", "bad_date_text")
+
+
+Add = Callable[..., None]
 
 
 @dataclass(frozen=True)
@@ -68,9 +71,9 @@ def write(db: Engine, options: Options, chunk: int = 1000) -> dict[str, int]:
     counts: dict[str, int] = {}
     gen = _Generator(options)
     with db.begin() as conn:
-        for name, rows in gen.staff().items():
-            conn.execute(insert(meta.tables[name]), rows)
-            counts[name] = len(rows)
+        for name, staff in gen.staff().items():
+            conn.execute(insert(meta.tables[name]), staff)
+            counts[name] = len(staff)
     batch: dict[str, list[dict]] = {}
     for n, rows in enumerate(gen.children(), start=1):
         for name, items in rows.items():
@@ -153,7 +156,7 @@ class _Generator:
             self._fault(r.choice(FAULTS), rows, person, born)
         return rows
 
-    def _early_help(self, add, person: str, start: date, eh_only: bool, worker: str) -> None:
+    def _early_help(self, add: Add, person: str, start: date, eh_only: bool, worker: str) -> None:
         r = self.rnd
         end = start + timedelta(days=r.randint(30, 100))
         ended = end if (not eh_only or r.random() < 0.5) and end <= self.o.as_of else None
@@ -165,7 +168,7 @@ class _Generator:
             earl_episode_start_date=self._when(start), earl_episode_end_date=self._when(ended),
             earl_episode_worker_id=worker, earl_episode_reason=f"{NAME_MARK} reason text")
 
-    def _episode(self, add, person: str, start: date, team: str, worker: str) -> None:
+    def _episode(self, add: Add, person: str, start: date, team: str, worker: str) -> None:
         r, o = self.rnd, self.o
         ref = self._id("REF")
         if r.random() < 0.6:
@@ -191,7 +194,8 @@ class _Generator:
             episode["cine_close_reason"] = "RC8" if nfa else "RC1"
         add("ssd_cin_episodes", **episode)
 
-    def _allocate(self, add, person: str, ref: str, start: date, team: str, worker: str) -> None:
+    def _allocate(self, add: Add, person: str, ref: str, start: date, team: str,
+                  worker: str) -> None:
         r = self.rnd
         change = start + timedelta(days=r.randint(20, 400)) if r.random() < 0.3 else None
         if change is not None and change >= self.o.as_of:
@@ -209,7 +213,7 @@ class _Generator:
                 invo_involvement_start_date=self._when(change + timedelta(days=1)),
                 invo_involvement_end_date=None, invo_person_id=person, invo_referral_id=ref)
 
-    def _assessment(self, add, person: str, ref: str, start: date) -> date | None:
+    def _assessment(self, add: Add, person: str, ref: str, start: date) -> date | None:
         """An assessment, then maybe s47 -> ICPC -> plan, or a CIN plan. Returns a close date."""
         r, as_of = self.rnd, self.o.as_of
         ident = self._id("ASM")
@@ -239,7 +243,7 @@ class _Generator:
             return authorised
         return self._cin_plan(add, person, ref, authorised)
 
-    def _cin_plan(self, add, person: str, ref: str, start: date) -> date | None:
+    def _cin_plan(self, add: Add, person: str, ref: str, start: date) -> date | None:
         r = self.rnd
         end = start + timedelta(days=r.randint(60, 400))
         ended = end if end <= self.o.as_of else None
@@ -248,7 +252,7 @@ class _Generator:
             cinp_cin_plan_end_date=self._when(ended))
         return ended
 
-    def _section_47(self, add, person: str, ref: str, start: date) -> date | None:
+    def _section_47(self, add: Add, person: str, ref: str, start: date) -> date | None:
         r, as_of = self.rnd, self.o.as_of
         if start > as_of:
             start = as_of
@@ -283,7 +287,7 @@ class _Generator:
             return None
         return self._plan(add, person, ref, icpc, plan_id, held)
 
-    def _plan(self, add, person: str, ref: str, icpc: str, plan_id: str, start: date
+    def _plan(self, add: Add, person: str, ref: str, icpc: str, plan_id: str, start: date
               ) -> date | None:
         r, as_of = self.rnd, self.o.as_of
         length = r.randint(60, 720)
