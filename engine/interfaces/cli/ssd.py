@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import click
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.interfaces.cli import render
@@ -55,8 +56,7 @@ def publish(ctx: click.Context, from_url: str | None, from_file: Path | None,
             as_of: date | None, procedure: str | None, workers: int) -> None:
     """Evaluate the SSD as of a date and write the run, its actions, escalations, flags and
     problems into sg_ tables, in one transaction (a failed run leaves earlier runs whole)."""
-    from engine.sources.ssd.publish import definitions_hash
-    from engine.sources.ssd.publish import publish as write_run
+    from engine.sources.ssd.publish import definitions_hash, ensure_tables, publish_in
 
     engine = engine_for(ctx, procedure)
     day = resolve_as_of(as_of)
@@ -67,16 +67,20 @@ def publish(ctx: click.Context, from_url: str | None, from_file: Path | None,
         paths = ctx.obj["definitions"] or bundled_dirs()
         progress = Progress()
 
-        def records() -> Iterator[dict]:
-            for record in engine.cohort(source.cases(), day, workers=max(workers, 1)):
+        def records(conn: Connection | None) -> Iterator[dict]:
+            cases = source.cases(conn)
+            for record in engine.cohort(cases, day, workers=max(workers, 1)):
                 progress.tick()
                 assert isinstance(record, dict)
                 yield record
 
         problems = [p.as_dict() for p in source.table_problems()]
         summary = {"id": engine.procedure.id, "version": engine.procedure.version}
-        run = write_run(target, records(), day, summary, definitions_hash(paths),
-                        shown(source.url), problems, prefix)
+        ensure_tables(target, prefix)
+        with target.begin() as conn:   # one transaction: all of the run or none of it
+            same = target is source.db
+            run = publish_in(conn, records(conn if same else None), day, summary,
+                             definitions_hash(paths), shown(source.url), problems, prefix)
         progress.done()
     except SsdError as exc:
         raise Fail(f"error: {exc}") from None

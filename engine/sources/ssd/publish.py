@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
     Date,
     DateTime,
     Engine,
@@ -114,34 +115,42 @@ def publish(db: Engine, records: Iterable[dict], as_of: date, procedure: dict,
             definitions: str, source: str, problems: Iterable[dict] = (),
             prefix: str = PREFIX) -> RunSummary:
     """Write one run in one transaction; any exception rolls the whole run back."""
-    meta = ensure_tables(db, prefix)
-    t = {name[len(prefix):]: table for name, table in meta.tables.items()}
-    run = RunSummary(str(uuid.uuid4()), as_of, _now())
+    ensure_tables(db, prefix)
     with db.begin() as conn:
-        buffers: dict[str, list[dict]] = {name: [] for name in VIEWS}
+        return publish_in(conn, records, as_of, procedure, definitions, source, problems,
+                          prefix)
 
-        def flush(force: bool = False) -> None:
-            for name, rows in buffers.items():
-                if rows and (force or len(rows) >= CHUNK):
-                    conn.execute(insert(t[name]), rows)
-                    rows.clear()
 
-        for record in records:
-            for name, row in _rows(run, record):
-                buffers[name].append(row)
-            flush()
-        for problem in problems:
-            buffers["problem"].append({"run_id": run.run_id, "case_id": None,
-                                       "location": problem["where"][:400],
-                                       "message": problem["message"][:600]})
-            run.counts["problems"] += 1
-        flush(force=True)
-        run.finished_at = _now()
-        conn.execute(insert(t["run"]), [{
-            "run_id": run.run_id, "as_of": as_of, "procedure_id": procedure.get("id"),
-            "procedure_version": procedure.get("version"), "definitions_hash": definitions,
-            "source": source[:400], "started_at": run.started_at,
-            "finished_at": run.finished_at, **run.counts}])
+def publish_in(conn: Connection, records: Iterable[dict], as_of: date, procedure: dict,
+               definitions: str, source: str, problems: Iterable[dict] = (),
+               prefix: str = PREFIX) -> RunSummary:
+    """Write one run inside the caller's transaction (tables made by ensure_tables first)."""
+    t = {name[len(prefix):]: table for name, table in _tables(prefix).tables.items()}
+    run = RunSummary(str(uuid.uuid4()), as_of, _now())
+    buffers: dict[str, list[dict]] = {name: [] for name in VIEWS}
+
+    def flush(force: bool = False) -> None:
+        for name, rows in buffers.items():
+            if rows and (force or len(rows) >= CHUNK):
+                conn.execute(insert(t[name]), rows)
+                rows.clear()
+
+    for record in records:
+        for name, row in _rows(run, record):
+            buffers[name].append(row)
+        flush()
+    for problem in problems:
+        buffers["problem"].append({"run_id": run.run_id, "case_id": None,
+                                   "location": problem["where"][:400],
+                                   "message": problem["message"][:600]})
+        run.counts["problems"] += 1
+    flush(force=True)
+    run.finished_at = _now()
+    conn.execute(insert(t["run"]), [{
+        "run_id": run.run_id, "as_of": as_of, "procedure_id": procedure.get("id"),
+        "procedure_version": procedure.get("version"), "definitions_hash": definitions,
+        "source": source[:400], "started_at": run.started_at,
+        "finished_at": run.finished_at, **run.counts}])
     return run
 
 

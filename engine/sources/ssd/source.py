@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from sqlalchemy import Connection
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -33,23 +34,32 @@ class SsdSource:
         self.loose_contacts = 0
         self.children_read = 0
 
-    def children(self) -> Iterator[ChildResult]:
-        """Every child's cases in person-id order; memory holds one batch of children."""
+    def children(self, conn: Connection | None = None) -> Iterator[ChildResult]:
+        """Every child's cases in person-id order; memory holds one batch of children.
+
+        `conn` reads on a connection already open (publish writes to the same SQLite file in
+        the same transaction, since SQLite lets one connection hold the write lock)."""
         try:
-            with self.db.connect() as conn:
-                reader = Reader(conn, self.present, self.schema, self.batch)
-                look = Lookups(frozenset(self.present), reader.ids("ssd_professionals"),
-                               reader.ids("ssd_department"), self.as_of)
-                for rows in reader.children():
-                    result = map_child(rows, look)
-                    self.children_read += 1
-                    self.loose_contacts += result.loose_contacts
-                    yield result
+            if conn is not None:
+                yield from self._children(conn)
+                return
+            with self.db.connect() as own:
+                yield from self._children(own)
         except SQLAlchemyError as exc:
             raise SsdError(f"{shown(self.url)}: reading failed: {_first_line(exc)}") from None
 
-    def cases(self) -> Iterator[dict]:
-        for result in self.children():
+    def _children(self, conn: Connection) -> Iterator[ChildResult]:
+        reader = Reader(conn, self.present, self.schema, self.batch)
+        look = Lookups(frozenset(self.present), reader.ids("ssd_professionals"),
+                       reader.ids("ssd_department"), self.as_of)
+        for rows in reader.children():
+            result = map_child(rows, look)
+            self.children_read += 1
+            self.loose_contacts += result.loose_contacts
+            yield result
+
+    def cases(self, conn: Connection | None = None) -> Iterator[dict]:
+        for result in self.children(conn):
             yield from result.cases
 
     def table_problems(self) -> Iterator[SsdProblem]:
