@@ -78,7 +78,7 @@ def _explain(cal: WorkingCalendar, t: Target, limit: Limit, due: date, apart: in
     elif holidays and limit.unit == "working_days" and apart < 0:
         text += " (a bank holiday may not have been skipped)"
     elif not cal.is_working(t.recorded):
-        text += f" (the recorded date is a {cal.reason(t.recorded)})"
+        text += f" (the recorded date is not a working day: {cal.reason(t.recorded)})"
     elif limit.unit != "working_days" and not cal.is_working(due) and days > 0:
         text += " (the recorded date looks rolled forward off a non-working day)"
     return text
