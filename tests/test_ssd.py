@@ -199,6 +199,7 @@ def test_wrong_password_and_unreachable_server_exit_2_without_the_password(postg
     gone = f"postgresql+psycopg://postgres:pw-123@127.0.0.1:{postgres.port + 1}/x"
     result = _run("status", "--from", gone)
     assert result.exit_code == 2 and "pw-123" not in result.output
+    assert "a password on the command line" in result.output
 
 
 def test_password_from_a_file(postgres, tmp_path):

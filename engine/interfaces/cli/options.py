@@ -178,6 +178,16 @@ def filter_options(f: F) -> F:
                         "the as-of date.")(f)
 
 
+def warn_password(url: str | None) -> None:
+    """A password typed on the command line is visible in the process list and shell history."""
+    if url and "://" in url and "@" in url.split("://", 1)[1]:
+        credentials = url.split("://", 1)[1].rsplit("@", 1)[0]
+        if ":" in credentials:
+            click.echo("warning: a password on the command line can be seen by other users "
+                       "and stays in your shell history; use SAFEGUARD_DB_PASSWORD_FILE or "
+                       "--from-file", err=True)
+
+
 def cohort_of(source: Path | None, from_url: str | None, from_file: Path | None,
               schema: str | None, team: str | None = None, worker: str | None = None) -> Cohort:
     """A file or folder argument, else an SSD from --from, --from-file or $SAFEGUARD_DB_URL."""
@@ -189,6 +199,7 @@ def cohort_of(source: Path | None, from_url: str | None, from_file: Path | None,
         return Cohort(path=source, team=team, worker=worker)
     if not (from_url or from_file or os.environ.get(URL_VAR)):
         raise click.UsageError(f"give a file or folder, or --from URL (or set {URL_VAR})")
+    warn_password(from_url)
     try:
         return Cohort(url=resolve_url(from_url, from_file), schema=schema, team=team,
                       worker=worker)

@@ -24,6 +24,7 @@ from engine.interfaces.cli.options import (
     procedure_option,
     resolve_as_of,
     ssd_options,
+    warn_password,
 )
 from engine.language.documents import bundled_dirs
 from engine.sources.ssd.connect import SsdError, open_database, resolve_url, shown
@@ -32,6 +33,7 @@ from engine.sources.ssd.source import SsdSource
 
 def _source(from_url: str | None, from_file: Path | None, schema: str | None,
             as_of: date) -> SsdSource:
+    warn_password(from_url)
     try:
         source = SsdSource(resolve_url(from_url, from_file), as_of=as_of, schema=schema)
     except SsdError as exc:
@@ -60,6 +62,7 @@ def publish(ctx: click.Context, from_url: str | None, from_file: Path | None,
 
     engine = engine_for(ctx, procedure)
     day = resolve_as_of(as_of)
+    warn_password(to_url)
     source = _source(from_url, from_file, ssd_schema, day)
     try:
         target = (open_database(resolve_url(to_url, to_file), must_exist=False)
