@@ -68,8 +68,9 @@ test: setup chromium postgresql
 schema: setup
 	$(BIN)/python -m pytest tests/test_schema.py
 
-bench: setup
+bench: setup postgresql
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/ssd.py
 
 memcheck: setup
 	@mkdir -p out

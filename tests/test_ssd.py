@@ -340,3 +340,21 @@ def test_ssd_synth_and_import_ssd_from_the_command_line(tmp_path):
     result = _run("import", "ssd", "--from", str(db), "-o", str(out), "--as-of", "2024-11-29")
     assert result.exit_code == 0, result.output
     assert len(out.read_text().splitlines()) >= 30
+
+
+def test_early_help_leading_to_a_referral_joins_its_case_with_the_contact(ssd_db):
+    rows = dict(BASE)
+    rows["ssd_early_help_episodes"] = [
+        {"earl_episode_id": "E1", "earl_person_id": "P1", "earl_episode_start_date": "2024-03-01",
+         "earl_episode_end_date": "2024-05-10", "earl_episode_worker_id": "W9"},
+        {"earl_episode_id": "E2", "earl_person_id": "P1", "earl_episode_start_date": "2023-01-09",
+         "earl_episode_end_date": "2023-02-01"}]
+    rows["ssd_contacts"] = [{"cont_contact_id": "K1", "cont_person_id": "P1",
+                             "cont_contact_date": "2024-02-26", "cont_contact_source_code": "3A"}]
+    _hand_made(ssd_db, rows)
+    cases = {c["case"]: c for c in _cases(_read(ssd_db)[0])}
+    assert set(cases) == {"P1/2024-05-01", "P1/early-help/2023-01-09"}
+    facts = [(f["type"], f["date"]) for f in cases["P1/2024-05-01"]["facts"]]
+    assert facts == [("concern", "2024-02-26"), ("early_help_offered", "2024-03-01"),
+                     ("referral", "2024-05-01"), ("early_help_closed", "2024-05-10")]
+    assert cases["P1/2024-05-01"]["facts"][0]["agency"] == "health"

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from engine.sources.cin.census import FACT_ORDER, PRE_BIRTH
 from engine.sources.ssd.problems import SsdProblem, show
@@ -111,9 +112,10 @@ class Lookups:
     teams: frozenset[str] | None = None
     as_of: date | None = None
 
-    def not_recorded(self) -> list[str]:
+    @cached_property
+    def not_recorded(self) -> tuple[str, ...]:
         missing = [f for s in SPECS if s.name not in self.present for f in s.facts]
-        return sorted(set(NOT_RECORDED) | set(missing))
+        return tuple(sorted(set(NOT_RECORDED) | set(missing)))
 
 
 class _Child:
@@ -125,6 +127,7 @@ class _Child:
         self.episodes: list[_Episode] = []
         self.by_key: dict[str, _Episode] = {}
         self.targets: list[Target] = []
+        self.entries: list[tuple[date, _Episode]] = []   # early help starts that joined a case
         self.loose = 0
 
     # ------------------------------------------------------------- values
@@ -346,6 +349,8 @@ def _early_help(child: _Child) -> None:
                                                 "end": end, "role": "early_help"})
         if joined is None:
             child.episodes.append(ep)
+        else:
+            child.entries.append((start, joined))
     child.episodes.sort(key=lambda e: (e.start, e.key))
 
 
@@ -355,7 +360,9 @@ def _contacts(child: _Child) -> None:
         day = child.day(table, row, "cont_contact_date", key, required=True)
         if day is None:
             continue
-        ep = next((e for e in child.episodes if day <= e.start <= day + CONTACT_WINDOW), None)
+        starts = sorted([(e.start, e.key, e) for e in child.episodes]
+                        + [(s, e.key, e) for s, e in child.entries], key=lambda x: x[:2])
+        ep = next((e for s, _, e in starts if day <= s <= day + CONTACT_WINDOW), None)
         if ep is None:
             child.loose += 1
             continue
@@ -706,7 +713,7 @@ def _case(child: _Child, ep: _Episode, birth: date | None, family: str | None) -
         "case": ep.case,
         "child": {"date_of_birth": birth.isoformat()} if birth else {},
         "source": SOURCE,
-        "not_recorded": child.look.not_recorded(),
+        "not_recorded": list(child.look.not_recorded),
         "problems": [p.as_dict() for p in child.problems + ep.problems],
         "facts": [f.as_dict() for f in facts],
     }
