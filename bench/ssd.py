@@ -22,6 +22,7 @@ ROOT = HERE.parent
 DATA = HERE / "data"
 PY = sys.executable
 AS_OF = date(2024, 11, 29)
+REPEAT = 2
 sys.path.insert(0, str(ROOT))
 
 
@@ -86,9 +87,15 @@ def measure(route: str, where: str) -> dict:
 
 
 def _in_subprocess(route: str, where: str) -> dict:
-    out = subprocess.run([PY, __file__, "--measure", route, where], check=True,
-                         capture_output=True, text=True, cwd=ROOT).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    """The fastest of REPEAT runs (the machine is shared: the slower runs measure the
+    neighbours), with the highest peak memory of them."""
+    runs = []
+    for _ in range(REPEAT):
+        out = subprocess.run([PY, __file__, "--measure", route, where], check=True,
+                             capture_output=True, text=True, cwd=ROOT).stdout
+        runs.append(json.loads(out.strip().splitlines()[-1]))
+    best = min(runs, key=lambda m: m["seconds"])
+    return {**best, "peak_mb": max(m["peak_mb"] for m in runs)}
 
 
 def run(sizes: list[int]) -> str:
@@ -107,10 +114,10 @@ def run(sizes: list[int]) -> str:
             generate(pg, n)
             jsonl = DATA / f"ssd-{n}.jsonl"
             export_jsonl(f"sqlite:///{lite}", jsonl)
+            rows.append(_row(n, "-", "jsonl", _in_subprocess("jsonl", str(jsonl))))
             for label, url in (("SQLite", f"sqlite:///{lite}"), ("PostgreSQL", pg)):
                 for route in ("ssd", "publish"):
                     rows.append(_row(n, label, route, _in_subprocess(route, url)))
-            rows.append(_row(n, "-", "jsonl", _in_subprocess("jsonl", str(jsonl))))
     finally:
         server.stop()
     return "\n".join(rows)
@@ -132,7 +139,8 @@ def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [10_000, 30_000]
     started = time.perf_counter()
     table = run(sizes)
-    note = (f"\n\nMeasured {date.today()}, 1 process each, Python {sys.version.split()[0]}, "
+    note = (f"\n\nMeasured {date.today()}, 1 process each, fastest of {REPEAT} runs, Python "
+            f"{sys.version.split()[0]}, "
             f"as of {AS_OF}, synthetic SSD (seed 7, 2% messy children). The whole run took "
             f"{time.perf_counter() - started:.0f} s. See docs/performance.md.\n")
     (HERE / "ssd-results.md").write_text("# SSD benchmark results\n\n" + table + note)

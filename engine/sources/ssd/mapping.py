@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from engine.sources.cin.census import FACT_ORDER, PRE_BIRTH
 from engine.sources.ssd.problems import SsdProblem, show
@@ -140,32 +140,26 @@ class _Child:
     def day(self, table: str, row: dict, column: str, key: str, required: bool = False,
             ep: _Episode | None = None) -> date | None:
         value = row.get(column)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if value is None or (value.__class__ is str and not value.strip()):
             if required:
                 self.report(table, row.get(key), column, f"missing ({show(value)}); "
                             "the row is not imported", ep)
             return None
+        parsed: date | None
         if isinstance(value, datetime):
-            return self._timed(table, row, column, key, value.date(), value.time() != _MIDNIGHT,
-                               ep)
-        if isinstance(value, date):
+            parsed, timed = value.date(), value.time() != _MIDNIGHT
+        elif isinstance(value, date):
             return value
-        found = _ISO.fullmatch(str(value).strip())
-        parsed = _iso(found.group(1)) if found else None
+        else:
+            parsed, timed = _text_date(str(value))
         if parsed is None:
             self.report(table, row.get(key), column, f"{show(value)} is not a date; "
                         + ("the row is not imported" if required else "the value is ignored"), ep)
             return None
-        timed = bool(found and found.group(2) and any(
-            g not in (None, "00") for g in found.group(2, 3, 4)))
-        return self._timed(table, row, column, key, parsed, timed, ep)
-
-    def _timed(self, table: str, row: dict, column: str, key: str, day: date, timed: bool,
-               ep: _Episode | None) -> date:
         if timed:
-            self.report(table, row.get(key), column, f"has a time of day; the date {day} "
+            self.report(table, row.get(key), column, f"has a time of day; the date {parsed} "
                         "is used", ep)
-        return day
+        return parsed
 
     def flag(self, table: str, row: dict, column: str, key: str,
              ep: _Episode | None = None) -> bool | None:
@@ -247,6 +241,16 @@ class _Child:
 
 
 _MIDNIGHT = datetime.min.time()
+
+
+@lru_cache(maxsize=65536)
+def _text_date(text: str) -> tuple[date | None, bool]:
+    """A date written as text (with or without a time of day); cached: dates repeat a lot."""
+    found = _ISO.fullmatch(text.strip())
+    parsed = _iso(found.group(1)) if found else None
+    timed = bool(found and found.group(2) and any(
+        g not in (None, "00") for g in found.group(2, 3, 4)))
+    return parsed, timed
 
 
 def _iso(text: str) -> date | None:

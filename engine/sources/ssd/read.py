@@ -7,9 +7,9 @@ their own small streamed queries.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Table, exists, func, select
@@ -52,7 +52,9 @@ class Reader:
             query = select(*person.c).where(key.is_not(None)).order_by(key).limit(self.batch)
             if last is not None:
                 query = query.where(key > last)
-            people = [self._clean(r) for r in self.conn.execute(query).mappings()]
+            result = self.conn.execute(query)
+            names = tuple(result.keys())
+            people = [self._clean(names, r) for r in result]
             if not people:
                 return
             last = people[-1]["pers_person_id"]
@@ -79,8 +81,10 @@ class Reader:
             chunk = ids[start:start + self.batch]
             query = select(*t.c).where(t.c[column].in_(chunk)).order_by(
                 t.c[column], t.c[spec.key])
-            for row in self.conn.execute(query).mappings():
-                yield self._clean(row)
+            result = self.conn.execute(query)
+            names = tuple(result.keys())
+            for values in result:
+                yield self._clean(names, values)
 
     def _factors(self, kids: dict[str, ChildRows]) -> None:
         """Assessment factors hang off assessments, not persons: fetched by assessment id."""
@@ -93,10 +97,13 @@ class Reader:
             owner[str(row["cinf_assessment_id"])].rows.setdefault(spec.name, []).append(row)
 
     @staticmethod
-    def _clean(row: Mapping[Any, object]) -> dict:
+    def _clean(names: tuple[str, ...], values: Sequence[Any]) -> dict:
         """Ids as text (a database may store them as numbers); dates and None kept as they are."""
-        return {k: v if v is None or isinstance(v, (str, date, datetime)) else str(v)
-                for k, v in row.items()}
+        row = dict(zip(names, values, strict=True))
+        for k, v in row.items():
+            if v is not None and v.__class__ is not str and not isinstance(v, date):
+                row[k] = str(v)
+        return row
 
     def ids(self, name: str) -> frozenset[str] | None:
         """Every id of a lookup table (staff, teams: small), or None when the table is absent."""
