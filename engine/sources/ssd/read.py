@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Table, exists, func, select
@@ -98,12 +97,9 @@ class Reader:
 
     @staticmethod
     def _clean(names: tuple[str, ...], values: Sequence[Any]) -> dict:
-        """Ids as text (a database may store them as numbers); dates and None kept as they are."""
-        row = dict(zip(names, values, strict=True))
-        for k, v in row.items():
-            if v is not None and v.__class__ is not str and not isinstance(v, date):
-                row[k] = str(v)
-        return row
+        """A row as the driver gives it; the mapping reads ids with str(), so a database that
+        stores them as numbers works too."""
+        return dict(zip(names, values, strict=True))
 
     def ids(self, name: str) -> frozenset[str] | None:
         """Every id of a lookup table (staff, teams: small), or None when the table is absent."""
