@@ -4,7 +4,9 @@ Only the CLI prints and chooses exit codes; engine errors become `Fail` (exit 2)
 """
 from __future__ import annotations
 
+import json
 import sys
+from collections import deque
 from datetime import date
 from pathlib import Path
 
@@ -13,8 +15,9 @@ import click
 from engine.errors import DefinitionError
 from engine.evaluation.case import UNREADABLE
 from engine.evaluation.engine import Engine
+from engine.evaluation.status import dumps
 from engine.library import pick, read_library
-from engine.sources.inputs import InputError, census_date, read_items
+from engine.sources.inputs import InputError, Item, census_date, read_items
 
 FORMATS = click.Choice(["text", "json", "csv"])
 EXISTING = click.Path(exists=True, path_type=Path)
@@ -73,17 +76,45 @@ def resolve_as_of(as_of: date | None, path: Path | None = None) -> date:
 
 
 def records(engine: Engine, path: Path, as_of: date, workers: int = 1, as_json: bool = False):
-    """Status records for every case in a file or folder, streamed, with a progress count."""
+    """Status records for every case in a file or folder, streamed, in input order.
+
+    Error records get the line (and, in a folder, the file) of their input; blank lines of
+    JSON Lines are skipped and counted on stderr.
+    """
     try:
         items = list_or_stream(read_items(path))
     except InputError as exc:
         raise Fail(f"error: {exc}") from None
-    raws = (_raw(item) for item in items)
     progress = Progress()
-    for record in engine.cohort(raws, as_of, workers=workers, as_json=as_json):
+    pending: deque[Item] = deque()
+
+    def raws():
+        for item in items:
+            if item.blank:
+                progress.blank += 1
+                continue
+            pending.append(item)
+            yield _raw(item)
+
+    for record in engine.cohort(raws(), as_of, workers=workers, as_json=as_json):
         progress.tick()
-        yield record
+        yield located(record, pending.popleft())
     progress.done()
+
+
+def located(record: dict | str, item: Item) -> dict | str:
+    """An error record with its input's line, and its file's name when read from a folder."""
+    text = isinstance(record, str)
+    if text and '"error":' not in record:
+        return record
+    found = json.loads(record) if text else record
+    if "error" not in found:
+        return record
+    message = str(found["error"])
+    if item.where and not message.startswith(item.where):
+        message = f"{item.where}: {message}"
+    found = {**found, "error": message, "line": item.line}
+    return dumps(found) if text else found
 
 
 def list_or_stream(items):
@@ -101,11 +132,11 @@ def _chain(first, rest):
     yield from rest
 
 
-def _raw(item):
-    """An unreadable line becomes a case the engine rejects with a located message."""
+def _raw(item: Item):
+    """An unreadable line becomes a case the engine rejects with the reader's message."""
     if item.case is not None:
         return item.case
-    return {"case": None, UNREADABLE: f"{item.where}: {item.error}"}
+    return {"case": None, UNREADABLE: item.error or "unreadable"}
 
 
 class Progress:
@@ -113,6 +144,7 @@ class Progress:
 
     def __init__(self) -> None:
         self.count = 0
+        self.blank = 0
         self.live = sys.stderr.isatty()
 
     def tick(self) -> None:
@@ -123,3 +155,5 @@ class Progress:
     def done(self) -> None:
         if self.live and self.count >= 250:
             click.echo(f"\r  evaluated {self.count:,} cases", err=True)
+        if self.blank:
+            click.echo(f"{self.blank} blank line(s) skipped", err=True)
