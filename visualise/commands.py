@@ -19,6 +19,7 @@ from engine.interfaces.cli.options import (
     procedure_option,
     records,
     resolve_as_of,
+    writable,
 )
 from engine.sources.inputs import InputError, read_items
 
@@ -31,7 +32,7 @@ EXAMPLES = Path("examples/cases")
 
 
 def output_option(help_text: str):
-    return click.option("-o", "--output", required=True, help=help_text,
+    return click.option("-o", "--output", required=True, help=help_text, callback=writable,
                         type=click.Path(dir_okay=False, path_type=Path))
 
 
@@ -115,7 +116,10 @@ def pack(ctx: click.Context, name: str | None, procedure: str | None, example: P
         raise Fail(f"error: {exc}") from None
     except (CaseError, EvaluationError) as exc:
         raise Fail(f"error: the example case: {exc}") from None
-    output.write_text(html, encoding="utf-8")
+    try:
+        output.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise Fail(f"error: {output}: cannot write: {exc.strerror or exc}") from None
     click.echo(str(output))
 
 
@@ -158,4 +162,6 @@ def _write(make, output: Path) -> None:
         path = render(make(), output)
     except RenderError as exc:
         raise Fail(f"error: {exc}") from None
+    except OSError as exc:
+        raise Fail(f"error: {output}: cannot write: {exc.strerror or exc}") from None
     click.echo(str(path))

@@ -5,6 +5,7 @@ Only the CLI prints and chooses exit codes; engine errors become `Fail` (exit 2)
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import deque
 from datetime import date
@@ -39,6 +40,23 @@ def _date(ctx, param, value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a date like 2024-04-01") from None
+
+
+def writable(ctx, param, value: Path | str | None) -> Path | None:
+    """Check an output path before any work: its folder exists and is writable, and it is not
+    itself a folder (click callback for every -o option)."""
+    if value is None:
+        return None
+    path = Path(value)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise click.BadParameter(f"'{path}' is a folder; give a file name")
+    if not folder.is_dir():
+        raise click.BadParameter(f"the folder '{folder}' does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path,
+                                                                                     os.W_OK)):
+        raise click.BadParameter(f"'{path}' cannot be written (permission denied)")
+    return path
 
 
 def as_of_option(f):
