@@ -17,7 +17,7 @@ from pathlib import Path
 
 from engine.errors import SafeguardError
 from engine.files import CASE_LIMIT, read_bytes, read_lines
-from engine.sources.cin.census import ImportResult, NotACensus, is_census, read_census
+from engine.sources.cin.census import ImportResult, NotACensus, read_census
 
 MAX_DEPTH = 64
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -42,9 +42,14 @@ class InputError(SafeguardError):
     """The input as a whole cannot be read (missing file, not a regular file, not a census)."""
 
 
-def census_date(path: Path) -> date | None:
-    """The census reference date, for the default --as-of of a census file."""
-    return load_census(path).reference_date if is_census(path) else None
+def census_date(path: Path) -> date:
+    """The census reference date, for the default --as-of of a census file, found wherever the
+    header is; InputError when the file is not a census or has no valid ReferenceDate."""
+    reference = load_census(path).reference_date
+    if reference is None:
+        raise InputError(f"{path}: the census has no valid ReferenceDate to evaluate it as of; "
+                         "give --as-of")
+    return reference
 
 
 def read_items(path: Path | str) -> Iterator[Item]:
@@ -201,10 +206,23 @@ def _is_text(value: str) -> bool:
     return True
 
 
+_LAST_CENSUS: dict[tuple, ImportResult] = {}
+
+
 def load_census(path: Path) -> ImportResult:
-    """Import a census file; a file that is not one, or cannot be read, is an InputError."""
+    """Import a census file; a file that is not one, or cannot be read, is an InputError.
+
+    The last file read is kept (keyed by its path, size and change time), so taking the
+    reference date and then the cases reads a large file once.
+    """
     try:
-        return read_census(path)
+        info = path.stat()
+        key = (str(path.resolve()), info.st_size, info.st_mtime_ns, info.st_ino)
+        if key not in _LAST_CENSUS:
+            result = read_census(path)
+            _LAST_CENSUS.clear()
+            _LAST_CENSUS[key] = result
+        return _LAST_CENSUS[key]
     except NotACensus as exc:
         message = str(exc)
         raise InputError(message if message.startswith(str(path)) else f"{path}: {message}") \

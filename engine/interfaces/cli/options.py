@@ -83,13 +83,15 @@ def engine_for(ctx: click.Context, procedure: str | None) -> Engine:
 
 
 def resolve_as_of(as_of: date | None, path: Path | None = None) -> date:
-    """The CLI passes the date in: the engine never reads the clock."""
+    """The CLI passes the date in: the engine never reads the clock. A census file is read as
+    of its ReferenceDate (exit 2 when it is not a census or has none)."""
     if as_of is not None:
         return as_of
-    if path is not None and path.suffix == ".xml":
-        reference = census_date(path)
-        if reference is not None:
-            return reference
+    if path is not None and path.suffix == ".xml" and not path.is_dir():
+        try:
+            return census_date(path)
+        except InputError as exc:
+            raise Fail(f"error: {exc}") from None
     return date.today()
 
 
