@@ -10,6 +10,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain, product
 
 from engine.language.conditions import And, Compare, Condition, Exists, Or, Ref, normalise
 from engine.language.model import Matcher, Procedure
@@ -17,6 +18,9 @@ from engine.language.model import Matcher, Procedure
 NOW = {"now": {"t": "$now"}}
 SENTINEL = "_sentinel"
 CAP = 100000
+# Rules one condition may expand to: every branch shares the first pattern, and
+# limits.MAX_SAME_FIRST (250) is where durable-rules stops coping.
+MAX_BRANCHES = 250
 CMP = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
 SELECT_FIELD = {"latest": "_rl", "first": "_rf"}
 
@@ -206,15 +210,36 @@ class _Compiler:
         return {name: value} if cmp.op == "==" else {CMP[cmp.op]: {name: value}}
 
 
-def dnf(cond: Condition) -> list[list[Condition]]:
-    """Disjunctive normal form over a normalised condition (Not only around Exists)."""
+class TooManyRules(ValueError):
+    """A condition whose disjunctive normal form passes MAX_BRANCHES; found while expanding."""
+
+    def __init__(self, count: int):
+        super().__init__(f"this condition expands to more than {MAX_BRANCHES} rules "
+                         f"(at least {count:,}); durable-rules allows about {MAX_BRANCHES}")
+        self.count = count
+
+
+def dnf(cond: Condition, limit: int = MAX_BRANCHES) -> list[list[Condition]]:
+    """Disjunctive normal form over a normalised condition (Not only around Exists).
+
+    The size is checked before each step is built, so a condition that would expand to
+    millions of rules (20 ORs ANDed together: 2**20) is refused at once with TooManyRules.
+    """
     if isinstance(cond, Or):
-        return [conj for part in cond.parts for conj in dnf(part)]
-    if isinstance(cond, And):
-        out: list[list[Condition]] = [[]]
+        out = []
         for part in cond.parts:
-            out = [left + right for left in out for right in dnf(part)]
+            out += dnf(part, limit)
+            if len(out) > limit:
+                raise TooManyRules(len(out))
         return out
+    if isinstance(cond, And):
+        subs = [dnf(part, limit) for part in cond.parts]
+        size = 1
+        for sub in subs:
+            size *= len(sub)
+            if size > limit:
+                raise TooManyRules(size)
+        return [list(chain.from_iterable(combo)) for combo in product(*subs)]
     return [[cond]]
 
 
