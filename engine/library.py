@@ -16,7 +16,7 @@ from engine.language.conditions import normalise
 from engine.language.documents import Document, bundled_dirs, read_documents
 from engine.language.loader import TOP_KEYS, Loader
 from engine.language.merge import Merger
-from engine.language.model import Procedure
+from engine.language.model import Check, Escalation, Procedure
 from engine.language.reader import Reader
 from engine.rules_engine.compiler import TooManyRules, compile_procedure, dnf
 from engine.rules_engine.limits import check_limits
@@ -66,7 +66,8 @@ def _expansions(proc: Procedure) -> list[Problem]:
     """Conditions too big to expand into rules, at their line and column (checked before the
     whole procedure is compiled, and without building the expansion)."""
     found = []
-    for item in (*proc.checks, *proc.escalations):
+    owners: list[Check | Escalation] = [*proc.checks, *proc.escalations]
+    for item in owners:
         if item.condition is None:
             continue
         try:

@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from engine.errors import SafeguardError
-from engine.files import CASE_LIMIT, read_bytes, read_lines
+from engine.files import CASE_LIMIT, Line, read_bytes, read_lines
 from engine.sources.cin.census import ImportResult, NotACensus, read_census
 
 MAX_DEPTH = 64
@@ -96,7 +96,7 @@ def _one_file(path: Path, strict: bool) -> Item:
     return Item(case, error, where=str(path))
 
 
-def _open_lines(path: Path) -> Iterator:
+def _open_lines(path: Path) -> Iterator[Line]:
     """Start reading a JSON Lines file now, so a missing or refused file fails up front."""
     try:
         lines = read_lines(path, CASE_LIMIT)
@@ -106,13 +106,13 @@ def _open_lines(path: Path) -> Iterator:
     return _resume(first, lines)
 
 
-def _resume(first, rest: Iterator) -> Iterator:
+def _resume(first: Line | None, rest: Iterator[Line]) -> Iterator[Line]:
     if first is not None:
         yield first
         yield from rest
 
 
-def _lines(path: Path, lines: Iterator, where: str = "") -> Iterator[Item]:
+def _lines(path: Path, lines: Iterator[Line], where: str = "") -> Iterator[Item]:
     """One item per line; a read error part-way becomes one error item and ends the file."""
     number = 0
     try:

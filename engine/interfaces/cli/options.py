@@ -8,8 +8,10 @@ import json
 import os
 import sys
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -20,6 +22,9 @@ from engine.evaluation.status import dumps
 from engine.library import pick, read_library
 from engine.sources.inputs import InputError, Item, census_date, read_items
 
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
 FORMATS = click.Choice(["text", "json", "csv"])
 EXISTING = click.Path(exists=True, path_type=Path)
 
@@ -29,11 +34,11 @@ class Fail(click.ClickException):
 
     exit_code = 2
 
-    def show(self, file=None) -> None:
+    def show(self, file: IO[Any] | None = None) -> None:
         click.echo(self.format_message(), err=True)
 
 
-def _date(ctx, param, value: str | None) -> date | None:
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
     try:
@@ -42,7 +47,7 @@ def _date(ctx, param, value: str | None) -> date | None:
         raise click.BadParameter(f"'{value}' is not a date like 2024-04-01") from None
 
 
-def writable(ctx, param, value: Path | str | None) -> Path | None:
+def writable(ctx: click.Context, param: click.Parameter, value: Path | str | None) -> Path | None:
     """Check an output path before any work: its folder exists and is writable, and it is not
     itself a folder (click callback for every -o option)."""
     if value is None:
@@ -59,13 +64,13 @@ def writable(ctx, param, value: Path | str | None) -> Path | None:
     return path
 
 
-def as_of_option(f):
+def as_of_option(f: F) -> F:
     return click.option("--as-of", callback=_date, metavar="DATE",
                         help="Evaluate as of this date (default: today; for a census file, its "
                              "reference date).")(f)
 
 
-def procedure_option(f):
+def procedure_option(f: F) -> F:
     return click.option("--procedure", "-p", metavar="NAME",
                         help="Procedure to use when several are loaded.")(f)
 
@@ -95,7 +100,8 @@ def resolve_as_of(as_of: date | None, path: Path | None = None) -> date:
     return date.today()
 
 
-def records(engine: Engine, path: Path, as_of: date, workers: int = 1, as_json: bool = False):
+def records(engine: Engine, path: Path, as_of: date, workers: int = 1,
+            as_json: bool = False) -> Iterator[Any]:
     """Status records for every case in a file or folder, streamed, in input order.
 
     Error records get the line (and, in a folder, the file) of their input; blank lines of
@@ -108,7 +114,7 @@ def records(engine: Engine, path: Path, as_of: date, workers: int = 1, as_json: 
     progress = Progress()
     pending: deque[Item] = deque()
 
-    def raws():
+    def raws() -> Iterator[Any]:
         for item in items:
             if item.blank:
                 progress.blank += 1
@@ -124,20 +130,23 @@ def records(engine: Engine, path: Path, as_of: date, workers: int = 1, as_json: 
 
 def located(record: dict | str, item: Item) -> dict | str:
     """An error record with its input's line, and its file's name when read from a folder."""
-    text = isinstance(record, str)
-    if text and '"error":' not in record:
+    if isinstance(record, str):
+        if '"error":' not in record:
+            return record
+        return dumps(_locate(json.loads(record), item))
+    return _locate(record, item)
+
+
+def _locate(record: dict, item: Item) -> dict:
+    if "error" not in record:
         return record
-    found = json.loads(record) if text else record
-    if "error" not in found:
-        return record
-    message = str(found["error"])
+    message = str(record["error"])
     if item.where and not message.startswith(item.where):
         message = f"{item.where}: {message}"
-    found = {**found, "error": message, "line": item.line}
-    return dumps(found) if text else found
+    return {**record, "error": message, "line": item.line}
 
 
-def list_or_stream(items):
+def list_or_stream(items: Iterable[T]) -> Iterator[T]:
     """Start the iterator so a missing or unreadable input fails before any output."""
     iterator = iter(items)
     try:
@@ -147,12 +156,12 @@ def list_or_stream(items):
     return _chain(first, iterator)
 
 
-def _chain(first, rest):
+def _chain(first: T, rest: Iterator[T]) -> Iterator[T]:
     yield first
     yield from rest
 
 
-def _raw(item: Item):
+def _raw(item: Item) -> Any:
     """An unreadable line becomes a case the engine rejects with the reader's message."""
     if item.case is not None:
         return item.case

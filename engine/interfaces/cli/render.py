@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from engine.evaluation.status import CaseStatus
 
@@ -45,7 +45,7 @@ def error_text(record: dict) -> str:
     return ": ".join([*where, f"error: {clean(record['error'])}"])
 
 
-def table(rows: list[list[str]], headers: list[str]) -> str:
+def table(rows: Sequence[Sequence[object]], headers: list[str]) -> str:
     """A plain aligned table (no colour: readable in any terminal and in logs)."""
     rows = [[clean(cell) for cell in row] for row in rows]
     widths = [len(h) for h in headers]

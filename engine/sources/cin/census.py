@@ -55,7 +55,7 @@ def _parse(path: Path) -> Element:
     """Parse safely (no DTD, no entities, no external references, a known encoding)."""
     data = read_bytes(path, CASE_LIMIT)
     try:
-        return SafeET.parse(io.BytesIO(data), forbid_dtd=True).getroot()
+        root = SafeET.parse(io.BytesIO(data), forbid_dtd=True).getroot()
     except DTDForbidden:
         raise NotACensus(f"{path}: refused: the file has a DTD (<!DOCTYPE ...>), which a "
                          "census file never needs; remove it") from None
@@ -67,6 +67,9 @@ def _parse(path: Path) -> Element:
     except (LookupError, ValueError, UnicodeError):
         raise NotACensus(f"{path}: not a CIN census: its XML declaration names an encoding "
                          "Python does not know (a census file is UTF-8)") from None
+    if root is None:
+        raise NotACensus(f"{path}: not a CIN census: the document is empty")
+    return root
 
 
 def _strip_namespaces(root: Element, sink: Sink) -> None:

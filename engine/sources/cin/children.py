@@ -22,8 +22,8 @@ class FileState:
     episodes: int = 0
     troubled: int = 0
     children_seen: dict[str, str] = field(default_factory=dict)
-    episodes_seen: dict[tuple[str, date], str] = field(default_factory=dict)
-    case_of: dict[tuple[str, date], dict] = field(default_factory=dict)
+    episodes_seen: dict[tuple[str | None, date], str] = field(default_factory=dict)
+    case_of: dict[tuple[str | None, date], dict] = field(default_factory=dict)
 
 
 def _case(case_id: str, birth: date | None, prefix: str, problems: list[ImportProblem],
@@ -59,14 +59,15 @@ def _episode(reader: FileState, child: Sink, ep: Element, path: str, birth: date
     if referral is not None:
         facts = episode_facts(sink, ep, path, (referral, referral_at), birth, reader.reference)
         prefix = path.rsplit("/CINdetails", 1)[0] + "/"
-        case = _case(sink.episode, birth, prefix, child.problems + sink.problems, facts)
+        case = _case(f"{child.child}/{referral.isoformat()}", birth, prefix,
+                     child.problems + sink.problems, facts)
         reader.cases.append(case)
         reader.case_of[key] = case
     reader.problems.extend(sink.problems)
     reader.troubled += bool(child.problems or sink.problems)
 
 
-def _duplicate(reader: FileState, sink: Sink, key: tuple[str, date], path: str) -> None:
+def _duplicate(reader: FileState, sink: Sink, key: tuple[str | None, date], path: str) -> None:
     """Report a repeated episode; the kept case hears of it too, since it may be incomplete."""
     sink.report(path, f"duplicate episode (same child and CINreferralDate as "
                       f"{reader.episodes_seen[key]}); ignored, the first is kept")

@@ -40,7 +40,7 @@ def walk(el: Element, path: str, sink: Sink, stop: frozenset[str] = frozenset())
         seen[child.tag] += 1
         here = f"{path}/{step}"
         if (child.tail or "").strip():
-            size = len(child.tail.strip())
+            size = len((child.tail or "").strip())
             sink.report(path, f"stray text ({size} characters) after <{child.tag}>; ignored")
         if child.tag not in allowed:
             where = ("does not belong inside" if child.tag in KNOWN
