@@ -131,10 +131,8 @@ class _Compiler:
     def compare(self, fact: str, cmp: Compare) -> dict:
         name = self.field_name(fact, cmp.ref)
         value = self.literal(fact, cmp.ref, cmp.value)
-        if cmp.op == "in":
-            return {"$or": [{name: v} for v in value]}
-        if cmp.op == "not in":
-            return {"$and": [{"$neq": {name: v}} for v in value]}
+        if cmp.op in ("in", "not in"):
+            return _membership(name, cmp.op, value)
         if cmp.op == "==":
             return {name: value}
         return {CMP[cmp.op]: {name: value}}
@@ -209,10 +207,8 @@ class _Compiler:
 
     def compare_named(self, name: str, cmp: Compare) -> dict:
         value: Any = list(cmp.value) if isinstance(cmp.value, tuple) else cmp.value
-        if cmp.op == "in":
-            return {"$or": [{name: v} for v in value]}
-        if cmp.op == "not in":
-            return {"$and": [{"$neq": {name: v}} for v in value]}
+        if cmp.op in ("in", "not in"):
+            return _membership(name, cmp.op, value)
         return {name: value} if cmp.op == "==" else {CMP[cmp.op]: {name: value}}
 
 
@@ -247,6 +243,15 @@ def dnf(cond: Condition, limit: int = MAX_BRANCHES) -> list[list[Condition]]:
                 raise TooManyRules(size)
         return [list(chain.from_iterable(combo)) for combo in product(*subs)]
     return [[cond]]
+
+
+def _membership(name: str, op: str, values: list) -> dict:
+    """`in` / `not in` as one test per distinct value (a list may repeat a value thousands of
+    times; durable-rules refuses a ruleset that big)."""
+    unique = list(dict.fromkeys(json.dumps(v, sort_keys=True) for v in values))
+    if op == "in":
+        return {"$or": [{name: json.loads(v)} for v in unique]}
+    return {"$and": [{"$neq": {name: json.loads(v)}} for v in unique]}
 
 
 def _negated(part: Condition) -> Exists:
