@@ -245,6 +245,21 @@ def test_definition_files_have_a_size_limit(tmp_path: Path) -> None:
     assert any("larger than 1024 KB (set SAFEGUARD_MAX_DEFINITION_KB" in p for p in found)
 
 
+def test_a_value_repeated_in_a_list_thousands_of_times_still_runs(tmp_path: Path) -> None:
+    values = ", ".join(["'a'"] * 40_000)
+    text = HEAD.replace("  - {from: open, to: shut, on: ended}",
+                        f'  - {{from: open, to: shut, on: event, when: "kind in [{values}]"}}')
+    path = tmp_path / "big.yaml"
+    path.write_text(text)
+    assert not read_library([path]).errors
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps({"case": "A", "facts": [
+        {"type": "event", "date": "2024-01-02", "kind": "a"}]}))
+    result = run("-d", str(path), "status", str(case), "--as-of", AS_OF, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["stage"] == "shut"
+
+
 def test_long_literals_are_described_in_linear_time() -> None:
     words = condition_words("outcome == '" + "a_" * 100_000 + "'")
     assert words == "outcome is " + "a " * 100_000
