@@ -171,16 +171,18 @@ def _json_kind(value: object) -> str:
 
 
 def _deeper_than(value: object, most: int) -> bool:
-    """True when containers nest more than `most` levels (without recursing)."""
-    stack: list[tuple[object, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
+    """True when containers nest more than `most` levels (level by level, without recursing)."""
+    level, depth = [value], 1
+    while level:
         if depth > most:
             return True
-        if isinstance(node, dict):
-            stack += [(v, depth + 1) for v in node.values() if isinstance(v, (dict, list))]
-        elif isinstance(node, list):
-            stack += [(v, depth + 1) for v in node if isinstance(v, (dict, list))]
+        below: list[object] = []
+        for node in level:
+            if isinstance(node, dict):
+                below += [v for v in node.values() if isinstance(v, (dict, list))]
+            elif isinstance(node, list):
+                below += [v for v in node if isinstance(v, (dict, list))]
+        level, depth = below, depth + 1
     return False
 
 
