@@ -362,6 +362,17 @@ def test_error_messages_never_echo_unknown_names_or_values(tmp_path: Path) -> No
     assert any("unknown field #3 of the fact (a name of 12 characters" in m for m in messages)
 
 
+def test_fact_ids_must_be_printable(tmp_path: Path) -> None:
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps({"case": "P3", "facts": [
+        {"type": "referral", "date": "2024-01-02", "id": "R1\nFAKE"}]}))
+    record = json.loads(run("status", str(path), "--as-of", AS_OF, "--format", "json").stdout)
+    assert record["errors"] == [{"fact": {"type": "referral", "date": "2024-01-02", "ref": None},
+                                 "message": "referral: 'id' must be printable text of at most "
+                                            "200 characters; it is left out"}]
+    assert record["path"][0]["stage"] == "referral"
+
+
 def test_every_item_of_a_cohort_file_is_read_in_order(tmp_path: Path) -> None:
     items = list(read_items(_cohort(tmp_path)))
     assert [i.line for i in items] == list(range(1, len(GOOD) + len(EXOTIC) + 2))
