@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True, order=True)
@@ -50,7 +51,7 @@ class Problem:
 
     loc: Loc
     message: str
-    severity: str = "error"
+    severity: Literal["error", "warning"] = "error"
     hint: str | None = None
 
     def render(self) -> str:

@@ -151,7 +151,7 @@ def _step(proc: Procedure, case: dict, status: CaseStatus) -> dict:
             "actions": [_action(a) for a in status.actions],
             "notes": [f"⚠ Escalated to {e.to}: {e.title} ({e.because})"
                       for e in status.escalations if e.status == "open"]
-            + [f"⚑ Flag: {f.title}" for f in status.flags if f.status != "resolved"]}
+            + [f"⚑ Flag: {f.title}" for f in status.flags]}
 
 
 def _facts_on(proc: Procedure, case: dict, day: str) -> list[str]:

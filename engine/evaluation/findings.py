@@ -9,8 +9,8 @@ from datetime import date, timedelta
 
 from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.case import Case, Fact
-from engine.evaluation.status import Action, Flag
-from engine.evaluation.status import Escalation as Raised
+from engine.evaluation.status import Action, EscalationStatus, Flag, FlagStatus
+from engine.evaluation.status import RaisedEscalation as Raised
 from engine.language.conditions import positive_facts, references
 from engine.language.model import Check, Procedure
 
@@ -38,7 +38,7 @@ def overdue_escalations(proc: Procedure, cal: WorkingCalendar, actions: list[Act
             late = action.working_days_overdue
             if late is None or late < esc.overdue_by or action.status == "due":
                 continue
-            status = "open" if action.status == "overdue" else "resolved"
+            status: EscalationStatus = "open" if action.status == "overdue" else "resolved"
             out.append(Raised(esc.id, esc.title, esc.to, reached(cal, action.due, esc.overdue_by),
                               status, f"{action.title} ({action.id}) is {late} working day(s) "
                               f"overdue; the margin is {esc.overdue_by}", _source(proc, esc.source),
@@ -93,7 +93,7 @@ def flags(proc: Procedure, case: Case, facts: list[Fact], bindings: dict,
     return sorted(out, key=lambda f: f.id)
 
 
-def _flag(proc: Procedure, check: Check, status: str, since: date | None,
+def _flag(proc: Procedure, check: Check, status: FlagStatus, since: date | None,
           indices: tuple[dict, ...], because: str) -> Flag:
     return Flag(check.id, check.title, check.severity, status, because,
                 _source(proc, check.source), since, indices, check.advice)

@@ -162,7 +162,7 @@ def _actions(engine: Engine, status: CaseStatus, got: dict, expect: LocDict) -> 
                               next(a for a in status.actions if a.id == ident))
                 out.append(f"{fields.value_loc(name)}: as of {got['as_of']}, {ident}.{name}: "
                            f"expected {_text(value)!r}, got {action.get(name)!r}\n"
-                           f"    because: {why['because']}")
+                           f"    because: {why.action.because}")
     for ident in expect.get("absent_actions") or []:
         if ident in by_id:
             out.append(f"{expect.value_loc('absent_actions')}: as of {got['as_of']}, action "

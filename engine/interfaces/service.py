@@ -157,7 +157,7 @@ def _explain(engine: Engine, case: Any, as_of: date, query: dict) -> dict:
     action = find_action(status, wanted)
     if action is None:
         raise BadRequest(f"case {status.case} has no action '{wanted}'", 404)
-    return explain(engine.procedure, engine.calendar, status, action)
+    return explain(engine.procedure, engine.calendar, status, action).to_dict()
 
 
 def _summary(engine: Engine) -> dict:

@@ -7,12 +7,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import Literal, get_args
 
 from engine.errors import Loc, Span
 from engine.language.conditions import Condition
 
-UNITS = ("working_days", "calendar_days", "months")
-FIELD_TYPES = ("string", "integer", "boolean", "date", "enum", "list", "records")
+Unit = Literal["working_days", "calendar_days", "months"]
+FieldType = Literal["string", "integer", "boolean", "date", "enum", "list", "records"]
+AnchorKind = Literal["trigger", "first", "last", "nth", "field"]
+Severity = Literal["warning", "concern"]
+
+UNITS: tuple[Unit, ...] = get_args(Unit)
+FIELD_TYPES: tuple[FieldType, ...] = get_args(FieldType)
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
 
 @dataclass(frozen=True)
@@ -30,7 +37,7 @@ class Field:
     """One field of a fact type; `items` holds allowed values of an enum or list of enums."""
 
     name: str
-    type: str
+    type: FieldType
     loc: Loc
     values: tuple[str, ...] = ()
     minimum: int | None = None
@@ -124,7 +131,7 @@ class Limit:
     """A timescale: amount and unit; `before` counts back from the anchor."""
 
     amount: int
-    unit: str
+    unit: Unit
     loc: Loc
     before: bool = False
 
@@ -148,7 +155,7 @@ class Limit:
 class Anchor:
     """Which date a clock starts from: the trigger, first/last/nth of a type, or a date field."""
 
-    kind: str = "trigger"
+    kind: AnchorKind = "trigger"
     fact: str | None = None
     n: int = 1
     field: str | None = None
@@ -218,7 +225,7 @@ class Check:
     text: str = ""
     source: str = ""
     advice: str = ""
-    severity: str = "warning"
+    severity: Severity = "warning"
     condition_loc: Span | None = None
 
 

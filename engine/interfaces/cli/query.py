@@ -11,11 +11,12 @@ import click
 from engine.errors import CaseError, EvaluationError
 from engine.evaluation.engine import Engine
 from engine.evaluation.explain import (
+    EscalationExplanation,
+    Explanation,
+    FlagExplanation,
     explain,
     explain_finding,
-    explain_text,
     find_action,
-    finding_text,
 )
 from engine.evaluation.status import CaseStatus, dumps
 from engine.interfaces.cli import render
@@ -186,13 +187,14 @@ def explain_cmd(ctx: click.Context, case: Path, action: str, as_of: date | None,
     result = _status(engine, case, resolve_as_of(as_of, case))
     found = find_action(result, action)
     if found is not None:
-        info: dict | None = explain(engine.procedure, engine.calendar, result, found)
-        text = explain_text
+        info: Explanation | FlagExplanation | EscalationExplanation | None = explain(
+            engine.procedure, engine.calendar, result, found)
     else:
-        info, text = explain_finding(engine.procedure, result, action), finding_text
+        info = explain_finding(engine.procedure, result, action)
     if info is None:
         known = ", ".join([a.id for a in result.actions] + [f.id for f in result.flags] +
                           [e.id for e in result.escalations]) or "none"
         raise Fail(f"error: case {result.case} has no action, flag or escalation '{action}' "
                    f"(has: {known})")
-    click.echo(json.dumps(info, indent=2, sort_keys=True) if fmt == "json" else text(info))
+    click.echo(json.dumps(info.to_dict(), indent=2, sort_keys=True) if fmt == "json"
+               else info.text())
