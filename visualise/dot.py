@@ -12,6 +12,8 @@ from pathlib import Path
 
 import graphviz
 
+from engine.errors import SafeguardError
+
 from . import style
 from .diagram import Diagram, Edge, LegendEntry, Line, Node
 
@@ -20,7 +22,7 @@ LEGEND = "__legend"
 MISSING_DOT = "Graphviz 'dot' was not found; install it with: sudo apt-get install graphviz"
 
 
-class RenderError(Exception):
+class RenderError(SafeguardError):
     """A diagram could not be written (no `dot` binary, unknown format, Graphviz failed)."""
 
 

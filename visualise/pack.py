@@ -59,7 +59,10 @@ def example_case() -> dict:
 def fact_dates(case: dict) -> list[date]:
     """The distinct dates of a case's facts, in order: the steps of the worked example."""
     found = set()
-    for fact in case.get("facts", []):
+    facts = case.get("facts")
+    for fact in facts if isinstance(facts, list) else []:
+        if not isinstance(fact, dict):
+            continue
         try:
             found.add(date.fromisoformat(str(fact.get("date"))))
         except ValueError:
@@ -155,7 +158,9 @@ def _step(proc: Procedure, case: dict, status: CaseStatus) -> dict:
 
 
 def _facts_on(proc: Procedure, case: dict, day: str) -> list[str]:
-    return [_fact_words(proc, f) for f in case.get("facts", []) if f.get("date") == day]
+    facts = case.get("facts")
+    return [_fact_words(proc, f) for f in (facts if isinstance(facts, list) else [])
+            if isinstance(f, dict) and f.get("date") == day]
 
 
 def _fact_words(proc: Procedure, fact: dict) -> str:
