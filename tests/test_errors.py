@@ -90,3 +90,9 @@ def test_a_broken_story_fails_alone_and_the_rest_still_run(tmp_path: Path) -> No
     assert "no procedure named 'nope'" in result.output
     assert "the case cannot be evaluated: 'facts' must be a list" in result.output
     assert lines[-1] == "1 passed, 3 failed"
+
+
+def test_check_reads_the_definitions_given_with_d() -> None:
+    result = run("-d", str(ROOT / "tests/invalid/no-stages.yaml"), "check")
+    assert result.exit_code == 1
+    assert "no-stages.yaml:2:1: error: procedure 'bare' has no stages" in result.output
