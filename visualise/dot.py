@@ -74,7 +74,7 @@ def _row(line: Line, first: bool) -> str:
 def _edge(graph: graphviz.Digraph, edge: Edge) -> None:
     parts = [p for text in edge.label.split("\n") for p in _wrap(text, style.WRAP["edge"])]
     label = "<BR/>".join(escape(p, quote=False) for p in parts)
-    graph.edge(edge.source, edge.target, label=_html(label) if parts else "",
+    graph.edge(edge.tail, edge.head, label=_html(label) if parts else "",
                **style.look(edge.look))
 
 

@@ -132,8 +132,8 @@ def _req(proc: Procedure, req: Requirement) -> dict:
 def _moves(proc: Procedure, stage: Stage) -> list[str]:
     out = []
     for t in proc.transitions:
-        anywhere = any(s in ANY for s in t.sources) and not stage.terminal
-        if (stage.id in t.sources or anywhere) and t.target != stage.id:
+        anywhere = any(s in ANY for s in t.from_stages) and not stage.terminal
+        if (stage.id in t.from_stages or anywhere) and t.target != stage.id:
             target = proc.stage(t.target)
             out.append(f"{transition_label(proc, t)} → {target.title if target else t.target}")
     return out or ["It does not move on: the case ends here."]

@@ -178,7 +178,7 @@ def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Act
                f"{'before' if limit.before else 'after'} it, by {due}")
     base: dict[str, Any] = {"id": f"{req.id}#{number}", "requirement": req.id, "title": req.title,
             "owner": req.owner, "due": due, "anchor": anchor,
-            "source": _source(ctx.proc, req.source), "statutory": req.statutory,
+            "source": ctx.proc.citation(req.source), "statutory": req.statutory,
             "limit": limit.describe()}
     if end.kind == "done" and when is not None:
         late = cal.days_overdue(due, when)
@@ -198,8 +198,8 @@ def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Act
 def _open(ctx: Context, req: Requirement, base: dict[str, Any], because: str, due: date) -> Action:
     missing = sorted({m.fact for m in req.completed_by} & ctx.case.not_recorded)
     if missing and len(missing) == len({m.fact for m in req.completed_by}):
-        source = ctx.case.source or "the case's source"
-        return Action(**base, status="unknown", because=because + f"; unknown: {source} does "
+        system = ctx.case.system or "the case's source"
+        return Action(**base, status="unknown", because=because + f"; unknown: {system} does "
                       f"not record {', '.join(missing)}")
     if ctx.as_of > due:
         late = ctx.cal.days_overdue(due, ctx.as_of)
@@ -212,12 +212,3 @@ def _fact_ref(ref: str | None) -> str:
     return f" (fact {ref})" if ref is not None else ""
 
 
-_SOURCES: dict[tuple[int, str], dict] = {}
-
-
-def _source(proc: Procedure, key: str) -> dict:
-    """The cited clause (one shared dict per procedure and key: outputs never mutate it)."""
-    found = _SOURCES.get((id(proc), key))
-    if found is None:
-        found = _SOURCES[(id(proc), key)] = {"key": key, "text": proc.source_text(key)}
-    return found

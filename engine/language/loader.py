@@ -203,13 +203,13 @@ class Loader:
 
     def _transition(self, data: LocDict) -> Transition | None:
         self.r.keys(data, TRANSITION_KEYS, "a transition", ("from", "to", "on"))
-        sources = self.r.names(data, "from")
+        from_stages = self.r.names(data, "from")
         target = self.r.text(data, "to")
         matcher = self._matcher(data, "on", "when")
         if matcher is None:
             return None
-        ident = self.r.text(data, "id") or f"{'|'.join(sources)}->{target}:{matcher.fact}"
-        return Transition(ident, sources, target, matcher, data.loc, self.r.text(data, "label"),
+        ident = self.r.text(data, "id") or f"{'|'.join(from_stages)}->{target}:{matcher.fact}"
+        return Transition(ident, from_stages, target, matcher, data.loc, self.r.text(data, "label"),
                           self.r.boolean(data, "reopens"), data.value_loc("to"),
                           data.value_loc("from"))
 

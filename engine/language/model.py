@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Literal, get_args
 
 from engine.errors import Loc, Span
-from engine.language.conditions import Condition
+from engine.language.conditions import Condition, positive_facts, references
 
 Unit = Literal["working_days", "calendar_days", "months"]
 FieldType = Literal["string", "integer", "boolean", "date", "enum", "list", "records"]
@@ -113,17 +113,17 @@ class Matcher:
 
 @dataclass(frozen=True)
 class Transition:
-    """Moves a case from one of `sources` to `target` when a matching fact arrives."""
+    """Moves a case from one of `from_stages` to `target` when a matching fact arrives."""
 
     id: str
-    sources: tuple[str, ...]
+    from_stages: tuple[str, ...]
     target: str
     on: Matcher
     loc: Loc
     label: str = ""
     reopens: bool = False
     target_loc: Loc | None = None
-    sources_loc: Loc | None = None
+    from_loc: Loc | None = None
 
 
 @dataclass(frozen=True)
@@ -228,6 +228,16 @@ class Check:
     severity: Severity = "warning"
     condition_loc: Span | None = None
 
+    @cached_property
+    def reads(self) -> frozenset[str]:
+        """Fact types and `type.field` names the condition reads (computed once per check)."""
+        return frozenset(references(self.condition))
+
+    @cached_property
+    def needs(self) -> frozenset[str]:
+        """Fact types that must be present for the condition to hold."""
+        return frozenset(positive_facts(self.condition))
+
 
 @dataclass(frozen=True)
 class Procedure:
@@ -263,6 +273,17 @@ class Procedure:
     def source_text(self, key: str) -> str:
         found = self._index["sources"].get(key)
         return found.text if found else ""
+
+    def citation(self, key: str) -> dict[str, str]:
+        """A cited clause as outputs carry it: one dict per key, shared, so never mutate it."""
+        found = self._citations.get(key)
+        if found is None:
+            found = self._citations[key] = {"key": key, "text": self.source_text(key)}
+        return found
+
+    @cached_property
+    def _citations(self) -> dict[str, dict[str, str]]:
+        return {}
 
     @cached_property
     def _index(self) -> dict[str, dict]:
