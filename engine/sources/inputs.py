@@ -47,8 +47,8 @@ def census_date(path: Path) -> date:
     header is; InputError when the file is not a census or has no valid ReferenceDate."""
     reference = load_census(path).reference_date
     if reference is None:
-        raise InputError(f"{path}: the census has no valid ReferenceDate to evaluate it as of; "
-                         "give --as-of")
+        raise InputError("the census has no valid ReferenceDate to evaluate it as of; "
+                         "give --as-of", str(path))
     return reference
 
 
@@ -59,7 +59,7 @@ def read_items(path: Path | str) -> Iterator[Item]:
     if path.is_dir():
         return _folder(path)
     if not path.exists():
-        raise InputError(f"{path}: no such file or folder")
+        raise InputError("no such file or folder", str(path))
     if path.suffix == ".xml":
         return iter([Item(case, where=f"{path}") for case in load_census(path).cases])
     if path.suffix == ".jsonl":
@@ -77,7 +77,7 @@ def _folder(path: Path) -> Iterator[Item]:
             try:
                 lines = _open_lines(child)
             except InputError as exc:
-                yield Item(None, str(exc).removeprefix(f"{child}: "), where=str(child))
+                yield Item(None, str(exc), where=str(child))
                 continue
             yield from _lines(child, lines, where=str(child))
 
@@ -88,11 +88,11 @@ def _one_file(path: Path, strict: bool) -> Item:
         data = read_bytes(path, CASE_LIMIT)
     except OSError as exc:
         if strict:
-            raise InputError(f"{path}: cannot read: {exc}") from None
+            raise InputError(f"cannot read: {exc}", str(path)) from None
         return Item(None, f"cannot read: {exc}", where=str(path))
     case, error = decode_case(data, whole_file=True)
     if error is not None and strict:
-        raise InputError(f"{path}: {error}")
+        raise InputError(error, str(path))
     return Item(case, error, where=str(path))
 
 
@@ -102,7 +102,7 @@ def _open_lines(path: Path) -> Iterator[Line]:
         lines = read_lines(path, CASE_LIMIT)
         first = next(lines, None)
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
+        raise InputError(f"cannot read: {exc}", str(path)) from None
     return _resume(first, lines)
 
 
@@ -226,8 +226,6 @@ def load_census(path: Path) -> ImportResult:
             _LAST_CENSUS[key] = result
         return _LAST_CENSUS[key]
     except NotACensus as exc:
-        message = str(exc)
-        raise InputError(message if message.startswith(str(path)) else f"{path}: {message}") \
-            from None
+        raise InputError(str(exc), exc.where or str(path)) from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
+        raise InputError(f"cannot read: {exc}", str(path)) from None

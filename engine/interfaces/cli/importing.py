@@ -5,9 +5,10 @@ from pathlib import Path
 
 import click
 
+from engine.errors import SafeguardError
 from engine.evaluation.status import dumps
-from engine.interfaces.cli.options import EXISTING, Fail, writable
-from engine.sources.inputs import InputError, load_census
+from engine.interfaces.cli.options import EXISTING, writable
+from engine.sources.inputs import load_census
 
 
 @click.group(name="import")
@@ -21,16 +22,13 @@ def import_group() -> None:
               callback=writable, help="Write the cases here as JSON Lines.")
 def import_cin(xml: Path, output: Path) -> None:
     """Import a DfE Children in Need census XML file: one case per CIN episode."""
-    try:
-        result = load_census(xml)
-    except InputError as exc:
-        raise Fail(f"error: {exc}") from None
+    result = load_census(xml)
     try:
         with output.open("w", encoding="utf-8") as handle:
             for case in result.cases:
                 handle.write(dumps(case) + "\n")
     except OSError as exc:
-        raise Fail(f"error: {output}: cannot write: {exc.strerror or exc}") from None
+        raise SafeguardError(f"cannot write: {exc.strerror or exc}", str(output)) from None
     for problem in result.problems:
         click.echo(problem.render(), err=True)
     click.echo(f"{result.episodes} episode(s) read, {len(result.cases)} case(s) written to "

@@ -8,21 +8,22 @@ from pathlib import Path
 
 import click
 
-from engine.errors import CaseError, EvaluationError
+from engine.errors import UnknownName
 from engine.evaluation.engine import Engine
 from engine.evaluation.explain import (
+    EscalationExplanation,
+    Explanation,
+    FlagExplanation,
     explain,
     explain_finding,
-    explain_text,
     find_action,
-    finding_text,
 )
 from engine.evaluation.status import CaseStatus, dumps
 from engine.interfaces.cli import render
 from engine.interfaces.cli.options import (
     EXISTING,
     FORMATS,
-    Fail,
+    about,
     as_of_option,
     engine_for,
     procedure_option,
@@ -51,10 +52,8 @@ def status(ctx: click.Context, source: Path, as_of: date | None, procedure: str 
     day = resolve_as_of(as_of, source)
     single = source.suffix == ".json"
     if single and fmt == "text":
-        try:
+        with about(source):
             result = engine.status(_only(source), day)
-        except (CaseError, EvaluationError) as exc:
-            raise Fail(f"{source}: error: {exc}") from None
         stage = engine.procedure.stage(result.stage)
         click.echo(render.status_text(result, stage.title if stage else result.stage))
         return
@@ -97,16 +96,12 @@ def _emit_status(record: dict, fmt: str, single: bool) -> None:
 
 def _only(path: Path) -> dict:
     """The first case of a file (a case file, usually); none, or an unreadable one, is exit 2."""
-    try:
-        item = next((i for i in read_items(path) if not i.blank), None)
-    except InputError as exc:
-        raise Fail(f"error: {exc}") from None
+    item = next((i for i in read_items(path) if not i.blank), None)
     if item is None:
-        raise Fail(f"{path}: error: no case found (the file or folder holds no case)")
+        raise InputError("no case found (the file or folder holds no case)", str(path))
     if item.case is None:
-        where = item.where or str(path)
         line = f":{item.line}" if item.line else ""
-        raise Fail(f"{where}{line}: error: {render.clean(item.error)}")
+        raise InputError(render.clean(item.error), f"{item.where or path}{line}")
     return item.case
 
 
@@ -128,10 +123,8 @@ def next_(ctx: click.Context, case: Path, as_of: date | None, procedure: str | N
 
 
 def _status(engine: Engine, case: Path, day: date) -> CaseStatus:
-    try:
+    with about(case):
         return engine.status(_only(case), day)
-    except (CaseError, EvaluationError) as exc:
-        raise Fail(f"{case}: error: {exc}") from None
 
 
 def _rows(rows: list[dict], fmt: str, columns: tuple[str, ...], shown: list[str]) -> None:
@@ -196,13 +189,14 @@ def explain_cmd(ctx: click.Context, case: Path, action: str, as_of: date | None,
     result = _status(engine, case, resolve_as_of(as_of, case))
     found = find_action(result, action)
     if found is not None:
-        info: dict | None = explain(engine.procedure, engine.calendar, result, found)
-        text = explain_text
+        info: Explanation | FlagExplanation | EscalationExplanation | None = explain(
+            engine.procedure, engine.calendar, result, found)
     else:
-        info, text = explain_finding(engine.procedure, result, action), finding_text
+        info = explain_finding(engine.procedure, result, action)
     if info is None:
         known = ", ".join([a.id for a in result.actions] + [f.id for f in result.flags] +
                           [e.id for e in result.escalations]) or "none"
-        raise Fail(f"error: case {result.case} has no action, flag or escalation '{action}' "
-                   f"(has: {known})")
-    click.echo(json.dumps(info, indent=2, sort_keys=True) if fmt == "json" else text(info))
+        raise UnknownName(f"case {result.case} has no action, flag or escalation '{action}' "
+                          f"(has: {known})")
+    click.echo(json.dumps(info.to_dict(), indent=2, sort_keys=True) if fmt == "json"
+               else info.text())

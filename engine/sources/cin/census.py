@@ -57,18 +57,18 @@ def _parse(path: Path) -> Element:
     try:
         root = SafeET.parse(io.BytesIO(data), forbid_dtd=True).getroot()
     except DTDForbidden:
-        raise NotACensus(f"{path}: refused: the file has a DTD (<!DOCTYPE ...>), which a "
-                         "census file never needs; remove it") from None
+        raise NotACensus("refused: the file has a DTD (<!DOCTYPE ...>), which a "
+                         "census file never needs; remove it", str(path)) from None
     except DefusedXmlException:
-        raise NotACensus(f"{path}: refused: the file declares XML entities or external "
-                         "references, which a census file never needs") from None
+        raise NotACensus("refused: the file declares XML entities or external "
+                         "references, which a census file never needs", str(path)) from None
     except ParseError as err:
-        raise NotACensus(f"{path}: not a CIN census: not well-formed XML ({err})") from None
+        raise NotACensus(f"not a CIN census: not well-formed XML ({err})", str(path)) from None
     except (LookupError, ValueError, UnicodeError):
-        raise NotACensus(f"{path}: not a CIN census: its XML declaration names an encoding "
-                         "Python does not know (a census file is UTF-8)") from None
+        raise NotACensus("not a CIN census: its XML declaration names an encoding "
+                         "Python does not know (a census file is UTF-8)", str(path)) from None
     if root is None:
-        raise NotACensus(f"{path}: not a CIN census: the document is empty")
+        raise NotACensus("not a CIN census: the document is empty", str(path))
     return root
 
 
@@ -122,7 +122,7 @@ def read_census(path: str | Path) -> ImportResult:
     _strip_namespaces(root, sink)
     refusal = _census_refusal(root)
     if refusal:
-        raise NotACensus(f"{path}: not a CIN census: {refusal}")
+        raise NotACensus(f"not a CIN census: {refusal}", str(path))
     reader = FileState(str(path))
     _header(reader, root, sink)
     children = root.find("Children")
