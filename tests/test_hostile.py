@@ -314,6 +314,17 @@ def test_a_foreign_namespace_is_reported(tmp_path: Path) -> None:
     assert "XML namespace 'urn:x:cin', but a CIN census uses none" in result.stderr
 
 
+def test_unknown_census_elements_are_named_by_length_only(tmp_path: Path) -> None:
+    text = CLEAN.read_text(encoding="utf-8").replace(
+        "<CINreferralDate>", "<JaneExample>x</JaneExample><CINreferalDate>2020-01-01"
+        "</CINreferalDate><CINreferralDate>", 1)
+    result = run("import", "cin", str(_census(tmp_path, "names.xml", text)), "-o",
+                 str(tmp_path / "out.jsonl"))
+    assert "Jane" not in result.stderr and "JaneExample" not in (tmp_path / "out.jsonl").read_text()
+    assert "a name of 11 characters" in result.stderr
+    assert "did you mean 'CINreferralDate'?" in result.stderr
+
+
 def test_overdue_on_a_malformed_census_without_as_of_is_exit_2(tmp_path: Path) -> None:
     text = CLEAN.read_text(encoding="utf-8")
     result = run("overdue", str(_census(tmp_path, "cut.xml", text[: len(text) // 2])))

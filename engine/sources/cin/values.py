@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import date
 from xml.etree.ElementTree import Element
 
+from engine.errors import did_you_mean
 from engine.sources.cin.layout import KNOWN, REPEATABLE, SCHEMA, first, steps, tag_name, text
 from engine.sources.cin.sink import Sink
 
@@ -36,20 +37,29 @@ def walk(el: Element, path: str, sink: Sink, stop: frozenset[str] = frozenset())
     if text(el):
         sink.report(path, f"stray text ({len(text(el))} characters) inside <{el.tag}>; ignored")
     seen: Counter = Counter()
-    for child, step in steps(el):
+    for position, (child, step) in enumerate(steps(el), start=1):
         seen[child.tag] += 1
-        here = f"{path}/{step}"
+        known = child.tag in KNOWN
+        here = f"{path}/{step}" if known else f"{path}/*[{position}]"
+        shown = f"<{child.tag}>" if known else _unknown(child.tag)
         if (child.tail or "").strip():
             size = len((child.tail or "").strip())
-            sink.report(path, f"stray text ({size} characters) after <{child.tag}>; ignored")
+            sink.report(path, f"stray text ({size} characters) after {shown}; ignored")
         if child.tag not in allowed:
-            where = ("does not belong inside" if child.tag in KNOWN
-                     else "is not a CIN census element in")
-            sink.report(here, f"<{child.tag[:40]}> {where} <{el.tag}>; ignored")
+            where = "does not belong inside" if known else "in"
+            sink.report(here, f"{shown} {where} <{el.tag}>; ignored")
         elif child.tag not in REPEATABLE and seen[child.tag] > 1:
             sink.report(here, f"<{child.tag}> given more than once; only the first is used")
         elif child.tag not in stop:
             walk(child, here, sink, stop)
+
+
+def _unknown(tag: str) -> str:
+    """An element the census does not define, by its length only (a name might be a person's);
+    its place in the path is `*[n]`, the n-th element of its parent."""
+    hint = did_you_mean(tag, KNOWN)
+    return (f"an element that is not a CIN census element (a name of {len(tag)} characters"
+            + (f"; {hint}" if hint else "") + ")")
 
 
 def read_date(sink: Sink, el: Element | None, path: str, consequence: str) -> date | None:
