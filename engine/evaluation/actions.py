@@ -6,13 +6,13 @@ facts trigger, complete or cancel); recurring requirements re-arm from each comp
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
 from engine.evaluation.status import Action, Anchor
-from engine.language.model import Procedure, Requirement
+from engine.language.model import Limit, Procedure, Requirement, version_words
 from engine.rules_engine.compiler import Plan
 
 _NONE: frozenset[int] = frozenset()
@@ -53,6 +53,29 @@ class _End:
     kind: str  # "done", "cancelled" or "open"
     why: str = ""
     when: date | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class _Due:
+    """When one occurrence is due: the date, a window's opening, an hours limit's moment."""
+
+    day: date
+    opens: date | None = None
+    at: datetime | None = None
+
+
+def due_of(cal: WorkingCalendar, anchor: Anchor, limit: Limit) -> _Due:
+    """Apply a limit to a clock's start. Hours are clock hours from the fact's time; a fact
+    without a time counts from the end of its day (docs/design/working-days.md)."""
+    if limit.unit == "hours":
+        start = datetime.combine(anchor.date, anchor.time) if anchor.time else \
+            datetime.combine(anchor.date, datetime.min.time()) + timedelta(days=1)
+        room = datetime.max - start
+        at = start + min(timedelta(hours=limit.amount), room)
+        return _Due((at - timedelta(microseconds=1)).date(), at=at)
+    opens = cal.due(anchor.date, limit.opens) if limit.opens is not None else None
+    return _Due(cal.due(anchor.date, limit), opens)
 
 
 def actions_for(ctx: Context) -> list[Action]:
@@ -94,10 +117,11 @@ def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[i
     occurrences, start = [], t
     while True:
         anchor = _anchor(ctx, req, start, first=not occurrences)
-        limit = req.due if not occurrences or req.every is None else req.every
+        rule = req.in_force(anchor.date) if req.versions else req
+        limit = rule.due if not occurrences or rule.every is None else rule.every
         end = _end(ctx, req, start, done, cancel)
-        occurrences.append((anchor, limit, ctx.cal.due(anchor.date, limit), end))
-        if end.kind != "done" or req.every is None or end.pos in cancel:
+        occurrences.append((anchor, limit, due_of(ctx.cal, anchor, limit), end, rule))
+        if end.kind != "done" or rule.every is None or end.pos in cancel:
             last = end.pos if end.pos is not None else len(ctx.facts)
             return occurrences, last
         start = end.pos
@@ -116,8 +140,15 @@ def _visible(chain: list[tuple], req: Requirement) -> list[tuple[int, tuple]]:
 
 def _late(item: tuple) -> bool:
     """Done after its due date, or still not done when it was cancelled after it."""
-    _anchor, _limit, due, end = item
-    return end.pos is not None and end.when > due
+    _anchor, _limit, due, end, _rule = item
+    return end.pos is not None and _after(end, due)
+
+
+def _after(end: _End, due: _Due) -> bool:
+    """A fact after the due moment: by time when both have one, else by date."""
+    if due.at is not None and end.at is not None:
+        return end.at > due.at
+    return end.when > due.day
 
 
 def _anchor(ctx: Context, req: Requirement, start: int, first: bool) -> Anchor:
@@ -125,7 +156,7 @@ def _anchor(ctx: Context, req: Requirement, start: int, first: bool) -> Anchor:
     fact = ctx.facts[start]
     spec = req.anchor
     if not first or spec.kind == "trigger":
-        return Anchor(fact.type, fact.date, fact.ref)
+        return Anchor(fact.type, fact.date, fact.ref, fact.time)
     if spec.kind == "field":
         return Anchor(f"{fact.type}.{spec.field}", date.fromisoformat(fact.fields[spec.field]),
                       fact.ref)
@@ -136,7 +167,7 @@ def _anchor(ctx: Context, req: Requirement, start: int, first: bool) -> Anchor:
     else:
         chosen = (candidates[0] if spec.kind == "first" else candidates[-1]) if candidates else None
     picked = ctx.facts[chosen] if chosen is not None else fact
-    return Anchor(picked.type, picked.date, picked.ref)
+    return Anchor(picked.type, picked.date, picked.ref, picked.time)
 
 
 def _horizon(ctx: Context, req: Requirement, start: int) -> int:
@@ -149,7 +180,7 @@ def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set
     for p in range(start + 1, len(ctx.facts)):
         when = ctx.facts[p].date
         if p in done:
-            return _End(p, "done", when=when)
+            return _End(p, "done", when=when, at=ctx.facts[p].moment)
         if p in cancel:
             return _End(p, "cancelled", ctx.facts[p].type.replace("_", " "), when)
         if ctx.closes_at(p):
@@ -159,24 +190,26 @@ def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set
     return _End(None, "open")
 
 
-def _action(ctx: Context, req: Requirement, number: int, anchor: Anchor, limit, due: date,
-            end: _End) -> Action:
+def _action(ctx: Context, req: Requirement, number: int, anchor: Anchor, limit: Limit,
+            due: _Due, end: _End, rule: Requirement) -> Action:
     cal, when = ctx.cal, end.when
-    because = (f"required by the {anchor.type.replace('_', ' ')} on {anchor.date}"
-               f"{_fact_ref(anchor.ref)}; due {limit.describe()} "
-               f"{'before' if limit.before else 'after'} it, by {due}")
-    base = {"id": f"{req.id}#{number}", "requirement": req.id, "title": req.title,
-            "owner": req.owner, "due": due, "anchor": anchor,
-            "source": _source(ctx.proc, req.source), "statutory": req.statutory,
-            "limit": limit.describe()}
+    because = (f"required by the {anchor.words} on {anchor.moment}{_fact_ref(anchor.ref)}; "
+               f"{_due_words(anchor, limit, due)}{_version(rule)}")
+    base = {"id": f"{req.id}#{number}", "requirement": req.id, "title": rule.title,
+            "owner": rule.owner, "due": due.day, "anchor": anchor,
+            "source": _source(ctx.proc, rule.source), "statutory": rule.statutory,
+            "limit": limit.describe(), "due_from": due.opens, "due_at": due.at,
+            "rule_version": rule.effective_from.isoformat() if rule.effective_from else None}
     if end.kind == "done":
-        late = cal.days_overdue(due, when)
-        status = "done_late" if when > due else "done"
+        late_by = _after(end, due)
+        late = cal.days_overdue(due.day, when)
+        status = "done_late" if late_by else "done"
         note = f"; done on {when}" + (f", {late} working day(s) late" if late else "")
+        note += ", after the due time" if late_by and not late else ""
         return Action(**base, status=status, done_on=when, because=because + note,
-                      working_days_overdue=late if when > due else None)
+                      working_days_overdue=late if late_by else None)
     if end.kind == "cancelled":
-        late = cal.days_overdue(due, when) if when > due else None
+        late = cal.days_overdue(due.day, when) if when > due.day else None
         note = f"; cancelled on {when}: {end.why}"
         note += f" (it was already {late} working day(s) overdue)" if late is not None else ""
         return Action(**base, status="cancelled", cancelled_on=when, because=because + note,
@@ -184,16 +217,35 @@ def _action(ctx: Context, req: Requirement, number: int, anchor: Anchor, limit, 
     return _open(ctx, req, base, because, due)
 
 
-def _open(ctx: Context, req: Requirement, base: dict, because: str, due: date) -> Action:
+def _due_words(anchor: Anchor, limit: Limit, due: _Due) -> str:
+    """'due 15 working days after it, by 2022-06-20', in every form a limit takes."""
+    if due.at is not None:
+        start = "" if anchor.time else " (it has no time: counted from the end of that day)"
+        return (f"due {limit.words} after it{start}, by "
+                f"{due.at.isoformat(sep=' ', timespec='minutes')}")
+    if due.opens is not None:
+        return f"due from {limit.opens.words} to {limit.words} after it: from {due.opens} " \
+               f"and by {due.day}"
+    return f"due {limit.words} {'before' if limit.before else 'after'} it, by {due.day}"
+
+
+def _version(rule: Requirement) -> str:
+    words = version_words(rule)
+    return f" ({words})" if words else ""
+
+
+def _open(ctx: Context, req: Requirement, base: dict, because: str, due: _Due) -> Action:
     missing = sorted({m.fact for m in req.completed_by} & ctx.case.not_recorded)
     if missing and len(missing) == len({m.fact for m in req.completed_by}):
         source = ctx.case.source or "the case's source"
         return Action(**base, status="unknown", because=because + f"; unknown: {source} does "
                       f"not record {', '.join(missing)}")
-    if ctx.as_of > due:
-        late = ctx.cal.days_overdue(due, ctx.as_of)
+    if ctx.as_of > due.day:
+        late = ctx.cal.days_overdue(due.day, ctx.as_of)
         return Action(**base, status="overdue", working_days_overdue=late,
                       because=because + f"; overdue by {late} working day(s) on {ctx.as_of}")
+    if due.opens is not None and ctx.as_of < due.opens:
+        return Action(**base, status="not_yet_due", because=because)
     return Action(**base, status="due", because=because)
 
 

@@ -71,10 +71,12 @@ def _since(facts: list[Fact], binding: dict, stage_since: date | None) -> date:
 
 
 def flags(proc: Procedure, case: Case, facts: list[Fact], bindings: dict,
-          stage_since: date | None) -> list[Flag]:
+          stage_since: date | None, as_of: date) -> list[Flag]:
+    """Each check judged by its version in force on the as-of date."""
     present = {f.type for f in facts}
     out = []
-    for check in proc.checks:
+    for entry in proc.checks:
+        check = entry.in_force(as_of) if entry.versions else entry
         missing = _unrecorded(check, case)
         if missing:
             if _positives(check) <= present:
@@ -82,7 +84,7 @@ def flags(proc: Procedure, case: Case, facts: list[Fact], bindings: dict,
                                  f"{case.source or 'the source'} does not record "
                                  f"{', '.join(missing)}"))
             continue
-        found = bindings.get(f"check:{check.id}")
+        found = bindings.get(check.owner)
         if found:
             binding = found[0]
             since = _since(facts, binding, stage_since if "case" in _refs(check) else None)

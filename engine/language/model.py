@@ -11,7 +11,10 @@ from functools import cached_property
 from engine.errors import Loc, Span
 from engine.language.conditions import Condition
 
-UNITS = ("working_days", "calendar_days", "months")
+UNITS = ("working_days", "calendar_days", "weeks", "months", "hours")
+# The longest limit any procedure needs: ten years in each unit (docs/design/working-days.md).
+MAX_AMOUNT = {"working_days": 2610, "calendar_days": 3653, "weeks": 522, "months": 120,
+              "hours": 87672}
 FIELD_TYPES = ("string", "integer", "boolean", "date", "enum", "list", "records")
 
 
@@ -65,10 +68,21 @@ class FactType:
 
 @dataclass(frozen=True)
 class Calendar:
-    """Working-day calendar: a bank-holiday region plus local closure days."""
+    """Working-day calendar: a bank-holiday region, local closure days (not working days)
+    and local openings (bank holidays the local offices work, so working days)."""
 
     region: str = "england-and-wales"
     closures: tuple[date, ...] = ()
+    openings: tuple[date, ...] = ()
+
+    def describe(self) -> str:
+        """'scotland bank holidays plus closures 2024-12-27; open 2025-11-30'."""
+        text = f"{self.region} bank holidays"
+        if self.closures:
+            text += " plus closures " + ", ".join(d.isoformat() for d in self.closures)
+        if self.openings:
+            text += "; open on " + ", ".join(d.isoformat() for d in self.openings)
+        return text
 
 
 @dataclass(frozen=True)
@@ -121,26 +135,33 @@ class Transition:
 
 @dataclass(frozen=True)
 class Limit:
-    """A timescale: amount and unit; `before` counts back from the anchor."""
+    """A timescale: amount and unit; `before` counts back from the anchor; `opens` is the
+    start of a due window (`due: {from: {weeks: 6}, by: {weeks: 8}}`)."""
 
     amount: int
     unit: str
     loc: Loc
     before: bool = False
+    opens: Limit | None = None
 
     def describe(self) -> str:
-        return self.words
+        """As shown in outputs: '15 working days', '2 working days before', '6 to 8 weeks'."""
+        if self.opens is not None:
+            return f"from {self.opens.words} to {self.words}"
+        return self.words + (" before" if self.before else "")
 
     @cached_property
     def words(self) -> str:
-        """The limit in plain words, e.g. '15 working days' (computed once)."""
-        names = {"working_days": "working day", "calendar_days": "calendar day", "months": "month"}
+        """The amount in plain words, e.g. '15 working days' (computed once)."""
+        names = {"working_days": "working day", "calendar_days": "calendar day", "weeks": "week",
+                 "months": "month", "hours": "hour"}
         noun = names[self.unit] + ("" if self.amount == 1 else "s")
-        return f"{self.amount} {noun}" + (" before" if self.before else "")
+        return f"{self.amount} {noun}"
 
     def nominal_days(self) -> float:
         """Rough calendar length, only for comparing limits written in different units."""
-        factor = {"working_days": 7 / 5, "calendar_days": 1.0, "months": 30.44}[self.unit]
+        factor = {"working_days": 7 / 5, "calendar_days": 1.0, "weeks": 7.0, "months": 30.44,
+                  "hours": 1 / 24}[self.unit]
         return self.amount * factor
 
 
@@ -187,6 +208,13 @@ class Requirement:
     description: str = ""
     origin: str = ""
     overrides: Limit | None = None
+    effective_from: date | None = None
+    effective_to: date | None = None
+    versions: tuple[Requirement, ...] = ()
+
+    def in_force(self, day: date) -> Requirement:
+        """The version whose window holds `day` (the latest to start); else the entry itself."""
+        return _in_force(self, day)
 
 
 @dataclass(frozen=True)
@@ -220,6 +248,37 @@ class Check:
     advice: str = ""
     severity: str = "warning"
     condition_loc: Span | None = None
+    effective_from: date | None = None
+    effective_to: date | None = None
+    versions: tuple[Check, ...] = ()
+
+    def in_force(self, day: date) -> Check:
+        """The version whose window holds `day` (the latest to start); else the entry itself."""
+        return _in_force(self, day)
+
+    @property
+    def owner(self) -> str:
+        """The compiled condition's name: one per version, since each may differ."""
+        if self.effective_from is None:
+            return f"check:{self.id}"
+        return f"check:{self.id}@{self.effective_from.isoformat()}"
+
+
+def _in_force(entry, day: date):
+    found = entry
+    for version in entry.versions:
+        if version.effective_from <= day and (version.effective_to is None
+                                              or day <= version.effective_to):
+            found = version
+    return found
+
+
+def version_words(entry) -> str:
+    """How explanations name a version: 'in force from 2025-04-01' or 'the original'."""
+    if entry.effective_from is None:
+        return "the original rule" if entry.versions else ""
+    to = f" to {entry.effective_to.isoformat()}" if entry.effective_to else ""
+    return f"the version in force from {entry.effective_from.isoformat()}{to}"
 
 
 @dataclass(frozen=True)
@@ -231,6 +290,7 @@ class Procedure:
     version: str
     loc: Loc
     effective_from: date | None = None
+    effective_to: date | None = None
     sources: tuple[Source, ...] = ()
     calendar: Calendar = field(default_factory=Calendar)
     facts: tuple[FactType, ...] = ()
@@ -242,6 +302,8 @@ class Procedure:
     extends: str | None = None
     uses: tuple[str, ...] = ()
     description: str = ""
+    versioned: bool = False
+    versions: tuple[Procedure, ...] = ()
 
     def stage(self, stage_id: str) -> Stage | None:
         return self._index["stages"].get(stage_id)
@@ -270,4 +332,12 @@ class Procedure:
 
     @property
     def ruleset_name(self) -> str:
+        if self.versioned and self.effective_from is not None:
+            return f"{self.id}@{self.version}@{self.effective_from.isoformat()}"
         return f"{self.id}@{self.version}"
+
+    def identity(self) -> dict:
+        """How a CaseStatus names the procedure: id, version, when in force, which calendar."""
+        return {"id": self.id, "version": self.version,
+                "effective_from": self.effective_from.isoformat() if self.effective_from
+                else None, "calendar": self.calendar.region}

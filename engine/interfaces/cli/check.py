@@ -13,9 +13,15 @@ from engine.library import read_library
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def check(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
-    """Check procedures and rule sets; report every problem at once (file:line:col)."""
-    library = read_library(list(paths) or None)
+@click.pass_context
+def check(ctx: click.Context, paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
+    """Check procedures and rule sets; report every problem at once (file:line:col).
+
+    Checks the files named here plus those given with `-d` (as every other command reads
+    them); with neither, the bundled definitions.
+    """
+    chosen = list(paths) + list((ctx.obj or {}).get("definitions") or [])
+    library = read_library(chosen or None)
     problems = library.problems
     if fmt == "json":
         click.echo(json.dumps([p.as_dict() for p in problems], indent=2))

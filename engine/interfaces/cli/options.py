@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from engine.dates import parse_day
 from engine.errors import DefinitionError
 from engine.evaluation.case import UNREADABLE
 from engine.evaluation.engine import Engine
@@ -32,10 +33,10 @@ class Fail(click.ClickException):
 def _date(ctx, param, value: str | None) -> date | None:
     if value is None:
         return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date like 2024-04-01") from None
+    found = parse_day(value)
+    if found is None:
+        raise click.BadParameter(f"'{value}' is not a date like 2024-04-01")
+    return found
 
 
 def as_of_option(f):
