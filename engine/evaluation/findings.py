@@ -94,8 +94,9 @@ def flags(proc: Procedure, case: Case, facts: list[Fact], bindings: dict,
 
 
 def _flag(proc, check: Check, status, since, indices, because) -> Flag:
+    version = check.effective_from.isoformat() if check.effective_from else None
     return Flag(check.id, check.title, check.severity, status, because,
-                _source(proc, check.source), since, indices, check.advice)
+                _source(proc, check.source), since, indices, check.advice, version)
 
 
 _CACHE: dict[tuple[str, int], frozenset[str]] = {}
