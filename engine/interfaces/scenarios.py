@@ -6,7 +6,7 @@ what was expected, what the engine said, and the engine's explanation for that a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from engine.errors import Loc, Problem
@@ -167,4 +167,8 @@ def _actions(engine, status, got: dict, expect: LocDict) -> list[str]:
 
 
 def _text(value):
+    """Expected values as the output writes them: a date unquoted in YAML is still a date,
+    and a date-time (written with seconds, as YAML needs) is compared to the minute."""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="minutes" if not value.second else "seconds")
     return value.isoformat() if isinstance(value, date) else value
