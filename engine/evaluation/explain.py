@@ -102,7 +102,8 @@ def explain_text(info: dict) -> str:
         + (f" {anchor['time']}" if anchor["time"] else "")
         + (f" (fact {anchor['ref']})" if anchor["ref"] else ""),
         f"  limit:    {info['limit']}, {info['calendar']['convention']}",
-        f"  due:      {info['due_at'] or info['due']}{window}",
+        f"  due:      {info['due']}{window}"
+        + (f" (the limit ends at {info['due_at']})" if info["due_at"] else ""),
         f"  calendar: {info['calendar']['words']}",
     ]
     if skipped:

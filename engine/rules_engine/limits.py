@@ -22,6 +22,7 @@ def check_limits(proc: Procedure, plan: Plan) -> list[Problem]:
     owners = {c.owner: c for c in plan.conditions.values()}
     for owner, compiled in owners.items():
         kind, ident = owner.split(":", 1)
+        ident = ident.split("@", 1)[0]   # a check's dated version: 'check:x@2025-04-01'
         item = next(x for x in (*proc.checks, *proc.escalations) if x.id == ident)
         for branch in compiled.branches:
             count = len(plan.ruleset[branch.rule]["all"])
