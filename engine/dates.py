@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
+from typing import Any
 
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 MOMENT = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)")
@@ -18,7 +19,7 @@ FIRST_DAY = date(FIRST_YEAR, 1, 1)
 LAST_DAY = date(LAST_YEAR, 12, 31)
 
 
-def parse_day(value) -> date | None:
+def parse_day(value: Any) -> date | None:
     """A calendar date written `YYYY-MM-DD` (or already a date), else None."""
     if isinstance(value, datetime):
         return value.date()
@@ -32,7 +33,7 @@ def parse_day(value) -> date | None:
         return None
 
 
-def parse_moment(value) -> tuple[date, time | None] | None:
+def parse_moment(value: Any) -> tuple[date, time | None] | None:
     """A fact's date: `YYYY-MM-DD`, or a local date-time `YYYY-MM-DDTHH:MM[:SS]`."""
     if isinstance(value, datetime):
         return value.date(), value.time()

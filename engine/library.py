@@ -63,8 +63,9 @@ def _versions(ident: str, docs: list[Document], reader: Reader,
     own = sorted((d for d in docs if d.id == ident), key=lambda d: effective_from(d) or date.min)
     first = effective_from(own[0])
     related = _related(ident, docs)
-    starts = sorted({effective_from(d) for d in docs if d.id in related} - {None})
-    dates = [first] + [d for d in starts if first is None or d > first]
+    starts = sorted({day for d in docs if d.id in related and (day := effective_from(d))})
+    dates: list[date | None] = [first]
+    dates += [d for d in starts if first is None or d > first]
     built: list[tuple[tuple[str, ...], Procedure]] = []
     for day in dates:
         chosen = in_force([d for d in docs if d.id in related], day)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
 from engine.evaluation.status import Action, Anchor
-from engine.language.model import Limit, Procedure, Requirement, version_words
+from engine.language.model import Limit, Matcher, Procedure, Requirement, version_words
 from engine.rules_engine.compiler import Plan
 
 _NONE: frozenset[int] = frozenset()
@@ -30,16 +31,16 @@ class Context:
     replay: Replay
     matches: dict[str, set[int]]
     as_of: date
-    terminal: frozenset
+    terminal: frozenset[str]
 
-    def hits(self, matchers) -> set[int]:
+    def hits(self, matchers: tuple[Matcher, ...]) -> set[int]:
         """Positions of the facts matching any of these matchers (durable-rules' answer)."""
         rule_of, matches = self.plan.rule_of, self.matches
         if len(matchers) == 1:
-            return matches.get(rule_of[matchers[0].key], _NONE)
+            return matches.get(rule_of[matchers[0].key]) or set()
         out: set[int] = set()
         for m in matchers:
-            out |= matches.get(rule_of[m.key], _NONE)
+            out |= matches.get(rule_of[m.key]) or _NONE
         return out
 
     def closes_at(self, pos: int) -> bool:
@@ -57,15 +58,21 @@ class _End:
 
 
 @dataclass(frozen=True)
-class _Due:
+class Due:
     """When one occurrence is due: the date, a window's opening, an hours limit's moment."""
 
     day: date
     opens: date | None = None
     at: datetime | None = None
 
+    def passed_by(self, end: _End) -> bool:
+        """A fact after the due moment: by time when both have one, else by date."""
+        if self.at is not None and end.at is not None:
+            return end.at > self.at
+        return end.when is not None and end.when > self.day
 
-def due_of(cal: WorkingCalendar, anchor: Anchor, limit: Limit) -> _Due:
+
+def due_of(cal: WorkingCalendar, anchor: Anchor, limit: Limit) -> Due:
     """Apply a limit to a clock's start. Hours are clock hours from the fact's time; a fact
     without a time counts from the end of its day (docs/design/working-days.md)."""
     if limit.unit == "hours":
@@ -73,9 +80,26 @@ def due_of(cal: WorkingCalendar, anchor: Anchor, limit: Limit) -> _Due:
             datetime.combine(anchor.date, datetime.min.time()) + timedelta(days=1)
         room = datetime.max - start
         at = start + min(timedelta(hours=limit.amount), room)
-        return _Due((at - timedelta(microseconds=1)).date(), at=at)
+        return Due((at - timedelta(microseconds=1)).date(), at=at)
     opens = cal.due(anchor.date, limit.opens) if limit.opens is not None else None
-    return _Due(cal.due(anchor.date, limit), opens)
+    return Due(cal.due(anchor.date, limit), opens)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One occurrence of a requirement: where its clock starts, its limit, due date and end,
+    and the requirement's version in force on the clock's anchor date."""
+
+    anchor: Anchor
+    limit: Limit
+    due: Due
+    end: _End
+    rule: Requirement
+
+    @property
+    def late(self) -> bool:
+        """Done after its due date, or still not done when it was cancelled after it."""
+        return self.due.passed_by(self.end)
 
 
 def actions_for(ctx: Context) -> list[Action]:
@@ -103,31 +127,32 @@ def _requirement(ctx: Context, req: Requirement) -> list[Action]:
         if req.once and numbered:
             break
         chain, busy_until = _chain(ctx, req, t, done, cancel)
-        out += [_action(ctx, req, numbered + k + 1, *item) for k, item in _visible(chain, req)]
+        out += [_action(ctx, req, numbered + k + 1, occ) for k, occ in _visible(chain, req)]
         numbered += len(chain)
     return out
 
 
 def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[int]
-           ) -> tuple[list[tuple], int]:
-    """One trigger's occurrences as (anchor, limit, due, end): the first, then one per
+           ) -> tuple[list[Occurrence], int]:
+    """One trigger's occurrences: the first, then one per
     completion if recurring. Numbering counts them all; a completing fact that also cancels
     (a review that ends the plan) does not re-arm it. Returns where the chain ended too.
     """
-    occurrences, start = [], t
+    occurrences: list[Occurrence] = []
+    start = t
     while True:
         anchor = _anchor(ctx, req, start, first=not occurrences)
         rule = req.in_force(anchor.date) if req.versions else req
         limit = rule.due if not occurrences or rule.every is None else rule.every
         end = _end(ctx, req, start, done, cancel)
-        occurrences.append((anchor, limit, due_of(ctx.cal, anchor, limit), end, rule))
-        if end.kind != "done" or rule.every is None or end.pos in cancel:
+        occurrences.append(Occurrence(anchor, limit, due_of(ctx.cal, anchor, limit), end, rule))
+        if end.kind != "done" or rule.every is None or end.pos is None or end.pos in cancel:
             last = end.pos if end.pos is not None else len(ctx.facts)
             return occurrences, last
         start = end.pos
 
 
-def _visible(chain: list[tuple], req: Requirement) -> list[tuple[int, tuple]]:
+def _visible(chain: list[Occurrence], req: Requirement) -> list[tuple[int, Occurrence]]:
     """Recurring: keep the current occurrence and every late one; the rest is history.
 
     Decided before any Action is built: a long plan has many on-time visits to skip.
@@ -135,20 +160,7 @@ def _visible(chain: list[tuple], req: Requirement) -> list[tuple[int, tuple]]:
     numbered = list(enumerate(chain))
     if req.every is None:
         return numbered
-    return [(k, item) for k, item in numbered[:-1] if _late(item)] + numbered[-1:]
-
-
-def _late(item: tuple) -> bool:
-    """Done after its due date, or still not done when it was cancelled after it."""
-    _anchor, _limit, due, end, _rule = item
-    return end.pos is not None and _after(end, due)
-
-
-def _after(end: _End, due: _Due) -> bool:
-    """A fact after the due moment: by time when both have one, else by date."""
-    if due.at is not None and end.at is not None:
-        return end.at > due.at
-    return end.when > due.day
+    return [(k, occ) for k, occ in numbered[:-1] if occ.late] + numbered[-1:]
 
 
 def _anchor(ctx: Context, req: Requirement, start: int, first: bool) -> Anchor:
@@ -190,42 +202,43 @@ def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set
     return _End(None, "open")
 
 
-def _action(ctx: Context, req: Requirement, number: int, anchor: Anchor, limit: Limit,
-            due: _Due, end: _End, rule: Requirement) -> Action:
+def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Action:
+    anchor, limit, due, end, rule = occ.anchor, occ.limit, occ.due, occ.end, occ.rule
     cal, when = ctx.cal, end.when
     because = (f"required by the {anchor.words} on {anchor.moment}{_fact_ref(anchor.ref)}; "
                f"{_due_words(anchor, limit, due)}{_version(rule)}")
-    base = {"id": f"{req.id}#{number}", "requirement": req.id, "title": rule.title,
-            "owner": rule.owner, "due": due.day, "anchor": anchor,
-            "source": _source(ctx.proc, rule.source), "statutory": rule.statutory,
-            "limit": limit.describe(), "due_from": due.opens, "due_at": due.at,
-            "rule_version": rule.effective_from.isoformat() if rule.effective_from else None}
-    if end.kind == "done":
-        late_by = _after(end, due)
+    base: dict[str, Any] = {
+        "id": f"{req.id}#{number}", "requirement": req.id, "title": rule.title,
+        "owner": rule.owner, "due": due.day, "anchor": anchor,
+        "source": _source(ctx.proc, rule.source), "statutory": rule.statutory,
+        "limit": limit.describe(), "due_from": due.opens, "due_at": due.at,
+        "rule_version": rule.effective_from.isoformat() if rule.effective_from else None}
+    if end.kind == "done" and when is not None:
+        late_by = due.passed_by(end)
         late = cal.days_overdue(due.day, when)
         status = "done_late" if late_by else "done"
         note = f"; done on {when}" + (f", {late} working day(s) late" if late else "")
         note += ", after the due time" if late_by and not late else ""
         return Action(**base, status=status, done_on=when, because=because + note,
                       working_days_overdue=late if late_by else None)
-    if end.kind == "cancelled":
-        late = cal.days_overdue(due.day, when) if when > due.day else None
+    if end.kind == "cancelled" and when is not None:
+        overdue = cal.days_overdue(due.day, when) if when > due.day else None
         note = f"; cancelled on {when}: {end.why}"
-        note += f" (it was already {late} working day(s) overdue)" if late is not None else ""
+        note += f" (it was already {overdue} working day(s) overdue)" if overdue is not None else ""
         return Action(**base, status="cancelled", cancelled_on=when, because=because + note,
-                      working_days_overdue=late)
+                      working_days_overdue=overdue)
     return _open(ctx, req, base, because, due)
 
 
-def _due_words(anchor: Anchor, limit: Limit, due: _Due) -> str:
+def _due_words(anchor: Anchor, limit: Limit, due: Due) -> str:
     """'due 15 working days after it, by 2022-06-20', in every form a limit takes."""
     if due.at is not None:
         start = "" if anchor.time else " (it has no time: counted from the end of that day)"
         return (f"due {limit.words} after it{start}, by "
                 f"{due.at.isoformat(sep=' ', timespec='minutes')}")
-    if due.opens is not None:
-        return f"due from {limit.opens.words} to {limit.words} after it: from {due.opens} " \
-               f"and by {due.day}"
+    if due.opens is not None and limit.opens is not None:
+        return (f"due from {limit.opens.words} to {limit.words} after it: from {due.opens} "
+                f"and by {due.day}")
     return f"due {limit.words} {'before' if limit.before else 'after'} it, by {due.day}"
 
 
@@ -234,7 +247,8 @@ def _version(rule: Requirement) -> str:
     return f" ({words})" if words else ""
 
 
-def _open(ctx: Context, req: Requirement, base: dict, because: str, due: _Due) -> Action:
+def _open(ctx: Context, req: Requirement, base: dict[str, Any], because: str,
+          due: Due) -> Action:
     missing = sorted({m.fact for m in req.completed_by} & ctx.case.not_recorded)
     if missing and len(missing) == len({m.fact for m in req.completed_by}):
         source = ctx.case.source or "the case's source"

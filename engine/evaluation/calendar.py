@@ -11,6 +11,7 @@ import calendar as _cal
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Literal
 
 import holidays
 import numpy as np
@@ -107,7 +108,8 @@ def _shift(day: date, days: int) -> date:
 
 
 @lru_cache(maxsize=65536)
-def _offset(cal: WorkingCalendar, start: date, n: int, roll: str) -> date:
+def _offset(cal: WorkingCalendar, start: date, n: int,
+            roll: Literal["forward", "backward"]) -> date:
     day = np.busday_offset(np.datetime64(start, "D"), n, roll=roll, busdaycal=cal.busday)
     if day > np.datetime64(LAST, "D"):
         return LAST

@@ -5,6 +5,8 @@ disagree with the status it explains.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from engine.dates import FIRST_YEAR, LAST_YEAR
 from engine.evaluation.calendar import WorkingCalendar, working_calendar
 from engine.evaluation.status import Action, CaseStatus
@@ -85,7 +87,7 @@ def _limit(rule: Requirement, action: Action) -> Limit | None:
     return None
 
 
-def _d(value):
+def _d(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 

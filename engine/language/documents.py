@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from engine.dates import parse_day
 from engine.errors import Loc, Problem
@@ -75,7 +76,7 @@ def read_documents(paths: list[Path]) -> tuple[list[Document], list[Problem]]:
     return _unique(docs, problems), problems
 
 
-def _classify(data, path: str, problems: list[Problem]) -> Document | None:
+def _classify(data: Any, path: str, problems: list[Problem]) -> Document | None:
     if data is None and not problems:
         problems.append(Problem(Loc(path, 1, 1), "the file is empty"))
     if not isinstance(data, LocDict):

@@ -5,8 +5,10 @@ Structural mistakes (unknown keys, wrong types) are collected here; whole-model 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from typing import Any, TypeVar
 
 from engine.dates import FIRST_YEAR, LAST_YEAR, in_range
 from engine.errors import Loc, Span
@@ -30,6 +32,9 @@ from engine.language.model import (
 )
 from engine.language.reader import Reader, to_date
 from engine.language.source import LocDict, LocList, normalise_space
+
+T = TypeVar("T")
+V = TypeVar("V", Requirement, Check)
 
 TOP_KEYS = ("procedure", "rule_set", "title", "version", "effective_from", "effective_to",
             "description",
@@ -81,14 +86,14 @@ class Loader:
             uses=tuple(u for u in d.get("uses") or () if isinstance(u, str)),
             description=self.r.text(d, "description"))
 
-    def _section(self, key: str, build) -> tuple:
+    def _section(self, key: str, build: Callable[[str, Any, Loc], T | None]) -> tuple[T, ...]:
         entries = self.data.get(key)
         if entries is None:
             return ()
         entries = self.r.mapping(entries, self.data.value_loc(key), f"'{key}'")
         if entries is None:
             return ()
-        out = []
+        out: list[T] = []
         for name, value in entries.items():
             loc = entries.key_loc(name)
             if not isinstance(name, str) or not name:
@@ -103,7 +108,7 @@ class Loader:
         entries = self.data.get("lists")
         if not isinstance(entries, LocDict):
             return {}
-        out = {}
+        out: dict[str, tuple[str, ...]] = {}
         for name, values in entries.items():
             if isinstance(values, LocList) and all(isinstance(v, str) for v in values):
                 out[name] = tuple(values)
@@ -111,7 +116,7 @@ class Loader:
                 self.r.error(entries.value_loc(name), f"list '{name}' must be a list of words")
         return out
 
-    def _source(self, key: str, value, loc: Loc) -> Source | None:
+    def _source(self, key: str, value: Any, loc: Loc) -> Source | None:
         if isinstance(value, str):
             return Source(key, value, loc)
         data = self.r.mapping(value, loc, f"source '{key}'")
@@ -155,7 +160,7 @@ class Loader:
                 out.append(day)
         return out
 
-    def _fact(self, name: str, value, loc: Loc) -> FactType | None:
+    def _fact(self, name: str, value: Any, loc: Loc) -> FactType | None:
         data = self.r.mapping(value if value is not None else LocDict(loc=loc), loc,
                               f"fact '{name}'")
         if data is None:
@@ -163,12 +168,14 @@ class Loader:
         self.r.keys(data, FACT_KEYS, f"fact '{name}'")
         fields = data.get("fields") or LocDict(loc=loc)
         fields = self.r.mapping(fields, data.value_loc("fields"), f"fields of '{name}'")
+        if fields is None:
+            fields = LocDict(loc=loc)
         built = tuple(f for f in (self._field(n, v, fields.key_loc(n), fields.value_loc(n))
-                                  for n, v in (fields or {}).items()) if f)
+                                  for n, v in fields.items()) if f)
         return FactType(name, self.r.text(data, "title", name.replace("_", " ")), loc, built,
                         self.r.names(data, "follows"), self.r.text(data, "description"))
 
-    def _field(self, name: str, value, loc: Loc, value_loc: Loc) -> Field | None:
+    def _field(self, name: str, value: Any, loc: Loc, value_loc: Loc) -> Field | None:
         if isinstance(value, str):
             value = LocDict({"type": value}, loc=loc)
             value.value_locs["type"] = value_loc
@@ -194,7 +201,7 @@ class Loader:
             return self.lists.get(value, ())
         return self.r.names(data, "values")
 
-    def _stage(self, name: str, value, loc: Loc) -> Stage | None:
+    def _stage(self, name: str, value: Any, loc: Loc) -> Stage | None:
         data = self.r.mapping(value if value is not None else LocDict(loc=loc), loc,
                               f"stage '{name}'")
         if data is None:
@@ -236,7 +243,7 @@ class Loader:
             return None
         when = self.r.condition(data, when_key) if when_key and when_key in data else None
         text = normalise_space(data.get(when_key, "")) if when_key and when is not None else ""
-        where = condition_loc(data, when_key, 0) if when is not None else None
+        where = condition_loc(data, when_key, 0) if when_key and when is not None else None
         return Matcher(fact, data.value_loc(key), when, text, where)
 
     def _matchers(self, data: LocDict, key: str) -> tuple[Matcher, ...]:
@@ -349,7 +356,7 @@ class Loader:
             self.r.error(value.value_loc("n"), "'n' counts occurrences from 1")
         return n if n is not None and n >= 1 else 1
 
-    def _requirement(self, name: str, value, loc: Loc) -> Requirement | None:
+    def _requirement(self, name: str, value: Any, loc: Loc) -> Requirement | None:
         data = self.r.mapping(value, loc, f"requirement '{name}'")
         if data is None:
             return None
@@ -390,7 +397,8 @@ class Loader:
                        local_exception=str(exception) if exception else None,
                        description=self.r.text(data, "description", base.description))
 
-    def _versions(self, base, data: LocDict, allowed: tuple[str, ...], build):
+    def _versions(self, base: V, data: LocDict, allowed: tuple[str, ...],
+                  build: Callable[[V, LocDict], V]) -> V:
         """`versions:` — dated changes to an entry, each stating only the keys it changes.
 
         Windows run from `effective_from` to `effective_to` (or the next version's start);
@@ -417,12 +425,12 @@ class Loader:
             version = replace(build(base, item), effective_from=start, effective_to=end,
                               loc=item.loc)
             found.append(version)
-        found.sort(key=lambda v: v.effective_from)
+        found.sort(key=lambda v: v.effective_from or date.min)
         for earlier, later in zip(found, found[1:], strict=False):
             if earlier.effective_from == later.effective_from:
                 self.r.error(later.loc, f"two versions of '{base.id}' start on "
                              f"{later.effective_from}")
-            elif earlier.effective_to is not None and earlier.effective_to >= later.effective_from:
+            elif (earlier.effective_to or date.min) >= (later.effective_from or date.min):
                 self.r.error(later.loc, f"versions of '{base.id}' overlap: the one from "
                              f"{earlier.effective_from} runs to {earlier.effective_to}")
         return replace(base, versions=tuple(found))
@@ -436,7 +444,7 @@ class Loader:
         inherited = quiet._limit(base, "due")
         return inherited if inherited != due else None
 
-    def _escalation(self, name: str, value, loc: Loc) -> Escalation | None:
+    def _escalation(self, name: str, value: Any, loc: Loc) -> Escalation | None:
         data = self.r.mapping(value, loc, f"escalation '{name}'")
         if data is None:
             return None
@@ -458,7 +466,7 @@ class Loader:
             self._limit(data, "persists"),
             condition_loc(data, "condition", 0) if condition else None)
 
-    def _check(self, name: str, value, loc: Loc) -> Check | None:
+    def _check(self, name: str, value: Any, loc: Loc) -> Check | None:
         data = self.r.mapping(value, loc, f"check '{name}'")
         if data is None:
             return None
@@ -481,14 +489,13 @@ class Loader:
 
     def _check_version(self, base: Check, data: LocDict) -> Check:
         condition = self.r.condition(data, "condition") if "condition" in data else None
-        changed = {}
         if condition is not None:
-            changed = {"condition": condition, "text": normalise_space(data["condition"]),
-                       "condition_loc": condition_loc(data, "condition", 0)}
+            base = replace(base, condition=condition, text=normalise_space(data["condition"]),
+                           condition_loc=condition_loc(data, "condition", 0))
         return replace(base, title=self.r.text(data, "title", base.title),
                        source=self.r.text(data, "source", base.source),
                        advice=self.r.text(data, "advice", base.advice),
-                       severity=self._severity(data, base.severity), **changed)
+                       severity=self._severity(data, base.severity))
 
 
 def condition_loc(data: LocDict, key: str, col: int = 0) -> Span:

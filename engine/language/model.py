@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import TypeVar
 
 from engine.errors import Loc, Span
 from engine.language.conditions import Condition
@@ -264,16 +265,19 @@ class Check:
         return f"check:{self.id}@{self.effective_from.isoformat()}"
 
 
-def _in_force(entry, day: date):
+E = TypeVar("E", "Requirement", "Check")
+
+
+def _in_force(entry: E, day: date) -> E:
     found = entry
     for version in entry.versions:
-        if version.effective_from <= day and (version.effective_to is None
-                                              or day <= version.effective_to):
+        start, end = version.effective_from or date.min, version.effective_to or date.max
+        if start <= day <= end:
             found = version
     return found
 
 
-def version_words(entry) -> str:
+def version_words(entry: Requirement | Check) -> str:
     """How explanations name a version: 'in force from 2025-04-01' or 'the original'."""
     if entry.effective_from is None:
         return "the original rule" if entry.versions else ""
