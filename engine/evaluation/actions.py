@@ -236,9 +236,8 @@ def _due_words(anchor: Anchor, limit: Limit, due: Due) -> str:
         start = "" if anchor.time else " (it has no time: counted from the end of that day)"
         return (f"due {limit.words} after it{start}, by "
                 f"{due.at.isoformat(sep=' ', timespec='minutes')}")
-    if due.opens is not None and limit.opens is not None:
-        return (f"due from {limit.opens.words} to {limit.words} after it: from {due.opens} "
-                f"and by {due.day}")
+    if due.opens is not None:
+        return f"due {limit.describe()} after it: from {due.opens} and by {due.day}"
     return f"due {limit.words} {'before' if limit.before else 'after'} it, by {due.day}"
 
 

@@ -146,9 +146,12 @@ class Limit:
     opens: Limit | None = None
 
     def describe(self) -> str:
-        """As shown in outputs: '15 working days', '2 working days before', '6 to 8 weeks'."""
+        """As shown in outputs: '15 working days', '2 working days before', '6 to 8 weeks'
+        (a due window)."""
         if self.opens is not None:
-            return f"from {self.opens.words} to {self.words}"
+            if self.opens.unit == self.unit:
+                return f"{self.opens.amount} to {self.words}"
+            return f"{self.opens.words} to {self.words}"
         return self.words + (" before" if self.before else "")
 
     @cached_property
