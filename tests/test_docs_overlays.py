@@ -39,3 +39,26 @@ def test_each_overlay_story_passes(path: Path) -> None:
 def test_the_guide_shows_each_overlay_verbatim(path: Path) -> None:
     guide = (ROOT / "docs" / "authoring.md").read_text()
     assert path.read_text().strip() in guide
+
+
+@pytest.mark.parametrize("path", sorted((OVERLAYS / "definitions").glob("*.yaml")),
+                         ids=lambda p: p.stem)
+def test_each_overlay_matches_the_definition_schema(path: Path) -> None:
+    import json
+    from datetime import date
+
+    import jsonschema
+
+    from engine.language.source import load_file
+
+    def plain(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value.isoformat() if isinstance(value, date) else value
+
+    schema = json.loads((ROOT / "docs/schema/definition.schema.json").read_text())
+    data, problems = load_file(path)     # YAML 1.2 booleans: the key `on` stays a word
+    assert not problems
+    jsonschema.Draft202012Validator(schema).validate(plain(data))
