@@ -318,3 +318,28 @@ def test_before_and_date_field_anchors_read_as_sentences(tmp_path: Path) -> None
     assert "before before" not in because and "referral.when" not in because
     assert because.startswith("required by the when date of the referral on 2025-05-20; "
                               "due 2 working days before it, by 2025-05-16")
+
+
+def test_a_rule_set_version_applies_from_its_own_date(tmp_path: Path) -> None:
+    """A procedure is put together with the rule-set versions in force on the as-of date."""
+    rules = """\
+rule_set: visits
+version: "{version}"
+effective_from: {start}
+requirements:
+  visit:
+    on: referral
+    due: {{working_days: {days}}}
+    completed_by: visit
+"""
+    (tmp_path / "r1.yaml").write_text(rules.format(version="1", start="2024-01-01", days=10))
+    (tmp_path / "r2.yaml").write_text(rules.format(version="2", start="2025-04-01", days=5))
+    proc = write(tmp_path, extra="uses: [visits]\neffective_from: 2024-01-01", requirements="")
+    proc.write_text(proc.read_text().replace("requirements:\n", ""))
+    facts = [{"type": "referral", "date": "2025-03-03"}]
+    # Mon 3 Mar 2025 + 10 wd -> Mon 17 Mar; + 5 wd -> Mon 10 Mar
+    before = status([tmp_path], facts, date(2025, 3, 31))
+    after = status([tmp_path], facts, date(2025, 4, 1))
+    assert action(before, "visit#1").due == date(2025, 3, 17)
+    assert action(after, "visit#1").due == date(2025, 3, 10)
+    assert after.procedure["effective_from"] == "2025-04-01"
