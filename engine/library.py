@@ -79,7 +79,9 @@ def _versions(ident: str, docs: list[Document], reader: Reader,
     out = []
     for i, (_key, proc) in enumerate(built):
         nxt = built[i + 1][1].effective_from if i + 1 < len(built) else None
-        end = nxt - timedelta(days=1) if nxt else proc.effective_to
+        end = nxt - timedelta(days=1) if nxt else None
+        if proc.effective_to is not None and (end is None or proc.effective_to < end):
+            end = proc.effective_to
         out.append(replace(proc, effective_to=end, versioned=len(built) > 1))
     return tuple(out)
 
