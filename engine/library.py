@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from engine.errors import DefinitionError, Loc, Problem
+from engine.errors import Problem, UnknownName
 from engine.language.checks import check_procedure
 from engine.language.documents import Document, bundled_dirs, effective_from, read_documents
 from engine.language.loader import TOP_KEYS, Loader
@@ -134,4 +134,4 @@ def pick(library: Library, name: str | None) -> Procedure:
     listing = ", ".join(sorted(procs)) or "none"
     message = f"no procedure named '{name}' (found: {listing})" if name else (
         f"several procedures found ({listing}); pick one with --procedure")
-    raise DefinitionError([Problem(Loc("<procedures>"), message)])
+    raise UnknownName(message)

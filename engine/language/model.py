@@ -7,16 +7,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import TypeVar
+from typing import Literal, TypeVar, get_args
 
 from engine.errors import Loc, Span
-from engine.language.conditions import Condition
+from engine.language.conditions import Condition, positive_facts, references
 
-UNITS = ("working_days", "calendar_days", "weeks", "months", "hours")
+Unit = Literal["working_days", "calendar_days", "weeks", "months", "hours"]
+FieldType = Literal["string", "integer", "boolean", "date", "enum", "list", "records"]
+AnchorKind = Literal["trigger", "first", "last", "nth", "field"]
+Severity = Literal["warning", "concern"]
+
+UNITS: tuple[Unit, ...] = get_args(Unit)
+FIELD_TYPES: tuple[FieldType, ...] = get_args(FieldType)
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 # The longest limit any procedure needs: ten years in each unit (docs/design/working-days.md).
-MAX_AMOUNT = {"working_days": 2610, "calendar_days": 3653, "weeks": 522, "months": 120,
-              "hours": 87672}
-FIELD_TYPES = ("string", "integer", "boolean", "date", "enum", "list", "records")
+MAX_AMOUNT: dict[Unit, int] = {"working_days": 2610, "calendar_days": 3653, "weeks": 522,
+                               "months": 120, "hours": 87672}
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,7 @@ class Field:
     """One field of a fact type; `items` holds allowed values of an enum or list of enums."""
 
     name: str
-    type: str
+    type: FieldType
     loc: Loc
     values: tuple[str, ...] = ()
     minimum: int | None = None
@@ -121,17 +127,17 @@ class Matcher:
 
 @dataclass(frozen=True)
 class Transition:
-    """Moves a case from one of `sources` to `target` when a matching fact arrives."""
+    """Moves a case from one of `from_stages` to `target` when a matching fact arrives."""
 
     id: str
-    sources: tuple[str, ...]
+    from_stages: tuple[str, ...]
     target: str
     on: Matcher
     loc: Loc
     label: str = ""
     reopens: bool = False
     target_loc: Loc | None = None
-    sources_loc: Loc | None = None
+    from_loc: Loc | None = None
 
 
 @dataclass(frozen=True)
@@ -140,7 +146,7 @@ class Limit:
     start of a due window (`due: {from: {weeks: 6}, by: {weeks: 8}}`)."""
 
     amount: int
-    unit: str
+    unit: Unit
     loc: Loc
     before: bool = False
     opens: Limit | None = None
@@ -173,7 +179,7 @@ class Limit:
 class Anchor:
     """Which date a clock starts from: the trigger, first/last/nth of a type, or a date field."""
 
-    kind: str = "trigger"
+    kind: AnchorKind = "trigger"
     fact: str | None = None
     n: int = 1
     field: str | None = None
@@ -250,7 +256,7 @@ class Check:
     text: str = ""
     source: str = ""
     advice: str = ""
-    severity: str = "warning"
+    severity: Severity = "warning"
     condition_loc: Span | None = None
     effective_from: date | None = None
     effective_to: date | None = None
@@ -266,6 +272,16 @@ class Check:
         if self.effective_from is None:
             return f"check:{self.id}"
         return f"check:{self.id}@{self.effective_from.isoformat()}"
+
+    @cached_property
+    def reads(self) -> frozenset[str]:
+        """Fact types and `type.field` names the condition reads (computed once per check)."""
+        return frozenset(references(self.condition))
+
+    @cached_property
+    def needs(self) -> frozenset[str]:
+        """Fact types that must be present for the condition to hold."""
+        return frozenset(positive_facts(self.condition))
 
 
 E = TypeVar("E", "Requirement", "Check")
@@ -325,6 +341,17 @@ class Procedure:
     def source_text(self, key: str) -> str:
         found = self._index["sources"].get(key)
         return found.text if found else ""
+
+    def citation(self, key: str) -> dict[str, str]:
+        """A cited clause as outputs carry it: one dict per key, shared, so never mutate it."""
+        found = self._citations.get(key)
+        if found is None:
+            found = self._citations[key] = {"key": key, "text": self.source_text(key)}
+        return found
+
+    @cached_property
+    def _citations(self) -> dict[str, dict[str, str]]:
+        return {}
 
     @cached_property
     def _index(self) -> dict[str, dict]:

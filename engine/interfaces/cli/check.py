@@ -22,11 +22,9 @@ def check(ctx: click.Context, paths: tuple[Path, ...], strict: bool, fmt: str,
           as_of: date | None) -> None:
     """Check procedures and rule sets; report every problem at once (file:line:col).
 
-    Checks the files named here plus those given with `-d` (as every other command reads
-    them); with neither, the bundled definitions.
-    """
-    chosen = list(paths) + list((ctx.obj or {}).get("definitions") or [])
-    library = read_library(chosen or None)
+    PATHS default to `-d` (or the bundled definitions). With --as-of, also warn when no
+    version of a procedure is in force on that date."""
+    library = read_library(list(paths) or ctx.obj["definitions"])
     problems = library.problems + (_not_in_force(library, as_of) if as_of else [])
     if fmt == "json":
         click.echo(json.dumps([p.as_dict() for p in problems], indent=2))
@@ -34,9 +32,8 @@ def check(ctx: click.Context, paths: tuple[Path, ...], strict: bool, fmt: str,
         for problem in problems:
             click.echo(problem.render())
         errors = len(library.errors)
-        problems_word = len(problems) - errors
         click.echo(f"{len(library.documents)} file(s), {len(library.procedures)} procedure(s): "
-                   f"{errors} error(s), {problems_word} warning(s)", err=True)
+                   f"{errors} error(s), {len(problems) - errors} warning(s)", err=True)
     if library.errors or (strict and problems):
         raise SystemExit(1)
 
