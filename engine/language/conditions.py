@@ -103,6 +103,9 @@ def parse(text: str) -> Condition:
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
+        single = _single_equals(text)
+        if single is not None:
+            raise ParseError("'=' is not a comparison: use '==' to compare", single) from None
         at = (exc.offset or 0) - 1
         raise ParseError(f"cannot read the condition: {exc.msg}",
                          at if 0 <= at < len(text) else len(text)) from None
@@ -121,6 +124,20 @@ def _check_depth(root: ast.AST) -> None:
             raise ParseError(f"the condition nests more than {MAX_DEPTH} levels deep",
                              getattr(node, "col_offset", 0))
         stack += [(child, depth + 1) for child in ast.iter_child_nodes(node)]
+
+
+def _single_equals(text: str) -> int | None:
+    """Where a lone '=' (not part of ==, !=, <=, >=) stands outside quotes, if anywhere."""
+    quote = None
+    for i, ch in enumerate(text):
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "=" and text[i - 1:i] not in ("=", "!", "<", ">") \
+                and text[i + 1:i + 2] != "=":
+            return i
+    return None
 
 
 def _cond(node: ast.AST) -> Condition:

@@ -87,7 +87,7 @@ def _emit_status(record: dict, fmt: str, single: bool) -> None:
     elif "error" in record:
         click.echo(render.error_text(record))
     else:
-        open_ = sum(a["status"] in ("due", "overdue") for a in record["actions"])
+        open_ = sum(a["status"] in ("not_yet_due", "due", "overdue") for a in record["actions"])
         late = sum(a["status"] == "overdue" for a in record["actions"])
         click.echo(f"{render.clean(record['case'])}  {record['stage']} since "
                    f"{record['stage_since']}  {open_} open, {late} overdue, "
@@ -118,7 +118,8 @@ def next_(ctx: click.Context, case: Path, as_of: date | None, procedure: str | N
     result = _status(engine, case, resolve_as_of(as_of, case))
     record = result.to_dict()
     rows = sorted((r for r in render.action_rows(record) if r["status"] in
-                   ("due", "overdue", "unknown")), key=lambda r: (r["due"], r["action"]))
+                   ("not_yet_due", "due", "overdue", "unknown")),
+                  key=lambda r: (r["due"], r["action"]))
     _rows(rows, fmt, render.ACTION_COLUMNS, ["action", "title", "owner", "due", "status"])
 
 
