@@ -51,7 +51,8 @@ GLOSSARY = (
     ("source", "The clause of statutory guidance or local procedure that a requirement or "
                "check cites, such as Working Together to Safeguard Children 2023, chapter 3."),
 )
-STATUS_WORDS = {"due": "○ due", "done": "✓ done", "done_late": "✓ done late",
+STATUS_WORDS = {"not_yet_due": "○ not yet due", "due": "○ due", "done": "✓ done",
+                "done_late": "✓ done late",
                 "cancelled": "✗ cancelled", "unknown": "? unknown (not recorded)"}
 _NODE = re.compile(r'<g id="stage_([^"]+)" class="node">')
 
