@@ -10,12 +10,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
-       ast.In: "in", ast.NotIn: "not in"}
-NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">", "in": "not in",
-          "not in": "in"}
+Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not in"]
+OPS: dict[type[ast.cmpop], Op] = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=",
+                                  ast.Gt: ">", ast.GtE: ">=", ast.In: "in", ast.NotIn: "not in"}
+NEGATE: dict[Op, Op] = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">",
+                        "in": "not in", "not in": "in"}
 CONTEXT = {"case": ("stage", "days_in_stage", "months_in_stage"), "child": ("age",)}
 SELECTORS = ("latest", "first")
 FUNCTIONS = ("count", "lacking", "age_at", "exists") + SELECTORS
@@ -53,7 +54,7 @@ class Ref:
 @dataclass(frozen=True)
 class Compare:
     ref: Ref
-    op: str
+    op: Op
     value: object
     col: int = 0
 
