@@ -14,7 +14,7 @@ from xml.etree import ElementTree as ET
 
 from sqlalchemy import create_engine
 
-from engine.sources.cin.census import NOT_RECORDED as CENSUS_LACKS
+from engine.sources.cin.layout import NOT_RECORDED as CENSUS_LACKS
 from engine.sources.inputs import load_census
 from engine.sources.ssd import synthetic
 from engine.sources.ssd.connect import resolve_url

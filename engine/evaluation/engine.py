@@ -20,20 +20,30 @@ from engine.evaluation.cohort import cohort_parallel
 from engine.evaluation.evaluate import evaluate
 from engine.evaluation.status import CaseStatus, dumps, error_record
 from engine.language.model import Procedure
-from engine.library import pick, read_library
+from engine.library import in_force_on, pick, read_library
 from engine.rules_engine.compiler import Plan, compile_procedure
 from engine.rules_engine.prepare import prepare
 from engine.rules_engine.runtime import Runtime
 
 
 class Engine:
-    """One procedure, compiled, with its own durable-rules ruleset and calendar."""
+    """One procedure, compiled, with its own durable-rules ruleset and calendar.
+
+    A procedure with dated versions gets one compiled Engine per version; each case is
+    judged by the version in force on the as-of date (engine.library.in_force_on).
+    """
 
     def __init__(self, procedure: Procedure):
         self.procedure = procedure
         self.plan: Plan = compile_procedure(procedure)
         self.calendar: WorkingCalendar = working_calendar(procedure.calendar)
         self.runtime = Runtime(self.plan)
+        self.versions = {id(v): Engine(v) for v in procedure.versions[:-1]}
+
+    def on(self, as_of: date) -> tuple[Engine, str | None]:
+        """The engine of the version in force on `as_of`, and a warning when none is."""
+        version, warning = in_force_on(self.procedure, as_of)
+        return self.versions.get(id(version), self), warning
 
     def prepare(self, facts: list[Fact], dob: date | None) -> list[dict]:
         return prepare(facts, self.plan, dob)
@@ -44,8 +54,9 @@ class Engine:
 
     def status(self, case: Any, as_of: date) -> CaseStatus:
         """Where a case sits on `as_of`, what is due or overdue, and why."""
-        checked = case if isinstance(case, Case) else self.read(case)
-        return evaluate(self, checked, as_of)
+        engine, warning = self.on(as_of)
+        checked = case if isinstance(case, Case) else engine.read(case)
+        return evaluate(engine, checked, as_of, warning)
 
     def cohort(self, cases: Iterable, as_of: date, workers: int = 1,
                as_json: bool = False) -> Iterator[dict | str]:
@@ -64,20 +75,34 @@ class Engine:
             yield dumps(record) if as_json else record
 
     def record(self, raw: Any, as_of: date) -> dict:
-        """The status dict of one case (dict or JSON text), or its error record."""
+        """The status dict of one case (dict or JSON text), or its error record; never raises,
+        so one case can never cut a cohort short."""
         if isinstance(raw, (str, bytes)):
             try:
                 raw = json.loads(raw)
-            except ValueError as exc:
-                return error_record(None, f"not valid JSON: {exc}")
+            except (ValueError, RecursionError) as exc:
+                return error_record(None, f"not valid JSON: {str(exc)[:200]}")
         ident = raw.get("case") if isinstance(raw, dict) else None
         try:
             return self.status(raw, as_of).to_dict()
         except (CaseError, EvaluationError) as exc:
-            return error_record(str(ident) if ident is not None else None, str(exc))
+            return error_record(_ident(ident), str(exc))
+        except Exception as exc:  # noqa: BLE001 - a bug must not lose the rest of the cohort
+            return error_record(_ident(ident), f"internal error ({type(exc).__name__}) while "
+                                "evaluating this case; please report it")
 
     def close(self) -> None:
         self.runtime.close()
+        for version in self.versions.values():
+            version.close()
+
+
+def _ident(value: Any) -> str | None:
+    """The case id for an error record, only when it is plain text safe to echo."""
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        return None
+    text = str(value)
+    return text if text.isprintable() else None  # no control characters, no lone surrogates
 
 
 def load(paths: Iterable[Path | str] | None = None, procedure: str | None = None) -> Engine:

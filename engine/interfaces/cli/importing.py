@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
+from engine.errors import SafeguardError
 from engine.evaluation.status import dumps
-from engine.interfaces.cli.options import EXISTING, Fail, ssd_options
-from engine.sources.inputs import InputError, load_census
+from engine.interfaces.cli.options import EXISTING, ssd_options, writable
+from engine.sources.inputs import load_census
 
 
 @click.group(name="import")
@@ -19,16 +20,16 @@ def import_group() -> None:
 @import_group.command(name="cin")
 @click.argument("xml", type=EXISTING)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Write the cases here as JSON Lines.")
+              callback=writable, help="Write the cases here as JSON Lines.")
 def import_cin(xml: Path, output: Path) -> None:
     """Import a DfE Children in Need census XML file: one case per CIN episode."""
+    result = load_census(xml)
     try:
-        result = load_census(xml)
-    except InputError as exc:
-        raise Fail(f"error: {exc}") from None
-    with output.open("w", encoding="utf-8") as handle:
-        for case in result.cases:
-            handle.write(dumps(case) + "\n")
+        with output.open("w", encoding="utf-8") as handle:
+            for case in result.cases:
+                handle.write(dumps(case) + "\n")
+    except OSError as exc:
+        raise SafeguardError(f"cannot write: {exc.strerror or exc}", str(output)) from None
     for problem in result.problems:
         click.echo(problem.render(), err=True)
     click.echo(f"{result.episodes} episode(s) read, {len(result.cases)} case(s) written to "
@@ -39,28 +40,25 @@ def import_cin(xml: Path, output: Path) -> None:
 @import_group.command(name="csc-api")
 @click.argument("payload", type=EXISTING)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Write the cases here as JSON Lines.")
+              callback=writable, help="Write the cases here as JSON Lines.")
 @click.option("--as-of", "as_of", default=None, metavar="DATE",
               help="Report dates after this date (kept: evaluation ignores them).")
 def import_csc_api(payload: Path, output: Path, as_of: str | None) -> None:
     """Import a DfE children's social care API payload (JSON): one case per episode, with the
     same mapping as the SSD."""
-    from engine.sources.ssd.csc_api import NotAPayload, read_payload
+    from engine.sources.ssd.csc_api import read_payload
 
     day = _day(as_of)
     children = cases = problems = 0
-    try:
-        with output.open("w", encoding="utf-8") as handle:
-            for result in read_payload(payload, day):
-                children += 1
-                for case in result.cases:
-                    cases += 1
-                    handle.write(dumps(case) + "\n")
-                for problem in result.problems:
-                    problems += 1
-                    click.echo(f"{payload}: {problem.render()}", err=True)
-    except NotAPayload as exc:
-        raise Fail(f"error: {exc}") from None
+    with output.open("w", encoding="utf-8") as handle:
+        for result in read_payload(payload, day):
+            children += 1
+            for case in result.cases:
+                cases += 1
+                handle.write(dumps(case) + "\n")
+            for problem in result.problems:
+                problems += 1
+                click.echo(f"{payload}: {problem.render()}", err=True)
     click.echo(f"{children} child(ren) read, {cases} case(s) written to {output}; "
                f"{problems} problem(s)", err=True)
 
@@ -68,29 +66,26 @@ def import_csc_api(payload: Path, output: Path, as_of: str | None) -> None:
 @import_group.command(name="ssd")
 @ssd_options
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Write the cases here as JSON Lines.")
+              callback=writable, help="Write the cases here as JSON Lines.")
 @click.option("--as-of", "as_of", default=None, metavar="DATE",
               help="Report dates after this date (kept: evaluation ignores them).")
 def import_ssd(from_url: str | None, from_file: Path | None, ssd_schema: str | None,
                output: Path, as_of: str | None) -> None:
     """Read a Standard Safeguarding Dataset database into cases as JSON Lines."""
-    from engine.sources.ssd.connect import SsdError, resolve_url
+    from engine.sources.ssd.connect import resolve_url
     from engine.sources.ssd.source import SsdSource
 
-    try:
-        source = SsdSource(resolve_url(from_url, from_file), _day(as_of), ssd_schema)
-        for warning in source.warnings:
-            click.echo(f"warning: {warning}", err=True)
-        cases = problems = 0
-        with output.open("w", encoding="utf-8") as handle:
-            for result in source.children():
-                for case in result.cases:
-                    cases += 1
-                    handle.write(dumps(case) + "\n")
-                problems += len(result.problems)
-        loose = sum(1 for _ in source.table_problems())
-    except SsdError as exc:
-        raise Fail(f"error: {exc}") from None
+    source = SsdSource(resolve_url(from_url, from_file), _day(as_of), ssd_schema)
+    for warning in source.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    cases = problems = 0
+    with output.open("w", encoding="utf-8") as handle:
+        for result in source.children():
+            for case in result.cases:
+                cases += 1
+                handle.write(dumps(case) + "\n")
+            problems += len(result.problems)
+    loose = sum(1 for _ in source.table_problems())
     click.echo(f"{source.children_read} child(ren) read, {cases} case(s) written to {output}; "
                f"{problems + loose} problem record(s) (list them with 'safeguard ssd-quality "
                f"--problems'); {source.loose_contacts} contact(s) led to no episode", err=True)

@@ -1,26 +1,31 @@
 """Options and helpers shared by the `safeguard` commands: dates, procedure choice, inputs.
 
-Only the CLI prints and chooses exit codes; engine errors become `Fail` (exit 2) here.
+Commands raise SafeguardErrors and never print them: the group in app.py prints each one
+(`render()`) and exits with its code, in that one place.
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 from sqlalchemy.engine import URL
 
-from engine.errors import DefinitionError
+from engine.dates import parse_day
+from engine.errors import CaseError, DefinitionError, EvaluationError
 from engine.evaluation.case import UNREADABLE
 from engine.evaluation.engine import Engine
 from engine.evaluation.status import dumps
 from engine.library import pick, read_library
-from engine.sources.inputs import InputError, Item, census_date, read_items
+from engine.sources.inputs import Item, census_date, read_items
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -29,22 +34,40 @@ FORMATS = click.Choice(["text", "json", "csv"])
 EXISTING = click.Path(exists=True, path_type=Path)
 
 
-class Fail(click.ClickException):
-    """An input or definition error: message printed as is, exit code 2."""
-
-    exit_code = 2
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(self.format_message(), err=True)
+@contextmanager
+def about(where: Path | str) -> Iterator[None]:
+    """A case that cannot be read or evaluated names the file (or thing) it came from; input
+    errors name their file already."""
+    try:
+        yield
+    except (CaseError, EvaluationError) as exc:
+        raise exc.at(str(where)) from None
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date like 2024-04-01") from None
+    found = parse_day(value)
+    if found is None:
+        raise click.BadParameter(f"'{value}' is not a date like 2024-04-01")
+    return found
+
+
+def writable(ctx: click.Context, param: click.Parameter, value: Path | str | None) -> Path | None:
+    """Check an output path before any work: its folder exists and is writable, and it is not
+    itself a folder (click callback for every -o option)."""
+    if value is None:
+        return None
+    path = Path(value)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise click.BadParameter(f"'{path}' is a folder; give a file name")
+    if not folder.is_dir():
+        raise click.BadParameter(f"the folder '{folder}' does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path,
+                                                                                     os.W_OK)):
+        raise click.BadParameter(f"'{path}' cannot be written (permission denied)")
+    return path
 
 
 def as_of_option(f: F) -> F:
@@ -62,38 +85,61 @@ def engine_for(ctx: click.Context, procedure: str | None) -> Engine:
     """Load definitions once per command; definition errors stop with every problem shown."""
     library = read_library(ctx.obj["definitions"])
     if library.errors:
-        raise Fail("\n".join(p.render() for p in library.errors) +
-                   f"\n{len(library.errors)} error(s) in the definitions; run 'safeguard check'")
-    try:
-        return Engine(pick(library, procedure))
-    except DefinitionError as exc:
-        raise Fail(str(exc)) from None
+        raise DefinitionError(library.errors)
+    return Engine(pick(library, procedure))
 
 
 def resolve_as_of(as_of: date | None, path: Path | None = None) -> date:
-    """The CLI passes the date in: the engine never reads the clock."""
+    """The CLI passes the date in: the engine never reads the clock. A census file is read as
+    of its ReferenceDate (exit 2 when it is not a census or has none)."""
     if as_of is not None:
         return as_of
-    if path is not None and path.suffix == ".xml":
-        reference = census_date(path)
-        if reference is not None:
-            return reference
+    if path is not None and path.suffix == ".xml" and not path.is_dir():
+        return census_date(path)
     return date.today()
 
 
 def records(engine: Engine, path: Path, as_of: date, workers: int = 1,
             as_json: bool = False) -> Iterator[Any]:
-    """Status records for every case in a file or folder, streamed, with a progress count."""
-    try:
-        items = list_or_stream(read_items(path))
-    except InputError as exc:
-        raise Fail(f"error: {exc}") from None
-    raws = (_raw(item) for item in items)
+    """Status records for every case in a file or folder, streamed, in input order.
+
+    Error records get the line (and, in a folder, the file) of their input; blank lines of
+    JSON Lines are skipped and counted on stderr.
+    """
+    items = list_or_stream(read_items(path))
     progress = Progress()
-    for record in engine.cohort(raws, as_of, workers=workers, as_json=as_json):
+    pending: deque[Item] = deque()
+
+    def raws() -> Iterator[Any]:
+        for item in items:
+            if item.blank:
+                progress.blank += 1
+                continue
+            pending.append(item)
+            yield _raw(item)
+
+    for record in engine.cohort(raws(), as_of, workers=workers, as_json=as_json):
         progress.tick()
-        yield record
+        yield located(record, pending.popleft())
     progress.done()
+
+
+def located(record: dict | str, item: Item) -> dict | str:
+    """An error record with its input's line, and its file's name when read from a folder."""
+    if isinstance(record, str):
+        if '"error":' not in record:
+            return record
+        return dumps(_locate(json.loads(record), item))
+    return _locate(record, item)
+
+
+def _locate(record: dict, item: Item) -> dict:
+    if "error" not in record:
+        return record
+    message = str(record["error"])
+    if item.where and not message.startswith(item.where):
+        message = f"{item.where}: {message}"
+    return {**record, "error": message, "line": item.line}
 
 
 def list_or_stream(items: Iterable[T]) -> Iterator[T]:
@@ -112,10 +158,10 @@ def _chain(first: T, rest: Iterator[T]) -> Iterator[T]:
 
 
 def _raw(item: Item) -> Any:
-    """An unreadable line becomes a case the engine rejects with a located message."""
+    """An unreadable line becomes a case the engine rejects with the reader's message."""
     if item.case is not None:
         return item.case
-    return {"case": None, UNREADABLE: f"{item.where}: {item.error}"}
+    return {"case": None, UNREADABLE: item.error or "unreadable"}
 
 
 class Progress:
@@ -123,6 +169,7 @@ class Progress:
 
     def __init__(self) -> None:
         self.count = 0
+        self.blank = 0
         self.live = sys.stderr.isatty()
 
     def tick(self) -> None:
@@ -133,6 +180,8 @@ class Progress:
     def done(self) -> None:
         if self.live and self.count >= 250:
             click.echo(f"\r  evaluated {self.count:,} cases", err=True)
+        if self.blank:
+            click.echo(f"{self.blank} blank line(s) skipped", err=True)
 
 
 # ---------------------------------------------------------------- cohorts from an SSD database
@@ -191,7 +240,7 @@ def warn_password(url: str | None) -> None:
 def cohort_of(source: Path | None, from_url: str | None, from_file: Path | None,
               schema: str | None, team: str | None = None, worker: str | None = None) -> Cohort:
     """A file or folder argument, else an SSD from --from, --from-file or $SAFEGUARD_DB_URL."""
-    from engine.sources.ssd.connect import URL_VAR, SsdError, resolve_url
+    from engine.sources.ssd.connect import URL_VAR, resolve_url
 
     if source is not None and (from_url or from_file):
         raise click.UsageError("give either a file or folder, or --from/--from-file, not both")
@@ -200,11 +249,8 @@ def cohort_of(source: Path | None, from_url: str | None, from_file: Path | None,
     if not (from_url or from_file or os.environ.get(URL_VAR)):
         raise click.UsageError(f"give a file or folder, or --from URL (or set {URL_VAR})")
     warn_password(from_url)
-    try:
-        return Cohort(url=resolve_url(from_url, from_file), schema=schema, team=team,
-                      worker=worker)
-    except SsdError as exc:
-        raise Fail(f"error: {exc}") from None
+    return Cohort(url=resolve_url(from_url, from_file), schema=schema, team=team,
+                  worker=worker)
 
 
 def cohort_records(engine: Engine, cohort: Cohort, as_of: date, workers: int = 1,
@@ -224,23 +270,19 @@ def cohort_records(engine: Engine, cohort: Cohort, as_of: date, workers: int = 1
 
 def _ssd_records(engine: Engine, cohort: Cohort, as_of: date, workers: int,
                  as_json: bool) -> Iterator[Any]:
-    from engine.sources.ssd.connect import SsdError
     from engine.sources.ssd.source import SsdSource
 
-    try:
-        assert cohort.url is not None
-        source = SsdSource(cohort.url, as_of=as_of, schema=cohort.schema)
-        for warning in source.warnings:
-            click.echo(f"warning: {warning}", err=True)
-        progress = Progress()
-        for record in engine.cohort(source.cases(), as_of, workers=workers, as_json=as_json):
-            progress.tick()
-            yield record
-        progress.done()
-        table_problems = sum(1 for _ in source.table_problems())
-        if table_problems:
-            click.echo(f"warning: {table_problems} SSD row(s) belong to no child and were not "
-                       "imported (see 'safeguard ssd-quality')", err=True)
-        source.close()
-    except SsdError as exc:
-        raise Fail(f"error: {exc}") from None
+    assert cohort.url is not None
+    source = SsdSource(cohort.url, as_of=as_of, schema=cohort.schema)
+    for warning in source.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    progress = Progress()
+    for record in engine.cohort(source.cases(), as_of, workers=workers, as_json=as_json):
+        progress.tick()
+        yield record
+    progress.done()
+    table_problems = sum(1 for _ in source.table_problems())
+    if table_problems:
+        click.echo(f"warning: {table_problems} SSD row(s) belong to no child and were not "
+                   "imported (see 'safeguard ssd-quality')", err=True)
+    source.close()

@@ -8,21 +8,22 @@ from pathlib import Path
 
 import click
 
-from engine.errors import CaseError, EvaluationError
+from engine.errors import UnknownName
 from engine.evaluation.engine import Engine
 from engine.evaluation.explain import (
+    EscalationExplanation,
+    Explanation,
+    FlagExplanation,
     explain,
     explain_finding,
-    explain_text,
     find_action,
-    finding_text,
 )
 from engine.evaluation.status import CaseStatus, dumps
 from engine.interfaces.cli import render, worklist
 from engine.interfaces.cli.options import (
     EXISTING,
     FORMATS,
-    Fail,
+    about,
     as_of_option,
     cohort_of,
     cohort_records,
@@ -61,10 +62,8 @@ def status(ctx: click.Context, source: Path | None, from_url: str | None,
     single = source is not None and source.suffix == ".json"
     if single and fmt == "text":
         assert source is not None
-        try:
+        with about(source):
             result = engine.status(_only(source), day)
-        except (CaseError, EvaluationError) as exc:
-            raise Fail(f"{source}: error: {exc}") from None
         stage = engine.procedure.stage(result.stage)
         click.echo(render.status_text(result, stage.title if stage else result.stage))
         return
@@ -89,25 +88,31 @@ def _emit_status(record: dict, fmt: str, single: bool) -> None:
         click.echo(json.dumps(record, indent=2, sort_keys=True) if single else dumps(record))
     elif fmt == "csv":
         if "error" in record:
-            click.echo(f"{record['case']},,,,,,error,,,", nl=True)
+            row = {"case": record["case"], "status": "error"}
+            text = render.csv_text([row], render.ACTION_COLUMNS)
+            click.echo(text.split("\n", 1)[1], nl=False)
             return
         text = render.csv_text(render.action_rows(record), render.ACTION_COLUMNS)
         click.echo(text.split("\n", 1)[1], nl=False)
     elif "error" in record:
-        click.echo(f"{record['case']}: error: {record['error']}")
+        click.echo(render.error_text(record))
     else:
-        open_ = sum(a["status"] in ("due", "overdue") for a in record["actions"])
+        open_ = sum(a["status"] in ("not_yet_due", "due", "overdue") for a in record["actions"])
         late = sum(a["status"] == "overdue" for a in record["actions"])
-        click.echo(f"{record['case']}  {record['stage']} since {record['stage_since']}  "
-                   f"{open_} open, {late} overdue, {len(record['flags'])} flag(s)")
+        click.echo(f"{render.clean(record['case'])}  {record['stage']} since "
+                   f"{record['stage_since']}  {open_} open, {late} overdue, "
+                   f"{len(record['flags'])} flag(s)")
 
 
-def _only(path: Path) -> dict | None:
-    try:
-        items = list(read_items(path))
-    except InputError as exc:
-        raise Fail(f"error: {exc}") from None
-    return items[0].case
+def _only(path: Path) -> dict:
+    """The first case of a file (a case file, usually); none, or an unreadable one, is exit 2."""
+    item = next((i for i in read_items(path) if not i.blank), None)
+    if item is None:
+        raise InputError("no case found (the file or folder holds no case)", str(path))
+    if item.case is None:
+        line = f":{item.line}" if item.line else ""
+        raise InputError(render.clean(item.error), f"{item.where or path}{line}")
+    return item.case
 
 
 @click.command(name="next")
@@ -123,15 +128,14 @@ def next_(ctx: click.Context, case: Path, as_of: date | None, procedure: str | N
     result = _status(engine, case, resolve_as_of(as_of, case))
     record = result.to_dict()
     rows = sorted((r for r in render.action_rows(record) if r["status"] in
-                   ("due", "overdue", "unknown")), key=lambda r: (r["due"], r["action"]))
+                   ("not_yet_due", "due", "overdue", "unknown")),
+                  key=lambda r: (r["due"], r["action"]))
     _rows(rows, fmt, render.ACTION_COLUMNS, ["action", "title", "owner", "due", "status"])
 
 
 def _status(engine: Engine, case: Path, day: date) -> CaseStatus:
-    try:
+    with about(case):
         return engine.status(_only(case), day)
-    except (CaseError, EvaluationError) as exc:
-        raise Fail(f"{case}: error: {exc}") from None
 
 
 def _rows(rows: list[dict], fmt: str, columns: tuple[str, ...], shown: list[str]) -> None:
@@ -173,7 +177,7 @@ def overdue(ctx: click.Context, cohort: Path | None, from_url: str | None,
         cases += 1
         if "error" in record:
             bad += 1
-            click.echo(f"{record['case']}: error: {record['error']}", err=True)
+            click.echo(render.error_text(record), err=True)
             continue
         allocated = allocated or "allocation" in record or "family" in record
         rows += [worklist.with_owner(r, record) for r in render.action_rows(record)
@@ -208,13 +212,14 @@ def explain_cmd(ctx: click.Context, case: Path, action: str, as_of: date | None,
     result = _status(engine, case, resolve_as_of(as_of, case))
     found = find_action(result, action)
     if found is not None:
-        info: dict | None = explain(engine.procedure, engine.calendar, result, found)
-        text = explain_text
+        info: Explanation | FlagExplanation | EscalationExplanation | None = explain(
+            engine.procedure, engine.calendar, result, found)
     else:
-        info, text = explain_finding(engine.procedure, result, action), finding_text
+        info = explain_finding(engine.procedure, result, action)
     if info is None:
         known = ", ".join([a.id for a in result.actions] + [f.id for f in result.flags] +
                           [e.id for e in result.escalations]) or "none"
-        raise Fail(f"error: case {result.case} has no action, flag or escalation '{action}' "
-                   f"(has: {known})")
-    click.echo(json.dumps(info, indent=2, sort_keys=True) if fmt == "json" else text(info))
+        raise UnknownName(f"case {result.case} has no action, flag or escalation '{action}' "
+                          f"(has: {known})")
+    click.echo(json.dumps(info.to_dict(), indent=2, sort_keys=True) if fmt == "json"
+               else info.text())

@@ -17,7 +17,6 @@ from engine.interfaces.cli import render
 from engine.interfaces.cli.options import (
     EXISTING,
     FORMATS,
-    Fail,
     Progress,
     as_of_option,
     engine_for,
@@ -34,10 +33,7 @@ from engine.sources.ssd.source import SsdSource
 def _source(from_url: str | None, from_file: Path | None, schema: str | None,
             as_of: date) -> SsdSource:
     warn_password(from_url)
-    try:
-        source = SsdSource(resolve_url(from_url, from_file), as_of=as_of, schema=schema)
-    except SsdError as exc:
-        raise Fail(f"error: {exc}") from None
+    source = SsdSource(resolve_url(from_url, from_file), as_of=as_of, schema=schema)
     for warning in source.warnings:
         click.echo(f"warning: {warning}", err=True)
     return source
@@ -64,32 +60,30 @@ def publish(ctx: click.Context, from_url: str | None, from_file: Path | None,
     day = resolve_as_of(as_of)
     warn_password(to_url)
     source = _source(from_url, from_file, ssd_schema, day)
+    target = (open_database(resolve_url(to_url, to_file), must_exist=False)
+              if to_url or to_file else source.db)
+    paths = ctx.obj["definitions"] or bundled_dirs()
+    progress = Progress()
+
+    def records(conn: Connection | None) -> Iterator[dict]:
+        cases = source.cases(conn)
+        for record in engine.cohort(cases, day, workers=max(workers, 1)):
+            progress.tick()
+            assert isinstance(record, dict)
+            yield record
+
+    problems = [p.as_dict() for p in source.table_problems()]
+    summary = {"id": engine.procedure.id, "version": engine.procedure.version}
     try:
-        target = (open_database(resolve_url(to_url, to_file), must_exist=False)
-                  if to_url or to_file else source.db)
-        paths = ctx.obj["definitions"] or bundled_dirs()
-        progress = Progress()
-
-        def records(conn: Connection | None) -> Iterator[dict]:
-            cases = source.cases(conn)
-            for record in engine.cohort(cases, day, workers=max(workers, 1)):
-                progress.tick()
-                assert isinstance(record, dict)
-                yield record
-
-        problems = [p.as_dict() for p in source.table_problems()]
-        summary = {"id": engine.procedure.id, "version": engine.procedure.version}
         ensure_tables(target, prefix)
         with target.begin() as conn:   # one transaction: all of the run or none of it
             same = target is source.db
             run = publish_in(conn, records(conn if same else None), day, summary,
                              definitions_hash(paths), shown(source.url), problems, prefix)
-        progress.done()
-    except SsdError as exc:
-        raise Fail(f"error: {exc}") from None
     except SQLAlchemyError as exc:  # the transaction is rolled back: earlier runs stay whole
-        raise Fail(f"error: publishing failed and was rolled back: "
-                   f"{type(exc).__name__}") from None
+        raise SsdError(f"publishing failed and was rolled back: {type(exc).__name__}: "
+                       f"{str(getattr(exc, 'orig', exc)).splitlines()[0][:200]}") from None
+    progress.done()
     counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in run.counts.items())
     click.echo(f"run {run.run_id} as of {day}: {counts}")
     click.echo(f"written to {shown(target.url)} ({prefix}run, {prefix}case, {prefix}action, "
@@ -116,13 +110,10 @@ def ssd_quality(ctx: click.Context, from_url: str | None, from_file: Path | None
     day = resolve_as_of(as_of)
     source = _source(from_url, from_file, ssd_schema, day)
     targets, problems, compared = [], [], 0
-    try:
-        for result in source.children():
-            targets += result.targets
-            problems += result.problems
-        problems += list(source.table_problems())
-    except SsdError as exc:
-        raise Fail(f"error: {exc}") from None
+    for result in source.children():
+        targets += result.targets
+        problems += result.problems
+    problems += list(source.table_problems())
     compared = len(targets)
     found = [d.as_dict() for d in disagreements(engine.procedure, engine.calendar, targets)]
     _quality_out(found, problems, compared, fmt, show_problems)
@@ -178,10 +169,7 @@ def ssd_synth(url: str, children: int, seed: int, as_of: str, messy: float,
         day = date.fromisoformat(as_of)
     except ValueError:
         raise click.BadParameter(f"'{as_of}' is not a date like 2024-04-01") from None
-    try:
-        target = open_database(resolve_url(url), must_exist=False)
-    except SsdError as exc:
-        raise Fail(f"error: {exc}") from None
+    target = open_database(resolve_url(url), must_exist=False)
     counts = synthetic.write(target, synthetic.Options(children, seed, day, messy=messy,
                                                        text_dates=text_dates))
     click.echo(f"wrote a synthetic SSD of {children} children to {shown(target.url)} "

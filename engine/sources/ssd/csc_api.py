@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+from engine.errors import SafeguardError
 from engine.sources.ssd.mapping import ChildResult, Lookups, map_child
 from engine.sources.ssd.problems import SsdProblem
 from engine.sources.ssd.read import ChildRows
@@ -29,7 +30,7 @@ PATHS = {"ssd_person": "child_details", "ssd_cin_episodes": "social_care_episode
          "ssd_cp_plans": "child_protection_plans", "ssd_involvements": "care_worker_details"}
 
 
-class NotAPayload(Exception):
+class NotAPayload(SafeguardError):
     """The file is not JSON or has no children."""
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property, lru_cache
 
-from engine.sources.cin.census import FACT_ORDER, PRE_BIRTH
+from engine.sources.cin.episode import PRE_BIRTH
+from engine.sources.cin.layout import FACT_ORDER
 from engine.sources.ssd.problems import SsdProblem, show
 from engine.sources.ssd.read import ChildRows
 from engine.sources.ssd.tables import SPECS
