@@ -69,10 +69,12 @@ def shown(url: URL) -> str:
 
 def open_database(url: URL, must_exist: bool = True) -> Engine:
     """An Engine that has really connected once; a clear SsdError (exit 2) when it cannot."""
-    if url.drivername.startswith("sqlite") and must_exist:
-        path = url.database or ""
-        if path and path != ":memory:" and not Path(path).is_file():
+    path = (url.database or "") if url.drivername.startswith("sqlite") else ""
+    if path and path != ":memory:":
+        if must_exist and not Path(path).is_file():
             raise SsdError(f"{shown(url)}: no such SQLite file")
+        if not Path(path).resolve().parent.is_dir():
+            raise SsdError(f"{shown(url)}: the folder {Path(path).parent} does not exist")
     try:
         db = create_engine(url, future=True)
         with db.connect():
