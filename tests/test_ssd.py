@@ -358,3 +358,10 @@ def test_early_help_leading_to_a_referral_joins_its_case_with_the_contact(ssd_db
     assert facts == [("concern", "2024-02-26"), ("early_help_offered", "2024-03-01"),
                      ("referral", "2024-05-01"), ("early_help_closed", "2024-05-10")]
     assert cases["P1/2024-05-01"]["facts"][0]["agency"] == "health"
+
+
+def test_a_missing_sqlite_file_or_folder_is_a_clear_error(tmp_path):
+    result = _run("overdue", "--from", str(tmp_path / "none.db"))
+    assert result.exit_code == 2 and "no such SQLite file" in result.output
+    result = _run("ssd-synth", str(tmp_path / "no-folder" / "s.db"))
+    assert result.exit_code == 2 and "does not exist" in result.output
