@@ -53,7 +53,7 @@ demo: setup
 	$(SAFEGUARD) draw cohort examples/cohort.jsonl --as-of $(AS_OF) -o out/cohort-heatmap.svg
 	$(SAFEGUARD) pack neglect -o out/neglect-pack.html
 	$(SAFEGUARD) ssd-synth out/ssd.db --children 500 --messy 0.05
-	$(SAFEGUARD) overdue --from out/ssd.db --as-of $(AS_OF) --limit 3
+	$(SAFEGUARD) overdue --from out/ssd.db --as-of $(AS_OF) --team T01
 	$(SAFEGUARD) publish --from out/ssd.db --as-of $(AS_OF)
 	$(SAFEGUARD) ssd-quality --from out/ssd.db --as-of $(AS_OF) > out/ssd-quality.txt
 	@echo
