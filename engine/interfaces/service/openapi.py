@@ -40,6 +40,9 @@ SUMMARY_SCHEMA = {
 EXPLANATION_SCHEMA = {"type": "object", "required": ["action", "due"],
                       "properties": {"action": {"type": "string"},
                                      "due": {"type": "string", "format": "date"}}}
+AS_OF_PATTERN = r"^(199\d|20[0-5]\d|2060)-\d{2}-\d{2}$"   # the calendar's years
+EXAMPLE_CASE = {"case": "C-0001", "child": {"date_of_birth": "2015-03-02"},
+                "facts": [{"type": "referral", "date": "2024-11-20", "source": "school"}]}
 REASONS = {"400": "The request or its JSON cannot be read", "401": "No acceptable credentials",
            "403": "The credentials lack the scope this needs",
            "404": "No such action in the case", "408": "The body was not sent in time",
@@ -62,21 +65,26 @@ def _json(ref: str, description: str) -> dict[str, Any]:
 def document(procedure: Procedure) -> dict[str, Any]:
     """The whole OpenAPI document for a service of this procedure."""
     as_of = {"name": "as_of", "in": "query", "required": False,
-             "schema": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+             "schema": {"type": "string", "format": "date", "pattern": AS_OF_PATTERN},
              "description": "Evaluate as of this date, 1990-01-01 to 2060-12-31 (default: "
                             "today). Empty is refused."}
     action = {"name": "action", "in": "query", "required": True,
-              "schema": {"type": "string", "minLength": 1},
+              "schema": {"type": "string", "minLength": 1}, "example": "referral_decision",
               "description": "An action id (assessment#2) or a requirement id (the latest)."}
     case_body = {"required": True, "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/Case"}}}}
+        "schema": {"$ref": "#/components/schemas/Case"}, "example": EXAMPLE_CASE}}}
     auth = _problems("401", "403")
     evaluate = _problems("400", "408", "411", "413", "415", "422", "503")
     return {
         "openapi": "3.1.0",
         "info": {"title": "safeguard", "version": procedure.version,
                  "description": f"Case status under {procedure.title}. Every route but "
-                                "/health needs a bearer credential with the scope named."},
+                                "/health needs a bearer credential with the scope named. Cases "
+                                "are read leniently, as everywhere in safeguard: a fact that "
+                                "cannot be read, or a key not in the Case schema, is reported "
+                                "in the status's `errors` and the rest of the case is still "
+                                "evaluated (200); only a body that is not a case at all is "
+                                "refused (400 or 422)."},
         "security": [{"bearer": []}],
         "paths": {
             "/health": {"get": {"security": [], "summary": "Liveness (no credentials)",
@@ -101,11 +109,15 @@ def document(procedure: Procedure) -> dict[str, Any]:
             "/cohort": {"post": {
                 "summary": "Many cases as JSON Lines, one record back per line (scope evaluate)",
                 "parameters": [as_of],
-                "requestBody": {"required": True, "content": {"application/x-ndjson": {
-                    "schema": {"type": "string"}}}},
-                "responses": {"200": {"description": "One CaseStatus or error record per line",
-                                      "content": {"application/x-ndjson": {
-                                          "schema": {"type": "string"}}}},
+                "requestBody": {"required": True, "description": "One Case per line.",
+                                "content": {"application/x-ndjson": {"schema": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/Case"}}}}},
+                "responses": {"200": {"description": "One CaseStatus or error record per line, "
+                                                     "in input order",
+                                      "content": {"application/x-ndjson": {"schema": {
+                                          "type": "array",
+                                          "items": {"$ref": "#/components/schemas/CaseStatus"}}}}},
                               **auth, **evaluate}}},
             "/metrics": {"get": {"summary": "Prometheus metrics (scope admin)",
                                  "responses": {"200": {"description": "Text exposition format",
