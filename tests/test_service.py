@@ -26,7 +26,7 @@ from engine.interfaces.service.server import serving_in_thread
 SECRET_ID = "SYNTHETIC-CHILD-7731"
 CASE = {"case": SECRET_ID, "facts": [{"type": "referral", "date": "2017-12-22", "source": "gp"}]}
 LIMITS = Limits(max_body=64 * 1024, max_facts=300, max_cases=5, case_seconds=20.0,
-                body_seconds=1.0, header_seconds=1.0, max_header_bytes=4096)
+                body_seconds=1.0, header_seconds=1.0, max_header_bytes=4096, large_case=2048)
 BOUND = 8.0  # seconds: every answer below must come well within this
 
 
@@ -147,6 +147,17 @@ def test_status_matches_the_engine(live: Live, engine) -> None:
     response = live.post("/status?as_of=2017-12-28", json.dumps(CASE))
     assert response.status_code == 200
     assert response.text.strip() == dumps(engine.status(CASE, date(2017, 12, 28)).to_dict())
+
+
+def test_a_large_case_is_evaluated_in_its_own_lane_with_the_same_result(live: Live,
+                                                                       engine) -> None:
+    facts = [{"type": "management_oversight", "date": f"2017-12-{d:02d}"} for d in range(1, 29)]
+    large = dict(CASE, facts=CASE["facts"] + facts * 3)
+    body = json.dumps(large)
+    assert len(body) > LIMITS.large_case
+    response = live.post("/status?as_of=2017-12-28", body)
+    assert response.status_code == 200
+    assert response.text.strip() == dumps(engine.status(large, date(2017, 12, 28)).to_dict())
 
 
 def test_default_as_of_is_decided_by_the_service_and_an_empty_one_is_refused(live: Live) -> None:

@@ -47,14 +47,20 @@ DEFAULTS = Limits()
               help="Cases in one /cohort request.")
 @click.option("--case-seconds", default=DEFAULTS.case_seconds, show_default=True, type=float,
               help="Time budget to evaluate one case.")
-@click.option("--max-connections", default=1000, show_default=True, type=int)
+@click.option("--header-seconds", default=DEFAULTS.header_seconds, show_default=True,
+              type=float, help="Time for a client to send a request's headers.")
+@click.option("--body-seconds", default=DEFAULTS.body_seconds, show_default=True, type=float,
+              help="Time for a client to send a request's body.")
+@click.option("--max-connections", default=1000, show_default=True, type=int,
+              help="Open connections; past it a new request gets 503.")
 @click.pass_context
 def serve_cmd(ctx: click.Context, procedure: str | None, host: str, port: int, workers: int,
               evaluators: int | None, keys_file: Path, certfile: str | None,
               keyfile: str | None, behind_proxy: bool, forwarded_allow_ips: str,
               insecure_local: bool, jwt_issuer: str | None, jwt_audience: str | None,
               jwt_jwks: str | None, audit_log: str | None, max_body: int, max_facts: int,
-              max_cases: int, case_seconds: float, max_connections: int) -> None:
+              max_cases: int, case_seconds: float, header_seconds: float, body_seconds: float,
+              max_connections: int) -> None:
     """Serve case statuses over HTTP as JSON (OpenAPI at /openapi.json).
 
     Every route but /health needs 'Authorization: Bearer <key>' (see 'safeguard keys').
@@ -68,7 +74,8 @@ def serve_cmd(ctx: click.Context, procedure: str | None, host: str, port: int, w
     engine = engine_for(ctx, procedure)  # definition errors stop here, before serving
     engine.close()
     limits = Limits(max_body=max_body, max_facts=max_facts, max_cases=max_cases,
-                    case_seconds=case_seconds)
+                    case_seconds=case_seconds, header_seconds=header_seconds,
+                    body_seconds=body_seconds)
     config = ServiceConfig(
         definitions=tuple(str(p) for p in ctx.obj["definitions"] or ()), procedure=procedure,
         keys=str(keys_file), jwt_issuer=jwt_issuer, jwt_audience=jwt_audience,

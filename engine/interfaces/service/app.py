@@ -47,6 +47,7 @@ Send = Callable[[Message], Awaitable[None]]
 
 JSON = "application/json"
 NDJSON = "application/x-ndjson"
+LARGE_NICE = 10  # large cases cost a lot; ordinary ones get the cores first
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # path: (methods, scope needed; None for /health)
 ROUTES: dict[str, tuple[tuple[str, ...], str | None]] = {
@@ -70,6 +71,7 @@ class Service:
         self.limits = limits
         self.auth = auth
         self.pool = Pool(procedure, evaluators)
+        self.large = Pool(procedure, max(1, evaluators // 2), nice=LARGE_NICE)
         self.audit = audit_log
         self.metrics = Metrics()
         self.today = today
@@ -176,7 +178,7 @@ class Service:
         return Response(self.openapi, media_type=JSON)
 
     async def metrics_text(self, request: Request) -> Response:
-        return Response(self.metrics.render(self.pool.replaced),
+        return Response(self.metrics.render(self.pool.replaced + self.large.replaced),
                         media_type="text/plain; version=0.0.4")
 
     async def status(self, request: Request) -> Response:
@@ -193,7 +195,7 @@ class Service:
         body = await self._body(request, JSON)
         request.state.cases = 1
         job = Job(kind, body, as_of, self.limits.max_facts, action=action)
-        outcome = await self.pool.run(job, self.limits.case_seconds)
+        outcome = await self._lane(body).run(job, self.limits.case_seconds)
         if outcome is None:
             self.metrics.failed("timeout")
             raise Refusal(503, "the case took longer than the service's budget of "
@@ -231,7 +233,7 @@ class Service:
 
     async def _line(self, number: int, line: bytes, as_of: date) -> bytes:
         job = Job("line", line, as_of, self.limits.max_facts, line=number)
-        outcome = await self.pool.run(job, self.limits.case_seconds)
+        outcome = await self._lane(line).run(job, self.limits.case_seconds)
         if outcome is None:
             self.metrics.failed("timeout")
             record = error_record(None, "the case took longer than the service's budget of "
@@ -243,6 +245,11 @@ class Service:
         if outcome.detail:
             self.metrics.failed("case_error")
         return outcome.data
+
+    def _lane(self, body: bytes) -> Pool:
+        """Large cases have their own niced evaluators, so they never hold up ordinary ones
+        (cost grows faster than linearly with facts per case: docs/performance.md)."""
+        return self.large if len(body) > self.limits.large_case else self.pool
 
     # ---- reading requests ------------------------------------------------------------------
 
@@ -339,11 +346,12 @@ def application(service: Service) -> Guard:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await service.pool.start()
+        await asyncio.gather(service.pool.start(), service.large.start())
         try:
             yield
         finally:
             service.pool.close()
+            service.large.close()
 
     routes = [Route("/health", service.health, methods=["GET"]),
               Route("/procedure", service.procedure_summary, methods=["GET"]),

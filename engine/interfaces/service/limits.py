@@ -25,3 +25,4 @@ class Limits:
     request_seconds: float = 300.0        # time for a whole request and its response
     max_in_flight: int = 512              # requests being answered at once (503 past it)
     max_header_bytes: int = 16 * 1024     # request line and headers together (431)
+    large_case: int = 64 * 1024           # bytes: a case this big goes to the large-case lane

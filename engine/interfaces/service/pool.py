@@ -32,8 +32,10 @@ class Worker:
     conn: Connection
 
 
-def _child(conn: Connection, procedure: Procedure) -> None:
+def _child(conn: Connection, procedure: Procedure, nice: int) -> None:
     """The worker's whole life: build an Engine, then answer jobs until the pipe closes."""
+    if nice:
+        os.nice(nice)
     keep = conn.fileno()
     os.closerange(3, keep)  # never hold the server's sockets: a closed connection must close
     os.closerange(keep + 1, 65536)
@@ -56,11 +58,16 @@ def _child(conn: Connection, procedure: Procedure) -> None:
 
 
 class Pool:
-    """`size` workers; `run` waits for an idle one, so jobs queue when all are busy."""
+    """`size` workers; `run` waits for an idle one, so jobs queue when all are busy.
 
-    def __init__(self, procedure: Procedure, size: int):
+    `nice` lowers the workers' CPU priority: the pool for large cases runs niced, so on a
+    busy machine the operating system gives the cores to ordinary cases first.
+    """
+
+    def __init__(self, procedure: Procedure, size: int, nice: int = 0):
         self.procedure = procedure
         self.size = size
+        self.nice = nice
         self._idle: asyncio.Queue[Worker] = asyncio.Queue()
         self._all: dict[int, Worker] = {}
         self.replaced = 0
@@ -74,7 +81,7 @@ class Pool:
         if pid == 0:  # pragma: no cover - runs in the child
             try:
                 parent.close()
-                _child(child, self.procedure)
+                _child(child, self.procedure, self.nice)
             finally:
                 os._exit(0)
         child.close()
