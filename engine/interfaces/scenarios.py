@@ -5,11 +5,15 @@ what was expected, what the engine said, and the engine's explanation for that a
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from engine.errors import Loc, Problem
+from engine.errors import CaseError, EvaluationError, Loc, Problem, UnknownName
+from engine.evaluation.engine import Engine
+from engine.evaluation.status import CaseStatus
 from engine.language.reader import to_date
 from engine.language.source import LocDict, LocList, load_file
 
@@ -66,10 +70,35 @@ def read_scenario(path: Path) -> tuple[Scenario | None, list[Problem]]:
     case = _plain(data["case"])
     case.setdefault("case", Path(path).stem)
     return Scenario(str(data["scenario"]), str(path), data.get("procedure"), case,
-                    tuple(expect), data.loc), []
+                    tuple(data["expect"]), data.loc), []
 
 
-def _plain(value):
+@dataclass(frozen=True)
+class StoryResult:
+    """One story file as `safeguard test` reports it: its name (or file name) and failures."""
+
+    path: Path
+    name: str
+    failures: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def run_file(path: Path, engine_of: Callable[[str | None], Engine]) -> StoryResult:
+    """Read and run one story; anything wrong with it is a failure of that story only."""
+    scenario, problems = read_scenario(path)
+    if scenario is None:
+        return StoryResult(path, path.stem, tuple(p.render() for p in problems))
+    try:
+        engine = engine_of(scenario.procedure)
+    except UnknownName as exc:
+        return StoryResult(path, scenario.name, (exc.at(str(scenario.loc)).render(),))
+    return StoryResult(path, scenario.name, tuple(run_scenario(engine, scenario).failures))
+
+
+def _plain(value: Any) -> Any:
     """Located YAML -> plain JSON-like data (dates as ISO text), as a case system sends it."""
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -80,7 +109,7 @@ def _plain(value):
     return value
 
 
-def run_scenario(engine, scenario: Scenario) -> Outcome:
+def run_scenario(engine: Engine, scenario: Scenario) -> Outcome:
     """Evaluate the case at each expectation's as-of date and compare."""
     outcome = Outcome(scenario)
     for expect in scenario.expectations:
@@ -94,17 +123,21 @@ def run_scenario(engine, scenario: Scenario) -> Outcome:
         for key in expect:
             if key not in EXPECT_KEYS:
                 outcome.failures.append(f"{expect.key_loc(key)}: unknown expectation '{key}'")
-        status = engine.status(scenario.case, as_of)
+        try:
+            status = engine.status(scenario.case, as_of)
+        except (CaseError, EvaluationError) as exc:
+            outcome.failures.append(f"{scenario.loc}: error: the case cannot be evaluated: {exc}")
+            break
         outcome.checked += 1
         outcome.failures += _compare(engine, status, expect)
     return outcome
 
 
-def _compare(engine, status, expect: LocDict) -> list[str]:
+def _compare(engine: Engine, status: CaseStatus, expect: LocDict) -> list[str]:
     got = status.to_dict()
     out: list[str] = []
 
-    def miss(key: str, wanted, actual, extra: str = "") -> None:
+    def miss(key: str, wanted: Any, actual: Any, extra: str = "") -> None:
         out.append(f"{expect.value_loc(key)}: as of {got['as_of']}, {key}: expected {wanted!r}, "
                    f"got {actual!r}{extra}")
 
@@ -133,19 +166,20 @@ def _compare(engine, status, expect: LocDict) -> list[str]:
     return out
 
 
-def _escalation_key(item) -> str:
+def _escalation_key(item: Any) -> str:
     if isinstance(item, dict):
         return f"{item.get('id')}@{item.get('action', '-')}:{item.get('status', 'open')}"
     return f"{item}@-:open"
 
 
-def _actions(engine, status, got: dict, expect: LocDict) -> list[str]:
+def _actions(engine: Engine, status: CaseStatus, got: dict, expect: LocDict) -> list[str]:
     from engine.evaluation.explain import explain
 
     out = []
     by_id = {a["id"]: a for a in got["actions"]}
-    wanted = expect.get("actions") or {}
-    for ident, fields in (wanted.items() if isinstance(wanted, dict) else []):
+    wanted = expect.get("actions")
+    wanted = wanted if isinstance(wanted, LocDict) else LocDict(loc=expect.loc)
+    for ident, fields in wanted.items():
         loc = wanted.key_loc(ident)
         action = by_id.get(ident)
         if action is None:
@@ -158,7 +192,7 @@ def _actions(engine, status, got: dict, expect: LocDict) -> list[str]:
                               next(a for a in status.actions if a.id == ident))
                 out.append(f"{fields.value_loc(name)}: as of {got['as_of']}, {ident}.{name}: "
                            f"expected {_text(value)!r}, got {action.get(name)!r}\n"
-                           f"    because: {why['because']}")
+                           f"    because: {why.action.because}")
     for ident in expect.get("absent_actions") or []:
         if ident in by_id:
             out.append(f"{expect.value_loc('absent_actions')}: as of {got['as_of']}, action "
@@ -166,5 +200,5 @@ def _actions(engine, status, got: dict, expect: LocDict) -> list[str]:
     return out
 
 
-def _text(value):
+def _text(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import click
 
-from engine.interfaces.cli.options import Fail
-from engine.interfaces.service.keys import SCOPES, KeyStoreError, add_key, read_keys, revoke_key
+from engine.interfaces.cli.options import F
+from engine.interfaces.service.keys import SCOPES, add_key, read_keys, revoke_key
 
 DEFAULT_FILE = Path("safeguard-keys.json")
 
 
-def keys_file_option(f):  # type: ignore[no-untyped-def]
+def keys_file_option(f: F) -> F:
     return click.option("--keys", "keys_file", type=click.Path(path_type=Path),
                         default=DEFAULT_FILE, show_default=True, envvar="SAFEGUARD_KEYS",
                         help="The key file (env SAFEGUARD_KEYS).")(f)
@@ -29,10 +29,7 @@ def keys_group() -> None:
 @keys_file_option
 def add(name: str, scopes: tuple[str, ...], keys_file: Path) -> None:
     """Make a key for NAME and print it once; only its hash is kept."""
-    try:
-        key = add_key(keys_file, name, scopes)
-    except KeyStoreError as exc:
-        raise Fail(f"error: {exc}") from None
+    key = add_key(keys_file, name, scopes)
     click.echo(key)
     click.echo(f"key '{name}' ({', '.join(sorted(set(scopes)))}) added to {keys_file}; "
                "it is shown only now", err=True)
@@ -42,11 +39,7 @@ def add(name: str, scopes: tuple[str, ...], keys_file: Path) -> None:
 @keys_file_option
 def list_(keys_file: Path) -> None:
     """Name, id, scopes and creation time of every key (never the keys)."""
-    try:
-        entries = read_keys(keys_file)
-    except KeyStoreError as exc:
-        raise Fail(f"error: {exc}") from None
-    for entry in entries:
+    for entry in read_keys(keys_file):
         click.echo(f"{entry.name}\t{entry.id}\t{','.join(entry.scopes)}\t{entry.created}")
 
 
@@ -55,8 +48,5 @@ def list_(keys_file: Path) -> None:
 @keys_file_option
 def revoke(name: str, keys_file: Path) -> None:
     """Remove NAME's key; a running service refuses it from its next request."""
-    try:
-        revoke_key(keys_file, name)
-    except KeyStoreError as exc:
-        raise Fail(f"error: {exc}") from None
+    revoke_key(keys_file, name)
     click.echo(f"key '{name}' revoked", err=True)

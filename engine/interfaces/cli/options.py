@@ -1,35 +1,43 @@
 """Options and helpers shared by the `safeguard` commands: dates, procedure choice, inputs.
 
-Only the CLI prints and chooses exit codes; engine errors become `Fail` (exit 2) here.
+Commands raise SafeguardErrors and never print them: the group in app.py prints each one
+(`render()`) and exits with its code, in that one place.
 """
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
-from engine.errors import DefinitionError
+from engine.errors import CaseError, DefinitionError, EvaluationError
 from engine.evaluation.case import UNREADABLE
 from engine.evaluation.engine import Engine
 from engine.library import pick, read_library
-from engine.sources.inputs import InputError, census_date, read_items
+from engine.sources.inputs import Item, census_date, read_items
+
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 FORMATS = click.Choice(["text", "json", "csv"])
 EXISTING = click.Path(exists=True, path_type=Path)
 
 
-class Fail(click.ClickException):
-    """An input or definition error: message printed as is, exit code 2."""
+@contextmanager
+def about(where: Path | str) -> Iterator[None]:
+    """A case that cannot be read or evaluated names the file (or thing) it came from; input
+    errors name their file already."""
+    try:
+        yield
+    except (CaseError, EvaluationError) as exc:
+        raise exc.at(str(where)) from None
 
-    exit_code = 2
 
-    def show(self, file=None) -> None:
-        click.echo(self.format_message(), err=True)
-
-
-def _date(ctx, param, value: str | None) -> date | None:
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
     try:
@@ -38,13 +46,13 @@ def _date(ctx, param, value: str | None) -> date | None:
         raise click.BadParameter(f"'{value}' is not a date like 2024-04-01") from None
 
 
-def as_of_option(f):
+def as_of_option(f: F) -> F:
     return click.option("--as-of", callback=_date, metavar="DATE",
                         help="Evaluate as of this date (default: today; for a census file, its "
                              "reference date).")(f)
 
 
-def procedure_option(f):
+def procedure_option(f: F) -> F:
     return click.option("--procedure", "-p", metavar="NAME",
                         help="Procedure to use when several are loaded.")(f)
 
@@ -53,12 +61,8 @@ def engine_for(ctx: click.Context, procedure: str | None) -> Engine:
     """Load definitions once per command; definition errors stop with every problem shown."""
     library = read_library(ctx.obj["definitions"])
     if library.errors:
-        raise Fail("\n".join(p.render() for p in library.errors) +
-                   f"\n{len(library.errors)} error(s) in the definitions; run 'safeguard check'")
-    try:
-        return Engine(pick(library, procedure))
-    except DefinitionError as exc:
-        raise Fail(str(exc)) from None
+        raise DefinitionError(library.errors)
+    return Engine(pick(library, procedure))
 
 
 def resolve_as_of(as_of: date | None, path: Path | None = None) -> date:
@@ -72,12 +76,10 @@ def resolve_as_of(as_of: date | None, path: Path | None = None) -> date:
     return date.today()
 
 
-def records(engine: Engine, path: Path, as_of: date, workers: int = 1, as_json: bool = False):
+def records(engine: Engine, path: Path, as_of: date, workers: int = 1,
+            as_json: bool = False) -> Iterator[Any]:
     """Status records for every case in a file or folder, streamed, with a progress count."""
-    try:
-        items = list_or_stream(read_items(path))
-    except InputError as exc:
-        raise Fail(f"error: {exc}") from None
+    items = list_or_stream(read_items(path))
     raws = (_raw(item) for item in items)
     progress = Progress()
     for record in engine.cohort(raws, as_of, workers=workers, as_json=as_json):
@@ -86,7 +88,7 @@ def records(engine: Engine, path: Path, as_of: date, workers: int = 1, as_json: 
     progress.done()
 
 
-def list_or_stream(items):
+def list_or_stream(items: Iterable[T]) -> Iterator[T]:
     """Start the iterator so a missing or unreadable input fails before any output."""
     iterator = iter(items)
     try:
@@ -96,12 +98,12 @@ def list_or_stream(items):
     return _chain(first, iterator)
 
 
-def _chain(first, rest):
+def _chain(first: T, rest: Iterator[T]) -> Iterator[T]:
     yield first
     yield from rest
 
 
-def _raw(item):
+def _raw(item: Item) -> Any:
     """An unreadable line becomes a case the engine rejects with a located message."""
     if item.case is not None:
         return item.case

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
+from engine.errors import SafeguardError
 from engine.interfaces.cli.keys import keys_file_option
-from engine.interfaces.cli.options import Fail, engine_for, procedure_option
+from engine.interfaces.cli.options import engine_for, procedure_option
 from engine.interfaces.service.limits import Limits
 
 DEFAULTS = Limits()
@@ -66,11 +67,11 @@ def serve_cmd(ctx: click.Context, procedure: str | None, host: str, port: int, w
     Every route but /health needs 'Authorization: Bearer <key>' (see 'safeguard keys').
     """
     from engine.interfaces.service.config import ServiceConfig
-    from engine.interfaces.service.server import Listen, ServeRefused, serve
+    from engine.interfaces.service.server import Listen, serve
 
     jwt = (jwt_issuer, jwt_audience, jwt_jwks)
     if any(jwt) and not all(jwt):
-        raise Fail("error: JWT needs all of --jwt-issuer, --jwt-audience and --jwt-jwks")
+        raise SafeguardError("JWT needs all of --jwt-issuer, --jwt-audience and --jwt-jwks")
     engine = engine_for(ctx, procedure)  # definition errors stop here, before serving
     engine.close()
     limits = Limits(max_body=max_body, max_facts=max_facts, max_cases=max_cases,
@@ -89,7 +90,4 @@ def serve_cmd(ctx: click.Context, procedure: str | None, host: str, port: int, w
     click.echo(f"safeguard serving {engine.procedure.id} {engine.procedure.version} on "
                f"{scheme}://{host}:{port}/ ({workers} server process(es), "
                f"{config.evaluators} evaluator(s) each; OpenAPI: /openapi.json)", err=True)
-    try:
-        serve(listen, config)
-    except ServeRefused as exc:
-        raise Fail(f"error: {exc}") from None
+    serve(listen, config)

@@ -362,7 +362,7 @@ def application(service: Service) -> Guard:
               Route("/cohort", service.cohort, methods=["POST"])]
     handlers = {Refusal: _refused, ClientDisconnect: _gone, Exception: _failed}
     return Guard(Starlette(routes=routes, lifespan=lifespan,
-                           exception_handlers=handlers), service)  # type: ignore[arg-type]
+                           exception_handlers=handlers), service)
 
 
 async def _refused(request: Request, exc: Exception) -> Response:

@@ -35,10 +35,10 @@ def audit_logger(path: Path | None = None) -> logging.Logger:
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
         handler.close()
-    handler: logging.Handler = (logging.FileHandler(path, encoding="utf-8") if path
-                                else logging.StreamHandler(sys.stderr))
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    logger.addHandler(handler)
+    sink: logging.Handler = (logging.FileHandler(path, encoding="utf-8") if path
+                             else logging.StreamHandler(sys.stderr))
+    sink.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(sink)
     return logger
 
 

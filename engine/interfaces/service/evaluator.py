@@ -103,7 +103,7 @@ def _explain(engine: Engine, case: dict[str, Any], job: Job) -> dict:
     action = find_action(status, job.action)
     if action is None:
         raise Unusable(404, f"case {status.case} has no action '{job.action}'")
-    return explain(engine.procedure, engine.calendar, status, action)
+    return explain(engine.procedure, engine.calendar, status, action).to_dict()
 
 
 def _encode(record: dict) -> bytes:

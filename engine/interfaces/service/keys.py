@@ -18,13 +18,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from engine.errors import SafeguardError
+
 SCOPES = ("evaluate", "procedure:read", "admin")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 KEY = re.compile(r"^sg_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$")
 _DUMMY = hashlib.sha256(b"no such key").hexdigest()
 
 
-class KeyStoreError(Exception):
+class KeyStoreError(SafeguardError):
     """The key file cannot be read or changed as asked."""
 
 

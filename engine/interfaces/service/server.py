@@ -17,10 +17,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from engine.errors import SafeguardError
 from engine.interfaces.service.config import ENVIRONMENT, ServiceConfig
 from engine.interfaces.service.keys import KeyStore
 from engine.interfaces.service.problems import problem_body
@@ -28,7 +30,7 @@ from engine.interfaces.service.problems import problem_body
 HEADER_SECONDS = "SAFEGUARD_HEADER_SECONDS"
 
 
-class ServeRefused(Exception):
+class ServeRefused(SafeguardError):
     """The service would be unsafe as configured; the message says what to add."""
 
 
@@ -120,7 +122,7 @@ class GuardedProtocol(H11Protocol):
     _deadline: asyncio.TimerHandle | None = None
     _lingering: LingeringTransport | None = None
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._lingering = LingeringTransport(transport, self.loop)
         super().connection_made(self._lingering)  # type: ignore[arg-type]
@@ -187,7 +189,7 @@ class GuardedProtocol(H11Protocol):
         self.transport.write(head.encode() + body)
 
 
-def uvicorn_config(listen: Listen, config: ServiceConfig, app: object = None) -> object:
+def uvicorn_config(listen: Listen, config: ServiceConfig, app: Any = None) -> Any:
     """The uvicorn Config for these settings (the application built here when one process
     serves; with several, each worker builds its own from the environment)."""
     import uvicorn
@@ -223,13 +225,13 @@ def serve(listen: Listen, config: ServiceConfig) -> None:
         from uvicorn.supervisors import Multiprocess
 
         sock = settings.bind_socket()
-        Multiprocess(settings, target=server.run, sockets=[sock]).run()
+        Multiprocess(settings, sockets=[sock]).run()
     else:
         server.run()
 
 
 @contextmanager
-def serving_in_thread(config: ServiceConfig, app: object = None) -> Iterator[str]:
+def serving_in_thread(config: ServiceConfig, app: Any = None) -> Iterator[str]:
     """A running service on a free loopback port, in a thread, for tests: yields its URL."""
     import uvicorn
 
