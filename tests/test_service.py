@@ -329,3 +329,19 @@ def test_a_case_over_the_time_budget_gets_503_and_its_worker_is_replaced(tmp_pat
         metrics = http.get("/metrics", headers=auth).text
     assert 'reason="timeout"} 2' in metrics
     assert "safeguard_workers_replaced_total" in metrics
+
+
+def test_clients_that_vanish_leave_no_traceback(live: Live, capfd: pytest.CaptureFixture[str]
+                                                ) -> None:
+    port = int(live.url.rsplit(":", 1)[1])
+    body = ("\n".join([json.dumps(CASE)] * 5) + "\n").encode()
+    cohort = _request(live, f"Content-Length: {len(body)}\r\n", body, "/cohort").replace(
+        b"application/json", b"application/x-ndjson")
+    for data in (cohort, _request(live, "Content-Length: 400\r\n", b'{"case": ')):
+        conn = socket.create_connection(("127.0.0.1", port), timeout=BOUND)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        conn.sendall(data)
+        conn.close()  # a reset, mid-request or mid-response
+    time.sleep(0.5)
+    assert live.post("/status", json.dumps(CASE)).status_code == 200
+    assert "Traceback" not in capfd.readouterr().err
