@@ -111,7 +111,8 @@ def test_layers_point_one_way() -> None:
 
 SUBCOMMANDS = [["check"], ["test"], ["status"], ["next"], ["overdue"], ["explain"],
                ["import"], ["import", "cin"], ["draw"], ["draw", "procedure"], ["draw", "case"],
-               ["draw", "cohort"], ["pack"], ["serve"]]
+               ["draw", "cohort"], ["pack"], ["serve"], ["keys"], ["keys", "add"],
+               ["keys", "list"], ["keys", "revoke"]]
 
 
 def test_importing_visualise_commands_first_keeps_every_command() -> None:
@@ -127,7 +128,7 @@ def test_importing_visualise_commands_first_keeps_every_command() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["ok", "10"]
+    assert done.stdout.split() == ["ok", "11"]
 
 
 @pytest.mark.parametrize("args", SUBCOMMANDS, ids=" ".join)
