@@ -94,8 +94,11 @@ def requirement_line(proc: Procedure, req: Requirement) -> str:
     return f"{name[:1].upper()}{name[1:]}: {timescale(proc, req, short=True)}{mark}"
 
 
-def long_date(day: date | str) -> str:
-    """'20 May 2022' (dates on edges and in the pack)."""
+def long_date(day: date | str | None) -> str:
+    """'20 May 2022' (dates on edges and in the pack); 'not known' for a clock that has not
+    started (its anchor fact is not recorded)."""
+    if day is None:
+        return "not known"
     value = date.fromisoformat(day) if isinstance(day, str) else day
     return f"{value.day} {value:%B %Y}"
 

@@ -12,7 +12,8 @@ from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
 from engine.evaluation.status import Action, Anchor
-from engine.language.model import Procedure, Requirement
+from engine.language.model import Anchor as AnchorSpec
+from engine.language.model import Due, Limit, Procedure, Requirement
 from engine.rules_engine.compiler import Plan
 
 _NONE: frozenset[int] = frozenset()
@@ -42,6 +43,10 @@ class Context:
             out |= matches.get(rule_of[m.key], _NONE)
         return out
 
+    def positions(self, fact_type: str) -> list[int]:
+        """Positions of the facts of one type, in canonical order."""
+        return [p for p, f in enumerate(self.facts) if f.type == fact_type]
+
     def closes_at(self, pos: int) -> bool:
         after = self.replay.after
         return after[pos] in self.terminal and (pos == 0 or after[pos - 1] not in self.terminal)
@@ -60,7 +65,7 @@ def actions_for(ctx: Context) -> list[Action]:
     out: list[Action] = []
     for req in ctx.proc.requirements:
         out += _requirement(ctx, req)
-    return sorted(out, key=lambda a: (a.due, a.requirement, _number(a.id)))
+    return sorted(out, key=lambda a: (a.due or date.max, a.requirement, _number(a.id)))
 
 
 def _number(action_id: str) -> int:
@@ -85,18 +90,35 @@ def _requirement(ctx: Context, req: Requirement) -> list[Action]:
     return out
 
 
+@dataclass(frozen=True)
+class Reading:
+    """One occurrence's clock: where it starts, its limit and due date (None when its anchor
+    is not recorded: the action is then `unknown`), and words on how it was decided."""
+
+    anchor: Anchor | None
+    limit: Limit | None
+    due: date | None
+    note: str = ""
+    missing: str = ""
+
+
 def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[int]
            ) -> tuple[list[tuple], int]:
-    """One trigger's occurrences as (anchor, limit, due, end): the first, then one per
-    completion if recurring. Numbering counts them all; a completing fact that also cancels
-    (a review that ends the plan) does not re-arm it. Returns where the chain ended too.
+    """One trigger's occurrences as (reading, end): the first, then one per completion if
+    recurring. Numbering counts them all; a completing fact that also cancels (a review that
+    ends the plan) does not re-arm it. Returns where the chain ended too.
     """
-    occurrences, start = [], t
+    occurrences: list[tuple] = []
+    start = t
     while True:
-        anchor = _anchor(ctx, req, start, first=not occurrences)
-        limit = req.due if not occurrences or req.every is None else req.every
         end = _end(ctx, req, start, done, cancel)
-        occurrences.append((anchor, limit, ctx.cal.due(anchor.date, limit), end))
+        if occurrences and req.every is not None:
+            fact = ctx.facts[start]
+            anchor = Anchor(fact.type, fact.date, fact.ref)
+            reading = Reading(anchor, req.every, ctx.cal.due(fact.date, req.every))
+        else:
+            reading = _first_reading(ctx, req, start)
+        occurrences.append((reading, end))
         if end.kind != "done" or req.every is None or end.pos in cancel:
             last = end.pos if end.pos is not None else len(ctx.facts)
             return occurrences, last
@@ -116,27 +138,117 @@ def _visible(chain: list[tuple], req: Requirement) -> list[tuple[int, tuple]]:
 
 def _late(item: tuple) -> bool:
     """Done after its due date, or still not done when it was cancelled after it."""
-    _anchor, _limit, due, end = item
-    return end.pos is not None and end.when > due
+    reading, end = item
+    return end.pos is not None and (reading.due is None or end.when > reading.due)
 
 
-def _anchor(ctx: Context, req: Requirement, start: int, first: bool) -> Anchor:
-    """The clock's start: the spec's anchor for a first occurrence, else the last completion."""
-    fact = ctx.facts[start]
-    spec = req.anchor
-    if not first or spec.kind == "trigger":
-        return Anchor(fact.type, fact.date, fact.ref)
-    if spec.kind == "field":
-        return Anchor(f"{fact.type}.{spec.field}", date.fromisoformat(fact.fields[spec.field]),
+def _first_reading(ctx: Context, req: Requirement, start: int) -> Reading:
+    if req.due_rule is None:
+        return _clock(ctx, req, start, req.anchor, req.due)
+    return _rule(ctx, req, start, req.due_rule)
+
+
+def _clock(ctx: Context, req: Requirement, start: int, spec: AnchorSpec, limit: Limit
+           ) -> Reading:
+    found = _anchor(ctx, req, start, spec)
+    if isinstance(found, str):
+        return Reading(None, limit, None, missing=found)
+    return Reading(found, limit, ctx.cal.due(found.date, limit))
+
+
+def _rule(ctx: Context, req: Requirement, start: int, rule: Due) -> Reading:
+    """A due rule: one clock, the earliest or latest of several, or a choice by condition."""
+    if rule.kind == "clock":
+        return _clock(ctx, req, start, rule.anchor or req.anchor, rule.limit)
+    if rule.kind == "choice":
+        return _choice(ctx, req, start, rule)
+    readings = [_rule(ctx, req, start, part) for part in rule.parts]
+    known = [r for r in readings if r.due is not None]
+    missing = [r.missing for r in readings if r.due is None]
+    if not known or (rule.kind == "latest" and missing):
+        return Reading(None, None, None, missing="; ".join(missing))
+    pick = min if rule.kind == "earliest" else max
+    chosen = pick(known, key=lambda r: r.due)
+    word = "earlier" if rule.kind == "earliest" else "later"
+    others = [f"{r.limit.describe()} after the {_words(r.anchor.type)} would be {r.due}"
+              for r in known if r is not chosen]
+    others += [f"{m} (that clock has not started)" for m in missing]
+    note = f" (the {word} clock; " + "; ".join(others) + ")" if others else ""
+    return Reading(chosen.anchor, chosen.limit, chosen.due, chosen.note + note)
+
+
+def _choice(ctx: Context, req: Requirement, start: int, rule: Due) -> Reading:
+    """`when`/`then`/`otherwise`: the condition reads the fact the requirement's clock starts
+    from; a condition that does not hold, or is unknown, takes `otherwise`."""
+    found = _anchor_position(ctx, req, start, req.anchor)
+    if isinstance(found, str):
+        return Reading(None, None, None, missing=found)
+    fact = ctx.facts[found[0]]
+    matchers = [m for m in rule.when if m.fact == fact.type]
+    holds = bool(matchers) and found[0] in ctx.hits(matchers)
+    reading = _rule(ctx, req, start, rule.parts[0] if holds else rule.parts[1])
+    says = "holds" if holds else "does not hold (or is not recorded)"
+    return Reading(reading.anchor, reading.limit, reading.due,
+                   reading.note + f" ({rule.text} {says} for the {_words(fact.type)} on "
+                   f"{fact.date})", reading.missing)
+
+
+def _anchor(ctx: Context, req: Requirement, start: int, spec: AnchorSpec) -> Anchor | str:
+    """The clock's start, or words saying which anchor fact is not recorded."""
+    found = _anchor_position(ctx, req, start, spec)
+    if isinstance(found, str):
+        return found
+    pos, one = found
+    fact = ctx.facts[pos]
+    if one.kind == "field":
+        return Anchor(f"{fact.type}.{one.field}", date.fromisoformat(fact.fields[one.field]),
                       fact.ref)
-    candidates = [p for p in range(len(ctx.facts)) if ctx.facts[p].type == spec.fact]
-    candidates = [p for p in candidates if p <= _horizon(ctx, req, start)]
-    if spec.kind == "nth":
-        chosen = candidates[spec.n - 1] if len(candidates) >= spec.n else None
-    else:
-        chosen = (candidates[0] if spec.kind == "first" else candidates[-1]) if candidates else None
-    picked = ctx.facts[chosen] if chosen is not None else fact
-    return Anchor(picked.type, picked.date, picked.ref)
+    return Anchor(fact.type, fact.date, fact.ref)
+
+
+def _anchor_position(ctx: Context, req: Requirement, start: int, spec: AnchorSpec
+                     ) -> tuple[int, AnchorSpec] | str:
+    """The anchor fact's position: the first anchor of the chain that is recorded.
+
+    Candidates are facts of the trigger's episode up to the fact that completes the
+    requirement; a `where` keeps only those durable-rules matched.
+    """
+    tried = []
+    for one in spec.chain():
+        found = _find(ctx, req, start, one)
+        if found is not None:
+            return found, one
+        tried.append(_missing_words(one))
+    return "no " + ", nor ".join(tried) + " is recorded"
+
+
+def _find(ctx: Context, req: Requirement, start: int, one: AnchorSpec) -> int | None:
+    if one.kind == "trigger":
+        return start
+    if one.kind == "field":
+        return start if one.field in ctx.facts[start].fields else None
+    episode = ctx.replay.episode(start)
+    horizon = _horizon(ctx, req, start)
+    hits = ctx.hits((one.where,)) if one.where is not None else None
+    candidates = [p for p in ctx.positions(one.fact) if p <= horizon
+                  and ctx.replay.episode(p) == episode and (hits is None or p in hits)]
+    if one.kind == "nth":
+        return candidates[one.n - 1] if len(candidates) >= one.n else None
+    if not candidates:
+        return None
+    return candidates[0] if one.kind == "first" else candidates[-1]
+
+
+def _missing_words(one: AnchorSpec) -> str:
+    if one.kind == "field":
+        return f"'{one.field}' date on the trigger"
+    which = f"occurrence {one.n} of" if one.kind == "nth" else one.kind
+    where = f" where {one.where.text}" if one.where is not None else ""
+    return f"{which} {_words(one.fact or '')}{where}"
+
+
+def _words(name: str) -> str:
+    return name.replace("_", " ")
 
 
 def _horizon(ctx: Context, req: Requirement, start: int) -> int:
@@ -159,16 +271,18 @@ def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set
     return _End(None, "open")
 
 
-def _action(ctx: Context, req: Requirement, number: int, anchor: Anchor, limit, due: date,
-            end: _End) -> Action:
-    cal, when = ctx.cal, end.when
-    because = (f"required by the {anchor.type.replace('_', ' ')} on {anchor.date}"
-               f"{_fact_ref(anchor.ref)}; due {limit.describe()} "
-               f"{'before' if limit.before else 'after'} it, by {due}")
+def _action(ctx: Context, req: Requirement, number: int, reading: Reading, end: _End
+            ) -> Action:
+    cal, when, due, anchor, limit = ctx.cal, end.when, reading.due, reading.anchor, reading.limit
     base = {"id": f"{req.id}#{number}", "requirement": req.id, "title": req.title,
             "owner": req.owner, "due": due, "anchor": anchor,
             "source": _source(ctx.proc, req.source), "statutory": req.statutory,
-            "limit": limit.describe()}
+            "limit": limit.describe() if limit is not None else _limit_words(req)}
+    if due is None:
+        return _unanchored(ctx, req, base, reading, end)
+    because = (f"required by the {anchor.type.replace('_', ' ')} on {anchor.date}"
+               f"{_fact_ref(anchor.ref)}; due {limit.describe()} "
+               f"{'before' if limit.before else 'after'} it, by {due}{reading.note}")
     if end.kind == "done":
         late = cal.days_overdue(due, when)
         status = "done_late" if when > due else "done"
@@ -182,6 +296,24 @@ def _action(ctx: Context, req: Requirement, number: int, anchor: Anchor, limit, 
         return Action(**base, status="cancelled", cancelled_on=when, because=because + note,
                       working_days_overdue=late)
     return _open(ctx, req, base, because, due)
+
+
+def _limit_words(req: Requirement) -> str:
+    return req.due_rule.describe() if req.due_rule is not None else req.due.describe()
+
+
+def _unanchored(ctx: Context, req: Requirement, base: dict, reading: Reading, end: _End
+                ) -> Action:
+    """No anchor fact: the due date cannot be known, so the action is `unknown`, never
+    silently counted from another date (docs/design/expressions.md)."""
+    because = f"unknown: the clock cannot start because {reading.missing}"
+    if end.kind == "cancelled":
+        return Action(**base, status="cancelled", cancelled_on=end.when,
+                      because=because + f"; cancelled on {end.when}: {end.why}")
+    if end.kind == "done":
+        return Action(**base, status="unknown", done_on=end.when,
+                      because=because + f"; done on {end.when}, timeliness unknown")
+    return Action(**base, status="unknown", because=because)
 
 
 def _open(ctx: Context, req: Requirement, base: dict, because: str, due: date) -> Action:

@@ -12,7 +12,7 @@ from engine.evaluation.calendar import add_months
 from engine.evaluation.case import Case, canonical
 from engine.evaluation.findings import condition_escalations, flags, overdue_escalations
 from engine.evaluation.replay import Replay, replay
-from engine.evaluation.status import CaseStatus
+from engine.evaluation.status import CaseStatus, Episode
 from engine.rules_engine.prepare import age_on
 
 
@@ -43,7 +43,13 @@ def evaluate(compiled, case: Case, as_of: date) -> CaseStatus:
         stage=stage, stage_since=since, path=rep.path, actions=tuple(actions),
         escalations=tuple(sorted(raised, key=lambda e: (e.since, e.id, e.action or ""))),
         flags=tuple(flags(proc, case, facts, named, since)), errors=case.errors,
-        facts_ignored_after_as_of=len(case.facts) - len(facts))
+        facts_ignored_after_as_of=len(case.facts) - len(facts), episode=_episode(rep, facts))
+
+
+def _episode(rep: Replay, facts: list) -> Episode | None:
+    if not facts:
+        return None
+    return Episode(len(rep.episode_starts), facts[rep.current_start].date)
 
 
 def _where(rep: Replay, start: str) -> tuple[str, date | None]:

@@ -21,14 +21,16 @@ def find_action(status: CaseStatus, wanted: str) -> Action | None:
 
 def explain(proc: Procedure, cal: WorkingCalendar, status: CaseStatus, action: Action) -> dict:
     req = next(r for r in proc.requirements if r.id == action.requirement)
-    start, end = sorted((action.anchor.date, action.due))
-    skipped = [{"date": d.isoformat(), "why": why} for d, why in cal.skipped(start, end)]
+    skipped = []
+    if action.anchor is not None and action.due is not None:
+        start, end = sorted((action.anchor.date, action.due))
+        skipped = [{"date": d.isoformat(), "why": why} for d, why in cal.skipped(start, end)]
     return {
         "case": status.case, "as_of": status.as_of.isoformat(), "action": action.id,
         "title": action.title, "owner": action.owner, "status": action.status,
-        "anchor": {"type": action.anchor.type, "date": action.anchor.date.isoformat(),
-                   "ref": action.anchor.ref},
-        "limit": action.limit, "due": action.due.isoformat(),
+        "anchor": ({"type": action.anchor.type, "date": action.anchor.date.isoformat(),
+                    "ref": action.anchor.ref} if action.anchor else None),
+        "limit": action.limit, "due": _d(action.due),
         "calendar": {"region": proc.calendar.region,
                      "closures": [d.isoformat() for d in proc.calendar.closures],
                      "convention": "day 0 is the anchor date; a clock starting on a non-working "
@@ -51,9 +53,7 @@ def explain_text(info: dict) -> str:
         f"{info['title']} ({info['action']}) for case {info['case']}, as of {info['as_of']}",
         f"  status:   {info['status']}",
         f"  owner:    {info['owner']}",
-        f"  clock:    starts at the {info['anchor']['type'].replace('_', ' ')} on "
-        f"{info['anchor']['date']}"
-        + (f" (fact {info['anchor']['ref']})" if info["anchor"]["ref"] else ""),
+        _clock_line(info["anchor"]),
         f"  limit:    {info['limit']}, {info['calendar']['convention']}",
         f"  due:      {info['due']}",
         f"  calendar: {info['calendar']['region']} bank holidays"
@@ -66,6 +66,13 @@ def explain_text(info: dict) -> str:
         f"  because:  {info['because']}",
     ]
     return "\n".join(lines)
+
+
+def _clock_line(anchor: dict | None) -> str:
+    if anchor is None:
+        return "  clock:    not started: its anchor fact is not recorded (see because)"
+    return (f"  clock:    starts at the {anchor['type'].replace('_', ' ')} on {anchor['date']}"
+            + (f" (fact {anchor['ref']})" if anchor["ref"] else ""))
 
 
 def explain_finding(proc: Procedure, status: CaseStatus, wanted: str) -> dict | None:

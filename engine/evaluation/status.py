@@ -27,9 +27,9 @@ class Action:
     requirement: str
     title: str
     owner: str
-    due: date
+    due: date | None
     status: str
-    anchor: Anchor
+    anchor: Anchor | None
     because: str
     source: dict
     done_on: date | None = None
@@ -76,6 +76,14 @@ class PathStep:
 
 
 @dataclass(frozen=True)
+class Episode:
+    """The current episode: its number (1 for the first) and the date it opened."""
+
+    number: int
+    since: date
+
+
+@dataclass(frozen=True)
 class CaseStatus:
     case: str
     as_of: date
@@ -88,6 +96,7 @@ class CaseStatus:
     flags: tuple[Flag, ...] = ()
     errors: tuple[dict, ...] = ()
     facts_ignored_after_as_of: int = 0
+    episode: Episode | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -101,6 +110,8 @@ class CaseStatus:
             "flags": [_flag(f) for f in self.flags],
             "errors": list(self.errors),
             "facts_ignored_after_as_of": self.facts_ignored_after_as_of,
+            "episode": ({"number": self.episode.number, "since": _d(self.episode.since)}
+                        if self.episode else None),
         }
 
 
@@ -113,7 +124,8 @@ def _action(a: Action) -> dict:
             "due": _d(a.due), "status": a.status, "done_on": _d(a.done_on),
             "cancelled_on": _d(a.cancelled_on), "working_days_overdue": a.working_days_overdue,
             "statutory": a.statutory, "limit": a.limit,
-            "anchor": {"type": a.anchor.type, "date": _d(a.anchor.date), "ref": a.anchor.ref},
+            "anchor": ({"type": a.anchor.type, "date": _d(a.anchor.date), "ref": a.anchor.ref}
+                       if a.anchor else None),
             "source": a.source, "because": a.because}
 
 

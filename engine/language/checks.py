@@ -7,7 +7,7 @@ from __future__ import annotations
 import networkx as nx
 
 from engine.errors import Loc, Problem, did_you_mean
-from engine.language.model import Limit, Matcher, Procedure, Requirement
+from engine.language.model import Anchor, Due, Limit, Matcher, Procedure, Requirement
 from engine.language.typecheck import ConditionChecker
 
 ANY = ("any", "*")
@@ -178,10 +178,47 @@ def _requirements(proc: Procedure, problems: list[Problem]) -> None:
 
 
 def _anchor(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:
-    anchor = req.anchor
+    for anchor in _anchors(req):
+        _one_anchor(proc, req, anchor, problems)
+    for clock in _clocks(req):
+        anchor = clock.anchor or req.anchor
+        if clock.limit.before and anchor.kind != "field":
+            _err(problems, clock.limit.loc, "'before' counts back from a date field: set "
+                 "'anchor: {field: <date field>}'")
+    if req.due_rule is not None:
+        for choice in _choices(req.due_rule):
+            for m in choice.when:
+                _matcher(proc, m, problems, f"requirement '{req.id}' chooses its limit by")
+
+
+def _anchors(req: Requirement) -> list[Anchor]:
+    """Every anchor a requirement's clocks can start from, fallbacks included."""
+    found = list(req.anchor.chain())
+    for clock in _clocks(req):
+        if clock.anchor is not None:
+            found += clock.anchor.chain()
+    return found
+
+
+def _clocks(req: Requirement) -> tuple[Due, ...]:
+    if req.due_rule is None:
+        return (Due("clock", req.due.loc, req.due),)
+    return req.due_rule.clocks()
+
+
+def _choices(rule: Due) -> list[Due]:
+    own = [rule] if rule.kind == "choice" else []
+    return own + [c for p in rule.parts for c in _choices(p)]
+
+
+def _one_anchor(proc: Procedure, req: Requirement, anchor: Anchor,
+                problems: list[Problem]) -> None:
     loc = anchor.loc or req.loc
     if anchor.kind in ("first", "last", "nth"):
-        _fact_ref(proc, anchor.fact, loc, problems, f"requirement '{req.id}' is anchored on")
+        known = _fact_ref(proc, anchor.fact, loc, problems,
+                          f"requirement '{req.id}' is anchored on")
+        if known and anchor.where is not None:
+            _matcher(proc, anchor.where, problems, f"requirement '{req.id}' is anchored on")
     elif anchor.kind == "field":
         for m in req.triggers:
             fact = proc.fact_type(m.fact)
@@ -189,9 +226,6 @@ def _anchor(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:
             if fact and (field is None or field.type != "date"):
                 _err(problems, loc, f"anchor field '{anchor.field}' is not a date field of "
                      f"'{m.fact}'")
-    if req.due.before and anchor.kind != "field":
-        _err(problems, req.due.loc, "'before' counts back from a date field: set "
-             "'anchor: {field: <date field>}'")
 
 
 def facts_within(proc: Procedure, stages: tuple[str, ...]) -> set[str]:
@@ -212,8 +246,10 @@ def _reachable_anchor(proc: Procedure, req: Requirement, problems: list[Problem]
     unplaced = {f.name for f in proc.facts} - placed_facts(proc)
     triggers = (facts_within(proc, req.active_in) if req.active_in else placed_facts(proc))
     checks = [(m.fact, triggers | unplaced) for m in req.triggers]
-    if req.anchor.kind in ("first", "last", "nth"):
-        checks.append((req.anchor.fact, facts_before(proc, req.active_in) | unplaced))
+    before = facts_before(proc, req.active_in) | unplaced
+    for anchor in _anchors(req):
+        if anchor.kind in ("first", "last", "nth"):
+            checks.append((anchor.fact, before))
     for name, possible in checks:
         if name and proc.fact_type(name) and name not in possible:
             where = " on any path to " + ", ".join(req.active_in) if req.active_in else ""

@@ -12,6 +12,7 @@ from engine.language.model import (
     Anchor,
     Calendar,
     Check,
+    Due,
     Escalation,
     FactType,
     Field,
@@ -40,6 +41,7 @@ ESCALATION_KEYS = ("title", "to", "source", "requirements", "when_overdue", "con
                    "persists")
 CHECK_KEYS = ("title", "condition", "source", "advice", "severity")
 MATCHER_KEYS = ("fact", "when")
+DUE_FORMS = ("earliest_of", "latest_of", "when")
 SEVERITIES = ("warning", "concern")
 
 
@@ -254,22 +256,100 @@ class Loader:
         return Limit(amount, units[0], value.value_loc(units[0]), self.r.boolean(value, "before"))
 
     def _anchor(self, data: LocDict) -> Anchor:
-        value = data.get("anchor")
-        if value is None or value == "trigger":
+        if data.get("anchor") is None:
             return Anchor()
-        loc = data.value_loc("anchor")
+        return self._anchor_value(data.get("anchor"), data.value_loc("anchor"))
+
+    def _anchor_value(self, value, loc: Loc) -> Anchor:
+        """`trigger`, or {first|last|nth: type, n, where, otherwise} or {field, otherwise}."""
+        if value == "trigger":
+            return Anchor(loc=loc)
         value = self.r.mapping(value, loc, "'anchor'")
         if value is None:
             return Anchor()
-        self.r.keys(value, ("first", "last", "nth", "n", "field"), "'anchor'")
+        self.r.keys(value, ("first", "last", "nth", "n", "field", "where", "otherwise"),
+                    "'anchor'")
+        otherwise = None
+        if "otherwise" in value:
+            otherwise = self._anchor_value(value["otherwise"], value.value_loc("otherwise"))
         for kind in ("first", "last", "nth"):
             if kind in value:
-                return Anchor(kind, self.r.text(value, kind), self.r.integer(value, "n", 1) or 1,
-                              loc=value.value_loc(kind))
+                fact = self.r.text(value, kind)
+                where = self._matcher(value, kind, "where") if "where" in value else None
+                return Anchor(kind, fact, self.r.integer(value, "n", 1) or 1,
+                              loc=value.value_loc(kind), where=where, otherwise=otherwise)
+        if "where" in value:
+            self.r.error(value.value_loc("where"), "'where' filters first, last or nth")
         if "field" in value:
-            return Anchor("field", field=self.r.text(value, "field"), loc=value.value_loc("field"))
+            return Anchor("field", field=self.r.text(value, "field"),
+                          loc=value.value_loc("field"), otherwise=otherwise)
         self.r.error(loc, "'anchor' needs first, last, nth or field")
         return Anchor()
+
+    def _due(self, data: LocDict, anchor: Anchor, triggers: tuple[Matcher, ...]
+             ) -> tuple[Limit | None, Due | None]:
+        """The simple `due: {unit: n}`, or a due rule; the first result is the longest clock's
+        limit (what statutory comparisons and diagrams use)."""
+        value = data.get("due")
+        if not isinstance(value, LocDict) or not (set(value) & set(DUE_FORMS + ("anchor",))):
+            return self._limit(data, "due"), None
+        rule = self._due_rule(data, "due", anchor, triggers)
+        if rule is None:
+            return None, None
+        limits = [c.limit for c in rule.clocks() if c.limit is not None]
+        return max(limits, key=lambda x: x.nominal_days()) if limits else None, rule
+
+    def _due_rule(self, data: LocDict, key: str, anchor: Anchor,
+                  triggers: tuple[Matcher, ...]) -> Due | None:
+        value, loc = data.get(key), data.value_loc(key)
+        value = self.r.mapping(value, loc, f"'{key}'")
+        if value is None:
+            return None
+        for kind in ("earliest_of", "latest_of"):
+            if kind in value:
+                self.r.keys(value, (kind,), f"'{key}'")
+                items = value[kind]
+                if not isinstance(items, LocList) or len(items) < 2:
+                    self.r.error(value.value_loc(kind), f"'{kind}' needs a list of at least "
+                                 "two clocks")
+                    return None
+                wrapped = LocDict(dict(enumerate(items)), loc=items.loc)
+                for i in range(len(items)):
+                    wrapped.value_locs[i] = items.item_loc(i)
+                parts = [self._due_rule(wrapped, i, anchor, triggers) for i in range(len(items))]
+                if any(p is None for p in parts):
+                    return None
+                return Due(kind.split("_")[0], loc, parts=tuple(parts))
+        if "when" in value:
+            return self._choice(value, loc, anchor, triggers)
+        self.r.keys(value, UNITS + ("before", "anchor"), f"'{key}'")
+        own = self._anchor_value(value["anchor"], value.value_loc("anchor")) \
+            if "anchor" in value else None
+        plain = LocDict({k: v for k, v in value.items() if k != "anchor"}, loc=value.loc)
+        plain.value_locs = dict(value.value_locs)
+        holder = LocDict({key: plain}, loc=data.loc)
+        holder.value_locs[key] = loc
+        limit = self._limit(holder, key)
+        return Due("clock", loc, limit, own) if limit is not None else None
+
+    def _choice(self, value: LocDict, loc: Loc, anchor: Anchor,
+                triggers: tuple[Matcher, ...]) -> Due | None:
+        """`when: <condition on the anchor fact>`, `then: <due>`, `otherwise: <due>`."""
+        self.r.keys(value, ("when", "then", "otherwise"), "a due choice",
+                    ("then", "otherwise"))
+        cond = self.r.condition(value, "when")
+        if cond is None or "then" not in value or "otherwise" not in value:
+            return None
+        facts = (anchor.fact,) if anchor.kind in ("first", "last", "nth") else tuple(
+            dict.fromkeys(m.fact for m in triggers))
+        text = normalise_space(value["when"])
+        span = condition_loc(value, "when")
+        when = tuple(Matcher(f, value.value_loc("when"), cond, text, span) for f in facts if f)
+        then = self._due_rule(value, "then", anchor, triggers)
+        otherwise = self._due_rule(value, "otherwise", anchor, triggers)
+        if then is None or otherwise is None:
+            return None
+        return Due("choice", loc, parts=(then, otherwise), when=when, text=text)
 
     def _requirement(self, name: str, value, loc: Loc) -> Requirement | None:
         data = self.r.mapping(value, loc, f"requirement '{name}'")
@@ -282,7 +362,8 @@ class Loader:
             where = condition_loc(data, "when", 0)
             trigger = tuple(Matcher(m.fact, m.loc, when, normalise_space(data["when"]), where)
                             for m in trigger)
-        due = self._limit(data, "due")
+        anchor = self._anchor(data)
+        due, rule = self._due(data, anchor, trigger)
         if not trigger or due is None:
             return None
         exception = data.get("local_exception")
@@ -290,13 +371,13 @@ class Loader:
             id=name, title=self.r.text(data, "title", name.replace("_", " ")), loc=loc,
             triggers=trigger, due=due, completed_by=self._matchers(data, "completed_by"),
             owner=self.r.text(data, "owner"), source=self.r.text(data, "source"),
-            anchor=self._anchor(data), cancelled_by=self._matchers(data, "cancelled_by"),
+            anchor=anchor, cancelled_by=self._matchers(data, "cancelled_by"),
             active_in=self.r.names(data, "active_in"), every=self._limit(data, "every"),
             once=self.r.boolean(data, "once"), single=self.r.boolean(data, "single"),
             statutory=self.r.boolean(data, "statutory"),
             local_exception=str(exception) if exception else None,
             description=self.r.text(data, "description"), origin=loc.file,
-            overrides=self._inherited_limit(data, due))
+            overrides=self._inherited_limit(data, due), due_rule=rule)
 
     def _inherited_limit(self, data: LocDict, due: Limit) -> Limit | None:
         """The statutory limit this entry replaced, when a local procedure overrides one."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from engine.language.conditions import And, Compare, Condition, Exists, Or, Ref, normalise
-from engine.language.model import Matcher, Procedure
+from engine.language.model import Due, Matcher, Procedure, Requirement
 
 NOW = {"now": {"t": "$now"}}
 SENTINEL = "_sentinel"
@@ -85,7 +85,26 @@ def _all_matchers(proc: Procedure) -> list[Matcher]:
     found = [t.on for t in proc.transitions]
     for req in proc.requirements:
         found += [*req.triggers, *req.completed_by, *req.cancelled_by]
+        found += requirement_extras(req)
     return found
+
+
+def requirement_extras(req: Requirement) -> list[Matcher]:
+    """Matchers a requirement's clocks read: anchor filters and due-choice conditions."""
+    anchors = list(req.anchor.chain())
+    found: list[Matcher] = []
+    rule = req.due_rule
+    if rule is not None:
+        for clock in rule.clocks():
+            anchors += clock.anchor.chain() if clock.anchor else ()
+        found += [m for part in _walk_due(rule) for m in part.when]
+    return found + [a.where for a in anchors if a.where is not None]
+
+
+def _walk_due(rule: Due):
+    yield rule
+    for part in rule.parts:
+        yield from _walk_due(part)
 
 
 class _Compiler:

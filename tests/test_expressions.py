@@ -1,0 +1,89 @@
+"""Date and clock expressions, filtered anchors and episodes (docs/design/expressions.md).
+
+Each test loads the bundled procedure plus a small local overlay that `extends:` it, the way a
+partnership would write its own variation.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from engine import load, read_library
+from engine.language.documents import bundled_dirs
+
+REFERRAL = {"type": "referral", "date": "2024-03-04", "source": "school"}
+
+
+def _engine(tmp_path: Path, body: str, name: str = "local"):
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(f"procedure: {name}\nextends: neglect\nversion: '1'\n{body}")
+    return load([*bundled_dirs(), path], procedure=name)
+
+
+def _problems(tmp_path: Path, body: str) -> list[str]:
+    path = tmp_path / "local.yaml"
+    path.write_text(f"procedure: local\nextends: neglect\nversion: '1'\n{body}")
+    return [p.render() for p in read_library([*bundled_dirs(), path]).problems]
+
+
+def _action(status, ident: str):
+    return next(a for a in status.actions if a.id == ident)
+
+
+ICPC_FROM_DISCUSSION = """
+requirements:
+  initial_conference:
+    anchor:
+      last: strategy_discussion
+      where: outcome == 'section_47'
+"""
+
+
+@pytest.fixture(scope="module")
+def icpc(tmp_path_factory):
+    built = _engine(tmp_path_factory.mktemp("icpc"), ICPC_FROM_DISCUSSION)
+    yield built
+    built.close()
+
+
+def test_anchor_where_picks_the_discussion_that_decided_on_section_47(icpc) -> None:
+    case = {"case": "A1", "facts": [
+        REFERRAL,
+        {"type": "strategy_discussion", "date": "2024-03-05", "outcome": "no_section_47"},
+        {"type": "strategy_discussion", "date": "2024-03-11", "outcome": "section_47"},
+        {"type": "strategy_discussion", "date": "2024-03-13", "outcome": "no_section_47"},
+        {"type": "section_47_started", "date": "2024-03-18"},
+    ]}
+    action = _action(icpc.status(case, date(2024, 3, 20)), "initial_conference#1")
+    # Mon 11 Mar 2024 + 15 working days (Good Friday 29 Mar, Easter Monday 1 Apr skipped)
+    # -> 12-15 (4), 18-22 (9), 25-28 (13), 2 Apr (14), 3 Apr (15): Wed 3 Apr 2024
+    assert action.anchor.type == "strategy_discussion" and action.anchor.date == date(2024, 3, 11)
+    assert action.due == date(2024, 4, 3)
+
+
+def test_a_missing_anchor_is_unknown_never_the_trigger_date(icpc) -> None:
+    case = {"case": "A2", "facts": [REFERRAL, {"type": "section_47_started",
+                                              "date": "2024-03-18"}]}
+    status = icpc.status(case, date(2024, 6, 1))
+    action = _action(status, "initial_conference#1")
+    assert action.status == "unknown" and action.due is None and action.anchor is None
+    assert "no last strategy discussion where outcome == 'section_47' is recorded" in \
+        action.because
+    assert not [e for e in status.escalations if e.action == action.id]
+
+
+def test_otherwise_falls_back_to_the_next_anchor(tmp_path) -> None:
+    engine = _engine(tmp_path, ICPC_FROM_DISCUSSION + "      otherwise: trigger\n")
+    case = {"case": "A3", "facts": [REFERRAL, {"type": "section_47_started",
+                                              "date": "2024-03-18"}]}
+    action = _action(engine.status(case, date(2024, 3, 20)), "initial_conference#1")
+    engine.close()
+    # Mon 18 Mar 2024 + 15 wd: 19-22 (4), 25-28 (8), [29 Mar, 1 Apr], 2-5 (12), 8-10 (15)
+    assert action.anchor.type == "section_47_started" and action.due == date(2024, 4, 10)
+
+
+def test_an_anchor_filter_is_type_checked_at_its_column(tmp_path) -> None:
+    found = _problems(tmp_path, ICPC_FROM_DISCUSSION.replace("section_47'", "section47'"))
+    assert any("'section47' is not an allowed value of 'outcome'" in p for p in found), found
