@@ -87,3 +87,50 @@ def test_otherwise_falls_back_to_the_next_anchor(tmp_path) -> None:
 def test_an_anchor_filter_is_type_checked_at_its_column(tmp_path) -> None:
     found = _problems(tmp_path, ICPC_FROM_DISCUSSION.replace("section_47'", "section47'"))
     assert any("'section47' is not an allowed value of 'outcome'" in p for p in found), found
+
+
+TWO_EPISODES = {"case": "E1", "facts": [
+    {"type": "referral", "date": "2022-05-09", "source": "school"},
+    {"type": "referral_decision", "date": "2022-05-10", "outcome": "strategy_discussion"},
+    {"type": "strategy_discussion", "date": "2022-05-11", "outcome": "no_section_47",
+     "attended": ["social_care", "health"]},
+    {"type": "case_closed", "date": "2022-06-01"},
+    {"type": "referral", "date": "2024-02-05", "source": "police"},
+]}
+
+
+def test_flags_are_about_the_current_episode(engine) -> None:
+    first = engine.status(TWO_EPISODES, date(2022, 5, 20))
+    assert "strategy_discussion_without_police_or_health" in [f.id for f in first.flags]
+    assert first.episode.number == 1 and first.episode.since == date(2022, 5, 9)
+    later = engine.status(TWO_EPISODES, date(2024, 2, 6))
+    assert "strategy_discussion_without_police_or_health" not in [f.id for f in later.flags]
+    assert later.to_dict()["episode"] == {"number": 2, "since": "2024-02-05"}
+
+
+def test_a_check_with_scope_case_reads_every_episode(tmp_path) -> None:
+    engine = _engine(tmp_path, "checks:\n  strategy_discussion_without_police_or_health:\n"
+                               "    scope: case\n")
+    later = engine.status(TWO_EPISODES, date(2024, 2, 6))
+    engine.close()
+    assert "strategy_discussion_without_police_or_health" in [f.id for f in later.flags]
+
+
+def test_an_absence_is_judged_within_the_episode(engine) -> None:
+    """The adolescent tool used in the first episode does not excuse the second."""
+    case = {"case": "E2", "child": {"date_of_birth": "2008-01-15"}, "facts": [
+        {"type": "concern", "date": "2022-03-01", "agency": "school"},
+        {"type": "neglect_screening", "date": "2022-03-02", "tool": "adolescent_neglect_tool",
+         "grade": 2},
+        {"type": "early_help_offered", "date": "2022-03-03"},
+        {"type": "early_help_consent", "date": "2022-03-04", "outcome": "given"},
+        {"type": "early_help_closed", "date": "2022-09-01", "reason": "needs_met"},
+        {"type": "concern", "date": "2024-03-01", "agency": "school"},
+        {"type": "neglect_screening", "date": "2024-03-02", "tool": "neglect_screening_tool",
+         "grade": 3},
+    ]}
+    early = engine.status(case, date(2022, 3, 5))
+    later = engine.status(case, date(2024, 3, 5))
+    assert "adolescent_screened_without_tool" not in [f.id for f in early.flags]
+    assert later.episode.number == 2
+    assert "adolescent_screened_without_tool" in [f.id for f in later.flags]

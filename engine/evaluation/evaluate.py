@@ -14,6 +14,7 @@ from engine.evaluation.findings import condition_escalations, flags, overdue_esc
 from engine.evaluation.replay import Replay, replay
 from engine.evaluation.status import CaseStatus, Episode
 from engine.rules_engine.prepare import age_on
+from engine.rules_engine.relations import Scope, case_fields, filter_relations
 
 
 def evaluate(compiled, case: Case, as_of: date) -> CaseStatus:
@@ -24,10 +25,20 @@ def evaluate(compiled, case: Case, as_of: date) -> CaseStatus:
     held: dict[str, Replay] = {}
 
     def context(matches: dict) -> dict | None:
-        held["replay"] = replay(proc, plan, facts, matches)
+        scope = Scope(facts) if plan.relations or plan.case_terms else None
+        if plan.relations:
+            filter_relations(plan, scope, matches, episodes=False)
+        rep = held["replay"] = replay(proc, plan, facts, matches)
+        if scope is not None:
+            scope.replay = rep
+        if plan.relations:
+            filter_relations(plan, scope, matches, episodes=True)
         if not plan.conditions:
             return None
-        return _context_fact(held["replay"], as_of, case.date_of_birth, proc.start.id)
+        fact = _context_fact(rep, as_of, case.date_of_birth, proc.start.id)
+        if plan.case_terms:
+            fact.update(case_fields(plan, scope, matches))
+        return fact
 
     matches, bindings = compiled.runtime.run(prepared, context)
     rep = held["replay"]
@@ -35,7 +46,7 @@ def evaluate(compiled, case: Case, as_of: date) -> CaseStatus:
     terminal = frozenset(s.id for s in proc.stages if s.terminal)
     ctx = Context(proc, plan, compiled.calendar, case, facts, rep, matches, as_of, terminal)
     actions = actions_for(ctx)
-    named = _named(plan, bindings)
+    named = _named(plan, bindings, facts, rep)
     raised = overdue_escalations(proc, compiled.calendar, actions) + condition_escalations(
         proc, compiled.calendar, facts, named, as_of, since)
     return CaseStatus(
@@ -79,11 +90,32 @@ def whole_months(start: date, end: date) -> int:
     return max(months, 0)
 
 
-def _named(plan, bindings: dict) -> dict[str, list[dict]]:
-    """Condition owner ('check:x') -> bindings, each sorted for a canonical first match."""
+def _named(plan, bindings: dict, facts: list, rep: Replay) -> dict[str, list[dict]]:
+    """Condition owner ('check:x') -> bindings, each sorted for a canonical first match.
+
+    Episode-scoped branches keep only bindings whose facts lie in the current episode (and,
+    for first(t, n), are the n-th of their type in it)."""
     out: dict[str, list[dict]] = {}
+    start = rep.current_start
     for owner, compiled in plan.conditions.items():
-        found = [b for branch in compiled.branches for b in bindings.get(branch.rule, [])]
+        found = []
+        for branch in compiled.branches:
+            got = bindings.get(branch.rule, [])
+            if got and (branch.firsts or (branch.episode and start > 0)):
+                got = [b for b in got if _in_episode(b, branch, facts, start)]
+            found += got
         if found:
             out[owner] = sorted(found, key=lambda b: sorted(b.values()))
     return out
+
+
+def _in_episode(binding: dict, branch, facts: list, start: int) -> bool:
+    for alias in branch.episode:
+        if binding[alias.split(":")[0]] < start:
+            return False
+    for alias, n in branch.firsts:
+        name, fact_type = alias.split(":")
+        same = [p for p in range(start, len(facts)) if facts[p].type == fact_type]
+        if len(same) < n or binding[name] != same[n - 1]:
+            return False
+    return True

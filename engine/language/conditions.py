@@ -11,7 +11,7 @@ and date comparisons: `date`, `latest(t).date` or a date field, shifted by `days
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
        ast.In: "in", ast.NotIn: "not in"}
@@ -422,3 +422,24 @@ def is_local(cond: Condition) -> bool:
         if isinstance(node, Compare) and (node.ref.scope or node.ref.is_context):
             return False
     return True
+
+
+def uncolumned(cond):
+    """The same condition with every column set to 0: equal meaning gives equal keys."""
+    if isinstance(cond, (And, Or)):
+        return type(cond)(tuple(uncolumned(p) for p in cond.parts))
+    if isinstance(cond, Not):
+        return Not(uncolumned(cond.part))
+    if isinstance(cond, Exists):
+        where = uncolumned(cond.where) if cond.where is not None else None
+        return Exists(cond.fact, where, cond.since)
+    if isinstance(cond, Compare):
+        return Compare(replace(cond.ref, col=0), cond.op, cond.value)
+    if isinstance(cond, DateCompare):
+        right = cond.right if isinstance(cond.right, str) else _uncol_term(cond.right)
+        return DateCompare(_uncol_term(cond.left), cond.op, right)
+    return cond
+
+
+def _uncol_term(term: DateTerm) -> DateTerm:
+    return DateTerm(replace(term.ref, col=0), term.shift)

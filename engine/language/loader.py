@@ -39,7 +39,8 @@ REQUIREMENT_KEYS = ("title", "owner", "source", "on", "when", "anchor", "due", "
                     "local_exception", "description")
 ESCALATION_KEYS = ("title", "to", "source", "requirements", "when_overdue", "condition",
                    "persists")
-CHECK_KEYS = ("title", "condition", "source", "advice", "severity")
+CHECK_KEYS = ("title", "condition", "source", "advice", "severity", "scope")
+SCOPES = ("episode", "case")
 MATCHER_KEYS = ("fact", "when")
 DUE_FORMS = ("earliest_of", "latest_of", "when")
 SEVERITIES = ("warning", "concern")
@@ -419,11 +420,17 @@ class Loader:
         severity = self.r.text(data, "severity", "warning")
         if severity not in SEVERITIES:
             self.r.error(data.value_loc("severity"), f"severity must be one of {SEVERITIES}")
+        scope = self.r.text(data, "scope", "episode")
+        if scope not in SCOPES:
+            self.r.error(data.value_loc("scope"), f"scope must be episode or case, not "
+                         f"'{scope}'", "episode: the current episode's facts (the default); "
+                         "case: every episode")
         if condition is None:
             return None
         return Check(name, self.r.text(data, "title", name.replace("_", " ")), condition, loc,
                      normalise_space(data["condition"]), self.r.text(data, "source"),
-                     self.r.text(data, "advice"), severity, condition_loc(data, "condition", 0))
+                     self.r.text(data, "advice"), severity, condition_loc(data, "condition", 0),
+                     scope)
 
 
 def condition_loc(data: LocDict, key: str, col: int = 0) -> Span:

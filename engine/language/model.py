@@ -267,6 +267,7 @@ class Check:
     advice: str = ""
     severity: str = "warning"
     condition_loc: Span | None = None
+    scope: str = "episode"
 
 
 @dataclass(frozen=True)
