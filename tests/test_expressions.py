@@ -134,3 +134,42 @@ def test_an_absence_is_judged_within_the_episode(engine) -> None:
     assert "adolescent_screened_without_tool" not in [f.id for f in early.flags]
     assert later.episode.number == 2
     assert "adolescent_screened_without_tool" in [f.id for f in later.flags]
+
+
+THREE_VALUED = """
+checks:
+  review_improving:
+    title: improving
+    condition: latest(early_help_review).progress == 'improving'
+    source: local-neglect
+  review_not_improving:
+    title: not improving
+    condition: not (latest(early_help_review).progress == 'improving')
+    source: local-neglect
+  review_not_improving_or_unrecorded:
+    title: not improving, or not recorded
+    condition: >-
+      not has(latest(early_help_review).progress)
+      or latest(early_help_review).progress != 'improving'
+    source: local-neglect
+"""
+
+
+def test_a_comparison_on_an_unrecorded_field_is_unknown_both_ways(tmp_path) -> None:
+    engine = _engine(tmp_path, THREE_VALUED)
+    case = {"case": "T1", "facts": [
+        {"type": "concern", "date": "2024-01-08"},
+        {"type": "early_help_offered", "date": "2024-01-09"},
+        {"type": "early_help_consent", "date": "2024-01-10", "outcome": "given"},
+        {"type": "early_help_review", "date": "2024-02-20"},
+    ]}
+    flags = [f.id for f in engine.status(case, date(2024, 2, 21)).flags]
+    engine.close()
+    assert "review_improving" not in flags and "review_not_improving" not in flags
+    assert "review_not_improving_or_unrecorded" in flags
+
+
+def test_the_checker_warns_on_an_unguarded_negative_comparison(tmp_path) -> None:
+    found = _problems(tmp_path, THREE_VALUED)
+    warned = [p for p in found if "'progress' is optional" in p]
+    assert len(warned) == 1 and ":12:" in warned[0], found  # review_not_improving only

@@ -49,10 +49,13 @@ def _fact_ref(proc: Procedure, name: str | None, loc: Loc, problems: list[Proble
     return bool(name)
 
 
-def _matcher(proc: Procedure, m: Matcher, problems: list[Problem], what: str) -> None:
+def _matcher(proc: Procedure, m: Matcher, problems: list[Problem], what: str,
+             episodes: bool = True, defaulted: bool = False) -> None:
     if _fact_ref(proc, m.fact, m.loc, problems, what) and m.when is not None:
-        ConditionChecker(_facts_by_name(proc), _stage_ids(proc), m.when_loc, m.fact,
-                         problems).run(m.when)
+        checker = ConditionChecker(_facts_by_name(proc), _stage_ids(proc), m.when_loc, m.fact,
+                                   problems, episodes)
+        checker.defaulted = defaulted
+        checker.run(m.when)
 
 
 def _stages(proc: Procedure, problems: list[Problem]) -> None:
@@ -84,7 +87,7 @@ def _transitions(proc: Procedure, problems: list[Problem]) -> None:
             _stage_ref(proc, source, t.sources_loc or t.loc, problems, "transition comes from")
         _stage_ref(proc, t.target, t.target_loc or t.loc, problems,
                    f"transition from '{'|'.join(t.sources)}' goes to")
-        _matcher(proc, t.on, problems, "transition is triggered by")
+        _matcher(proc, t.on, problems, "transition is triggered by", episodes=False)
         _reopen_rules(proc, t, problems)
 
 
@@ -188,7 +191,8 @@ def _anchor(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:
     if req.due_rule is not None:
         for choice in _choices(req.due_rule):
             for m in choice.when:
-                _matcher(proc, m, problems, f"requirement '{req.id}' chooses its limit by")
+                _matcher(proc, m, problems, f"requirement '{req.id}' chooses its limit by",
+                         defaulted=True)
 
 
 def _anchors(req: Requirement) -> list[Anchor]:

@@ -419,7 +419,7 @@ def is_local(cond: Condition) -> bool:
     for node in walk(cond):
         if isinstance(node, (Exists, DateCompare)):
             return False
-        if isinstance(node, Compare) and (node.ref.scope or node.ref.is_context):
+        if isinstance(node, Compare) and (node.ref.select != "any" or node.ref.is_context):
             return False
     return True
 

@@ -188,7 +188,7 @@ class _Compiler:
         other facts' fields) is read in Python from the facts themselves."""
         atoms, exists = [], []
         for node in walk(cond, into_exists=False):
-            if isinstance(node, Compare) and not node.ref.scope and not node.ref.is_context:
+            if isinstance(node, Compare) and node.ref.select == "any":
                 atoms.append((node, self.atom(fact, node)))
             elif isinstance(node, Exists):
                 exists.append((node, self.atom(node.fact, node.where)))

@@ -80,7 +80,7 @@ def _holds(cond: Condition, rel: Relation, pos: int, plan: Plan, scope: Scope,
         return _exists(cond, rel, pos, plan, scope, matches)
     if isinstance(cond, DateCompare):
         return _dates(cond, scope, pos, 0) is True
-    if not cond.ref.scope:
+    if cond.ref.select == "any":
         key = next(k for atom, k in rel.atoms if atom is cond)
         return pos in matches.get(plan.rule_of[key], _NONE)
     other = scope.select(cond.ref, pos)
