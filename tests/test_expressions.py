@@ -69,8 +69,7 @@ def test_a_missing_anchor_is_unknown_never_the_trigger_date(icpc) -> None:
     status = icpc.status(case, date(2024, 6, 1))
     action = _action(status, "initial_conference#1")
     assert action.status == "unknown" and action.due is None and action.anchor is None
-    assert "no last strategy discussion where outcome == 'section_47' is recorded" in \
-        action.because
+    assert "no strategy discussion where outcome == 'section_47' is recorded" in action.because
     assert not [e for e in status.escalations if e.action == action.id]
 
 

@@ -172,7 +172,7 @@ def _rule(ctx: Context, req: Requirement, start: int, rule: Due) -> Reading:
     word = "earlier" if rule.kind == "earliest" else "later"
     others = [f"{r.limit.describe()} after the {_words(r.anchor.type)} would be {r.due}"
               for r in known if r is not chosen]
-    others += [f"{m} (that clock has not started)" for m in missing]
+    others += [f"that clock has not started: {m}" for m in missing]
     note = f" (the {word} clock; " + "; ".join(others) + ")" if others else ""
     return Reading(chosen.anchor, chosen.limit, chosen.due, chosen.note + note)
 
@@ -242,9 +242,9 @@ def _find(ctx: Context, req: Requirement, start: int, one: AnchorSpec) -> int | 
 def _missing_words(one: AnchorSpec) -> str:
     if one.kind == "field":
         return f"'{one.field}' date on the trigger"
-    which = f"occurrence {one.n} of" if one.kind == "nth" else one.kind
+    which = f"occurrence {one.n} of " if one.kind == "nth" else ""
     where = f" where {one.where.text}" if one.where is not None else ""
-    return f"{which} {_words(one.fact or '')}{where}"
+    return f"{which}{_words(one.fact or '')}{where}"
 
 
 def _words(name: str) -> str:
@@ -280,7 +280,8 @@ def _action(ctx: Context, req: Requirement, number: int, reading: Reading, end: 
             "limit": limit.describe() if limit is not None else _limit_words(req)}
     if due is None:
         return _unanchored(ctx, req, base, reading, end)
-    because = (f"required by the {anchor.type.replace('_', ' ')} on {anchor.date}"
+    lead = "required by" if req.due_rule is None else "counted from"
+    because = (f"{lead} the {anchor.type.replace('_', ' ')} on {anchor.date}"
                f"{_fact_ref(anchor.ref)}; due {limit.describe()} "
                f"{'before' if limit.before else 'after'} it, by {due}{reading.note}")
     if end.kind == "done":
