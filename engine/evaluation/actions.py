@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
 from engine.evaluation.status import Action, Anchor
 from engine.language.model import Anchor as AnchorSpec
-from engine.language.model import Due, Limit, Procedure, Requirement
+from engine.language.model import Due, Limit, Matcher, Procedure, Requirement
 from engine.rules_engine.compiler import Plan
 
 _NONE: frozenset[int] = frozenset()
@@ -31,16 +32,16 @@ class Context:
     replay: Replay
     matches: dict[str, set[int]]
     as_of: date
-    terminal: frozenset
+    terminal: frozenset[str]
 
-    def hits(self, matchers) -> set[int]:
+    def hits(self, matchers: tuple[Matcher, ...]) -> set[int]:
         """Positions of the facts matching any of these matchers (durable-rules' answer)."""
         rule_of, matches = self.plan.rule_of, self.matches
         if len(matchers) == 1:
-            return matches.get(rule_of[matchers[0].key], _NONE)
+            return matches.get(rule_of[matchers[0].key]) or set()
         out: set[int] = set()
         for m in matchers:
-            out |= matches.get(rule_of[m.key], _NONE)
+            out |= matches.get(rule_of[m.key]) or _NONE
         return out
 
     def positions(self, fact_type: str) -> list[int]:
@@ -119,7 +120,7 @@ def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[i
         else:
             reading = _first_reading(ctx, req, start)
         occurrences.append((reading, end))
-        if end.kind != "done" or req.every is None or end.pos in cancel:
+        if end.kind != "done" or req.every is None or end.pos is None or end.pos in cancel:
             last = end.pos if end.pos is not None else len(ctx.facts)
             return occurrences, last
         start = end.pos
@@ -158,7 +159,7 @@ def _clock(ctx: Context, req: Requirement, start: int, spec: AnchorSpec, limit: 
 
 def _rule(ctx: Context, req: Requirement, start: int, rule: Due) -> Reading:
     """A due rule: one clock, the earliest or latest of several, or a choice by condition."""
-    if rule.kind == "clock":
+    if rule.kind == "clock" and rule.limit is not None:
         return _clock(ctx, req, start, rule.anchor or req.anchor, rule.limit)
     if rule.kind == "choice":
         return _choice(ctx, req, start, rule)
@@ -168,10 +169,10 @@ def _rule(ctx: Context, req: Requirement, start: int, rule: Due) -> Reading:
     if not known or (rule.kind == "latest" and missing):
         return Reading(None, None, None, missing="; ".join(missing))
     pick = min if rule.kind == "earliest" else max
-    chosen = pick(known, key=lambda r: r.due)
+    chosen = pick(known, key=lambda r: r.due or date.max)
     word = "earlier" if rule.kind == "earliest" else "later"
     others = [f"{r.limit.describe()} after the {_words(r.anchor.type)} would be {r.due}"
-              for r in known if r is not chosen]
+              for r in known if r is not chosen and r.limit and r.anchor]
     others += [f"that clock has not started: {m}" for m in missing]
     note = f" (the {word} clock; " + "; ".join(others) + ")" if others else ""
     return Reading(chosen.anchor, chosen.limit, chosen.due, chosen.note + note)
@@ -185,7 +186,7 @@ def _choice(ctx: Context, req: Requirement, start: int, rule: Due) -> Reading:
         return Reading(None, None, None, missing=found)
     fact = ctx.facts[found[0]]
     matchers = [m for m in rule.when if m.fact == fact.type]
-    holds = bool(matchers) and found[0] in ctx.hits(matchers)
+    holds = bool(matchers) and found[0] in ctx.hits(tuple(matchers))
     reading = _rule(ctx, req, start, rule.parts[0] if holds else rule.parts[1])
     says = "holds" if holds else "does not hold (or is not recorded)"
     return Reading(reading.anchor, reading.limit, reading.due,
@@ -230,7 +231,7 @@ def _find(ctx: Context, req: Requirement, start: int, one: AnchorSpec) -> int | 
     episode = ctx.replay.episode(start)
     horizon = _horizon(ctx, req, start)
     hits = ctx.hits((one.where,)) if one.where is not None else None
-    candidates = [p for p in ctx.positions(one.fact) if p <= horizon
+    candidates = [p for p in ctx.positions(one.fact or "") if p <= horizon
                   and ctx.replay.episode(p) == episode and (hits is None or p in hits)]
     if one.kind == "nth":
         return candidates[one.n - 1] if len(candidates) >= one.n else None
@@ -274,28 +275,28 @@ def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set
 def _action(ctx: Context, req: Requirement, number: int, reading: Reading, end: _End
             ) -> Action:
     cal, when, due, anchor, limit = ctx.cal, end.when, reading.due, reading.anchor, reading.limit
-    base = {"id": f"{req.id}#{number}", "requirement": req.id, "title": req.title,
+    base: dict[str, Any] = {"id": f"{req.id}#{number}", "requirement": req.id, "title": req.title,
             "owner": req.owner, "due": due, "anchor": anchor,
             "source": _source(ctx.proc, req.source), "statutory": req.statutory,
             "limit": limit.describe() if limit is not None else _limit_words(req)}
-    if due is None:
+    if due is None or anchor is None or limit is None:
         return _unanchored(ctx, req, base, reading, end)
     lead = "required by" if req.due_rule is None else "counted from"
     because = (f"{lead} the {anchor.type.replace('_', ' ')} on {anchor.date}"
                f"{_fact_ref(anchor.ref)}; due {limit.describe()} "
                f"{'before' if limit.before else 'after'} it, by {due}{reading.note}")
-    if end.kind == "done":
+    if end.kind == "done" and when is not None:
         late = cal.days_overdue(due, when)
         status = "done_late" if when > due else "done"
         note = f"; done on {when}" + (f", {late} working day(s) late" if late else "")
         return Action(**base, status=status, done_on=when, because=because + note,
                       working_days_overdue=late if when > due else None)
-    if end.kind == "cancelled":
-        late = cal.days_overdue(due, when) if when > due else None
+    if end.kind == "cancelled" and when is not None:
+        overdue = cal.days_overdue(due, when) if when > due else None
         note = f"; cancelled on {when}: {end.why}"
-        note += f" (it was already {late} working day(s) overdue)" if late is not None else ""
+        note += f" (it was already {overdue} working day(s) overdue)" if overdue is not None else ""
         return Action(**base, status="cancelled", cancelled_on=when, because=because + note,
-                      working_days_overdue=late)
+                      working_days_overdue=overdue)
     return _open(ctx, req, base, because, due)
 
 
@@ -303,8 +304,8 @@ def _limit_words(req: Requirement) -> str:
     return req.due_rule.describe() if req.due_rule is not None else req.due.describe()
 
 
-def _unanchored(ctx: Context, req: Requirement, base: dict, reading: Reading, end: _End
-                ) -> Action:
+def _unanchored(ctx: Context, req: Requirement, base: dict[str, Any], reading: Reading,
+                end: _End) -> Action:
     """No anchor fact: the due date cannot be known, so the action is `unknown`, never
     silently counted from another date (docs/design/expressions.md)."""
     because = f"unknown: the clock cannot start because {reading.missing}"
@@ -317,7 +318,8 @@ def _unanchored(ctx: Context, req: Requirement, base: dict, reading: Reading, en
     return Action(**base, status="unknown", because=because)
 
 
-def _open(ctx: Context, req: Requirement, base: dict, because: str, due: date) -> Action:
+def _open(ctx: Context, req: Requirement, base: dict[str, Any], because: str, due: date
+          ) -> Action:
     missing = sorted({m.fact for m in req.completed_by} & ctx.case.not_recorded)
     if missing and len(missing) == len({m.fact for m in req.completed_by}):
         source = ctx.case.source or "the case's source"

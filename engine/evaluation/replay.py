@@ -7,6 +7,7 @@ stage opens the next, and every later fact belongs to it.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.evaluation.case import Fact
@@ -39,21 +40,32 @@ class Replay:
         return self.episode_starts[-1]
 
 
+def start_stage(proc: Procedure) -> str:
+    """The stage every case starts in ('safeguard check' makes sure there is exactly one)."""
+    if proc.start is None:
+        raise ValueError(f"procedure '{proc.id}' has no start stage")
+    return proc.start.id
+
+
 def replay(proc: Procedure, plan: Plan, facts: list[Fact], matches: dict[str, set[int]]
            ) -> Replay:
     """Stage after each fact and the path, from matcher results."""
     terminal = {s.id for s in proc.stages if s.terminal}
     rules = [(t, hits) for t in proc.transitions
              if (hits := matches.get(plan.matcher_rule(t.on)))]
-    current = proc.start.id
+    current = start_stage(proc)
     entered = facts[0].date if facts else None
-    steps, after, moves, starts = [], [], [], [0]
+    steps: list[PathStep] = []
+    after: list[str] = []
+    moves: list[tuple[int, Transition]] = []
+    starts = [0]
     for pos, fact in enumerate(facts):
         move = _first_move(rules, current, pos, terminal)
         if move is not None:
             if move.reopens:
                 starts.append(pos)
-            if not (pos == 0 and current == proc.start.id and not steps):
+            if entered is not None and not (pos == 0 and current == start_stage(proc)
+                                            and not steps):
                 steps.append(PathStep(current, entered, fact.date))
             current, entered = move.target, fact.date
             moves.append((pos, move))
@@ -63,7 +75,8 @@ def replay(proc: Procedure, plan: Plan, facts: list[Fact], matches: dict[str, se
     return Replay(tuple(after), tuple(steps), tuple(moves), tuple(starts))
 
 
-def _first_move(rules, current: str, pos: int, terminal: set[str]) -> Transition | None:
+def _first_move(rules: Sequence[tuple[Transition, set[int]]], current: str, pos: int,
+                terminal: set[str]) -> Transition | None:
     is_terminal = current in terminal
     for transition, hits in rules:
         if pos not in hits:

@@ -6,8 +6,19 @@ from __future__ import annotations
 
 import networkx as nx
 
-from engine.errors import Loc, Problem, did_you_mean
-from engine.language.model import Anchor, Due, Limit, Matcher, Procedure, Requirement
+from engine.errors import Loc, Problem, Span, did_you_mean
+from engine.language.model import (
+    Anchor,
+    Check,
+    Due,
+    Escalation,
+    FactType,
+    Limit,
+    Matcher,
+    Procedure,
+    Requirement,
+    Transition,
+)
 from engine.language.typecheck import ConditionChecker
 
 ANY = ("any", "*")
@@ -26,7 +37,12 @@ def _err(problems: list[Problem], loc: Loc, message: str, hint: str | None = Non
     problems.append(Problem(loc, message, "error", hint))
 
 
-def _facts_by_name(proc: Procedure) -> dict:
+def _span(span: Span | None, loc: Loc) -> Span:
+    """A condition's character map, or its owner's file when it has none."""
+    return span if span is not None else Span(loc.file, ())
+
+
+def _facts_by_name(proc: Procedure) -> dict[str, FactType]:
     return {f.name: f for f in proc.facts}
 
 
@@ -52,15 +68,18 @@ def _fact_ref(proc: Procedure, name: str | None, loc: Loc, problems: list[Proble
 def _matcher(proc: Procedure, m: Matcher, problems: list[Problem], what: str,
              episodes: bool = True, defaulted: bool = False) -> None:
     if _fact_ref(proc, m.fact, m.loc, problems, what) and m.when is not None:
-        checker = ConditionChecker(_facts_by_name(proc), _stage_ids(proc), m.when_loc, m.fact,
-                                   problems, episodes)
+        checker = ConditionChecker(_facts_by_name(proc), _stage_ids(proc),
+                                   _span(m.when_loc, m.loc), m.fact, problems, episodes)
         checker.defaulted = defaulted
         checker.run(m.when)
 
 
 def _stages(proc: Procedure, problems: list[Problem]) -> None:
     starts = [s for s in proc.stages if s.start]
-    if proc.stages and len(starts) != 1:
+    if not proc.stages:
+        _err(problems, proc.loc, f"procedure '{proc.id}' has no stages",
+             "add 'stages:' with one stage marked 'start: true'")
+    elif len(starts) != 1:
         where = starts[1].loc if len(starts) > 1 else proc.stages[0].loc
         _err(problems, where, f"exactly one stage must have 'start: true' (found {len(starts)})")
     for stage in proc.stages:
@@ -104,7 +123,7 @@ def _shadowed(proc: Procedure, problems: list[Problem]) -> None:
                 break
 
 
-def _reopen_rules(proc: Procedure, t, problems: list[Problem]) -> None:
+def _reopen_rules(proc: Procedure, t: Transition, problems: list[Problem]) -> None:
     terminal = {s.id for s in proc.stages if s.terminal}
     leaving = [s for s in t.sources if s in terminal]
     if leaving and not t.reopens:
@@ -116,7 +135,7 @@ def _reopen_rules(proc: Procedure, t, problems: list[Problem]) -> None:
 
 def stage_graph(proc: Procedure, with_reopens: bool = False) -> nx.DiGraph:
     """Stages as nodes, transitions as edges ('any' expands to every non-terminal stage)."""
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(_stage_ids(proc))
     open_stages = [s.id for s in proc.stages if not s.terminal]
     for t in proc.transitions:
@@ -185,7 +204,7 @@ def _anchor(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:
         _one_anchor(proc, req, anchor, problems)
     for clock in _clocks(req):
         anchor = clock.anchor or req.anchor
-        if clock.limit.before and anchor.kind != "field":
+        if clock.limit is not None and clock.limit.before and anchor.kind != "field":
             _err(problems, clock.limit.loc, "'before' counts back from a date field: set "
                  "'anchor: {field: <date field>}'")
     if req.due_rule is not None:
@@ -226,7 +245,7 @@ def _one_anchor(proc: Procedure, req: Requirement, anchor: Anchor,
     elif anchor.kind == "field":
         for m in req.triggers:
             fact = proc.fact_type(m.fact)
-            field = fact.field(anchor.field) if fact else None
+            field = fact.field(anchor.field) if fact and anchor.field else None
             if fact and (field is None or field.type != "date"):
                 _err(problems, loc, f"anchor field '{anchor.field}' is not a date field of "
                      f"'{m.fact}'")
@@ -252,7 +271,7 @@ def _reachable_anchor(proc: Procedure, req: Requirement, problems: list[Problem]
     checks = [(m.fact, triggers | unplaced) for m in req.triggers]
     before = facts_before(proc, req.active_in) | unplaced
     for anchor in _anchors(req):
-        if anchor.kind in ("first", "last", "nth"):
+        if anchor.kind in ("first", "last", "nth") and anchor.fact:
             checks.append((anchor.fact, before))
     for name, possible in checks:
         if name and proc.fact_type(name) and name not in possible:
@@ -290,7 +309,8 @@ def _escalations(proc: Procedure, problems: list[Problem]) -> None:
                 _err(problems, esc.loc, f"escalation '{esc.id}' names requirement '{name}', "
                      "which does not exist", did_you_mean(name, ids))
         if esc.condition is not None:
-            ConditionChecker(_facts_by_name(proc), _stage_ids(proc), esc.condition_loc, None,
+            ConditionChecker(_facts_by_name(proc), _stage_ids(proc),
+                             _span(esc.condition_loc, esc.loc), None,
                              problems).run(esc.condition)
         if esc.source and not proc.source_text(esc.source):
             _unknown_source(proc, esc.source, esc.loc, problems)
@@ -298,7 +318,8 @@ def _escalations(proc: Procedure, problems: list[Problem]) -> None:
 
 def _checks(proc: Procedure, problems: list[Problem]) -> None:
     for check in proc.checks:
-        ConditionChecker(_facts_by_name(proc), _stage_ids(proc), check.condition_loc, None,
+        ConditionChecker(_facts_by_name(proc), _stage_ids(proc),
+                         _span(check.condition_loc, check.loc), None,
                          problems).run(check.condition)
         if check.source and not proc.source_text(check.source):
             _unknown_source(proc, check.source, check.loc, problems)
@@ -310,7 +331,9 @@ def _unknown_source(proc: Procedure, key: str, loc: Loc, problems: list[Problem]
 
 
 def _sources(proc: Procedure, problems: list[Problem]) -> None:
-    for item in (*proc.requirements, *proc.escalations, *proc.checks):
+    items: tuple[Requirement | Escalation | Check, ...] = (
+        *proc.requirements, *proc.escalations, *proc.checks)
+    for item in items:
         if not item.source:
             problems.append(Problem(item.loc, f"'{item.id}' cites no source", "warning",
                                     "add 'source: <key>' so explanations can cite the clause"))

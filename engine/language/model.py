@@ -200,7 +200,7 @@ class Due:
         return tuple(c for p in self.parts for c in p.clocks())
 
     def describe(self, trigger: str = "it") -> str:
-        if self.kind == "clock":
+        if self.kind == "clock" and self.limit is not None:
             where = f" from {self.anchor.describe(trigger)}" if self.anchor else ""
             return self.limit.describe() + where
         if self.kind == "choice":

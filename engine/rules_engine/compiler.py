@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from engine.errors import Loc
 from engine.language.conditions import (
@@ -19,6 +21,7 @@ from engine.language.conditions import (
     Condition,
     DateCompare,
     Exists,
+    Not,
     Or,
     Ref,
     is_local,
@@ -151,7 +154,7 @@ def requirement_extras(req: Requirement) -> list[Matcher]:
     return found + [a.where for a in anchors if a.where is not None]
 
 
-def _walk_due(rule: Due):
+def _walk_due(rule: Due) -> Iterator[Due]:
     yield rule
     for part in rule.parts:
         yield from _walk_due(part)
@@ -194,7 +197,8 @@ class _Compiler:
                 exists.append((node, self.atom(node.fact, node.where)))
         return Relation(fact, cond, tuple(atoms), tuple(exists))
 
-    def pattern(self, fact: str, conds: list[Condition], select: tuple = ("any", 1)) -> dict:
+    def pattern(self, fact: str, conds: Sequence[Condition],
+                select: tuple[str, int] = ("any", 1)) -> dict:
         tests: list[dict] = [{"t": fact}]
         if select[0] != "any":
             name = SELECT_FIELD[select[0]]
@@ -232,7 +236,7 @@ class _Compiler:
         self.plan.fields[fact].add(ref.field)
         return ref.field
 
-    def literal(self, fact: str, ref: Ref, value):
+    def literal(self, fact: str, ref: Ref, value: Any) -> Any:
         if isinstance(value, tuple):
             return [self.literal(fact, ref, v) for v in value]
         if not ref.func and ref.field in self.dates.get(fact, ()) and isinstance(value, str):
@@ -251,13 +255,18 @@ class _Compiler:
         self.plan.conditions[owner] = CompiledCondition(owner, tuple(branches), tuple(facts),
                                                         scope)
 
-    def branch(self, conj: list[Condition], scope: str = "case") -> tuple[list[dict], tuple]:
+    def branch(self, conj: list[Condition], scope: str = "case"
+               ) -> tuple[list[dict], tuple[tuple[str, ...], tuple[str, ...],
+                                            tuple[tuple[str, int], ...]]]:
         """Group a conjunction's parts into a context pattern, fact patterns and negations.
 
         In an episode-scoped condition every fact found must lie in the current episode and
         every absence is judged within it (a Python-computed field of the context fact).
         """
-        context, groups, positives, negatives = [], defaultdict(list), [], []
+        context: list[dict] = []
+        groups: defaultdict[tuple[str, str, int], list[Compare]] = defaultdict(list)
+        positives: list[Exists] = []
+        negatives: list[Exists] = []
         for part in conj:
             if isinstance(part, Compare) and part.ref.is_context:
                 context.append(self.context_test(part))
@@ -270,14 +279,14 @@ class _Compiler:
                         groups.setdefault((term.ref.scope, term.ref.select, term.ref.n), [])
             elif isinstance(part, Exists):
                 positives.append(part)
-            elif scope == EPISODE or part.part.since == EPISODE:
-                ex = part.part
+            elif scope == EPISODE or _negated(part).since == EPISODE:
+                ex = _negated(part)
                 key = self.atom(ex.fact, ex.where)
                 since = ex.since if ex.since != EPISODE else None
                 within = EPISODE if EPISODE in (scope, ex.since) else "case"
                 context.append({self.case_term(CaseTerm("absent", within, key, since)): 1})
             else:
-                negatives.append(part.part)
+                negatives.append(_negated(part))
         ctx = {"t": "$case"} if not context else {"$and": [{"t": "$case"}, *context]}
         patterns, aliases, episode, firsts = [{"ctx": ctx}], ["ctx"], [], []
         for (fact, select, n), parts in sorted(groups.items()):
@@ -322,7 +331,7 @@ class _Compiler:
         return self.compare_named(name, cmp)
 
     def compare_named(self, name: str, cmp: Compare) -> dict:
-        value = list(cmp.value) if isinstance(cmp.value, tuple) else cmp.value
+        value: Any = list(cmp.value) if isinstance(cmp.value, tuple) else cmp.value
         if cmp.op == "in":
             return {"$or": [{name: v} for v in value]}
         if cmp.op == "not in":
@@ -340,6 +349,13 @@ def dnf(cond: Condition) -> list[list[Condition]]:
             out = [left + right for left in out for right in dnf(part)]
         return out
     return [[cond]]
+
+
+def _negated(part: Condition) -> Exists:
+    """After normalise, a `not` only ever wraps an exists(...)."""
+    if isinstance(part, Not) and isinstance(part.part, Exists):
+        return part.part
+    raise TypeError(f"not a negated exists: {part!r}")
 
 
 def first_pattern_key(rule: dict) -> str:

@@ -8,8 +8,11 @@ Unknown (a missing date or field) never holds, and neither does its negation.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from engine.evaluation.calendar import add_months
+from engine.evaluation.case import Fact
+from engine.evaluation.replay import Replay
 from engine.language.conditions import (
     EPISODE,
     And,
@@ -30,7 +33,7 @@ _NONE: frozenset[int] = frozenset()
 class Scope:
     """The facts of a case with their positions by type, and optionally its episodes."""
 
-    def __init__(self, facts: list, replay=None):
+    def __init__(self, facts: list[Fact], replay: Replay | None = None):
         self.facts, self.replay = facts, replay
         self.by_type: dict[str, list[int]] = {}
         for pos, fact in enumerate(facts):
@@ -74,12 +77,14 @@ def _holds(cond: Condition, rel: Relation, pos: int, plan: Plan, scope: Scope,
         return all(_holds(p, rel, pos, plan, scope, matches) for p in cond.parts)
     if isinstance(cond, Or):
         return any(_holds(p, rel, pos, plan, scope, matches) for p in cond.parts)
-    if isinstance(cond, Not):
+    if isinstance(cond, Not) and isinstance(cond.part, Exists):
         return not _exists(cond.part, rel, pos, plan, scope, matches)
     if isinstance(cond, Exists):
         return _exists(cond, rel, pos, plan, scope, matches)
     if isinstance(cond, DateCompare):
         return _dates(cond, scope, pos, 0) is True
+    if not isinstance(cond, Compare):
+        raise TypeError(f"not in negation normal form: {cond!r}")
     if cond.ref.select == "any":
         key = next(k for atom, k in rel.atoms if atom is cond)
         return pos in matches.get(plan.rule_of[key], _NONE)
@@ -101,7 +106,7 @@ def _exists(ex: Exists, rel: Relation, pos: int, plan: Plan, scope: Scope,
 def _since(since: str | None, scope: Scope, pos: int) -> int:
     if since is None:
         return 0
-    if since == EPISODE:
+    if since == EPISODE and scope.replay is not None:
         starts = scope.replay.episode_starts
         return max(s for s in starts if s <= pos)
     earlier = [p for p in scope.by_type.get(since, ()) if p < pos]
@@ -117,28 +122,30 @@ def _compare(fields: dict, cmp: Compare) -> bool | None:
         return None
     else:
         value = fields[ref.field]
-    target = cmp.value
+    target: Any = cmp.value
+    found: Any = value
     try:
-        return {"==": lambda: value == target, "!=": lambda: value != target,
-                "<": lambda: value < target, "<=": lambda: value <= target,
-                ">": lambda: value > target, ">=": lambda: value >= target,
-                "in": lambda: value in target, "not in": lambda: value not in target}[cmp.op]()
+        return bool({"==": lambda: found == target, "!=": lambda: found != target,
+                     "<": lambda: found < target, "<=": lambda: found <= target,
+                     ">": lambda: found > target, ">=": lambda: found >= target,
+                     "in": lambda: found in target,
+                     "not in": lambda: found not in target}[cmp.op]())
     except TypeError:
         return None
 
 
-def case_fields(plan: Plan, scope: Scope, matches: dict[str, set[int]]) -> dict:
+def case_fields(plan: Plan, scope: Scope, matches: dict[str, set[int]]) -> dict[str, int]:
     """The context fact's Python-computed fields (absences and date comparisons)."""
-    out = {}
+    out: dict[str, int] = {}
     start = scope.replay.current_start if scope.replay is not None else 0
     for name, term in plan.case_terms.items():
         lowest = start if term.scope == EPISODE else 0
-        if term.kind == "absent":
+        if term.kind == "absent" and term.key is not None:
             hits = matches.get(plan.rule_of[term.key], _NONE)
             if term.since:
                 lowest = max(lowest, _since(term.since, scope, len(scope.facts)))
             out[name] = int(not any(p >= lowest for p in hits))
-        else:
+        elif term.compare is not None:
             value = _dates(term.compare, scope, None, lowest)
             if value is not None:
                 out[name] = int(value)
