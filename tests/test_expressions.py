@@ -172,3 +172,110 @@ def test_the_checker_warns_on_an_unguarded_negative_comparison(tmp_path) -> None
     found = _problems(tmp_path, THREE_VALUED)
     warned = [p for p in found if "'progress' is optional" in p]
     assert len(warned) == 1 and ":12:" in warned[0], found  # review_not_improving only
+
+
+def test_a_trigger_can_ask_about_earlier_facts_of_its_episode(tmp_path) -> None:
+    """A consultation is required for a concern when a neglect screening graded 4 or 5 came
+    before it in the same episode; the 2022 screening does not count in 2024."""
+    engine = _engine(tmp_path, """
+requirements:
+  dsl_consultation:
+    title: Consult the designated safeguarding lead
+    on: concern
+    when: exists(neglect_screening, grade >= 4, since=episode)
+    due: {working_days: 1}
+    completed_by: management_oversight
+    source: local-neglect
+""")
+    case = {"case": "R1", "facts": [
+        {"type": "concern", "date": "2022-03-01"},
+        {"type": "neglect_screening", "date": "2022-03-02", "grade": 5},
+        {"type": "concern", "date": "2022-03-07"},
+        {"type": "early_help_offered", "date": "2022-03-08"},
+        {"type": "early_help_consent", "date": "2022-03-09", "outcome": "given"},
+        {"type": "early_help_closed", "date": "2022-09-01", "reason": "needs_met"},
+        {"type": "concern", "date": "2024-03-04"},
+        {"type": "concern", "date": "2024-03-05"},
+    ]}
+    status = engine.status(case, date(2024, 3, 6))
+    engine.close()
+    found = [(a.id, a.anchor.date, a.due) for a in status.actions
+             if a.requirement == "dsl_consultation"]
+    # only the concern after the screening: Mon 7 Mar 2022 + 1 working day -> Tue 8 Mar 2022
+    assert found == [("dsl_consultation#1", date(2022, 3, 7), date(2022, 3, 8))]
+
+
+def test_latest_of_is_unknown_until_every_clock_has_started(tmp_path) -> None:
+    engine = _engine(tmp_path, """
+facts:
+  birth: {title: Baby born}
+requirements:
+  review_conference:
+    due:
+      latest_of:
+        - {months: 3}
+        - working_days: 20
+          anchor: {first: birth}
+""")
+    case = {"case": "L1", "facts": [
+        REFERRAL,
+        {"type": "initial_conference", "date": "2024-06-03", "outcome": "child_protection_plan"},
+        {"type": "child_protection_plan_started", "date": "2024-06-03"},
+    ]}
+    before = _action(engine.status(case, date(2024, 6, 4)), "review_conference#1")
+    case["facts"].append({"type": "birth", "date": "2024-08-20"})
+    after = _action(engine.status(case, date(2024, 8, 21)), "review_conference#1")
+    engine.close()
+    assert before.status == "unknown" and before.due is None and "no birth" in before.because
+    # Tue 20 Aug + 20 wd (26 Aug bank holiday skipped) -> Wed 18 Sep, later than 3 Sep
+    assert after.due == date(2024, 9, 18) and after.anchor.type == "birth"
+
+
+@pytest.mark.parametrize("body, words", [
+    ("transitions:\n  - {from: closed, to: referral, on: referral, reopens: true,\n"
+     "     when: 'exists(referral, since=episode)'}\n", "cannot be used in a transition"),
+    ("checks:\n  x:\n    condition: previous(referral).source == 'x'\n    source: local-neglect\n",
+     "previous(...) is for a 'when'"),
+    ("checks:\n  x:\n    condition: latest(referral).source <= latest(case_closed).date\n"
+     "    source: local-neglect\n", "'source' is not a date field of 'referral'"),
+    ("checks:\n  x:\n    condition: referral.date > '2024-01-01'\n    source: local-neglect\n",
+     "say which referral you mean"),
+    ("checks:\n  x:\n    condition: has(latest(referral).sauce)\n    source: local-neglect\n",
+     "'referral' has no field 'sauce'"),
+    ("checks:\n  x:\n    scope: everything\n    condition: exists(referral)\n"
+     "    source: local-neglect\n", "scope must be episode or case"),
+    ("requirements:\n  assessment:\n    due:\n      when: source == 'police'\n"
+     "      then: {working_days: 40}\n", "a due choice needs 'otherwise'"),
+    ("requirements:\n  assessment:\n    due:\n      earliest_of: [{working_days: 40}]\n",
+     "needs a list of at least two clocks"),
+    ("requirements:\n  assessment:\n    anchor: {first: strategy_discussion, where: 'x == 1'}\n",
+     "'strategy_discussion' has no field 'x'"),
+])
+def test_new_forms_are_checked(tmp_path, body: str, words: str) -> None:
+    found = _problems(tmp_path, body)
+    assert any(words in p for p in found), found
+
+
+def test_no_new_form_compiles_a_reference_to_another_pattern() -> None:
+    """Dates, relational whens, episodes: all in Python; the ruleset compares with literals."""
+    from engine.rules_engine.compiler import compile_procedure
+
+    variations = Path(__file__).resolve().parents[1] / "docs/examples/variations/procedures"
+    library = read_library([*bundled_dirs(), variations])
+    assert not library.errors
+    for proc in library.procedures.values():
+        plan = compile_procedure(proc)
+        aliases = {alias for rule in plan.ruleset.values() for p in rule["all"] for alias in p}
+        _visit(plan.ruleset, aliases)
+    assert {"re_referral", "repeat_plan", "pre_birth_review"} <= set(library.procedures)
+
+
+def _visit(node: object, aliases: set[str]) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            assert not (isinstance(value, dict) and set(value) & aliases), (key, value)
+            assert key not in ("$add", "$sub", "$mul", "$div"), key
+            _visit(value, aliases)
+    elif isinstance(node, list):
+        for item in node:
+            _visit(item, aliases)
