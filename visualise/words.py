@@ -62,9 +62,12 @@ def anchor_words(proc: Procedure, req: Requirement, short: bool = False) -> str:
     if spec.kind == "field":
         return f"the {(spec.field or '').replace('_', ' ')} date of the {trigger}"
     named = _title(proc, spec.fact or "", short)
-    if spec.kind == "nth":
-        return f"occurrence {spec.n} of {named}"
-    return f"the {spec.kind} {named}"
+    text = f"occurrence {spec.n} of {named}" if spec.kind == "nth" else f"the {spec.kind} {named}"
+    if spec.where is not None:
+        text += f" where {spec.where.text}"
+    if spec.otherwise is not None:
+        text += f", otherwise {spec.otherwise.describe(trigger)}"
+    return text
 
 
 def _title(proc: Procedure, fact: str, short: bool = False) -> str:
@@ -81,6 +84,8 @@ def timescale(proc: Procedure, req: Requirement, short: bool = False) -> str:
     """
     amount, anchor = req.due.describe(), anchor_words(proc, req, short)
     text = f"{amount} {anchor}" if req.due.before else f"{amount} from {anchor}"
+    if req.due_rule is not None:
+        text = req.due_rule.describe(anchor)
     if req.every is not None:
         text += f", then every {req.every.describe()}"
     return text

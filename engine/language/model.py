@@ -201,8 +201,8 @@ class Due:
 
     def describe(self, trigger: str = "it") -> str:
         if self.kind == "clock" and self.limit is not None:
-            where = f" from {self.anchor.describe(trigger)}" if self.anchor else ""
-            return self.limit.describe() + where
+            start = self.anchor.describe(trigger) if self.anchor else trigger
+            return f"{self.limit.describe()} {'' if self.limit.before else 'from '}{start}"
         if self.kind == "choice":
             return (f"{self.parts[0].describe(trigger)} when {self.text}, otherwise "
                     f"{self.parts[1].describe(trigger)}")
