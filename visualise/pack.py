@@ -2,21 +2,27 @@
 a glossary and a worked example stepped through date by date.
 
 Reads the model and CaseStatus only; the SVG comes from dot.svg, statuses from Engine.status.
+The page is visualise/templates/pack.html.j2 (with pack.css, pack.js and error-trap.js
+inlined), rendered by Jinja2 with auto-escaping: only the SVG map and the script-safe JSON
+data are passed in as markup.
 """
 from __future__ import annotations
 
 import json
 import re
 from datetime import date
+from functools import cache
 from html import escape, unescape
 from importlib import resources
 from typing import Any
+
+from jinja2 import Environment, PackageLoader, Template
+from markupsafe import Markup
 
 from engine.evaluation.engine import Engine
 from engine.evaluation.status import Action, CaseStatus
 from engine.language.model import Procedure, Requirement, Stage
 
-from . import pack_page
 from .dot import svg
 from .extract import home_stages, procedure_diagram
 from .words import ANY, condition_words, long_date, timescale, transition_label
@@ -45,7 +51,8 @@ GLOSSARY = (
     ("source", "The clause of statutory guidance or local procedure that a requirement or "
                "check cites, such as Working Together to Safeguard Children 2023, chapter 3."),
 )
-STATUS_WORDS = {"due": "○ due", "done": "✓ done", "done_late": "✓ done late",
+STATUS_WORDS = {"not_yet_due": "○ not yet due", "due": "○ due", "done": "✓ done",
+                "done_late": "✓ done late",
                 "cancelled": "✗ cancelled", "unknown": "? unknown (not recorded)"}
 _NODE = re.compile(r'<g id="stage_([^"]+)" class="node">')
 
@@ -59,7 +66,10 @@ def example_case() -> dict:
 def fact_dates(case: dict) -> list[date]:
     """The distinct dates of a case's facts, in order: the steps of the worked example."""
     found = set()
-    for fact in case.get("facts", []):
+    facts = case.get("facts")
+    for fact in facts if isinstance(facts, list) else []:
+        if not isinstance(fact, dict):
+            continue
         try:
             found.add(date.fromisoformat(str(fact.get("date"))))
         except ValueError:
@@ -74,12 +84,18 @@ def build_pack(engine: Engine, example_case: dict, dates: list[date]) -> str:
     data = {"stages": {s.id: _stage(proc, s) for s in proc.stages},
             "example": {"case": str(example_case.get("case", "")), "steps": steps}}
     since = f", in force from {long_date(proc.effective_from)}" if proc.effective_from else ""
-    return pack_page.PAGE.format(
-        csp=pack_page.CSP, title=escape(proc.title), trap=pack_page.ERROR_TRAP,
-        css=pack_page.CSS, script=pack_page.SCRIPT, data=_json(data),
-        subtitle=escape(f"Procedure '{proc.id}' version {proc.version}{since}"),
-        svg=_svg(proc), case=escape(str(example_case.get("case", ""))),
-        glossary="".join(f"<dt>{w}</dt><dd>{escape(d)}</dd>" for w, d in GLOSSARY))
+    return _page().render(
+        title=proc.title, subtitle=f"Procedure '{proc.id}' version {proc.version}{since}",
+        svg=Markup(_svg(proc)), case=str(example_case.get("case", "")), glossary=GLOSSARY,
+        data=Markup(_json(data)))
+
+
+@cache
+def _page() -> Template:
+    """The page template, from the package data (visualise/templates/)."""
+    env = Environment(loader=PackageLoader("visualise", "templates"), autoescape=True,
+                      keep_trailing_newline=True)
+    return env.get_template("pack.html.j2")
 
 
 def _json(data: dict) -> str:
@@ -129,8 +145,8 @@ def _req(proc: Procedure, req: Requirement) -> dict:
 def _moves(proc: Procedure, stage: Stage) -> list[str]:
     out = []
     for t in proc.transitions:
-        anywhere = any(s in ANY for s in t.sources) and not stage.terminal
-        if (stage.id in t.sources or anywhere) and t.target != stage.id:
+        anywhere = any(s in ANY for s in t.from_stages) and not stage.terminal
+        if (stage.id in t.from_stages or anywhere) and t.target != stage.id:
             target = proc.stage(t.target)
             out.append(f"{transition_label(proc, t)} → {target.title if target else t.target}")
     return out or ["It does not move on: the case ends here."]
@@ -151,11 +167,13 @@ def _step(proc: Procedure, case: dict, status: CaseStatus) -> dict:
             "actions": [_action(a) for a in status.actions],
             "notes": [f"⚠ Escalated to {e.to}: {e.title} ({e.because})"
                       for e in status.escalations if e.status == "open"]
-            + [f"⚑ Flag: {f.title}" for f in status.flags if f.status != "resolved"]}
+            + [f"⚑ Flag: {f.title}" for f in status.flags]}
 
 
 def _facts_on(proc: Procedure, case: dict, day: str) -> list[str]:
-    return [_fact_words(proc, f) for f in case.get("facts", []) if f.get("date") == day]
+    facts = case.get("facts")
+    return [_fact_words(proc, f) for f in (facts if isinstance(facts, list) else [])
+            if isinstance(f, dict) and f.get("date") == day]
 
 
 def _fact_words(proc: Procedure, fact: dict) -> str:

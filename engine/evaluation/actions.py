@@ -6,15 +6,16 @@ facts trigger, complete or cancel); recurring requirements re-arm from each comp
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
 
 from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
-from engine.evaluation.status import Action, Anchor
+from engine.evaluation.status import Action, ActionStatus, AnchorFact
 from engine.language.model import Anchor as AnchorSpec
-from engine.language.model import Due, Limit, Matcher, Procedure, Requirement
+from engine.language.model import Due as DueRule
+from engine.language.model import Limit, Matcher, Procedure, Requirement, version_words
 from engine.rules_engine.compiler import Plan
 
 _NONE: frozenset[int] = frozenset()
@@ -56,9 +57,68 @@ class Context:
 @dataclass(frozen=True)
 class _End:
     pos: int | None
-    kind: str  # "done", "cancelled" or "open"
+    kind: Literal["done", "cancelled", "open"]
     why: str = ""
     when: date | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Due:
+    """When one occurrence is due: the date, a window's opening, an hours limit's moment."""
+
+    day: date
+    opens: date | None = None
+    at: datetime | None = None
+
+    def passed_by(self, end: _End) -> bool:
+        """A fact after the due moment: by time when both have one, else by date."""
+        if self.at is not None and end.at is not None:
+            return end.at > self.at
+        return end.when is not None and end.when > self.day
+
+
+def due_of(cal: WorkingCalendar, anchor: AnchorFact, limit: Limit) -> Due:
+    """Apply a limit to a clock's start. Hours are clock hours from the fact's time; a fact
+    without a time counts from the end of its day (docs/design/working-days.md)."""
+    if limit.unit == "hours":
+        start = datetime.combine(anchor.date, anchor.time) if anchor.time else \
+            datetime.combine(anchor.date, datetime.min.time()) + timedelta(days=1)
+        room = datetime.max - start
+        at = start + min(timedelta(hours=limit.amount), room)
+        return Due((at - timedelta(microseconds=1)).date(), at=at)
+    opens = cal.due(anchor.date, limit.opens) if limit.opens is not None else None
+    return Due(cal.due(anchor.date, limit), opens)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A clock read for one occurrence: where it starts, its limit and due date (all None
+    when its anchor fact is not recorded: the action is then `unknown`), words on how it was
+    decided (`note`) or on what is missing (`missing`)."""
+
+    anchor: AnchorFact | None
+    limit: Limit | None
+    due: Due | None
+    note: str = ""
+    missing: str = ""
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One occurrence of a requirement: its clock reading and end, and the requirement's
+    version in force on the clock's anchor date."""
+
+    reading: Reading
+    end: _End
+    rule: Requirement
+
+    @property
+    def late(self) -> bool:
+        """Done after its due date, or still not done when it was cancelled after it; an
+        occurrence whose clock never started is kept too (its timeliness is unknown)."""
+        due = self.reading.due
+        return due.passed_by(self.end) if due is not None else self.end.pos is not None
 
 
 def actions_for(ctx: Context) -> list[Action]:
@@ -86,47 +146,37 @@ def _requirement(ctx: Context, req: Requirement) -> list[Action]:
         if req.once and numbered:
             break
         chain, busy_until = _chain(ctx, req, t, done, cancel)
-        out += [_action(ctx, req, numbered + k + 1, *item) for k, item in _visible(chain, req)]
+        out += [_action(ctx, req, numbered + k + 1, occ) for k, occ in _visible(chain, req)]
         numbered += len(chain)
     return out
 
 
-@dataclass(frozen=True)
-class Reading:
-    """One occurrence's clock: where it starts, its limit and due date (None when its anchor
-    is not recorded: the action is then `unknown`), and words on how it was decided."""
-
-    anchor: Anchor | None
-    limit: Limit | None
-    due: date | None
-    note: str = ""
-    missing: str = ""
-
-
 def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[int]
-           ) -> tuple[list[tuple], int]:
-    """One trigger's occurrences as (reading, end): the first, then one per completion if
-    recurring. Numbering counts them all; a completing fact that also cancels (a review that
-    ends the plan) does not re-arm it. Returns where the chain ended too.
+           ) -> tuple[list[Occurrence], int]:
+    """One trigger's occurrences: the first, then one per
+    completion if recurring. Numbering counts them all; a completing fact that also cancels
+    (a review that ends the plan) does not re-arm it. Returns where the chain ended too.
     """
-    occurrences: list[tuple] = []
+    occurrences: list[Occurrence] = []
     start = t
     while True:
-        end = _end(ctx, req, start, done, cancel)
-        if occurrences and req.every is not None:
+        if occurrences and occurrences[-1].rule.every is not None:
             fact = ctx.facts[start]
-            anchor = Anchor(fact.type, fact.date, fact.ref)
-            reading = Reading(anchor, req.every, ctx.cal.due(fact.date, req.every))
+            anchor = AnchorFact(fact.type, fact.date, fact.ref, fact.time)
+            rule = req.in_force(anchor.date) if req.versions else req
+            limit = rule.every or req.due
+            reading = Reading(anchor, limit, due_of(ctx.cal, anchor, limit))
         else:
-            reading = _first_reading(ctx, req, start)
-        occurrences.append((reading, end))
-        if end.kind != "done" or req.every is None or end.pos is None or end.pos in cancel:
+            reading, rule = _first(ctx, req, start)
+        end = _end(ctx, req, start, done, cancel)
+        occurrences.append(Occurrence(reading, end, rule))
+        if end.kind != "done" or rule.every is None or end.pos is None or end.pos in cancel:
             last = end.pos if end.pos is not None else len(ctx.facts)
             return occurrences, last
         start = end.pos
 
 
-def _visible(chain: list[tuple], req: Requirement) -> list[tuple[int, tuple]]:
+def _visible(chain: list[Occurrence], req: Requirement) -> list[tuple[int, Occurrence]]:
     """Recurring: keep the current occurrence and every late one; the rest is history.
 
     Decided before any Action is built: a long plan has many on-time visits to skip.
@@ -134,16 +184,19 @@ def _visible(chain: list[tuple], req: Requirement) -> list[tuple[int, tuple]]:
     numbered = list(enumerate(chain))
     if req.every is None:
         return numbered
-    return [(k, item) for k, item in numbered[:-1] if _late(item)] + numbered[-1:]
+    return [(k, occ) for k, occ in numbered[:-1] if occ.late] + numbered[-1:]
 
 
-def _late(item: tuple) -> bool:
-    """Done after its due date, or still not done when it was cancelled after it."""
-    reading, end = item
-    return end.pos is not None and (reading.due is None or end.when > reading.due)
+def _first(ctx: Context, req: Requirement, start: int) -> tuple[Reading, Requirement]:
+    """The first occurrence's clock, under the version in force on its anchor date."""
+    reading = _reading(ctx, req, start)
+    if not req.versions or reading.anchor is None:
+        return reading, req
+    rule = req.in_force(reading.anchor.date)
+    return (reading if rule is req else _reading(ctx, rule, start)), rule
 
 
-def _first_reading(ctx: Context, req: Requirement, start: int) -> Reading:
+def _reading(ctx: Context, req: Requirement, start: int) -> Reading:
     if req.due_rule is None:
         return _clock(ctx, req, start, req.anchor, req.due)
     return _rule(ctx, req, start, req.due_rule)
@@ -154,10 +207,10 @@ def _clock(ctx: Context, req: Requirement, start: int, spec: AnchorSpec, limit: 
     found = _anchor(ctx, req, start, spec)
     if isinstance(found, str):
         return Reading(None, limit, None, missing=found)
-    return Reading(found, limit, ctx.cal.due(found.date, limit))
+    return Reading(found, limit, due_of(ctx.cal, found, limit))
 
 
-def _rule(ctx: Context, req: Requirement, start: int, rule: Due) -> Reading:
+def _rule(ctx: Context, req: Requirement, start: int, rule: DueRule) -> Reading:
     """A due rule: one clock, the earliest or latest of several, or a choice by condition."""
     if rule.kind == "clock" and rule.limit is not None:
         return _clock(ctx, req, start, rule.anchor or req.anchor, rule.limit)
@@ -169,24 +222,24 @@ def _rule(ctx: Context, req: Requirement, start: int, rule: Due) -> Reading:
     if not known or (rule.kind == "latest" and missing):
         return Reading(None, None, None, missing="; ".join(missing))
     pick = min if rule.kind == "earliest" else max
-    chosen = pick(known, key=lambda r: r.due or date.max)
+    chosen = pick(known, key=lambda r: r.due.day if r.due else date.max)
     word = "earlier" if rule.kind == "earliest" else "later"
-    others = [f"{r.limit.describe()} after the {_words(r.anchor.type)} would be {r.due}"
-              for r in known if r is not chosen and r.limit and r.anchor]
+    others = [f"{r.limit.describe()} after the {r.anchor.words} would be {r.due.day}"
+              for r in known if r is not chosen and r.limit and r.anchor and r.due]
     others += [f"that clock has not started: {m}" for m in missing]
     note = f" (the {word} clock; " + "; ".join(others) + ")" if others else ""
     return Reading(chosen.anchor, chosen.limit, chosen.due, chosen.note + note)
 
 
-def _choice(ctx: Context, req: Requirement, start: int, rule: Due) -> Reading:
+def _choice(ctx: Context, req: Requirement, start: int, rule: DueRule) -> Reading:
     """`when`/`then`/`otherwise`: the condition reads the fact the requirement's clock starts
     from; a condition that does not hold, or is unknown, takes `otherwise`."""
     found = _anchor_position(ctx, req, start, req.anchor)
     if isinstance(found, str):
         return Reading(None, None, None, missing=found)
     fact = ctx.facts[found[0]]
-    matchers = [m for m in rule.when if m.fact == fact.type]
-    holds = bool(matchers) and found[0] in ctx.hits(tuple(matchers))
+    matchers = tuple(m for m in rule.when if m.fact == fact.type)
+    holds = bool(matchers) and found[0] in ctx.hits(matchers)
     reading = _rule(ctx, req, start, rule.parts[0] if holds else rule.parts[1])
     says = "holds" if holds else "does not hold (or is not recorded)"
     return Reading(reading.anchor, reading.limit, reading.due,
@@ -194,17 +247,17 @@ def _choice(ctx: Context, req: Requirement, start: int, rule: Due) -> Reading:
                    f"{fact.date})", reading.missing)
 
 
-def _anchor(ctx: Context, req: Requirement, start: int, spec: AnchorSpec) -> Anchor | str:
+def _anchor(ctx: Context, req: Requirement, start: int, spec: AnchorSpec) -> AnchorFact | str:
     """The clock's start, or words saying which anchor fact is not recorded."""
     found = _anchor_position(ctx, req, start, spec)
     if isinstance(found, str):
         return found
     pos, one = found
     fact = ctx.facts[pos]
-    if one.kind == "field":
-        return Anchor(f"{fact.type}.{one.field}", date.fromisoformat(fact.fields[one.field]),
-                      fact.ref)
-    return Anchor(fact.type, fact.date, fact.ref)
+    if one.kind == "field" and one.field is not None:
+        return AnchorFact(f"{fact.type}.{one.field}", date.fromisoformat(fact.fields[one.field]),
+                          fact.ref)
+    return AnchorFact(fact.type, fact.date, fact.ref, fact.time)
 
 
 def _anchor_position(ctx: Context, req: Requirement, start: int, spec: AnchorSpec
@@ -262,7 +315,7 @@ def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set
     for p in range(start + 1, len(ctx.facts)):
         when = ctx.facts[p].date
         if p in done:
-            return _End(p, "done", when=when)
+            return _End(p, "done", when=when, at=ctx.facts[p].moment)
         if p in cancel:
             return _End(p, "cancelled", ctx.facts[p].type.replace("_", " "), when)
         if ctx.closes_at(p):
@@ -272,27 +325,32 @@ def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set
     return _End(None, "open")
 
 
-def _action(ctx: Context, req: Requirement, number: int, reading: Reading, end: _End
-            ) -> Action:
-    cal, when, due, anchor, limit = ctx.cal, end.when, reading.due, reading.anchor, reading.limit
-    base: dict[str, Any] = {"id": f"{req.id}#{number}", "requirement": req.id, "title": req.title,
-            "owner": req.owner, "due": due, "anchor": anchor,
-            "source": _source(ctx.proc, req.source), "statutory": req.statutory,
-            "limit": limit.describe() if limit is not None else _limit_words(req)}
+def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Action:
+    reading, end, rule = occ.reading, occ.end, occ.rule
+    anchor, limit, due = reading.anchor, reading.limit, reading.due
+    cal, when = ctx.cal, end.when
+    base: dict[str, Any] = {
+        "id": f"{req.id}#{number}", "requirement": req.id, "title": rule.title,
+        "owner": rule.owner, "due": due.day if due else None, "anchor": anchor,
+        "source": ctx.proc.citation(rule.source), "statutory": rule.statutory,
+        "limit": limit.describe() if limit is not None else _limit_words(rule),
+        "due_from": due.opens if due else None, "due_at": due.at if due else None,
+        "rule_version": rule.effective_from.isoformat() if rule.effective_from else None}
     if due is None or anchor is None or limit is None:
-        return _unanchored(ctx, req, base, reading, end)
-    lead = "required by" if req.due_rule is None else "counted from"
-    because = (f"{lead} the {anchor.type.replace('_', ' ')} on {anchor.date}"
-               f"{_fact_ref(anchor.ref)}; due {limit.describe()} "
-               f"{'before' if limit.before else 'after'} it, by {due}{reading.note}")
+        return _unanchored(base, reading, end)
+    lead = "required by" if rule.due_rule is None else "counted from"
+    because = (f"{lead} the {anchor.words} on {anchor.moment}{_fact_ref(anchor.ref)}; "
+               f"{_due_words(anchor, limit, due)}{reading.note}{_version(rule)}")
     if end.kind == "done" and when is not None:
-        late = cal.days_overdue(due, when)
-        status = "done_late" if when > due else "done"
+        late_by = due.passed_by(end)
+        late = cal.days_overdue(due.day, when)
+        status: ActionStatus = "done_late" if late_by else "done"
         note = f"; done on {when}" + (f", {late} working day(s) late" if late else "")
+        note += ", after the due time" if late_by and not late else ""
         return Action(**base, status=status, done_on=when, because=because + note,
-                      working_days_overdue=late if when > due else None)
+                      working_days_overdue=late if late_by else None)
     if end.kind == "cancelled" and when is not None:
-        overdue = cal.days_overdue(due, when) if when > due else None
+        overdue = cal.days_overdue(due.day, when) if when > due.day else None
         note = f"; cancelled on {when}: {end.why}"
         note += f" (it was already {overdue} working day(s) overdue)" if overdue is not None else ""
         return Action(**base, status="cancelled", cancelled_on=when, because=because + note,
@@ -304,8 +362,7 @@ def _limit_words(req: Requirement) -> str:
     return req.due_rule.describe() if req.due_rule is not None else req.due.describe()
 
 
-def _unanchored(ctx: Context, req: Requirement, base: dict[str, Any], reading: Reading,
-                end: _End) -> Action:
+def _unanchored(base: dict[str, Any], reading: Reading, end: _End) -> Action:
     """No anchor fact: the due date cannot be known, so the action is `unknown`, never
     silently counted from another date (docs/design/expressions.md)."""
     because = f"unknown: the clock cannot start because {reading.missing}"
@@ -318,17 +375,35 @@ def _unanchored(ctx: Context, req: Requirement, base: dict[str, Any], reading: R
     return Action(**base, status="unknown", because=because)
 
 
-def _open(ctx: Context, req: Requirement, base: dict[str, Any], because: str, due: date
-          ) -> Action:
+def _due_words(anchor: AnchorFact, limit: Limit, due: Due) -> str:
+    """'due 15 working days after it, by 2022-06-20', in every form a limit takes."""
+    if due.at is not None:
+        start = "" if anchor.time else " (it has no time: counted from the end of that day)"
+        return (f"due {limit.words} after it{start}, by "
+                f"{due.at.isoformat(sep=' ', timespec='minutes')}")
+    if due.opens is not None:
+        return f"due {limit.describe()} after it: from {due.opens} and by {due.day}"
+    return f"due {limit.words} {'before' if limit.before else 'after'} it, by {due.day}"
+
+
+def _version(rule: Requirement) -> str:
+    words = version_words(rule)
+    return f" ({words})" if words else ""
+
+
+def _open(ctx: Context, req: Requirement, base: dict[str, Any], because: str,
+          due: Due) -> Action:
     missing = sorted({m.fact for m in req.completed_by} & ctx.case.not_recorded)
     if missing and len(missing) == len({m.fact for m in req.completed_by}):
-        source = ctx.case.source or "the case's source"
-        return Action(**base, status="unknown", because=because + f"; unknown: {source} does "
+        system = ctx.case.system or "the case's source"
+        return Action(**base, status="unknown", because=because + f"; unknown: {system} does "
                       f"not record {', '.join(missing)}")
-    if ctx.as_of > due:
-        late = ctx.cal.days_overdue(due, ctx.as_of)
+    if ctx.as_of > due.day:
+        late = ctx.cal.days_overdue(due.day, ctx.as_of)
         return Action(**base, status="overdue", working_days_overdue=late,
                       because=because + f"; overdue by {late} working day(s) on {ctx.as_of}")
+    if due.opens is not None and ctx.as_of < due.opens:
+        return Action(**base, status="not_yet_due", because=because)
     return Action(**base, status="due", because=because)
 
 
@@ -336,12 +411,3 @@ def _fact_ref(ref: str | None) -> str:
     return f" (fact {ref})" if ref is not None else ""
 
 
-_SOURCES: dict[tuple[int, str], dict] = {}
-
-
-def _source(proc: Procedure, key: str) -> dict:
-    """The cited clause (one shared dict per procedure and key: outputs never mutate it)."""
-    found = _SOURCES.get((id(proc), key))
-    if found is None:
-        found = _SOURCES[(id(proc), key)] = {"key": key, "text": proc.source_text(key)}
-    return found
