@@ -260,7 +260,7 @@ def test_no_new_form_compiles_a_reference_to_another_pattern() -> None:
     """Dates, relational whens, episodes: all in Python; the ruleset compares with literals."""
     from engine.rules_engine.compiler import compile_procedure
 
-    variations = Path(__file__).resolve().parents[1] / "docs/examples/variations/procedures"
+    variations = Path(__file__).resolve().parents[1] / "docs/examples/overlays/definitions"
     library = read_library([*bundled_dirs(), variations])
     assert not library.errors
     for proc in library.procedures.values():

@@ -53,13 +53,3 @@ def test_example_cases_and_their_statuses_match_the_schemas(engine) -> None:
     for record in engine.cohort(cases + ["broken"], date(2024, 11, 29)):
         status_schema.validate(record)
 
-
-VARIATIONS = sorted((ROOT / "docs" / "examples" / "variations" / "procedures").glob("*.yaml"))
-
-
-@pytest.mark.parametrize("path", VARIATIONS, ids=lambda p: p.name)
-def test_every_variation_matches_the_schema(path: Path) -> None:
-    """Filtered anchors, clocks, choices and check scopes are in the definition schema."""
-    doc, problems = load_file(path)
-    assert not problems
-    jsonschema.Draft202012Validator(_schema("definition.schema.json")).validate(_plain(doc))
