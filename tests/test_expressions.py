@@ -279,3 +279,49 @@ def _visit(node: object, aliases: set[str]) -> None:
     elif isinstance(node, list):
         for item in node:
             _visit(item, aliases)
+
+
+def test_an_optional_anchor_field_without_a_fallback_is_warned(tmp_path) -> None:
+    found = _problems(tmp_path, """
+facts:
+  conference_scheduled:
+    fields:
+      scheduled_for: {type: date}
+requirements:
+  conference_papers:
+    title: Send the conference papers
+    on: conference_scheduled
+    anchor: {field: scheduled_for}
+    due: {working_days: 2, before: true}
+    completed_by: initial_conference
+    source: local-neglect
+""")
+    assert any("'scheduled_for' is optional on 'conference_scheduled'" in p for p in found), found
+
+
+def test_an_unrecorded_anchor_field_makes_the_action_unknown(tmp_path) -> None:
+    engine = _engine(tmp_path, """
+facts:
+  conference_scheduled:
+    fields:
+      scheduled_for: {type: date}
+requirements:
+  conference_papers:
+    title: Send the conference papers
+    on: conference_scheduled
+    anchor: {field: scheduled_for}
+    due: {working_days: 2, before: true}
+    completed_by: initial_conference
+    source: local-neglect
+""")
+    case = {"case": "F1", "facts": [REFERRAL, {"type": "conference_scheduled",
+                                              "date": "2024-03-05"}]}
+    status = engine.status(case, date(2024, 3, 6))
+    case["facts"][1]["scheduled_for"] = "2024-03-20"
+    known = engine.status(case, date(2024, 3, 6))
+    engine.close()
+    action = _action(status, "conference_papers#1")
+    assert action.status == "unknown" and action.due is None
+    assert "'scheduled_for' date on the trigger" in action.because
+    # Wed 20 Mar 2024 - 2 working days -> Mon 18 Mar 2024
+    assert _action(known, "conference_papers#1").due == date(2024, 3, 18)

@@ -251,6 +251,11 @@ def _one_anchor(proc: Procedure, req: Requirement, anchor: Anchor,
             if fact and (field is None or field.type != "date"):
                 _err(problems, loc, f"anchor field '{anchor.field}' is not a date field of "
                      f"'{m.fact}'")
+            elif field is not None and not field.required and anchor.otherwise is None:
+                problems.append(Problem(loc, f"'{anchor.field}' is optional on '{m.fact}': "
+                                        "when it is not recorded the clock cannot start and "
+                                        "the action is unknown", "warning",
+                                        "make the field required, or add 'otherwise: trigger'"))
 
 
 def facts_within(proc: Procedure, stages: tuple[str, ...]) -> set[str]:
