@@ -208,7 +208,7 @@ def test_explain_and_its_refusals(live: Live) -> None:
     (b"{not json", "application/json", 400),
     (b"[" * 100_000 + b"]" * 100_000, "application/json", 413),
     (b"[" * 20_000, "application/json", 400),
-    (b'{"case": "\\ud800", "facts": []}', "application/json", 400),
+    (b'{"case": "\\ud800", "facts": []}', "application/json", 422),
     (b'{"case": "a", "facts": [], "x": NaN}', "application/json", 400),
     (b"\xff\xfe{}", "application/json", 400),
     (b"1" * 5000, "application/json", 400),
