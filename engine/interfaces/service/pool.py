@@ -38,7 +38,7 @@ def _child(conn: Connection, procedure: Procedure, nice: int) -> None:
         os.nice(nice)
     keep = conn.fileno()
     os.closerange(3, keep)  # never hold the server's sockets: a closed connection must close
-    os.closerange(keep + 1, 65536)
+    os.closerange(keep + 1, max(keep + 1, os.sysconf("SC_OPEN_MAX")))
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
