@@ -198,11 +198,45 @@ async def _beside_huge(port: int, key: str, requests: list[bytes], clients: int,
             f"{'yes' if ratio <= 2 and not tally.errors else 'NO'} |")
 
 
-async def _scenarios(port: int, key: str, requests: list[bytes]) -> list[str]:
+def _cpu_seconds(pid: int) -> tuple[float, float]:
+    """(CPU seconds of process `pid`, of its child processes now alive), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def used(stat: list[str]) -> float:
+        return (int(stat[13]) + int(stat[14])) / tick
+
+    own, children = 0.0, 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:
+            continue
+        stat = text[text.rindex(")") + 2:].split()
+        fields = ["", "", *stat]  # pid and name come before the closing parenthesis
+        if int(entry.name) == pid:
+            own = used(fields)
+        elif int(fields[3]) == pid:
+            children += used(fields)
+    return own, children
+
+
+async def _scenarios(port: int, key: str, requests: list[bytes], pid: int) -> list[str]:
     await _load(port, requests, 10, 500)  # warm up: workers, connections
     rows = []
     for clients, total in LEVELS:
+        before = _cpu_seconds(pid)
         tally = await _load(port, requests, clients, total)
+        after = _cpu_seconds(pid)
+        if clients == 50:
+            done = len(tally.latencies)
+            server = (after[0] - before[0]) / done * 1000
+            evaluators = (after[1] - before[1]) / done * 1000
+            cpu = (f"| CPU per /status request at 50 clients (from /proc; independent of "
+                   f"other load) | server process {server:.2f} ms + evaluators "
+                   f"{evaluators:.2f} ms = {server + evaluators:.2f} ms, so about "
+                   f"{2000 / (server + evaluators):,.0f} requests/s on 2 unshared cores | - | - |")
         target = {50: "p99 < 100 ms", 200: "no connection errors"}.get(clients, "-")
         met = {50: tally.p(0.99) < 100 and not tally.errors,
                200: tally.errors == 0}.get(clients)
@@ -211,6 +245,7 @@ async def _scenarios(port: int, key: str, requests: list[bytes]) -> list[str]:
                     f"p99 {tally.p(0.99):.1f} ms, {tally.errors} connection errors, statuses "
                     f"{dict(tally.statuses)} | {target} | "
                     f"{'-' if met is None else 'yes' if met else 'NO'} |")
+    rows.append(cpu)
     rows += await _with_slow_clients(port, key, requests)
     rows.append(await _beside_huge(port, key, requests, 10, 2000))
     return rows
@@ -240,7 +275,7 @@ def main() -> None:
             _wait(port)
             cases = (ROOT / "examples" / "cohort.jsonl").read_bytes().splitlines()
             requests = [_request(key, line) for line in cases if line.strip()]
-            rows = asyncio.run(_scenarios(port, key, requests))
+            rows = asyncio.run(_scenarios(port, key, requests, server.pid))
         finally:
             server.terminate()
             _, stderr = server.communicate(timeout=60)
