@@ -105,6 +105,42 @@ def test_keys_add_prints_the_key_once_and_list_and_revoke(tmp_path: Path) -> Non
     assert missing.exit_code == 2
 
 
+def test_the_service_serves_https_with_a_certificate(tmp_path: Path) -> None:
+    import datetime as dt
+    import ipaddress
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=1))
+            .not_valid_after(now + dt.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    config = ServiceConfig(insecure_local=True, evaluators=1,
+                           audit_log=str(tmp_path / "audit.log"))
+    with serving_in_thread(config, certfile=str(tmp_path / "cert.pem"),
+                           keyfile=str(tmp_path / "key.pem")) as url:
+        assert url.startswith("https://")
+        trust = ssl.create_default_context(cafile=str(tmp_path / "cert.pem"))
+        with httpx.Client(base_url=url, verify=trust, timeout=10) as http:
+            assert http.get("/health").status_code == 200
+        with pytest.raises(httpx.HTTPError), httpx.Client(base_url=url.replace(
+                "https", "http"), timeout=5) as plain:
+            plain.get("/health")
+
+
 # ---- safeguard serve refuses unsafe settings before binding ---------------------------------
 
 @pytest.mark.parametrize(("arguments", "message"), [

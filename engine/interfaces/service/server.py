@@ -231,7 +231,8 @@ def serve(listen: Listen, config: ServiceConfig) -> None:
 
 
 @contextmanager
-def serving_in_thread(config: ServiceConfig, app: Any = None) -> Iterator[str]:
+def serving_in_thread(config: ServiceConfig, app: Any = None, certfile: str | None = None,
+                      keyfile: str | None = None) -> Iterator[str]:
     """A running service on a free loopback port, in a thread, for tests: yields its URL."""
     import uvicorn
 
@@ -239,7 +240,8 @@ def serving_in_thread(config: ServiceConfig, app: Any = None) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     sock.listen(2048)
-    settings = uvicorn_config(Listen(port=sock.getsockname()[1]), config, app)
+    listen = Listen(port=sock.getsockname()[1], certfile=certfile, keyfile=keyfile)
+    settings = uvicorn_config(listen, config, app)
     assert isinstance(settings, uvicorn.Config)
     server = uvicorn.Server(settings)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -250,7 +252,7 @@ def serving_in_thread(config: ServiceConfig, app: Any = None) -> Iterator[str]:
             raise RuntimeError("the service did not start")
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        yield f"{'https' if certfile else 'http'}://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
         thread.join(30)
