@@ -345,3 +345,6 @@ def test_clients_that_vanish_leave_no_traceback(live: Live, capfd: pytest.Captur
     time.sleep(0.5)
     assert live.post("/status", json.dumps(CASE)).status_code == 200
     assert "Traceback" not in capfd.readouterr().err
+    replaced = [line for line in live.get("/metrics", who="admin").text.splitlines()
+                if line.startswith("safeguard_workers_replaced_total")]
+    assert replaced and replaced[0].endswith(" 0")  # a vanished client costs no evaluator

@@ -56,8 +56,10 @@ def run(engine: Engine, job: Job) -> Outcome:
         return Outcome(200, _encode(engine.status(case, job.as_of).to_dict()))
     except Unusable as exc:
         return Outcome(exc.status, detail=str(exc))
-    except (CaseError, EvaluationError) as exc:
+    except CaseError as exc:
         return Outcome(422, detail=str(exc))
+    except EvaluationError as exc:  # not the client's fault: the rules engine failed
+        return Outcome(500, detail=f"{exc}; please report it")
 
 
 def _line(engine: Engine, job: Job) -> Outcome:

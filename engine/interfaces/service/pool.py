@@ -115,22 +115,35 @@ class Pool:
             loop.remove_reader(fd)
 
     async def run(self, job: Job, seconds: float) -> Outcome | None:
-        """The job's outcome, or None if it ran out of time (its worker is then replaced)."""
+        """The job's outcome, or None if it ran out of time (its worker is then replaced).
+
+        If the caller goes away (a client disconnects mid-cohort), the worker finishes its job
+        in the background and returns to the pool: a vanishing client never costs a worker.
+        """
         worker = await self._idle.get()
-        healthy = False
         try:
             worker.conn.send(job)
-            outcome = await self._receive(worker, seconds)
-            healthy = True
-            assert isinstance(outcome, Outcome)
-            return outcome
-        except (TimeoutError, WorkerLost):
+        except OSError:
+            self._replace(worker)
             return None
-        finally:
-            if healthy:
-                self._idle.put_nowait(worker)
-            else:
-                self._replace(worker)
+        waiting = asyncio.ensure_future(self._receive(worker, seconds))
+        try:
+            outcome = await asyncio.shield(waiting)
+        except asyncio.CancelledError:
+            waiting.add_done_callback(lambda done: self._settle(worker, done))
+            raise
+        except (TimeoutError, WorkerLost):
+            self._replace(worker)
+            return None
+        self._idle.put_nowait(worker)
+        assert isinstance(outcome, Outcome)
+        return outcome
+
+    def _settle(self, worker: Worker, done: asyncio.Future[object]) -> None:
+        if done.cancelled() or done.exception() is not None:
+            self._replace(worker)
+        else:
+            self._idle.put_nowait(worker)
 
     def _replace(self, worker: Worker) -> None:
         self._reap(worker)
