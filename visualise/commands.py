@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from engine.errors import CaseError
+from engine.errors import CaseError, OutputError
 from engine.interfaces.cli.options import (
     about,
     as_of_option,
@@ -113,7 +113,10 @@ def pack(ctx: click.Context, name: str | None, procedure: str | None, example: P
     with about(example or "the example case"):
         engine.read(case)  # a case that cannot be read at all stops here, named
         html = build_pack(engine, case, fact_dates(case))
-    output.write_text(html, encoding="utf-8")
+    try:
+        output.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError.writing(output, exc) from None
     click.echo(str(output))
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 
+from engine.errors import OutputError
 from engine.evaluation.status import dumps
 from engine.interfaces.cli.options import EXISTING
 from engine.sources.inputs import load_census
@@ -22,9 +23,12 @@ def import_group() -> None:
 def import_cin(xml: Path, output: Path) -> None:
     """Import a DfE Children in Need census XML file: one case per CIN episode."""
     result = load_census(xml)
-    with output.open("w", encoding="utf-8") as handle:
-        for case in result.cases:
-            handle.write(dumps(case) + "\n")
+    try:
+        with output.open("w", encoding="utf-8") as handle:
+            for case in result.cases:
+                handle.write(dumps(case) + "\n")
+    except OSError as exc:
+        raise OutputError.writing(output, exc) from None
     for problem in result.problems:
         click.echo(problem.render(), err=True)
     click.echo(f"{result.episodes} episode(s) read, {len(result.cases)} case(s) written to "
