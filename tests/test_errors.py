@@ -113,3 +113,13 @@ def test_an_output_that_cannot_be_written_is_named(args: list[str], tmp_path: Pa
     assert result.exit_code == 2
     assert f"{missing}/" in result.output and ": error: cannot write: No such file or directory" \
         in result.output
+
+
+def test_a_one_case_command_refuses_a_cohort_or_an_empty_folder(tmp_path: Path) -> None:
+    cohort = ROOT / "examples/cohort.jsonl"
+    result = run("next", str(cohort), "--as-of", "2024-01-01")
+    assert result.exit_code == 2
+    assert result.output.startswith(f"{cohort}: error: holds more than one case")
+    result = run("explain", str(tmp_path), "assessment", "--as-of", "2024-01-01")
+    assert result.exit_code == 2
+    assert result.output.strip() == f"{tmp_path}: error: no case found"

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,7 +20,7 @@ from engine.errors import CaseError, DefinitionError, EvaluationError
 from engine.evaluation.case import UNREADABLE
 from engine.evaluation.engine import Engine
 from engine.library import pick, read_library
-from engine.sources.inputs import Item, census_date, read_items
+from engine.sources.inputs import InputError, Item, census_date, read_items
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -87,6 +88,23 @@ def records(engine: Engine, path: Path, as_of: date, workers: int = 1,
         progress.tick()
         yield record
     progress.done()
+
+
+def one_case(path: Path) -> dict:
+    """The case in a file that holds exactly one (commands about one case: next, explain,
+    draw case, the pack's example); a cohort file here is an error, not its first case."""
+    items = list(islice(read_items(path), 2))
+    if not items:
+        raise InputError("no case found", str(path))
+    if len(items) > 1:
+        raise InputError("holds more than one case; give a file with one case (status, "
+                         "overdue and draw cohort take a cohort)", str(path))
+    item = items[0]
+    if item.case is None:
+        raise InputError(item.error or "cannot be read", item.where or str(path))
+    if not isinstance(item.case, dict):
+        raise CaseError("a case must be a JSON object", where=str(path))
+    return item.case
 
 
 def list_or_stream(items: Iterable[T]) -> Iterator[T]:
