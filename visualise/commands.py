@@ -21,6 +21,7 @@ from engine.interfaces.cli.options import (
     procedure_option,
     records,
     resolve_as_of,
+    writable,
 )
 
 from .diagram import Diagram
@@ -34,7 +35,7 @@ EXAMPLES = Path("examples/cases")
 
 
 def output_option(help_text: str) -> Callable[[F], F]:
-    return click.option("-o", "--output", required=True, help=help_text,
+    return click.option("-o", "--output", required=True, help=help_text, callback=writable,
                         type=click.Path(dir_okay=False, path_type=Path))
 
 
@@ -143,5 +144,5 @@ def _counting(items: Iterable[dict], bad: list[int]) -> Iterator[dict]:
 def _write(make: Callable[[], Diagram], output: Path) -> None:
     """Check the format (and `dot`) first, so a long cohort is not evaluated in vain."""
     output_format(output)
-    path = render(make(), output)
+    path = render(make(), output)  # a failed write is an OutputError naming the file
     click.echo(str(path))

@@ -93,6 +93,9 @@ class ParseError(Exception):
         self.col = col
 
 
+MAX_DEPTH = 100  # levels of the Python syntax tree; real conditions use about ten
+
+
 def parse(text: str) -> Condition:
     """Parse condition text into a Condition tree, or raise ParseError at the column at fault."""
     if not isinstance(text, str) or not text.strip():
@@ -107,7 +110,21 @@ def parse(text: str) -> Condition:
         at = (exc.offset or 0) - 1
         raise ParseError(f"cannot read the condition: {exc.msg}",
                          at if 0 <= at < len(text) else len(text)) from None
+    except (RecursionError, MemoryError):
+        raise ParseError(f"the condition nests more than {MAX_DEPTH} levels deep") from None
+    _check_depth(tree.body)
     return _cond(tree.body)
+
+
+def _check_depth(root: ast.AST) -> None:
+    """Refuse a tree deeper than MAX_DEPTH before anything recurses over it (`not` x 900)."""
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ParseError(f"the condition nests more than {MAX_DEPTH} levels deep",
+                             getattr(node, "col_offset", 0))
+        stack += [(child, depth + 1) for child in ast.iter_child_nodes(node)]
 
 
 def _single_equals(text: str) -> int | None:

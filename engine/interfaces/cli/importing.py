@@ -7,7 +7,7 @@ import click
 
 from engine.errors import OutputError
 from engine.evaluation.status import dumps
-from engine.interfaces.cli.options import EXISTING
+from engine.interfaces.cli.options import EXISTING, writable
 from engine.sources.inputs import load_census
 
 
@@ -19,7 +19,7 @@ def import_group() -> None:
 @import_group.command(name="cin")
 @click.argument("xml", type=EXISTING)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Write the cases here as JSON Lines.")
+              callback=writable, help="Write the cases here as JSON Lines.")
 def import_cin(xml: Path, output: Path) -> None:
     """Import a DfE Children in Need census XML file: one case per CIN episode."""
     result = load_census(xml)
