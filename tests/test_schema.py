@@ -52,3 +52,4 @@ def test_example_cases_and_their_statuses_match_the_schemas(engine) -> None:
         case_schema.validate(case)
     for record in engine.cohort(cases + ["broken"], date(2024, 11, 29)):
         status_schema.validate(record)
+

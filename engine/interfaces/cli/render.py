@@ -84,7 +84,8 @@ def status_text(status: CaseStatus, title: str) -> str:
         lines.append(f"Warning: {status.procedure['warning']}")
     if status.path:
         lines.append("Path: " + " -> ".join(f"{p.stage} ({p.entered})" for p in status.path))
-    rows = [[a.id, a.title, a.owner, a.due, _status_word(a.status, a.working_days_overdue)]
+    rows = [[a.id, a.title, a.owner, a.due or "not known",
+             _status_word(a.status, a.working_days_overdue)]
             for a in status.actions]
     lines += ["", table(rows, ["action", "title", "owner", "due", "status"]) if rows else
               "No actions."]
