@@ -188,7 +188,10 @@ def _fact(i: int, item: Any, proc: Procedure, errors: list[dict]) -> Fact | None
         bad(f"unknown fact type {show(kind)}" + (f" ({hint})" if hint else ""))
         return None
     kind = ftype.name
-    moment = parse_moment(item.get("date")) if item.get("date").__class__ is str else None
+    written = item.get("date")
+    day = _date(written)    # the usual YYYY-MM-DD first; a date-time only when it is not
+    moment = (day, None) if day is not None else (
+        parse_moment(written) if written.__class__ is str else None)
     if moment is None:
         bad(f"{kind}: 'date' must be a date like 2024-04-01 (or 2024-04-01T14:30), "
             f"not {show(item.get('date'))}")

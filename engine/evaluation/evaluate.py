@@ -66,7 +66,7 @@ def evaluate(compiled: Compiled, case: Case, as_of: date,
     raised = overdue_escalations(proc, compiled.calendar, actions) + condition_escalations(
         proc, compiled.calendar, facts, named, as_of, since)
     return CaseStatus(
-        case=case.id, as_of=as_of, procedure={**proc.identity(), "warning": warning},
+        case=case.id, as_of=as_of, procedure={**proc.identity, "warning": warning},
         stage=stage, stage_since=since, path=rep.path, actions=tuple(actions),
         escalations=tuple(sorted(raised, key=lambda e: (e.since, e.id, e.action or ""))),
         flags=tuple(flags(proc, case, facts, named, since, as_of)), errors=case.errors,

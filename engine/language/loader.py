@@ -306,6 +306,10 @@ class Loader:
         if unit == "hours" and key != "due":
             self.r.error(where, f"'{key}' cannot be counted in hours; only 'due' can")
             return None
+        if unit == "hours" and value.get("before") is True:
+            self.r.error(value.key_loc("before"), "a limit in hours counts forward from a "
+                         "fact's time: 'before' is not allowed")
+            return None
         if amount > MAX_AMOUNT[unit]:
             self.r.error(where, f"'{key}: {{{unit}: {amount}}}' is longer than any procedure "
                          f"needs: at most {MAX_AMOUNT[unit]} {unit} (ten years)")

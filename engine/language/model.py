@@ -418,8 +418,10 @@ class Procedure:
             return f"{self.id}@{self.version}@{self.effective_from.isoformat()}"
         return f"{self.id}@{self.version}"
 
-    def identity(self) -> dict:
-        """How a CaseStatus names the procedure: id, version, when in force, which calendar."""
+    @cached_property
+    def identity(self) -> dict[str, str | None]:
+        """How a CaseStatus names the procedure: id, version, when in force, which calendar
+        (computed once; callers copy it)."""
         return {"id": self.id, "version": self.version,
                 "effective_from": self.effective_from.isoformat() if self.effective_from
                 else None, "calendar": self.calendar.region}
