@@ -66,7 +66,7 @@ def test_pack_is_one_self_contained_file(pack_file: Path) -> None:
     for word in ("procedure", "stage", "transition", "requirement", "escalation", "check",
                  "fact", "case", "status", "source"):
         assert f"<dt>{word}</dt>" in html
-    assert html.count('role="button"') == 11 and html.count('tabindex="0"') == 11
+    assert html.count('role="button"') == 12 and html.count('tabindex="0"') == 12
 
 
 def test_example_steps_are_the_fact_dates() -> None:
@@ -218,9 +218,9 @@ def test_clicking_a_stage_shows_its_requirements(browser: DevTools, pack_file: P
     browser.click("#stage_section_47")
     assert browser.evaluate("document.getElementById('panel').dataset.stage") == "section_47"
     text = panel_text(browser)
-    assert "Strategy discussion and section 47 enquiry" in text
+    assert "Section 47 enquiry" in text
     assert "Hold the initial child protection conference (statutory)" in text
-    assert "15 working days from section 47 enquiry started" in text
+    assert "15 working days from strategy discussion where outcome is section 47" in text
     assert "within 15 working days of the strategy discussion" in text  # full clause text
     assert browser.evaluate("document.querySelector('#stage_section_47.selected') !== null")
 
@@ -291,5 +291,5 @@ def test_fragment_route_with_dump_dom(pack_file: Path, tmp_path: Path) -> None:
     dom = result.stdout
     assert 'data-ready="true"' in dom
     assert 'data-stage="child_protection_plan"' in dom
-    assert "10 working days from child protection plan started" in dom
+    assert "10 working days from initial child protection conference held" in dom
     assert re.search(r'<pre id="js-errors"[^>]*hidden', dom), "the page recorded JS errors"

@@ -152,7 +152,7 @@ def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set
             return _End(p, "done", when=when)
         if p in cancel:
             return _End(p, "cancelled", ctx.facts[p].type.replace("_", " "), when)
-        if ctx.closes_at(p):
+        if ctx.closes_at(p) and not req.runs_after_closure:
             return _End(p, "cancelled", "the case closed", when)
         if req.active_in and ctx.replay.after[p] not in req.active_in:
             return _End(p, "cancelled", f"the case left {', '.join(req.active_in)}", when)

@@ -35,7 +35,7 @@ STAGE_KEYS = ("title", "phase", "owner", "start", "terminal", "records", "descri
 TRANSITION_KEYS = ("id", "from", "to", "on", "when", "label", "reopens")
 REQUIREMENT_KEYS = ("title", "owner", "source", "on", "when", "anchor", "due", "completed_by",
                     "cancelled_by", "active_in", "every", "once", "single", "statutory",
-                    "local_exception", "description")
+                    "local_exception", "description", "runs_after_closure")
 ESCALATION_KEYS = ("title", "to", "source", "requirements", "when_overdue", "condition",
                    "persists")
 CHECK_KEYS = ("title", "condition", "source", "advice", "severity")
@@ -293,6 +293,7 @@ class Loader:
             anchor=self._anchor(data), cancelled_by=self._matchers(data, "cancelled_by"),
             active_in=self.r.names(data, "active_in"), every=self._limit(data, "every"),
             once=self.r.boolean(data, "once"), single=self.r.boolean(data, "single"),
+            runs_after_closure=self.r.boolean(data, "runs_after_closure"),
             statutory=self.r.boolean(data, "statutory"),
             local_exception=str(exception) if exception else None,
             description=self.r.text(data, "description"), origin=loc.file,

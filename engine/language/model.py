@@ -182,6 +182,7 @@ class Requirement:
     every: Limit | None = None
     once: bool = False
     single: bool = False
+    runs_after_closure: bool = False
     statutory: bool = False
     local_exception: str | None = None
     description: str = ""
