@@ -52,6 +52,7 @@ demo: setup
 
 test: setup chromium
 	$(BIN)/ruff check engine visualise tests bench
+	$(BIN)/python -m mypy engine visualise
 	$(BIN)/python -m pytest
 
 schema: setup

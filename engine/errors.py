@@ -4,6 +4,7 @@ Every problem carries a location so authors see `file:line:col: error: message`.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -103,7 +104,7 @@ class EvaluationError(SafeguardError):
         super().__init__(message)
 
 
-def did_you_mean(name: str, choices) -> str | None:
+def did_you_mean(name: object, choices: Iterable[object]) -> str | None:
     """A hint naming the closest valid choice, if any is close enough."""
     import difflib
 

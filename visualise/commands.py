@@ -5,9 +5,10 @@ Only this module prints; a missing `dot` binary is an input error (exit 2) with 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -22,20 +23,22 @@ from engine.interfaces.cli.options import (
 )
 from engine.sources.inputs import InputError, read_items
 
+from .diagram import Diagram
 from .dot import RenderError, output_format, render
 from .extract import case_diagram, cohort_diagram, procedure_diagram
 from .pack import build_pack, example_case, fact_dates
 
+F = TypeVar("F", bound=Callable[..., Any])
 EXISTING = click.Path(exists=True, path_type=Path)
 EXAMPLES = Path("examples/cases")
 
 
-def output_option(help_text: str):
+def output_option(help_text: str) -> Callable[[F], F]:
     return click.option("-o", "--output", required=True, help=help_text,
                         type=click.Path(dir_okay=False, path_type=Path))
 
 
-def diagram_output(f):
+def diagram_output(f: F) -> F:
     return output_option("File to write; its suffix picks the format: .svg, .png, .pdf or "
                          ".dot (.dot needs no Graphviz).")(f)
 
@@ -151,7 +154,7 @@ def _counting(items: Iterable[dict], bad: list[int]) -> Iterator[dict]:
         yield record
 
 
-def _write(make, output: Path) -> None:
+def _write(make: Callable[[], Diagram], output: Path) -> None:
     """Check the format (and `dot`) first, so a long cohort is not evaluated in vain."""
     try:
         output_format(output)

@@ -30,12 +30,13 @@ def to_dot(diagram: Diagram) -> str:
                              node_attr=style.NODE, edge_attr=style.EDGE)
     graph.attr(label=_title(diagram))
     placed: set[str] = set()
+    by_id = {n.id: n for n in diagram.nodes}
     for cluster in diagram.clusters:
         with graph.subgraph(name=f"cluster_{cluster.id}") as sub:
             sub.attr(label=_html(_font(cluster.title, style.line("cluster_title"))),
                      **style.look(cluster.look))
             for node_id in cluster.nodes:
-                _node(sub, diagram.node(node_id))
+                _node(sub, by_id[node_id])
                 placed.add(node_id)
     for node in diagram.nodes:
         if node.id not in placed:

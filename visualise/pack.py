@@ -10,6 +10,7 @@ import re
 from datetime import date
 from html import escape, unescape
 from importlib import resources
+from typing import Any
 
 from engine.evaluation.engine import Engine
 from engine.evaluation.status import Action, CaseStatus
@@ -164,22 +165,26 @@ def _fact_words(proc: Procedure, fact: dict) -> str:
     return title + (f" ({'; '.join(details)})" if details else "")
 
 
-def _value(value) -> str:
+def _value(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return condition_words(str(value))
+
+
+def _on(day: date | None) -> str:
+    return long_date(day) if day is not None else ""
 
 
 def _action(action: Action) -> dict:
     if action.status == "overdue":
         words = f"⚠ OVERDUE {action.working_days_overdue} working day(s)"
     elif action.status == "done_late":
-        words = f"✓ done late on {long_date(action.done_on)} " \
+        words = f"✓ done late on {_on(action.done_on)} " \
                 f"({action.working_days_overdue} working day(s) late)"
     elif action.status == "done":
-        words = f"✓ done on {long_date(action.done_on)}"
+        words = f"✓ done on {_on(action.done_on)}"
     elif action.status == "cancelled":
-        words = f"✗ cancelled on {long_date(action.cancelled_on)}"
+        words = f"✗ cancelled on {_on(action.cancelled_on)}"
     else:
         words = STATUS_WORDS.get(action.status, action.status)
     return {"title": action.title, "owner": action.owner, "due": long_date(action.due),

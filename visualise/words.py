@@ -60,7 +60,7 @@ def anchor_words(proc: Procedure, req: Requirement, short: bool = False) -> str:
     if spec.kind == "trigger":
         return trigger
     if spec.kind == "field":
-        return f"the {spec.field.replace('_', ' ')} date of the {trigger}"
+        return f"the {(spec.field or '').replace('_', ' ')} date of the {trigger}"
     named = _title(proc, spec.fact or "", short)
     if spec.kind == "nth":
         return f"occurrence {spec.n} of {named}"

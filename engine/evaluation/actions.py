@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
 from engine.evaluation.status import Action, Anchor
-from engine.language.model import Procedure, Requirement
+from engine.language.model import Limit, Matcher, Procedure, Requirement
 from engine.rules_engine.compiler import Plan
 
 _NONE: frozenset[int] = frozenset()
@@ -30,16 +31,16 @@ class Context:
     replay: Replay
     matches: dict[str, set[int]]
     as_of: date
-    terminal: frozenset
+    terminal: frozenset[str]
 
-    def hits(self, matchers) -> set[int]:
+    def hits(self, matchers: tuple[Matcher, ...]) -> set[int]:
         """Positions of the facts matching any of these matchers (durable-rules' answer)."""
         rule_of, matches = self.plan.rule_of, self.matches
         if len(matchers) == 1:
-            return matches.get(rule_of[matchers[0].key], _NONE)
+            return matches.get(rule_of[matchers[0].key]) or set()
         out: set[int] = set()
         for m in matchers:
-            out |= matches.get(rule_of[m.key], _NONE)
+            out |= matches.get(rule_of[m.key]) or _NONE
         return out
 
     def closes_at(self, pos: int) -> bool:
@@ -53,6 +54,21 @@ class _End:
     kind: str  # "done", "cancelled" or "open"
     why: str = ""
     when: date | None = None
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One occurrence of a requirement: where its clock starts, its limit, due date and end."""
+
+    anchor: Anchor
+    limit: Limit
+    due: date
+    end: _End
+
+    @property
+    def late(self) -> bool:
+        """Done after its due date, or still not done when it was cancelled after it."""
+        return self.end.when is not None and self.end.when > self.due
 
 
 def actions_for(ctx: Context) -> list[Action]:
@@ -80,30 +96,31 @@ def _requirement(ctx: Context, req: Requirement) -> list[Action]:
         if req.once and numbered:
             break
         chain, busy_until = _chain(ctx, req, t, done, cancel)
-        out += [_action(ctx, req, numbered + k + 1, *item) for k, item in _visible(chain, req)]
+        out += [_action(ctx, req, numbered + k + 1, occ) for k, occ in _visible(chain, req)]
         numbered += len(chain)
     return out
 
 
 def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[int]
-           ) -> tuple[list[tuple], int]:
-    """One trigger's occurrences as (anchor, limit, due, end): the first, then one per
+           ) -> tuple[list[Occurrence], int]:
+    """One trigger's occurrences: the first, then one per
     completion if recurring. Numbering counts them all; a completing fact that also cancels
     (a review that ends the plan) does not re-arm it. Returns where the chain ended too.
     """
-    occurrences, start = [], t
+    occurrences: list[Occurrence] = []
+    start = t
     while True:
         anchor = _anchor(ctx, req, start, first=not occurrences)
         limit = req.due if not occurrences or req.every is None else req.every
         end = _end(ctx, req, start, done, cancel)
-        occurrences.append((anchor, limit, ctx.cal.due(anchor.date, limit), end))
-        if end.kind != "done" or req.every is None or end.pos in cancel:
+        occurrences.append(Occurrence(anchor, limit, ctx.cal.due(anchor.date, limit), end))
+        if end.kind != "done" or req.every is None or end.pos is None or end.pos in cancel:
             last = end.pos if end.pos is not None else len(ctx.facts)
             return occurrences, last
         start = end.pos
 
 
-def _visible(chain: list[tuple], req: Requirement) -> list[tuple[int, tuple]]:
+def _visible(chain: list[Occurrence], req: Requirement) -> list[tuple[int, Occurrence]]:
     """Recurring: keep the current occurrence and every late one; the rest is history.
 
     Decided before any Action is built: a long plan has many on-time visits to skip.
@@ -111,13 +128,7 @@ def _visible(chain: list[tuple], req: Requirement) -> list[tuple[int, tuple]]:
     numbered = list(enumerate(chain))
     if req.every is None:
         return numbered
-    return [(k, item) for k, item in numbered[:-1] if _late(item)] + numbered[-1:]
-
-
-def _late(item: tuple) -> bool:
-    """Done after its due date, or still not done when it was cancelled after it."""
-    _anchor, _limit, due, end = item
-    return end.pos is not None and end.when > due
+    return [(k, occ) for k, occ in numbered[:-1] if occ.late] + numbered[-1:]
 
 
 def _anchor(ctx: Context, req: Requirement, start: int, first: bool) -> Anchor:
@@ -159,32 +170,32 @@ def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set
     return _End(None, "open")
 
 
-def _action(ctx: Context, req: Requirement, number: int, anchor: Anchor, limit, due: date,
-            end: _End) -> Action:
+def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Action:
+    anchor, limit, due, end = occ.anchor, occ.limit, occ.due, occ.end
     cal, when = ctx.cal, end.when
     because = (f"required by the {anchor.type.replace('_', ' ')} on {anchor.date}"
                f"{_fact_ref(anchor.ref)}; due {limit.describe()} "
                f"{'before' if limit.before else 'after'} it, by {due}")
-    base = {"id": f"{req.id}#{number}", "requirement": req.id, "title": req.title,
+    base: dict[str, Any] = {"id": f"{req.id}#{number}", "requirement": req.id, "title": req.title,
             "owner": req.owner, "due": due, "anchor": anchor,
             "source": _source(ctx.proc, req.source), "statutory": req.statutory,
             "limit": limit.describe()}
-    if end.kind == "done":
+    if end.kind == "done" and when is not None:
         late = cal.days_overdue(due, when)
         status = "done_late" if when > due else "done"
         note = f"; done on {when}" + (f", {late} working day(s) late" if late else "")
         return Action(**base, status=status, done_on=when, because=because + note,
                       working_days_overdue=late if when > due else None)
-    if end.kind == "cancelled":
-        late = cal.days_overdue(due, when) if when > due else None
+    if end.kind == "cancelled" and when is not None:
+        overdue = cal.days_overdue(due, when) if when > due else None
         note = f"; cancelled on {when}: {end.why}"
-        note += f" (it was already {late} working day(s) overdue)" if late is not None else ""
+        note += f" (it was already {overdue} working day(s) overdue)" if overdue is not None else ""
         return Action(**base, status="cancelled", cancelled_on=when, because=because + note,
-                      working_days_overdue=late)
+                      working_days_overdue=overdue)
     return _open(ctx, req, base, because, due)
 
 
-def _open(ctx: Context, req: Requirement, base: dict, because: str, due: date) -> Action:
+def _open(ctx: Context, req: Requirement, base: dict[str, Any], because: str, due: date) -> Action:
     missing = sorted({m.fact for m in req.completed_by} & ctx.case.not_recorded)
     if missing and len(missing) == len({m.fact for m in req.completed_by}):
         source = ctx.case.source or "the case's source"

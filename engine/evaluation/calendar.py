@@ -9,6 +9,7 @@ import calendar as _cal
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Literal
 
 import holidays
 import numpy as np
@@ -93,7 +94,8 @@ class WorkingCalendar:
 
 
 @lru_cache(maxsize=65536)
-def _offset(cal: WorkingCalendar, start: date, n: int, roll: str) -> date:
+def _offset(cal: WorkingCalendar, start: date, n: int,
+            roll: Literal["forward", "backward"]) -> date:
     day = np.busday_offset(np.datetime64(start, "D"), n, roll=roll, busdaycal=cal.busday)
     return day.astype(date)
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from engine.errors import CaseError, did_you_mean
 from engine.language.model import FactType, Field, Procedure
@@ -43,11 +45,11 @@ class Case:
     facts: tuple[Fact, ...]
     date_of_birth: date | None = None
     source: str = ""
-    not_recorded: frozenset = frozenset()
+    not_recorded: frozenset[str] = frozenset()
     errors: tuple[dict, ...] = ()
 
 
-def read_case(raw, proc: Procedure) -> Case:
+def read_case(raw: Any, proc: Procedure) -> Case:
     """Check a raw case dict; raise CaseError only when it cannot be read at all."""
     if not isinstance(raw, dict):
         raise CaseError("a case must be a JSON object")
@@ -89,7 +91,7 @@ def _problem(p: dict) -> dict:
 TOKEN = re.compile(r"[A-Za-z0-9_.:/+-]{1,40}")
 
 
-def show(value) -> str:
+def show(value: Any) -> str:
     """A value for an error message: short codes and dates as they are, anything else only by
     its kind and length, since a wrong field may hold free text such as a name."""
     if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
@@ -101,7 +103,7 @@ def show(value) -> str:
     return f"a {type(value).__name__}"
 
 
-def _dob(child, errors: list[dict]) -> date | None:
+def _dob(child: Any, errors: list[dict]) -> date | None:
     if child is None:
         return None
     if not isinstance(child, dict):
@@ -116,7 +118,7 @@ def _dob(child, errors: list[dict]) -> date | None:
     return parsed
 
 
-def _date(value) -> date | None:
+def _date(value: Any) -> date | None:
     if value.__class__ is not str or len(value) != 10:
         return None
     try:
@@ -125,7 +127,7 @@ def _date(value) -> date | None:
         return None
 
 
-def _fact(i: int, item, proc: Procedure, errors: list[dict]) -> Fact | None:
+def _fact(i: int, item: Any, proc: Procedure, errors: list[dict]) -> Fact | None:
     def bad(message: str) -> None:
         errors.append({"fact": i, "message": message})
 
@@ -138,6 +140,7 @@ def _fact(i: int, item, proc: Procedure, errors: list[dict]) -> Fact | None:
         hint = did_you_mean(kind, [f.name for f in proc.facts]) if isinstance(kind, str) else None
         bad(f"unknown fact type {show(kind)}" + (f" ({hint})" if hint else ""))
         return None
+    kind = ftype.name
     day = _date(item.get("date"))
     if day is None:
         bad(f"{kind}: 'date' must be a date like 2024-04-01, not {show(item.get('date'))}")
@@ -151,7 +154,7 @@ def _fact(i: int, item, proc: Procedure, errors: list[dict]) -> Fact | None:
     return Fact(i, kind, day, fields, ref, item.get("estimated") is True, order)
 
 
-def canonical(facts) -> list[Fact]:
+def canonical(facts: Iterable[Fact]) -> list[Fact]:
     """Date order; same-day facts in pathway (vocabulary) order, exact ties by content."""
     ordered = sorted(facts, key=lambda f: f.order)
     i = 1
@@ -186,7 +189,7 @@ def _fields(ftype: FactType, fields: dict) -> list[tuple[str, str]]:
     return sorted(out) if out else out
 
 
-def _value(spec: Field, value) -> list[str] | tuple:
+def _value(spec: Field, value: Any) -> Sequence[str]:
     kind = spec.type
     if kind == "enum" and value in spec.values or kind == "string" and value.__class__ is str:
         return ()
@@ -208,16 +211,16 @@ def _value(spec: Field, value) -> list[str] | tuple:
     return [] if isinstance(value, str) else [f"'{spec.name}' must be text"]
 
 
-def _list(spec: Field, value) -> list[str]:
+def _list(spec: Field, value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         return [f"'{spec.name}' must be a list of words"]
     return [_not_allowed(spec, v) for v in value if spec.values and v not in spec.values]
 
 
-def _records(spec: Field, value) -> list[str]:
+def _records(spec: Field, value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         return [f"'{spec.name}' must be a list of objects"]
-    out = []
+    out: list[str] = []
     for item in value:
         extra = sorted(set(item) - set(spec.item_fields))
         if extra:
@@ -231,7 +234,7 @@ def _range(spec: Field) -> str:
     return ""
 
 
-def _not_allowed(spec: Field, value) -> str:
+def _not_allowed(spec: Field, value: Any) -> str:
     hint = did_you_mean(value, spec.values) if isinstance(value, str) else None
     return f"{show(value)} is not an allowed value of '{spec.name}'" + (
         f" ({hint})" if hint else "")
@@ -244,7 +247,7 @@ def _order(facts: list[Fact], proc: Procedure, errors: list[dict]) -> None:
         first[fact.type] = min(first.get(fact.type, fact.date), fact.date)
     for fact in facts:
         ftype = proc.fact_type(fact.type)
-        if not ftype.follows:
+        if ftype is None or not ftype.follows:
             continue
         earlier = [first[t] for t in ftype.follows if t in first and first[t] <= fact.date]
         if not earlier:

@@ -29,7 +29,7 @@ def _start(make: Callable[[], Evaluator], as_of: date, as_json: bool) -> None:
     _WORKER["as_json"] = as_json
 
 
-def _one(raw) -> dict | str:
+def _one(raw: Any) -> dict | str:
     record = _WORKER["engine"].record(raw, _WORKER["as_of"])
     return dumps(record) if _WORKER["as_json"] else record
 

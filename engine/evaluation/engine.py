@@ -11,10 +11,11 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from engine.errors import CaseError, DefinitionError, EvaluationError
 from engine.evaluation.calendar import WorkingCalendar, working_calendar
-from engine.evaluation.case import Case, read_case
+from engine.evaluation.case import Case, Fact, read_case
 from engine.evaluation.cohort import cohort_parallel
 from engine.evaluation.evaluate import evaluate
 from engine.evaluation.status import CaseStatus, dumps, error_record
@@ -34,14 +35,14 @@ class Engine:
         self.calendar: WorkingCalendar = working_calendar(procedure.calendar)
         self.runtime = Runtime(self.plan)
 
-    def prepare(self, facts, dob):
+    def prepare(self, facts: list[Fact], dob: date | None) -> list[dict]:
         return prepare(facts, self.plan, dob)
 
-    def read(self, raw) -> Case:
+    def read(self, raw: Any) -> Case:
         """Check a raw case against this procedure's vocabulary (CaseError if unreadable)."""
         return read_case(raw, self.procedure)
 
-    def status(self, case, as_of: date) -> CaseStatus:
+    def status(self, case: Any, as_of: date) -> CaseStatus:
         """Where a case sits on `as_of`, what is due or overdue, and why."""
         checked = case if isinstance(case, Case) else self.read(case)
         return evaluate(self, checked, as_of)
@@ -62,7 +63,7 @@ class Engine:
             record = self.record(raw, as_of)
             yield dumps(record) if as_json else record
 
-    def record(self, raw, as_of: date) -> dict:
+    def record(self, raw: Any, as_of: date) -> dict:
         """The status dict of one case (dict or JSON text), or its error record."""
         if isinstance(raw, (str, bytes)):
             try:

@@ -6,32 +6,47 @@ vocabulary's pathway order, then content) so the answer never depends on input o
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, Protocol
 
 from engine.evaluation.actions import Context, actions_for
-from engine.evaluation.calendar import add_months
-from engine.evaluation.case import Case, canonical
+from engine.evaluation.calendar import WorkingCalendar, add_months
+from engine.evaluation.case import Case, Fact, canonical
 from engine.evaluation.findings import condition_escalations, flags, overdue_escalations
-from engine.evaluation.replay import Replay, replay
+from engine.evaluation.replay import Replay, replay, start_stage
 from engine.evaluation.status import CaseStatus
+from engine.language.model import Procedure
+from engine.rules_engine.compiler import Plan
 from engine.rules_engine.prepare import age_on
+from engine.rules_engine.runtime import Runtime
 
 
-def evaluate(compiled, case: Case, as_of: date) -> CaseStatus:
-    """The CaseStatus of `case` on `as_of` under a compiled procedure (see api.Engine)."""
+class Compiled(Protocol):
+    """What evaluation needs of an Engine: its procedure compiled, calendar and runtime."""
+
+    procedure: Procedure
+    plan: Plan
+    calendar: WorkingCalendar
+    runtime: Runtime
+
+    def prepare(self, facts: list[Fact], dob: date | None) -> list[dict]: ...
+
+
+def evaluate(compiled: Compiled, case: Case, as_of: date) -> CaseStatus:
+    """The CaseStatus of `case` on `as_of` under a compiled procedure (an Engine)."""
     proc, plan = compiled.procedure, compiled.plan
     facts = canonical(f for f in case.facts if f.date <= as_of)
     prepared = compiled.prepare(facts, case.date_of_birth)
     held: dict[str, Replay] = {}
 
-    def context(matches: dict) -> dict | None:
+    def context(matches: dict[str, set[int]]) -> dict | None:
         held["replay"] = replay(proc, plan, facts, matches)
         if not plan.conditions:
             return None
-        return _context_fact(held["replay"], as_of, case.date_of_birth, proc.start.id)
+        return _context_fact(held["replay"], as_of, case.date_of_birth, start_stage(proc))
 
     matches, bindings = compiled.runtime.run(prepared, context)
     rep = held["replay"]
-    stage, since = _where(rep, proc.start.id)
+    stage, since = _where(rep, start_stage(proc))
     terminal = frozenset(s.id for s in proc.stages if s.terminal)
     ctx = Context(proc, plan, compiled.calendar, case, facts, rep, matches, as_of, terminal)
     actions = actions_for(ctx)
@@ -55,7 +70,7 @@ def _where(rep: Replay, start: str) -> tuple[str, date | None]:
 
 def _context_fact(rep: Replay, as_of: date, dob: date | None, start: str) -> dict:
     stage, since = _where(rep, start)
-    fact = {"case_stage": stage}
+    fact: dict[str, Any] = {"case_stage": stage}
     if since is not None:
         fact["case_days_in_stage"] = (as_of - since).days
         fact["case_months_in_stage"] = whole_months(since, as_of)
@@ -73,7 +88,7 @@ def whole_months(start: date, end: date) -> int:
     return max(months, 0)
 
 
-def _named(plan, bindings: dict) -> dict[str, list[dict]]:
+def _named(plan: Plan, bindings: dict[str, list[dict[str, int]]]) -> dict[str, list[dict]]:
     """Condition owner ('check:x') -> bindings, each sorted for a canonical first match."""
     out: dict[str, list[dict]] = {}
     for owner, compiled in plan.conditions.items():

@@ -5,6 +5,8 @@ disagree with the status it explains.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.status import Action, CaseStatus
 from engine.language.model import Procedure
@@ -41,7 +43,7 @@ def explain(proc: Procedure, cal: WorkingCalendar, status: CaseStatus, action: A
     }
 
 
-def _d(value):
+def _d(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 

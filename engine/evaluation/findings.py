@@ -62,6 +62,8 @@ def condition_escalations(proc: Procedure, cal: WorkingCalendar, facts: list[Fac
         if esc.condition is None or not found:
             continue
         since = _since(facts, found[0], stage_since)
+        if since is None:
+            continue
         raised = cal.due(since, esc.persists) if esc.persists else since
         if raised <= as_of:
             held = f" for {esc.persists.describe()}" if esc.persists else ""
@@ -71,7 +73,7 @@ def condition_escalations(proc: Procedure, cal: WorkingCalendar, facts: list[Fac
     return out
 
 
-def _since(facts: list[Fact], binding: dict, stage_since: date | None) -> date:
+def _since(facts: list[Fact], binding: dict[str, int], stage_since: date | None) -> date | None:
     dates = [facts[p].date for p in binding.values()]
     if stage_since is not None:
         dates.append(stage_since)
@@ -99,7 +101,8 @@ def flags(proc: Procedure, case: Case, facts: list[Fact], bindings: dict,
     return sorted(out, key=lambda f: f.id)
 
 
-def _flag(proc, check: Check, status, since, indices, because) -> Flag:
+def _flag(proc: Procedure, check: Check, status: str, since: date | None,
+          indices: tuple[dict, ...], because: str) -> Flag:
     return Flag(check.id, check.title, check.severity, status, because,
                 _source(proc, check.source), since, indices, check.advice)
 

@@ -5,6 +5,7 @@ stage and whose matcher the fact satisfies (durable-rules decided which facts ma
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.evaluation.case import Fact
@@ -24,19 +25,29 @@ class Replay:
     moves: tuple[tuple[int, Transition], ...]
 
 
+def start_stage(proc: Procedure) -> str:
+    """The stage every case starts in ('safeguard check' makes sure there is exactly one)."""
+    if proc.start is None:
+        raise ValueError(f"procedure '{proc.id}' has no start stage")
+    return proc.start.id
+
+
 def replay(proc: Procedure, plan: Plan, facts: list[Fact], matches: dict[str, set[int]]
            ) -> Replay:
     """Stage after each fact and the path, from matcher results."""
     terminal = {s.id for s in proc.stages if s.terminal}
     rules = [(t, hits) for t in proc.transitions
              if (hits := matches.get(plan.matcher_rule(t.on)))]
-    current = proc.start.id
+    current = start_stage(proc)
     entered = facts[0].date if facts else None
-    steps, after, moves = [], [], []
+    steps: list[PathStep] = []
+    after: list[str] = []
+    moves: list[tuple[int, Transition]] = []
     for pos, fact in enumerate(facts):
         move = _first_move(rules, current, pos, terminal)
         if move is not None:
-            if not (pos == 0 and current == proc.start.id and not steps):
+            if entered is not None and not (pos == 0 and current == start_stage(proc)
+                                            and not steps):
                 steps.append(PathStep(current, entered, fact.date))
             current, entered = move.target, fact.date
             moves.append((pos, move))
@@ -46,7 +57,8 @@ def replay(proc: Procedure, plan: Plan, facts: list[Fact], matches: dict[str, se
     return Replay(tuple(after), tuple(steps), tuple(moves))
 
 
-def _first_move(rules, current: str, pos: int, terminal: set[str]) -> Transition | None:
+def _first_move(rules: Sequence[tuple[Transition, set[int]]], current: str, pos: int,
+                terminal: set[str]) -> Transition | None:
     is_terminal = current in terminal
     for transition, hits in rules:
         if pos not in hits:

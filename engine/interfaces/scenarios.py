@@ -8,8 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from engine.errors import Loc, Problem
+from engine.evaluation.engine import Engine
+from engine.evaluation.status import CaseStatus
 from engine.language.reader import to_date
 from engine.language.source import LocDict, LocList, load_file
 
@@ -66,10 +69,10 @@ def read_scenario(path: Path) -> tuple[Scenario | None, list[Problem]]:
     case = _plain(data["case"])
     case.setdefault("case", Path(path).stem)
     return Scenario(str(data["scenario"]), str(path), data.get("procedure"), case,
-                    tuple(expect), data.loc), []
+                    tuple(data["expect"]), data.loc), []
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     """Located YAML -> plain JSON-like data (dates as ISO text), as a case system sends it."""
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -80,7 +83,7 @@ def _plain(value):
     return value
 
 
-def run_scenario(engine, scenario: Scenario) -> Outcome:
+def run_scenario(engine: Engine, scenario: Scenario) -> Outcome:
     """Evaluate the case at each expectation's as-of date and compare."""
     outcome = Outcome(scenario)
     for expect in scenario.expectations:
@@ -100,11 +103,11 @@ def run_scenario(engine, scenario: Scenario) -> Outcome:
     return outcome
 
 
-def _compare(engine, status, expect: LocDict) -> list[str]:
+def _compare(engine: Engine, status: CaseStatus, expect: LocDict) -> list[str]:
     got = status.to_dict()
     out: list[str] = []
 
-    def miss(key: str, wanted, actual, extra: str = "") -> None:
+    def miss(key: str, wanted: Any, actual: Any, extra: str = "") -> None:
         out.append(f"{expect.value_loc(key)}: as of {got['as_of']}, {key}: expected {wanted!r}, "
                    f"got {actual!r}{extra}")
 
@@ -133,19 +136,20 @@ def _compare(engine, status, expect: LocDict) -> list[str]:
     return out
 
 
-def _escalation_key(item) -> str:
+def _escalation_key(item: Any) -> str:
     if isinstance(item, dict):
         return f"{item.get('id')}@{item.get('action', '-')}:{item.get('status', 'open')}"
     return f"{item}@-:open"
 
 
-def _actions(engine, status, got: dict, expect: LocDict) -> list[str]:
+def _actions(engine: Engine, status: CaseStatus, got: dict, expect: LocDict) -> list[str]:
     from engine.evaluation.explain import explain
 
     out = []
     by_id = {a["id"]: a for a in got["actions"]}
-    wanted = expect.get("actions") or {}
-    for ident, fields in (wanted.items() if isinstance(wanted, dict) else []):
+    wanted = expect.get("actions")
+    wanted = wanted if isinstance(wanted, LocDict) else LocDict(loc=expect.loc)
+    for ident, fields in wanted.items():
         loc = wanted.key_loc(ident)
         action = by_id.get(ident)
         if action is None:
@@ -166,5 +170,5 @@ def _actions(engine, status, got: dict, expect: LocDict) -> list[str]:
     return out
 
 
-def _text(value):
+def _text(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value

@@ -6,8 +6,10 @@ threaded server is safe; the as-of date defaults to today, decided here, never i
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from engine.errors import CaseError, EvaluationError
@@ -60,13 +62,14 @@ class BadRequest(Exception):
         self.code = code
 
 
-def make_handler(engine: Engine, today=date.today):
+def make_handler(engine: Engine, today: Callable[[], date] = date.today
+                 ) -> type[BaseHTTPRequestHandler]:
     """A request handler bound to one engine; `today` is injectable for tests."""
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "safeguard"
 
-        def log_message(self, fmt: str, *args) -> None:  # never log case contents
+        def log_message(self, fmt: str, *args: Any) -> None:  # never log case contents
             return
 
         def do_GET(self) -> None:
@@ -120,7 +123,7 @@ def make_handler(engine: Engine, today=date.today):
     return Handler
 
 
-def _as_of(query: dict, today) -> date:
+def _as_of(query: dict, today: Callable[[], date]) -> date:
     value = (query.get("as_of") or [None])[0]
     if value is None:
         return today()
@@ -130,7 +133,7 @@ def _as_of(query: dict, today) -> date:
         raise BadRequest(f"as_of '{value}' is not a date like 2024-04-01") from None
 
 
-def _json(body: bytes):
+def _json(body: bytes) -> Any:
     try:
         return json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -145,10 +148,10 @@ def _cohort(engine: Engine, body: bytes, as_of: date) -> list[str]:
                 cases.append(json.loads(line))
             except json.JSONDecodeError as exc:
                 cases.append({"case": None, "$unreadable": f"line {number}: {exc.msg}"})
-    return [dumps(r) for r in engine.cohort(cases, as_of)]
+    return [r if isinstance(r, str) else dumps(r) for r in engine.cohort(cases, as_of)]
 
 
-def _explain(engine: Engine, case, as_of: date, query: dict) -> dict:
+def _explain(engine: Engine, case: Any, as_of: date, query: dict) -> dict:
     wanted = (query.get("action") or [""])[0]
     status = engine.status(case, as_of)
     action = find_action(status, wanted)

@@ -6,8 +6,17 @@ from __future__ import annotations
 
 import networkx as nx
 
-from engine.errors import Loc, Problem, did_you_mean
-from engine.language.model import Limit, Matcher, Procedure, Requirement
+from engine.errors import Loc, Problem, Span, did_you_mean
+from engine.language.model import (
+    Check,
+    Escalation,
+    FactType,
+    Limit,
+    Matcher,
+    Procedure,
+    Requirement,
+    Transition,
+)
 from engine.language.typecheck import ConditionChecker
 
 ANY = ("any", "*")
@@ -26,7 +35,12 @@ def _err(problems: list[Problem], loc: Loc, message: str, hint: str | None = Non
     problems.append(Problem(loc, message, "error", hint))
 
 
-def _facts_by_name(proc: Procedure) -> dict:
+def _span(span: Span | None, loc: Loc) -> Span:
+    """A condition's character map, or its owner's file when it has none."""
+    return span if span is not None else Span(loc.file, ())
+
+
+def _facts_by_name(proc: Procedure) -> dict[str, FactType]:
     return {f.name: f for f in proc.facts}
 
 
@@ -51,13 +65,16 @@ def _fact_ref(proc: Procedure, name: str | None, loc: Loc, problems: list[Proble
 
 def _matcher(proc: Procedure, m: Matcher, problems: list[Problem], what: str) -> None:
     if _fact_ref(proc, m.fact, m.loc, problems, what) and m.when is not None:
-        ConditionChecker(_facts_by_name(proc), _stage_ids(proc), m.when_loc, m.fact,
+        ConditionChecker(_facts_by_name(proc), _stage_ids(proc), _span(m.when_loc, m.loc), m.fact,
                          problems).run(m.when)
 
 
 def _stages(proc: Procedure, problems: list[Problem]) -> None:
     starts = [s for s in proc.stages if s.start]
-    if proc.stages and len(starts) != 1:
+    if not proc.stages:
+        _err(problems, proc.loc, f"procedure '{proc.id}' has no stages",
+             "add 'stages:' with one stage marked 'start: true'")
+    elif len(starts) != 1:
         where = starts[1].loc if len(starts) > 1 else proc.stages[0].loc
         _err(problems, where, f"exactly one stage must have 'start: true' (found {len(starts)})")
     for stage in proc.stages:
@@ -101,7 +118,7 @@ def _shadowed(proc: Procedure, problems: list[Problem]) -> None:
                 break
 
 
-def _reopen_rules(proc: Procedure, t, problems: list[Problem]) -> None:
+def _reopen_rules(proc: Procedure, t: Transition, problems: list[Problem]) -> None:
     terminal = {s.id for s in proc.stages if s.terminal}
     leaving = [s for s in t.sources if s in terminal]
     if leaving and not t.reopens:
@@ -113,7 +130,7 @@ def _reopen_rules(proc: Procedure, t, problems: list[Problem]) -> None:
 
 def stage_graph(proc: Procedure, with_reopens: bool = False) -> nx.DiGraph:
     """Stages as nodes, transitions as edges ('any' expands to every non-terminal stage)."""
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(_stage_ids(proc))
     open_stages = [s.id for s in proc.stages if not s.terminal]
     for t in proc.transitions:
@@ -185,7 +202,7 @@ def _anchor(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:
     elif anchor.kind == "field":
         for m in req.triggers:
             fact = proc.fact_type(m.fact)
-            field = fact.field(anchor.field) if fact else None
+            field = fact.field(anchor.field) if fact and anchor.field else None
             if fact and (field is None or field.type != "date"):
                 _err(problems, loc, f"anchor field '{anchor.field}' is not a date field of "
                      f"'{m.fact}'")
@@ -212,7 +229,7 @@ def _reachable_anchor(proc: Procedure, req: Requirement, problems: list[Problem]
     unplaced = {f.name for f in proc.facts} - placed_facts(proc)
     triggers = (facts_within(proc, req.active_in) if req.active_in else placed_facts(proc))
     checks = [(m.fact, triggers | unplaced) for m in req.triggers]
-    if req.anchor.kind in ("first", "last", "nth"):
+    if req.anchor.kind in ("first", "last", "nth") and req.anchor.fact:
         checks.append((req.anchor.fact, facts_before(proc, req.active_in) | unplaced))
     for name, possible in checks:
         if name and proc.fact_type(name) and name not in possible:
@@ -250,7 +267,8 @@ def _escalations(proc: Procedure, problems: list[Problem]) -> None:
                 _err(problems, esc.loc, f"escalation '{esc.id}' names requirement '{name}', "
                      "which does not exist", did_you_mean(name, ids))
         if esc.condition is not None:
-            ConditionChecker(_facts_by_name(proc), _stage_ids(proc), esc.condition_loc, None,
+            ConditionChecker(_facts_by_name(proc), _stage_ids(proc),
+                             _span(esc.condition_loc, esc.loc), None,
                              problems).run(esc.condition)
         if esc.source and not proc.source_text(esc.source):
             _unknown_source(proc, esc.source, esc.loc, problems)
@@ -258,7 +276,8 @@ def _escalations(proc: Procedure, problems: list[Problem]) -> None:
 
 def _checks(proc: Procedure, problems: list[Problem]) -> None:
     for check in proc.checks:
-        ConditionChecker(_facts_by_name(proc), _stage_ids(proc), check.condition_loc, None,
+        ConditionChecker(_facts_by_name(proc), _stage_ids(proc),
+                         _span(check.condition_loc, check.loc), None,
                          problems).run(check.condition)
         if check.source and not proc.source_text(check.source):
             _unknown_source(proc, check.source, check.loc, problems)
@@ -270,7 +289,9 @@ def _unknown_source(proc: Procedure, key: str, loc: Loc, problems: list[Problem]
 
 
 def _sources(proc: Procedure, problems: list[Problem]) -> None:
-    for item in (*proc.requirements, *proc.escalations, *proc.checks):
+    items: tuple[Requirement | Escalation | Check, ...] = (
+        *proc.requirements, *proc.escalations, *proc.checks)
+    for item in items:
         if not item.source:
             problems.append(Problem(item.loc, f"'{item.id}' cites no source", "warning",
                                     "add 'source: <key>' so explanations can cite the clause"))

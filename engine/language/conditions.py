@@ -8,7 +8,9 @@ Grammar (documented in docs/authoring.md): comparisons, and/or/not, `in [...]`,
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
        ast.In: "in", ast.NotIn: "not in"}
@@ -114,40 +116,40 @@ def _cond(node: ast.AST) -> Condition:
         return _compare(node)
     if isinstance(node, ast.Call) and _func_name(node) == "exists":
         return _exists(node)
-    raise ParseError("expected a comparison, exists(...), and, or, not", node.col_offset)
+    raise ParseError("expected a comparison, exists(...), and, or, not", _col(node))
 
 
 def _compare(node: ast.Compare) -> Compare:
     if len(node.ops) != 1:
         raise ParseError("compare two things at a time: use 'and' to join comparisons",
-                         node.col_offset)
+                         _col(node))
     op = OPS.get(type(node.ops[0]))
     if op is None:
-        raise ParseError("unsupported comparison (use == != < <= > >= in, not in)", node.col_offset)
+        raise ParseError("unsupported comparison (use == != < <= > >= in, not in)", _col(node))
     left, right = node.left, node.comparators[0]
     if op in ("in", "not in") and _is_literal(left):
         ref = _ref(right)
         has = Ref(ref.scope, ref.field, ref.select, ref.n, "has", (str(_literal(left)),), ref.col)
-        return Compare(has, "==" if op == "in" else "!=", True, node.col_offset)
+        return Compare(has, "==" if op == "in" else "!=", True, _col(node))
     if _is_literal(left) and not _is_literal(right):
         raise ParseError("put the field on the left, the value on the right", left.col_offset)
     value = _literal(right)
     if op in ("in", "not in") and not isinstance(value, tuple):
         raise ParseError("'in' needs a list of values, like ['a', 'b']", right.col_offset)
-    return Compare(_ref(left), op, value, node.col_offset)
+    return Compare(_ref(left), op, value, _col(node))
 
 
 def _exists(node: ast.Call) -> Exists:
     args = node.args
     if not args or len(args) > 2 or not isinstance(args[0], ast.Name):
-        raise ParseError("exists(...) takes a fact type and an optional condition", node.col_offset)
+        raise ParseError("exists(...) takes a fact type and an optional condition", _col(node))
     since = None
     for kw in node.keywords:
         if kw.arg != "since" or not isinstance(kw.value, ast.Name):
             raise ParseError("exists(...) only accepts since=<fact type>", kw.value.col_offset)
         since = kw.value.id
     where = _cond(args[1]) if len(args) == 2 else None
-    return Exists(args[0].id, where, since, node.col_offset)
+    return Exists(args[0].id, where, since, _col(node))
 
 
 def _func_name(node: ast.Call) -> str:
@@ -156,48 +158,60 @@ def _func_name(node: ast.Call) -> str:
 
 def _ref(node: ast.AST) -> Ref:
     if isinstance(node, ast.Name):
-        return Ref("", node.id, col=node.col_offset)
+        return Ref("", node.id, col=_col(node))
     if isinstance(node, ast.Attribute):
         return _attribute(node)
     if isinstance(node, ast.Call):
         return _call_ref(node)
-    raise ParseError("expected a field, like outcome or referral.source", node.col_offset)
+    raise ParseError("expected a field, like outcome or referral.source", _col(node))
 
 
 def _attribute(node: ast.Attribute) -> Ref:
     base = node.value
     if isinstance(base, ast.Name):
-        return Ref(base.id, node.attr, col=node.col_offset)
+        return Ref(base.id, node.attr, col=_col(node))
     if isinstance(base, ast.Call) and _func_name(base) in SELECTORS:
         fact, n = _selector_args(base)
         return Ref(fact, node.attr, _func_name(base), n, col=base.args[0].col_offset)
-    raise ParseError("expected type.field or latest(type).field", node.col_offset)
+    raise ParseError("expected type.field or latest(type).field", _col(node))
 
 
 def _selector_args(node: ast.Call) -> tuple[str, int]:
     args = node.args
-    ok = args and isinstance(args[0], ast.Name) and len(args) <= 2 and not node.keywords
-    if ok and len(args) == 2:
-        ok = isinstance(args[1], ast.Constant) and type(args[1].value) is int and args[1].value >= 1
-    if not ok:
+    fact = args[0] if args else None
+    count = args[1] if len(args) == 2 else None
+    if not isinstance(fact, ast.Name) or len(args) > 2 or node.keywords or not _positive(count):
         raise ParseError(f"{_func_name(node)}(type) or {_func_name(node)}(type, n) with n >= 1",
-                         node.col_offset)
-    return args[0].id, (args[1].value if len(args) == 2 else 1)
+                         _col(node))
+    n = count.value if isinstance(count, ast.Constant) and isinstance(count.value, int) else 1
+    return fact.id, n
+
+
+def _positive(count: ast.expr | None) -> bool:
+    """No count given, or a whole number of at least 1."""
+    if count is None:
+        return True
+    return isinstance(count, ast.Constant) and type(count.value) is int and count.value >= 1
+
+
+def _col(node: ast.AST) -> int:
+    """Where a node starts in the condition text (0 for nodes without a position)."""
+    return int(getattr(node, "col_offset", 0))
 
 
 def _call_ref(node: ast.Call) -> Ref:
     name = _func_name(node)
     if name == "age_at" and len(node.args) == 1 and isinstance(node.args[0], ast.Name):
-        return Ref(node.args[0].id, "age", func="age_at", col=node.col_offset)
+        return Ref(node.args[0].id, "age", func="age_at", col=_col(node))
     if name in ("count", "lacking") and node.args and not node.keywords:
         inner = _ref(node.args[0])
         subs = tuple(_word(a) for a in node.args[1:])
         if name == "lacking" and not subs:
             raise ParseError("lacking(list, field, ...) names the fields an item must have",
-                             node.col_offset)
-        return Ref(inner.scope, inner.field, inner.select, inner.n, name, subs, node.col_offset)
+                             _col(node))
+        return Ref(inner.scope, inner.field, inner.select, inner.n, name, subs, _col(node))
     known = ", ".join(FUNCTIONS)
-    raise ParseError(f"unknown function '{name or '?'}' (known: {known})", node.col_offset)
+    raise ParseError(f"unknown function '{name or '?'}' (known: {known})", _col(node))
 
 
 def _word(node: ast.AST) -> str:
@@ -205,7 +219,7 @@ def _word(node: ast.AST) -> str:
         return node.id
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
-    raise ParseError("expected a field name", node.col_offset)
+    raise ParseError("expected a field name", _col(node))
 
 
 def _is_literal(node: ast.AST) -> bool:
@@ -215,7 +229,7 @@ def _is_literal(node: ast.AST) -> bool:
         isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub))
 
 
-def _literal(node: ast.AST):
+def _literal(node: ast.AST) -> Any:
     if isinstance(node, ast.Name) and node.id in ("true", "True"):
         return True
     if isinstance(node, ast.Name) and node.id in ("false", "False"):
@@ -228,7 +242,7 @@ def _literal(node: ast.AST):
             return -value
     if isinstance(node, (ast.List, ast.Tuple)):
         return tuple(_literal(e) for e in node.elts)
-    raise ParseError("expected a value: a number, 'text', true, false or a list", node.col_offset)
+    raise ParseError("expected a value: a number, 'text', true, false or a list", _col(node))
 
 
 def negate(cond: Condition) -> Condition:
@@ -257,7 +271,7 @@ def normalise(cond: Condition) -> Condition:
     return cond
 
 
-def walk(cond: Condition, into_exists: bool = True):
+def walk(cond: Condition, into_exists: bool = True) -> Iterator[Condition]:
     """Yield every node of a condition tree, depth first."""
     yield cond
     if isinstance(cond, (And, Or)):

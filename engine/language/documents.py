@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from engine.errors import Loc, Problem
 from engine.language.source import LocDict, load_file
@@ -73,7 +74,7 @@ def read_documents(paths: list[Path]) -> tuple[list[Document], list[Problem]]:
     return _unique(docs, problems), problems
 
 
-def _classify(data, path: str, problems: list[Problem]) -> Document | None:
+def _classify(data: Any, path: str, problems: list[Problem]) -> Document | None:
     if data is None and not problems:
         problems.append(Problem(Loc(path, 1, 1), "the file is empty"))
     if not isinstance(data, LocDict):

@@ -5,6 +5,9 @@ Structural mistakes (unknown keys, wrong types) are collected here; whole-model 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from engine.errors import Loc, Span
 from engine.language.model import (
     FIELD_TYPES,
@@ -25,6 +28,8 @@ from engine.language.model import (
 )
 from engine.language.reader import Reader, to_date
 from engine.language.source import LocDict, LocList, normalise_space
+
+T = TypeVar("T")
 
 TOP_KEYS = ("procedure", "rule_set", "title", "version", "effective_from", "description",
             "extends", "uses", "sources", "calendar", "lists", "facts", "stages", "transitions",
@@ -68,14 +73,14 @@ class Loader:
             uses=tuple(u for u in d.get("uses") or () if isinstance(u, str)),
             description=self.r.text(d, "description"))
 
-    def _section(self, key: str, build) -> tuple:
+    def _section(self, key: str, build: Callable[[str, Any, Loc], T | None]) -> tuple[T, ...]:
         entries = self.data.get(key)
         if entries is None:
             return ()
         entries = self.r.mapping(entries, self.data.value_loc(key), f"'{key}'")
         if entries is None:
             return ()
-        out = []
+        out: list[T] = []
         for name, value in entries.items():
             loc = entries.key_loc(name)
             if not isinstance(name, str) or not name:
@@ -90,7 +95,7 @@ class Loader:
         entries = self.data.get("lists")
         if not isinstance(entries, LocDict):
             return {}
-        out = {}
+        out: dict[str, tuple[str, ...]] = {}
         for name, values in entries.items():
             if isinstance(values, LocList) and all(isinstance(v, str) for v in values):
                 out[name] = tuple(values)
@@ -98,7 +103,7 @@ class Loader:
                 self.r.error(entries.value_loc(name), f"list '{name}' must be a list of words")
         return out
 
-    def _source(self, key: str, value, loc: Loc) -> Source | None:
+    def _source(self, key: str, value: Any, loc: Loc) -> Source | None:
         if isinstance(value, str):
             return Source(key, value, loc)
         data = self.r.mapping(value, loc, f"source '{key}'")
@@ -129,7 +134,7 @@ class Loader:
                          "the supported region is england-and-wales")
         return Calendar(region, tuple(sorted(set(closures))))
 
-    def _fact(self, name: str, value, loc: Loc) -> FactType | None:
+    def _fact(self, name: str, value: Any, loc: Loc) -> FactType | None:
         data = self.r.mapping(value if value is not None else LocDict(loc=loc), loc,
                               f"fact '{name}'")
         if data is None:
@@ -137,12 +142,14 @@ class Loader:
         self.r.keys(data, FACT_KEYS, f"fact '{name}'")
         fields = data.get("fields") or LocDict(loc=loc)
         fields = self.r.mapping(fields, data.value_loc("fields"), f"fields of '{name}'")
+        if fields is None:
+            fields = LocDict(loc=loc)
         built = tuple(f for f in (self._field(n, v, fields.key_loc(n), fields.value_loc(n))
-                                  for n, v in (fields or {}).items()) if f)
+                                  for n, v in fields.items()) if f)
         return FactType(name, self.r.text(data, "title", name.replace("_", " ")), loc, built,
                         self.r.names(data, "follows"), self.r.text(data, "description"))
 
-    def _field(self, name: str, value, loc: Loc, value_loc: Loc) -> Field | None:
+    def _field(self, name: str, value: Any, loc: Loc, value_loc: Loc) -> Field | None:
         if isinstance(value, str):
             value = LocDict({"type": value}, loc=loc)
             value.value_locs["type"] = value_loc
@@ -168,7 +175,7 @@ class Loader:
             return self.lists.get(value, ())
         return self.r.names(data, "values")
 
-    def _stage(self, name: str, value, loc: Loc) -> Stage | None:
+    def _stage(self, name: str, value: Any, loc: Loc) -> Stage | None:
         data = self.r.mapping(value if value is not None else LocDict(loc=loc), loc,
                               f"stage '{name}'")
         if data is None:
@@ -210,7 +217,7 @@ class Loader:
             return None
         when = self.r.condition(data, when_key) if when_key and when_key in data else None
         text = normalise_space(data.get(when_key, "")) if when_key and when is not None else ""
-        where = condition_loc(data, when_key, 0) if when is not None else None
+        where = condition_loc(data, when_key, 0) if when_key and when is not None else None
         return Matcher(fact, data.value_loc(key), when, text, where)
 
     def _matchers(self, data: LocDict, key: str) -> tuple[Matcher, ...]:
@@ -271,7 +278,7 @@ class Loader:
         self.r.error(loc, "'anchor' needs first, last, nth or field")
         return Anchor()
 
-    def _requirement(self, name: str, value, loc: Loc) -> Requirement | None:
+    def _requirement(self, name: str, value: Any, loc: Loc) -> Requirement | None:
         data = self.r.mapping(value, loc, f"requirement '{name}'")
         if data is None:
             return None
@@ -308,7 +315,7 @@ class Loader:
         inherited = quiet._limit(base, "due")
         return inherited if inherited != due else None
 
-    def _escalation(self, name: str, value, loc: Loc) -> Escalation | None:
+    def _escalation(self, name: str, value: Any, loc: Loc) -> Escalation | None:
         data = self.r.mapping(value, loc, f"escalation '{name}'")
         if data is None:
             return None
@@ -330,7 +337,7 @@ class Loader:
             self._limit(data, "persists"),
             condition_loc(data, "condition", 0) if condition else None)
 
-    def _check(self, name: str, value, loc: Loc) -> Check | None:
+    def _check(self, name: str, value: Any, loc: Loc) -> Check | None:
         data = self.r.mapping(value, loc, f"check '{name}'")
         if data is None:
             return None

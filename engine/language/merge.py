@@ -5,6 +5,8 @@ entries, which override inherited entries key by key (a local procedure states d
 """
 from __future__ import annotations
 
+from typing import Any
+
 from engine.errors import Problem, did_you_mean
 from engine.language.documents import Document
 from engine.language.source import LocDict, LocList
@@ -42,14 +44,14 @@ class Merger:
         self.cache[doc.id] = merged
         return merged
 
-    def _ref(self, doc: Document, key: str, chain) -> LocDict | None:
+    def _ref(self, doc: Document, key: str, chain: tuple[str, ...]) -> LocDict | None:
         name = doc.data.get(key)
         if name is None:
             return None
         target = self._lookup(doc, key, name)
         return self.resolve(target, chain + (doc.id,)) if target else None
 
-    def _uses(self, doc: Document, chain) -> list[LocDict]:
+    def _uses(self, doc: Document, chain: tuple[str, ...]) -> list[LocDict]:
         names = doc.data.get("uses") or []
         if isinstance(names, str):
             names = [names]
@@ -60,7 +62,8 @@ class Merger:
         found = [self._lookup(doc, "uses", n, i) for i, n in enumerate(names)]
         return [self.resolve(t, chain + (doc.id,)) for t in found if t]
 
-    def _lookup(self, doc: Document, key: str, name, index: int | None = None):
+    def _lookup(self, doc: Document, key: str, name: Any,
+                index: int | None = None) -> Document | None:
         target = self.by_id.get(name) if isinstance(name, str) else None
         if target is None:
             values = doc.data[key]
@@ -88,7 +91,8 @@ class Merger:
         elif "transitions" in data and own:
             _put(merged, "transitions", transitions, data)
 
-    def _merge_section(self, merged: LocDict, section: str, entries: LocDict, override: bool):
+    def _merge_section(self, merged: LocDict, section: str, entries: LocDict,
+                       override: bool) -> None:
         target = merged.get(section)
         if not isinstance(target, LocDict):
             target = LocDict(loc=entries.loc)
@@ -112,17 +116,18 @@ class Merger:
             before = len(merged["transitions"])
             kept = [t for t in merged["transitions"] if not _has_id(t, name)]
             if not hit and len(kept) == before:
-                self.problems.append(Problem(names.item_loc(i), f"'remove' names '{name}', "
+                loc = names.item_loc(i) if isinstance(names, LocList) else data.value_loc("remove")
+                self.problems.append(Problem(loc, f"'remove' names '{name}', "
                                              "which nothing inherited defines"))
             merged["transitions"][:] = kept
             merged["transitions"].item_locs[:] = [t.loc for t in kept]
 
 
-def _has_id(item, name: str) -> bool:
+def _has_id(item: Any, name: str) -> bool:
     return isinstance(item, LocDict) and item.get("id") == name
 
 
-def _overlay(base, entry):
+def _overlay(base: Any, entry: Any) -> Any:
     """Key-by-key override of an inherited entry; remembers the entry it replaced."""
     if not (isinstance(base, LocDict) and isinstance(entry, LocDict)):
         return entry
@@ -134,7 +139,7 @@ def _overlay(base, entry):
     return out
 
 
-def _put(target: LocDict, key, value, source: LocDict) -> None:
+def _put(target: LocDict, key: Any, value: Any, source: LocDict) -> None:
     target[key] = value
     target.key_locs[key] = source.key_loc(key)
     target.value_locs[key] = source.value_loc(key)

@@ -5,6 +5,7 @@ The loader uses one Reader per load so every mistake in every file is reported a
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from engine.errors import Loc, Problem, did_you_mean
 from engine.language.conditions import Condition, ParseError, parse
@@ -25,7 +26,7 @@ class Reader:
     def warn(self, loc: Loc, message: str, hint: str | None = None) -> None:
         self.problems.append(Problem(loc, message, "warning", hint))
 
-    def mapping(self, value, loc: Loc, what: str) -> LocDict | None:
+    def mapping(self, value: Any, loc: Loc, what: str) -> LocDict | None:
         if isinstance(value, LocDict):
             return value
         self.error(loc, f"{what} must be a mapping of 'key: value' lines, not {_kind(value)}")
@@ -114,7 +115,7 @@ def is_name(value: str) -> bool:
     return bool(value) and value[0].isalpha() and set(value) <= NAME_CHARS
 
 
-def to_date(value) -> date | None:
+def to_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, str):
@@ -125,7 +126,7 @@ def to_date(value) -> date | None:
     return None
 
 
-def _kind(value) -> str:
+def _kind(value: Any) -> str:
     if isinstance(value, LocDict):
         return "a mapping"
     if isinstance(value, LocList):

@@ -6,30 +6,32 @@ and every mapping and sequence remembers where each of its parts came from.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from engine.errors import Loc, Problem, Span
 
 
-class LocDict(dict):
+class LocDict(dict[Any, Any]):
     """A mapping that remembers where each key and each value start."""
 
-    def __init__(self, *args, loc: Loc | None = None, **kwargs):
+    def __init__(self, *args: Any, loc: Loc | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.loc = loc or Loc("?")
-        self.key_locs: dict = {}
-        self.value_locs: dict = {}
-        self.value_styles: dict = {}
-        self.value_chars: dict = {}
+        self.key_locs: dict[Any, Loc] = {}
+        self.value_locs: dict[Any, Loc] = {}
+        self.value_styles: dict[Any, str | None] = {}
+        self.value_chars: dict[Any, tuple[tuple[int, int], ...]] = {}
+        self.base: LocDict | None = None  # the inherited entry this one overrides (merge)
 
-    def key_loc(self, key) -> Loc:
+    def key_loc(self, key: Any) -> Loc:
         return self.key_locs.get(key, self.loc)
 
-    def value_loc(self, key) -> Loc:
+    def value_loc(self, key: Any) -> Loc:
         return self.value_locs.get(key, self.key_loc(key))
 
-    def text_span(self, key) -> Span:
+    def text_span(self, key: Any) -> Span:
         """Where each character of a scalar's normalised text lies (see Span)."""
         chars = self.value_chars.get(key)
         if chars is None:
@@ -38,10 +40,10 @@ class LocDict(dict):
         return Span(self.value_loc(key).file, chars)
 
 
-class LocList(list):
+class LocList(list[Any]):
     """A sequence that remembers where each item starts."""
 
-    def __init__(self, *args, loc: Loc | None = None):
+    def __init__(self, *args: Any, loc: Loc | None = None) -> None:
         super().__init__(*args)
         self.loc = loc or Loc("?")
         self.item_locs: list[Loc] = []
@@ -50,19 +52,20 @@ class LocList(list):
         return self.item_locs[index] if index < len(self.item_locs) else self.loc
 
 
-def _mark_loc(path: str, mark) -> Loc:
+def _mark_loc(path: str, mark: yaml.Mark) -> Loc:
     return Loc(path, mark.line + 1, mark.column + 1)
 
 
 class LocatedLoader(yaml.SafeLoader):
     """SafeLoader that records locations and collects duplicate keys as problems."""
 
-    def __init__(self, stream, path: str):
+    def __init__(self, stream: str, path: str) -> None:
         super().__init__(stream)
         self.path = path
         self.problems: list[Problem] = []
 
-    def construct_mapping(self, node, deep=False):
+    def construct_mapping(
+            self, node: yaml.MappingNode, deep: bool = False) -> LocDict:
         out = LocDict(loc=_mark_loc(self.path, node.start_mark))
         self.flatten_mapping(node)
         for key_node, value_node in node.value:
@@ -84,7 +87,8 @@ class LocatedLoader(yaml.SafeLoader):
                 out.value_chars[key] = _char_positions(value_node)
         return out
 
-    def construct_sequence(self, node, deep=False):
+    def construct_sequence(
+            self, node: yaml.SequenceNode, deep: bool = False) -> LocList:
         out = LocList(loc=_mark_loc(self.path, node.start_mark))
         for child in node.value:
             out.append(self.construct_object(child, deep=True))
@@ -97,7 +101,7 @@ def normalise_space(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _char_positions(node) -> tuple[tuple[int, int], ...]:
+def _char_positions(node: yaml.ScalarNode) -> tuple[tuple[int, int], ...]:
     """(line, column) of each character of the scalar's space-normalised text."""
     mark = node.start_mark
     if mark.buffer is None:
@@ -123,7 +127,7 @@ def _char_positions(node) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
-def _yaml12_bool(loader, node):
+def _yaml12_bool(loader: LocatedLoader, node: yaml.ScalarNode) -> bool | str:
     """Only true/false are booleans: 'no', 'off', 'yes' stay words (the Norway problem)."""
     value = loader.construct_scalar(node)
     if value in ("true", "True", "TRUE"):

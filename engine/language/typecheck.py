@@ -4,6 +4,9 @@ Runs inside checks.py; every problem points at the column of the part at fault.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from engine.errors import Problem, Span, did_you_mean
 from engine.language.conditions import CONTEXT, Compare, Condition, Exists, Ref, walk
 from engine.language.model import FactType, Field
@@ -134,7 +137,7 @@ class ConditionChecker:
             self.error(node.col, f"'{item}' is not an allowed value of '{field.name}'",
                        did_you_mean(item, field.values) or _listing(field.values))
 
-    def _scalar(self, node: Compare, field: Field, value) -> None:
+    def _scalar(self, node: Compare, field: Field, value: Any) -> None:
         ok = {"integer": type(value) is int, "boolean": isinstance(value, bool),
               "date": isinstance(value, str) and to_date(value) is not None,
               "string": isinstance(value, str), "enum": isinstance(value, str)}[field.type]
@@ -148,7 +151,7 @@ class ConditionChecker:
             self.error(node.col, f"'{field.name}' cannot be compared with {node.op}")
 
 
-def _values(value) -> tuple:
+def _values(value: Any) -> tuple[Any, ...]:
     return value if isinstance(value, tuple) else (value,)
 
 
@@ -157,6 +160,6 @@ def _article(kind: str) -> str:
             "enum": "one of a set of words", "string": "text"}.get(kind, kind)
 
 
-def _listing(names) -> str | None:
-    names = list(names)
-    return "known: " + ", ".join(names) if names else None
+def _listing(names: Iterable[str]) -> str | None:
+    listed = list(names)
+    return "known: " + ", ".join(listed) if listed else None

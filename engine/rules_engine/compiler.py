@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from engine.language.conditions import And, Compare, Condition, Exists, Or, Ref, normalise
+from engine.language.conditions import And, Compare, Condition, Exists, Not, Or, Ref, normalise
 from engine.language.model import Matcher, Procedure
 
 NOW = {"now": {"t": "$now"}}
@@ -102,7 +104,8 @@ class _Compiler:
         pattern = self.pattern(matcher.fact, [matcher.when] if matcher.when else [])
         self.plan.ruleset[rule] = {"all": [NOW, {"m": pattern}], "cap": CAP}
 
-    def pattern(self, fact: str, conds: list[Condition], select: tuple = ("any", 1)) -> dict:
+    def pattern(self, fact: str, conds: Sequence[Condition],
+                select: tuple[str, int] = ("any", 1)) -> dict:
         tests: list[dict] = [{"t": fact}]
         if select[0] != "any":
             name = SELECT_FIELD[select[0]]
@@ -140,7 +143,7 @@ class _Compiler:
         self.plan.fields[fact].add(ref.field)
         return ref.field
 
-    def literal(self, fact: str, ref: Ref, value):
+    def literal(self, fact: str, ref: Ref, value: Any) -> Any:
         if isinstance(value, tuple):
             return [self.literal(fact, ref, v) for v in value]
         if not ref.func and ref.field in self.dates.get(fact, ()) and isinstance(value, str):
@@ -160,7 +163,10 @@ class _Compiler:
 
     def branch(self, conj: list[Condition]) -> tuple[list[dict], tuple[str, ...]]:
         """Group a conjunction's parts into a context pattern, fact patterns and negations."""
-        context, groups, positives, negatives = [], defaultdict(list), [], []
+        context: list[dict] = []
+        groups: defaultdict[tuple[str, str, int], list[Compare]] = defaultdict(list)
+        positives: list[Exists] = []
+        negatives: list[Exists] = []
         for part in conj:
             if isinstance(part, Compare) and part.ref.is_context:
                 context.append(self.context_test(part))
@@ -169,7 +175,7 @@ class _Compiler:
             elif isinstance(part, Exists):
                 positives.append(part)
             else:
-                negatives.append(part.part)
+                negatives.append(_negated(part))
         ctx = {"t": "$case"} if not context else {"$and": [{"t": "$case"}, *context]}
         patterns, aliases = [{"ctx": ctx}], ["ctx"]
         for (scope, select, n), parts in sorted(groups.items()):
@@ -198,7 +204,7 @@ class _Compiler:
         return self.compare_named(name, cmp)
 
     def compare_named(self, name: str, cmp: Compare) -> dict:
-        value = list(cmp.value) if isinstance(cmp.value, tuple) else cmp.value
+        value: Any = list(cmp.value) if isinstance(cmp.value, tuple) else cmp.value
         if cmp.op == "in":
             return {"$or": [{name: v} for v in value]}
         if cmp.op == "not in":
@@ -216,6 +222,13 @@ def dnf(cond: Condition) -> list[list[Condition]]:
             out = [left + right for left in out for right in dnf(part)]
         return out
     return [[cond]]
+
+
+def _negated(part: Condition) -> Exists:
+    """After normalise, a `not` only ever wraps an exists(...)."""
+    if isinstance(part, Not) and isinstance(part.part, Exists):
+        return part.part
+    raise TypeError(f"not a negated exists: {part!r}")
 
 
 def first_pattern_key(rule: dict) -> str:

@@ -6,9 +6,10 @@ refuses the ruleset, or hangs.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from engine.errors import Problem
-from engine.language.model import Procedure
+from engine.language.model import Check, Escalation, Procedure
 from engine.rules_engine.compiler import Plan, first_pattern_key
 
 MAX_PATTERNS = 16
@@ -22,7 +23,8 @@ def check_limits(proc: Procedure, plan: Plan) -> list[Problem]:
     owners = {c.owner: c for c in plan.conditions.values()}
     for owner, compiled in owners.items():
         kind, ident = owner.split(":", 1)
-        item = next(x for x in (*proc.checks, *proc.escalations) if x.id == ident)
+        items: tuple[Check | Escalation, ...] = (*proc.checks, *proc.escalations)
+        item = next(x for x in items if x.id == ident)
         for branch in compiled.branches:
             count = len(plan.ruleset[branch.rule]["all"])
             if count > MAX_PATTERNS:
@@ -45,7 +47,7 @@ def check_limits(proc: Procedure, plan: Plan) -> list[Problem]:
 def _equality_values(plan: Plan) -> dict[str, set]:
     found: dict[str, set] = {}
 
-    def visit(node) -> None:
+    def visit(node: Any) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
                 if not key.startswith("$") and not isinstance(value, (dict, list)):

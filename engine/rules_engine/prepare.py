@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from typing import Any
 
 from engine.evaluation.case import Fact
 from engine.rules_engine.compiler import Derived, Plan
@@ -21,13 +22,13 @@ def age_on(dob: date | None, day: date) -> int | None:
 
 def prepare(facts: list[Fact], plan: Plan, dob: date | None) -> list[dict]:
     """The asserted form of each fact, in the given (canonical) order."""
-    positions = defaultdict(list)
+    positions: defaultdict[str, list[int]] = defaultdict(list)
     for pos, fact in enumerate(facts):
         positions[fact.type].append(pos)
     latest = {t: p[-1] for t, p in positions.items()}
     out = []
     for pos, fact in enumerate(facts):
-        item = {"t": fact.type}
+        item: dict[str, Any] = {"t": fact.type}
         for name in plan.fields.get(fact.type, ()):
             if name in fact.fields:
                 item[name] = _plain(fact, name, plan)
@@ -39,14 +40,15 @@ def prepare(facts: list[Fact], plan: Plan, dob: date | None) -> list[dict]:
     return out
 
 
-def _plain(fact: Fact, name: str, plan: Plan):
+def _plain(fact: Fact, name: str, plan: Plan) -> Any:
     value = fact.fields[name]
     if name in plan.date_fields.get(fact.type, ()):
         return date.fromisoformat(value).toordinal()
     return value
 
 
-def _derived(d: Derived, fact: Fact, pos: int, same: list[int], latest: dict, dob):
+def _derived(d: Derived, fact: Fact, pos: int, same: list[int], latest: dict[str, int],
+             dob: date | None) -> Any:
     if d.func == "latest":
         return len(same) - same.index(pos)
     if d.func == "first":

@@ -32,7 +32,8 @@ _SENTINEL = {"sid": SID, "id": "$sentinel", "t": SENTINEL}
 def _translate(exc: Exception, doing: str) -> EvaluationError:
     found = CODE_RE.search(str(exc))
     code = int(found.group(1)) if found else None
-    meaning = CODES.get(code, "unexpected engine error")
+    meaning = CODES.get(code, "unexpected engine error") if code is not None else (
+        "unexpected engine error")
     return EvaluationError(f"durable-rules failed while {doing}: {meaning} (code {code})", code)
 
 
@@ -67,7 +68,8 @@ class Runtime:
             except MemoryError:
                 raise EvaluationError("durable-rules sessions leaked (1024 per ruleset)") from None
 
-    def _run(self, facts, context):
+    def _run(self, facts: list[dict], context: Callable[[dict[str, set[int]]], dict | None]
+             ) -> tuple[dict[str, set[int]], dict[str, list[dict[str, int]]]]:
         batch = [dict(f, sid=SID, id=str(i)) for i, f in enumerate(facts)]
         batch.append(_SENTINEL)
         payload = json.dumps(batch)[:-1] + ", " + _NOW + "]"
@@ -85,7 +87,8 @@ class Runtime:
             dre.delete_state(self.handle, SID)
         return matches, conditions
 
-    def _drain(self, offset, matches, conditions) -> None:
+    def _drain(self, offset: int, matches: dict[str, set[int]],
+               conditions: dict[str, list[dict[str, int]]]) -> None:
         result = dre.start_action_for_state(self.handle, offset)
         message = result[1] if result else None
         while message:

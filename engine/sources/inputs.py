@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from engine.sources.cin.census import is_census, read_census
+from engine.sources.cin.census import ImportResult, is_census, read_census
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def _lines(path: Path) -> Iterator[Item]:
                            f"{path}:{number}")
 
 
-def load_census(path: Path):
+def load_census(path: Path) -> ImportResult:
     """Import a census file; a file that is not one, or cannot be read, is an InputError."""
     from engine.sources.cin.census import NotACensus
 

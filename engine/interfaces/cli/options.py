@@ -5,8 +5,10 @@ Only the CLI prints and chooses exit codes; engine errors become `Fail` (exit 2)
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -14,7 +16,10 @@ from engine.errors import DefinitionError
 from engine.evaluation.case import UNREADABLE
 from engine.evaluation.engine import Engine
 from engine.library import pick, read_library
-from engine.sources.inputs import InputError, census_date, read_items
+from engine.sources.inputs import InputError, Item, census_date, read_items
+
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 FORMATS = click.Choice(["text", "json", "csv"])
 EXISTING = click.Path(exists=True, path_type=Path)
@@ -25,11 +30,11 @@ class Fail(click.ClickException):
 
     exit_code = 2
 
-    def show(self, file=None) -> None:
+    def show(self, file: IO[Any] | None = None) -> None:
         click.echo(self.format_message(), err=True)
 
 
-def _date(ctx, param, value: str | None) -> date | None:
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
     try:
@@ -38,13 +43,13 @@ def _date(ctx, param, value: str | None) -> date | None:
         raise click.BadParameter(f"'{value}' is not a date like 2024-04-01") from None
 
 
-def as_of_option(f):
+def as_of_option(f: F) -> F:
     return click.option("--as-of", callback=_date, metavar="DATE",
                         help="Evaluate as of this date (default: today; for a census file, its "
                              "reference date).")(f)
 
 
-def procedure_option(f):
+def procedure_option(f: F) -> F:
     return click.option("--procedure", "-p", metavar="NAME",
                         help="Procedure to use when several are loaded.")(f)
 
@@ -72,7 +77,8 @@ def resolve_as_of(as_of: date | None, path: Path | None = None) -> date:
     return date.today()
 
 
-def records(engine: Engine, path: Path, as_of: date, workers: int = 1, as_json: bool = False):
+def records(engine: Engine, path: Path, as_of: date, workers: int = 1,
+            as_json: bool = False) -> Iterator[Any]:
     """Status records for every case in a file or folder, streamed, with a progress count."""
     try:
         items = list_or_stream(read_items(path))
@@ -86,7 +92,7 @@ def records(engine: Engine, path: Path, as_of: date, workers: int = 1, as_json: 
     progress.done()
 
 
-def list_or_stream(items):
+def list_or_stream(items: Iterable[T]) -> Iterator[T]:
     """Start the iterator so a missing or unreadable input fails before any output."""
     iterator = iter(items)
     try:
@@ -96,12 +102,12 @@ def list_or_stream(items):
     return _chain(first, iterator)
 
 
-def _chain(first, rest):
+def _chain(first: T, rest: Iterator[T]) -> Iterator[T]:
     yield first
     yield from rest
 
 
-def _raw(item):
+def _raw(item: Item) -> Any:
     """An unreadable line becomes a case the engine rejects with a located message."""
     if item.case is not None:
         return item.case

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 
 import click
 
 from engine.errors import CaseError, EvaluationError
+from engine.evaluation.engine import Engine
 from engine.evaluation.explain import (
     explain,
     explain_finding,
@@ -15,7 +17,7 @@ from engine.evaluation.explain import (
     find_action,
     finding_text,
 )
-from engine.evaluation.status import dumps
+from engine.evaluation.status import CaseStatus, dumps
 from engine.interfaces.cli import render
 from engine.interfaces.cli.options import (
     EXISTING,
@@ -42,7 +44,8 @@ def _workers(value: int) -> int:
 @click.option("--workers", "-j", default=1, show_default=True,
               help="Processes for a cohort (0 = all cores).")
 @click.pass_context
-def status(ctx, source: Path, as_of, procedure, fmt: str, workers: int) -> None:
+def status(ctx: click.Context, source: Path, as_of: date | None, procedure: str | None, fmt: str,
+           workers: int) -> None:
     """Where each case sits and its actions (a case file, JSON Lines, folder or census XML)."""
     engine = engine_for(ctx, procedure)
     day = resolve_as_of(as_of, source)
@@ -89,7 +92,7 @@ def _emit_status(record: dict, fmt: str, single: bool) -> None:
                    f"{open_} open, {late} overdue, {len(record['flags'])} flag(s)")
 
 
-def _only(path: Path) -> dict:
+def _only(path: Path) -> dict | None:
     try:
         items = list(read_items(path))
     except InputError as exc:
@@ -103,7 +106,8 @@ def _only(path: Path) -> dict:
 @procedure_option
 @click.option("--format", "fmt", type=FORMATS, default="text")
 @click.pass_context
-def next_(ctx, case: Path, as_of, procedure, fmt: str) -> None:
+def next_(ctx: click.Context, case: Path, as_of: date | None, procedure: str | None,
+          fmt: str) -> None:
     """The open actions of one case, soonest first."""
     engine = engine_for(ctx, procedure)
     result = _status(engine, case, resolve_as_of(as_of, case))
@@ -113,14 +117,14 @@ def next_(ctx, case: Path, as_of, procedure, fmt: str) -> None:
     _rows(rows, fmt, render.ACTION_COLUMNS, ["action", "title", "owner", "due", "status"])
 
 
-def _status(engine, case: Path, day):
+def _status(engine: Engine, case: Path, day: date) -> CaseStatus:
     try:
         return engine.status(_only(case), day)
     except (CaseError, EvaluationError) as exc:
         raise Fail(f"{case}: error: {exc}") from None
 
 
-def _rows(rows: list[dict], fmt: str, columns, shown: list[str]) -> None:
+def _rows(rows: list[dict], fmt: str, columns: tuple[str, ...], shown: list[str]) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, sort_keys=True))
     elif fmt == "csv":
@@ -141,11 +145,13 @@ def _rows(rows: list[dict], fmt: str, columns, shown: list[str]) -> None:
 @click.option("--limit", type=int, default=0, help="Show at most this many rows (text only).")
 @click.option("--workers", "-j", default=1, show_default=True)
 @click.pass_context
-def overdue(ctx, cohort: Path, as_of, procedure, fmt, fail_on_overdue, limit, workers) -> None:
+def overdue(ctx: click.Context, cohort: Path, as_of: date | None, procedure: str | None,
+            fmt: str, fail_on_overdue: bool, limit: int, workers: int) -> None:
     """One row per overdue action across a cohort, most overdue first."""
     engine = engine_for(ctx, procedure)
     day = resolve_as_of(as_of, cohort)
-    rows, cases, bad = [], 0, 0
+    rows: list[dict] = []
+    cases = bad = 0
     for record in records(engine, cohort, day, _workers(workers)):
         cases += 1
         if "error" in record:
@@ -172,14 +178,16 @@ def overdue(ctx, cohort: Path, as_of, procedure, fmt, fail_on_overdue, limit, wo
 @procedure_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_context
-def explain_cmd(ctx, case: Path, action: str, as_of, procedure, fmt) -> None:
+def explain_cmd(ctx: click.Context, case: Path, action: str, as_of: date | None,
+                procedure: str | None, fmt: str) -> None:
     """Why an action is due when it is (anchor, limit, days skipped, rule and clause), or why a
     flag or escalation holds (ACTION may name a flag or escalation id too)."""
     engine = engine_for(ctx, procedure)
     result = _status(engine, case, resolve_as_of(as_of, case))
     found = find_action(result, action)
     if found is not None:
-        info, text = explain(engine.procedure, engine.calendar, result, found), explain_text
+        info: dict | None = explain(engine.procedure, engine.calendar, result, found)
+        text = explain_text
     else:
         info, text = explain_finding(engine.procedure, result, action), finding_text
     if info is None:

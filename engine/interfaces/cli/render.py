@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from engine.evaluation.status import CaseStatus
 
@@ -16,7 +16,7 @@ ACTION_COLUMNS = ("case", "stage", "action", "title", "owner", "due", "status", 
                   "working_days_overdue", "source")
 
 
-def table(rows: list[list[str]], headers: list[str]) -> str:
+def table(rows: Sequence[Sequence[object]], headers: list[str]) -> str:
     """A plain aligned table (no colour: readable in any terminal and in logs)."""
     widths = [len(h) for h in headers]
     for row in rows:

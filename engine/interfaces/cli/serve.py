@@ -11,7 +11,7 @@ from engine.interfaces.cli.options import engine_for, procedure_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.pass_context
-def serve_cmd(ctx, procedure, host: str, port: int) -> None:
+def serve_cmd(ctx: click.Context, procedure: str | None, host: str, port: int) -> None:
     """Serve case statuses over HTTP as JSON (OpenAPI at /openapi.json)."""
     from engine.interfaces.service import serve
 

@@ -185,6 +185,8 @@ def _parse(path: Path) -> Element:
                          "references, which a census file never needs") from None
     except ParseError as err:
         raise NotACensus(f"{path}: not a CIN census: not well-formed XML ({err})") from None
+    if root is None:
+        raise NotACensus(f"{path}: not a CIN census: the document is empty")
     for el in root.iter():
         if isinstance(el.tag, str) and el.tag.startswith("{"):
             el.tag = el.tag.split("}", 1)[1]
@@ -258,7 +260,7 @@ def _walk(el: Element, path: str, sink: _Sink, stop: frozenset[str] = frozenset(
         seen[child.tag] += 1
         here = f"{path}/{step}"
         if (child.tail or "").strip():
-            size = len(child.tail.strip())
+            size = len((child.tail or "").strip())
             sink.report(path, f"stray text ({size} characters) after <{child.tag}>; ignored")
         if child.tag not in allowed:
             where = ("does not belong inside" if child.tag in KNOWN
@@ -485,8 +487,8 @@ class _Reader:
     episodes: int = 0
     troubled: int = 0
     children_seen: dict[str, str] = field(default_factory=dict)
-    episodes_seen: dict[tuple[str, date], str] = field(default_factory=dict)
-    case_of: dict[tuple[str, date], dict] = field(default_factory=dict)
+    episodes_seen: dict[tuple[str | None, date], str] = field(default_factory=dict)
+    case_of: dict[tuple[str | None, date], dict] = field(default_factory=dict)
 
 
 def _case(case_id: str, birth: date | None, prefix: str, problems: list[ImportProblem],
@@ -522,14 +524,15 @@ def _episode(reader: _Reader, child: _Sink, ep: Element, path: str, birth: date 
     if referral is not None:
         facts = _episode_facts(sink, ep, path, (referral, referral_at), birth, reader.reference)
         prefix = path.rsplit("/CINdetails", 1)[0] + "/"
-        case = _case(sink.episode, birth, prefix, child.problems + sink.problems, facts)
+        case = _case(f"{child.child}/{referral.isoformat()}", birth, prefix,
+                     child.problems + sink.problems, facts)
         reader.cases.append(case)
         reader.case_of[key] = case
     reader.problems.extend(sink.problems)
     reader.troubled += bool(child.problems or sink.problems)
 
 
-def _duplicate(reader: _Reader, sink: _Sink, key: tuple[str, date], path: str) -> None:
+def _duplicate(reader: _Reader, sink: _Sink, key: tuple[str | None, date], path: str) -> None:
     """Report a repeated episode; the kept case hears of it too, since it may be incomplete."""
     sink.report(path, f"duplicate episode (same child and CINreferralDate as "
                       f"{reader.episodes_seen[key]}); ignored, the first is kept")
