@@ -1,11 +1,17 @@
 """The project's error hierarchy: the engine raises these, only the CLI prints them.
 
-Every problem carries a location so authors see `file:line:col: error: message`.
+Every error a user can cause is a SafeguardError with its exit code; the CLI turns it into
+one message in one place (engine/interfaces/cli/app.py). Definition problems carry a location
+so authors see `file:line:col: error: message`.
+
+Exit codes: 0 success; 1 findings the user asked to fail on; 2 input, usage or definition
+errors; 3 the rules engine itself failed (EvaluationError: a bug or a limit, not the input).
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal, Self
 
 
 @dataclass(frozen=True, order=True)
@@ -50,7 +56,7 @@ class Problem:
 
     loc: Loc
     message: str
-    severity: str = "error"
+    severity: Literal["error", "warning"] = "error"
     hint: str | None = None
 
     def render(self) -> str:
@@ -68,9 +74,22 @@ class Problem:
 
 
 class SafeguardError(Exception):
-    """Base of every error the engine raises on purpose."""
+    """Base of every error a user can cause; `render()` is what the CLI prints."""
 
     exit_code = 2
+
+    def __init__(self, message: str = "", where: str | None = None):
+        super().__init__(message)
+        self.where = where
+
+    def at(self, where: str) -> Self:
+        """Name the file (or thing) the error is about, unless it already names one."""
+        if self.where is None:
+            self.where = where
+        return self
+
+    def render(self) -> str:
+        return f"{self.where}: error: {self}" if self.where else f"error: {self}"
 
 
 class DefinitionError(SafeguardError):
@@ -84,14 +103,21 @@ class DefinitionError(SafeguardError):
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
 
+    def render(self) -> str:
+        return (f"{self}\n{len(self.errors)} error(s) in the definitions; "
+                "run 'safeguard check'")
+
+
+class UnknownName(SafeguardError):
+    """A name given on the command line or in a request (procedure, action) names nothing."""
+
 
 class CaseError(SafeguardError):
     """A case cannot be read at all (not JSON, no id, facts not a list)."""
 
     def __init__(self, message: str, case: str | None = None, where: str | None = None):
         self.case = case
-        self.where = where
-        super().__init__(message)
+        super().__init__(message, where)
 
 
 class EvaluationError(SafeguardError):

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import DefinitionError, Loc, Problem
+from engine.errors import Problem, UnknownName
 from engine.language.checks import check_procedure
 from engine.language.documents import Document, bundled_dirs, read_documents
 from engine.language.loader import TOP_KEYS, Loader
@@ -69,4 +69,4 @@ def pick(library: Library, name: str | None) -> Procedure:
     listing = ", ".join(sorted(procs)) or "none"
     message = f"no procedure named '{name}' (found: {listing})" if name else (
         f"several procedures found ({listing}); pick one with --procedure")
-    raise DefinitionError([Problem(Loc("<procedures>"), message)])
+    raise UnknownName(message)

@@ -160,7 +160,7 @@ def test_timescales_and_conditions_in_plain_words(proc) -> None:
 
 
 def test_edges_are_labelled_and_reopenings_dashed(proc) -> None:
-    edges = {(e.source, e.target): e for e in procedure_diagram(proc).edges}
+    edges = {(e.tail, e.head): e for e in procedure_diagram(proc).edges}
     assert edges[("referral", "assessment")].label == "assessment / assessment started"
     assert edges[("closed", "referral")].look == "reopen"
     assert style.look("reopen")["style"] == "dashed"
@@ -169,7 +169,7 @@ def test_edges_are_labelled_and_reopenings_dashed(proc) -> None:
 
 def test_case_overlay_marks_path_position_and_overdue(engine, proc) -> None:
     diagram = case_diagram(proc, engine.status(CASE, AS_OF))
-    edges = {(e.source, e.target): e for e in diagram.edges}
+    edges = {(e.tail, e.head): e for e in diagram.edges}
     assert edges[("concern", "referral")].look == "taken"
     assert edges[("concern", "referral")].label.endswith("20 May 2022")
     assert edges[("referral", "strategy_discussion_pending")].label.endswith("23 May 2022")

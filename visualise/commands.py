@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 import click
 
-from engine.errors import CaseError, EvaluationError
+from engine.errors import CaseError
 from engine.interfaces.cli.options import (
-    Fail,
+    about,
     as_of_option,
     engine_for,
     procedure_option,
@@ -24,7 +24,7 @@ from engine.interfaces.cli.options import (
 from engine.sources.inputs import InputError, read_items
 
 from .diagram import Diagram
-from .dot import RenderError, output_format, render
+from .dot import output_format, render
 from .extract import case_diagram, cohort_diagram, procedure_diagram
 from .pack import build_pack, example_case, fact_dates
 
@@ -72,10 +72,8 @@ def draw_case(ctx: click.Context, case: Path, as_of: date | None, procedure: str
               output: Path) -> None:
     """One case on the map: its path with dates, where it is now, open and overdue actions."""
     engine = engine_for(ctx, procedure)
-    try:
+    with about(case):
         status = engine.status(read_one(case), resolve_as_of(as_of, case))
-    except (CaseError, EvaluationError) as exc:
-        raise Fail(f"{case}: error: {exc}") from None
     _write(lambda: case_diagram(engine.procedure, status), output)
 
 
@@ -111,13 +109,10 @@ def pack(ctx: click.Context, name: str | None, procedure: str | None, example: P
     """A self-contained HTML training pack: map, stage details, glossary, worked example."""
     engine = engine_for(ctx, one_name(name, procedure))
     case = read_one(example) if example else default_example()
-    try:
-        output_format("pack.svg")  # the map is inline SVG from dot
+    output_format("pack.svg")  # the map is inline SVG from dot
+    with about(example or "the example case"):
+        engine.read(case)  # a case that cannot be read at all stops here, named
         html = build_pack(engine, case, fact_dates(case))
-    except RenderError as exc:
-        raise Fail(f"error: {exc}") from None
-    except (CaseError, EvaluationError) as exc:
-        raise Fail(f"error: the example case: {exc}") from None
     output.write_text(html, encoding="utf-8")
     click.echo(str(output))
 
@@ -131,13 +126,11 @@ def one_name(name: str | None, option: str | None) -> str | None:
 
 def read_one(path: Path) -> dict:
     """The first case in a file (usually a .json case file)."""
-    try:
-        item = next(iter(read_items(path)), None)
-    except InputError as exc:
-        raise Fail(f"error: {exc}") from None
+    item = next(iter(read_items(path)), None)
     if item is None or item.case is None:
-        reason = item.error if item else "no case found"
-        raise Fail(f"{path}: error: {reason}")
+        raise InputError((item.error or "unreadable") if item else "no case found", str(path))
+    if not isinstance(item.case, dict):
+        raise CaseError("a case must be a JSON object", where=str(path))
     return item.case
 
 
@@ -156,9 +149,6 @@ def _counting(items: Iterable[dict], bad: list[int]) -> Iterator[dict]:
 
 def _write(make: Callable[[], Diagram], output: Path) -> None:
     """Check the format (and `dot`) first, so a long cohort is not evaluated in vain."""
-    try:
-        output_format(output)
-        path = render(make(), output)
-    except RenderError as exc:
-        raise Fail(f"error: {exc}") from None
+    output_format(output)
+    path = render(make(), output)
     click.echo(str(path))

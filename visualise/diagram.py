@@ -30,10 +30,10 @@ class Node:
 
 @dataclass(frozen=True)
 class Edge:
-    """A transition between two nodes, labelled in plain words."""
+    """A transition between two nodes (from `tail` to `head`), labelled in plain words."""
 
-    source: str
-    target: str
+    tail: str
+    head: str
     label: str
     look: str = "transition"
 

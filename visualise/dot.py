@@ -12,6 +12,8 @@ from pathlib import Path
 
 import graphviz
 
+from engine.errors import SafeguardError
+
 from . import style
 from .diagram import Diagram, Edge, LegendEntry, Line, Node
 
@@ -20,7 +22,7 @@ LEGEND = "__legend"
 MISSING_DOT = "Graphviz 'dot' was not found; install it with: sudo apt-get install graphviz"
 
 
-class RenderError(Exception):
+class RenderError(SafeguardError):
     """A diagram could not be written (no `dot` binary, unknown format, Graphviz failed)."""
 
 
@@ -72,7 +74,7 @@ def _row(line: Line, first: bool) -> str:
 def _edge(graph: graphviz.Digraph, edge: Edge) -> None:
     parts = [p for text in edge.label.split("\n") for p in _wrap(text, style.WRAP["edge"])]
     label = "<BR/>".join(escape(p, quote=False) for p in parts)
-    graph.edge(edge.source, edge.target, label=_html(label) if parts else "",
+    graph.edge(edge.tail, edge.head, label=_html(label) if parts else "",
                **style.look(edge.look))
 
 

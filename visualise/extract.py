@@ -77,7 +77,7 @@ def clusters(proc: Procedure) -> tuple[Cluster, ...]:
 
 
 def _any_target(proc: Procedure) -> str | None:
-    return next((t.target for t in proc.transitions if any(s in ANY for s in t.sources)), None)
+    return next((t.target for t in proc.transitions if any(s in ANY for s in t.from_stages)), None)
 
 
 def _phase(stage: Stage) -> str:
@@ -136,8 +136,8 @@ def _edges(proc: Procedure) -> tuple[Edge, ...]:
     labels: dict[tuple[str, str], list[str]] = {}
     reopens: dict[tuple[str, str], bool] = {}
     for t in proc.transitions:
-        for source in _sources(t):
-            key = (source, t.target)
+        for stage in _from_nodes(t):
+            key = (stage, t.target)
             words = labels.setdefault(key, [])
             words += [] if transition_label(proc, t) in words else [transition_label(proc, t)]
             reopens[key] = reopens.get(key, True) and t.reopens
@@ -145,8 +145,8 @@ def _edges(proc: Procedure) -> tuple[Edge, ...]:
                  for (a, b), words in labels.items())
 
 
-def _sources(t: Transition) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(ANY_NODE if s in ANY else s for s in t.sources))
+def _from_nodes(t: Transition) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(ANY_NODE if s in ANY else s for s in t.from_stages))
 
 
 def case_diagram(proc: Procedure, status: CaseStatus) -> Diagram:
@@ -229,9 +229,9 @@ def _case_edges(proc: Procedure, status: CaseStatus) -> tuple[Edge, ...]:
         dates.setdefault((before.stage, after.stage), []).append(long_date(after.entered))
     edges = []
     for edge in _edges(proc):
-        when = dates.pop((edge.source, edge.target), None)
+        when = dates.pop((edge.tail, edge.head), None)
         edges.append(_taken(edge, when) if when else
-                     Edge(edge.source, edge.target, edge.label, f"{edge.look}_dim"))
+                     Edge(edge.tail, edge.head, edge.label, f"{edge.look}_dim"))
     for (a, b), when in dates.items():  # moves made by an 'any stage' transition
         label = _label_between(proc, a, b)
         edges.append(_taken(Edge(a, b, label, "transition"), when))
@@ -240,12 +240,12 @@ def _case_edges(proc: Procedure, status: CaseStatus) -> tuple[Edge, ...]:
 
 def _taken(edge: Edge, when: list[str]) -> Edge:
     look = "taken_reopen" if edge.look == "reopen" else "taken"
-    return Edge(edge.source, edge.target, f"{edge.label}\n{', '.join(when)}", look)
+    return Edge(edge.tail, edge.head, f"{edge.label}\n{', '.join(when)}", look)
 
 
 def _label_between(proc: Procedure, a: str, b: str) -> str:
     found = next((t for t in proc.transitions if t.target == b and (
-        a in t.sources or any(s in ANY for s in t.sources))), None)
+        a in t.from_stages or any(s in ANY for s in t.from_stages))), None)
     return transition_label(proc, found) if found else "moved"
 
 
@@ -256,7 +256,7 @@ def cohort_diagram(proc: Procedure, statuses: Iterable[dict]) -> Diagram:
     nodes = tuple(Node(s.id, _base_lines(s)[:1] + tally.lines(s.id), tally.look(s.id))
                   for s in proc.stages)
     any_node = tuple(Node(n.id, n.lines, "stage_unvisited") for n in _any_node(proc))
-    edges = tuple(Edge(e.source, e.target, e.label, f"{e.look}_dim") for e in _edges(proc))
+    edges = tuple(Edge(e.tail, e.head, e.label, f"{e.look}_dim") for e in _edges(proc))
     known = {s.id for s in proc.stages}
     return Diagram("cohort", f"{proc.title}: where cases sit{tally.as_of_words()}",
                    tally.subtitle(), clusters(proc), nodes + any_node, edges,

@@ -59,7 +59,10 @@ def example_case() -> dict:
 def fact_dates(case: dict) -> list[date]:
     """The distinct dates of a case's facts, in order: the steps of the worked example."""
     found = set()
-    for fact in case.get("facts", []):
+    facts = case.get("facts")
+    for fact in facts if isinstance(facts, list) else []:
+        if not isinstance(fact, dict):
+            continue
         try:
             found.add(date.fromisoformat(str(fact.get("date"))))
         except ValueError:
@@ -129,8 +132,8 @@ def _req(proc: Procedure, req: Requirement) -> dict:
 def _moves(proc: Procedure, stage: Stage) -> list[str]:
     out = []
     for t in proc.transitions:
-        anywhere = any(s in ANY for s in t.sources) and not stage.terminal
-        if (stage.id in t.sources or anywhere) and t.target != stage.id:
+        anywhere = any(s in ANY for s in t.from_stages) and not stage.terminal
+        if (stage.id in t.from_stages or anywhere) and t.target != stage.id:
             target = proc.stage(t.target)
             out.append(f"{transition_label(proc, t)} → {target.title if target else t.target}")
     return out or ["It does not move on: the case ends here."]
@@ -151,11 +154,13 @@ def _step(proc: Procedure, case: dict, status: CaseStatus) -> dict:
             "actions": [_action(a) for a in status.actions],
             "notes": [f"⚠ Escalated to {e.to}: {e.title} ({e.because})"
                       for e in status.escalations if e.status == "open"]
-            + [f"⚑ Flag: {f.title}" for f in status.flags if f.status != "resolved"]}
+            + [f"⚑ Flag: {f.title}" for f in status.flags]}
 
 
 def _facts_on(proc: Procedure, case: dict, day: str) -> list[str]:
-    return [_fact_words(proc, f) for f in case.get("facts", []) if f.get("date") == day]
+    facts = case.get("facts")
+    return [_fact_words(proc, f) for f in (facts if isinstance(facts, list) else [])
+            if isinstance(f, dict) and f.get("date") == day]
 
 
 def _fact_words(proc: Procedure, fact: dict) -> str:

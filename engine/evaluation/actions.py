@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
-from engine.evaluation.status import Action, Anchor
+from engine.evaluation.status import Action, ActionStatus, AnchorFact
 from engine.language.model import Limit, Matcher, Procedure, Requirement
 from engine.rules_engine.compiler import Plan
 
@@ -51,7 +51,7 @@ class Context:
 @dataclass(frozen=True)
 class _End:
     pos: int | None
-    kind: str  # "done", "cancelled" or "open"
+    kind: Literal["done", "cancelled", "open"]
     why: str = ""
     when: date | None = None
 
@@ -60,7 +60,7 @@ class _End:
 class Occurrence:
     """One occurrence of a requirement: where its clock starts, its limit, due date and end."""
 
-    anchor: Anchor
+    anchor: AnchorFact
     limit: Limit
     due: date
     end: _End
@@ -131,14 +131,14 @@ def _visible(chain: list[Occurrence], req: Requirement) -> list[tuple[int, Occur
     return [(k, occ) for k, occ in numbered[:-1] if occ.late] + numbered[-1:]
 
 
-def _anchor(ctx: Context, req: Requirement, start: int, first: bool) -> Anchor:
+def _anchor(ctx: Context, req: Requirement, start: int, first: bool) -> AnchorFact:
     """The clock's start: the spec's anchor for a first occurrence, else the last completion."""
     fact = ctx.facts[start]
     spec = req.anchor
     if not first or spec.kind == "trigger":
-        return Anchor(fact.type, fact.date, fact.ref)
+        return AnchorFact(fact.type, fact.date, fact.ref)
     if spec.kind == "field":
-        return Anchor(f"{fact.type}.{spec.field}", date.fromisoformat(fact.fields[spec.field]),
+        return AnchorFact(f"{fact.type}.{spec.field}", date.fromisoformat(fact.fields[spec.field]),
                       fact.ref)
     candidates = [p for p in range(len(ctx.facts)) if ctx.facts[p].type == spec.fact]
     candidates = [p for p in candidates if p <= _horizon(ctx, req, start)]
@@ -147,7 +147,7 @@ def _anchor(ctx: Context, req: Requirement, start: int, first: bool) -> Anchor:
     else:
         chosen = (candidates[0] if spec.kind == "first" else candidates[-1]) if candidates else None
     picked = ctx.facts[chosen] if chosen is not None else fact
-    return Anchor(picked.type, picked.date, picked.ref)
+    return AnchorFact(picked.type, picked.date, picked.ref)
 
 
 def _horizon(ctx: Context, req: Requirement, start: int) -> int:
@@ -178,11 +178,11 @@ def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Act
                f"{'before' if limit.before else 'after'} it, by {due}")
     base: dict[str, Any] = {"id": f"{req.id}#{number}", "requirement": req.id, "title": req.title,
             "owner": req.owner, "due": due, "anchor": anchor,
-            "source": _source(ctx.proc, req.source), "statutory": req.statutory,
+            "source": ctx.proc.citation(req.source), "statutory": req.statutory,
             "limit": limit.describe()}
     if end.kind == "done" and when is not None:
         late = cal.days_overdue(due, when)
-        status = "done_late" if when > due else "done"
+        status: ActionStatus = "done_late" if when > due else "done"
         note = f"; done on {when}" + (f", {late} working day(s) late" if late else "")
         return Action(**base, status=status, done_on=when, because=because + note,
                       working_days_overdue=late if when > due else None)
@@ -198,8 +198,8 @@ def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Act
 def _open(ctx: Context, req: Requirement, base: dict[str, Any], because: str, due: date) -> Action:
     missing = sorted({m.fact for m in req.completed_by} & ctx.case.not_recorded)
     if missing and len(missing) == len({m.fact for m in req.completed_by}):
-        source = ctx.case.source or "the case's source"
-        return Action(**base, status="unknown", because=because + f"; unknown: {source} does "
+        system = ctx.case.system or "the case's source"
+        return Action(**base, status="unknown", because=because + f"; unknown: {system} does "
                       f"not record {', '.join(missing)}")
     if ctx.as_of > due:
         late = ctx.cal.days_overdue(due, ctx.as_of)
@@ -212,12 +212,3 @@ def _fact_ref(ref: str | None) -> str:
     return f" (fact {ref})" if ref is not None else ""
 
 
-_SOURCES: dict[tuple[int, str], dict] = {}
-
-
-def _source(proc: Procedure, key: str) -> dict:
-    """The cited clause (one shared dict per procedure and key: outputs never mutate it)."""
-    found = _SOURCES.get((id(proc), key))
-    if found is None:
-        found = _SOURCES[(id(proc), key)] = {"key": key, "text": proc.source_text(key)}
-    return found

@@ -39,12 +39,16 @@ class Fact:
 
 @dataclass(frozen=True)
 class Case:
-    """A checked case: valid facts, what its source does not record, and problems found."""
+    """A checked case: valid facts, what its system does not record, and problems found.
+
+    `system` is the case's "source" key: the case system the facts came from (named in
+    `unknown` explanations). "source" in the code means only a cited clause.
+    """
 
     id: str
     facts: tuple[Fact, ...]
     date_of_birth: date | None = None
-    source: str = ""
+    system: str = ""
     not_recorded: frozenset[str] = frozenset()
     errors: tuple[dict, ...] = ()
 

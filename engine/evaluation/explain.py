@@ -5,11 +5,12 @@ disagree with the status it explains.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from engine.evaluation.calendar import WorkingCalendar
-from engine.evaluation.status import Action, CaseStatus
-from engine.language.model import Procedure
+from engine.evaluation.status import Action, CaseStatus, Flag, RaisedEscalation
+from engine.language.model import Calendar, Check, Escalation, Procedure, Requirement
 
 
 def find_action(status: CaseStatus, wanted: str) -> Action | None:
@@ -21,95 +22,150 @@ def find_action(status: CaseStatus, wanted: str) -> Action | None:
     return max(same, key=lambda a: int(a.id.rsplit("#", 1)[1])) if same else None
 
 
-def explain(proc: Procedure, cal: WorkingCalendar, status: CaseStatus, action: Action) -> dict:
+CONVENTION = ("day 0 is the anchor date; a clock starting on a non-working day starts on the "
+              "next working day")
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why one action is due when it is; `to_dict` is its JSON form, `text` its report."""
+
+    case: str
+    as_of: date
+    action: Action
+    requirement: Requirement
+    calendar: Calendar
+    skipped: tuple[tuple[date, str], ...]
+
+    def to_dict(self) -> dict:
+        a, req = self.action, self.requirement
+        return {
+            "case": self.case, "as_of": self.as_of.isoformat(), "action": a.id,
+            "title": a.title, "owner": a.owner, "status": a.status,
+            "anchor": {"type": a.anchor.type, "date": a.anchor.date.isoformat(),
+                       "ref": a.anchor.ref},
+            "limit": a.limit, "due": a.due.isoformat(),
+            "calendar": {"region": self.calendar.region,
+                         "closures": [d.isoformat() for d in self.calendar.closures],
+                         "convention": CONVENTION},
+            "non_working_days_skipped": [{"date": d.isoformat(), "why": why}
+                                         for d, why in self.skipped],
+            "working_days_overdue": a.working_days_overdue,
+            "done_on": _d(a.done_on), "cancelled_on": _d(a.cancelled_on),
+            "rule": {"requirement": req.id, "defined_at": str(req.loc)},
+            "source": a.source, "because": a.because,
+        }
+
+    def text(self) -> str:
+        a, cal = self.action, self.calendar
+        closures = ", ".join(d.isoformat() for d in cal.closures)
+        lines = [
+            f"{a.title} ({a.id}) for case {self.case}, as of {self.as_of.isoformat()}",
+            f"  status:   {a.status}",
+            f"  owner:    {a.owner}",
+            f"  clock:    starts at the {a.anchor.type.replace('_', ' ')} on "
+            f"{a.anchor.date.isoformat()}" + (f" (fact {a.anchor.ref})" if a.anchor.ref else ""),
+            f"  limit:    {a.limit}, {CONVENTION}",
+            f"  due:      {a.due.isoformat()}",
+            f"  calendar: {cal.region} bank holidays"
+            + (f" plus closures {closures}" if closures else ""),
+            f"  skipped:  {len(self.skipped)} non-working day(s)"
+            + "".join(f"\n              {d.isoformat()} {why}" for d, why in self.skipped),
+            f"  rule:     requirement '{self.requirement.id}' at {self.requirement.loc}",
+            f"  source:   {a.source['text'] or a.source['key']}",
+            f"  because:  {a.because}",
+        ]
+        return "\n".join(lines)
+
+
+def explain(proc: Procedure, cal: WorkingCalendar, status: CaseStatus,
+            action: Action) -> Explanation:
+    """Recompute the facts behind one action's due date from the procedure and calendar."""
     req = next(r for r in proc.requirements if r.id == action.requirement)
     start, end = sorted((action.anchor.date, action.due))
-    skipped = [{"date": d.isoformat(), "why": why} for d, why in cal.skipped(start, end)]
-    return {
-        "case": status.case, "as_of": status.as_of.isoformat(), "action": action.id,
-        "title": action.title, "owner": action.owner, "status": action.status,
-        "anchor": {"type": action.anchor.type, "date": action.anchor.date.isoformat(),
-                   "ref": action.anchor.ref},
-        "limit": action.limit, "due": action.due.isoformat(),
-        "calendar": {"region": proc.calendar.region,
-                     "closures": [d.isoformat() for d in proc.calendar.closures],
-                     "convention": "day 0 is the anchor date; a clock starting on a non-working "
-                                   "day starts on the next working day"},
-        "non_working_days_skipped": skipped,
-        "working_days_overdue": action.working_days_overdue,
-        "done_on": _d(action.done_on), "cancelled_on": _d(action.cancelled_on),
-        "rule": {"requirement": req.id, "defined_at": str(req.loc)},
-        "source": action.source, "because": action.because,
-    }
+    return Explanation(status.case, status.as_of, action, req, proc.calendar,
+                       tuple(cal.skipped(start, end)))
 
 
 def _d(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def explain_text(info: dict) -> str:
-    skipped = info["non_working_days_skipped"]
-    lines = [
-        f"{info['title']} ({info['action']}) for case {info['case']}, as of {info['as_of']}",
-        f"  status:   {info['status']}",
-        f"  owner:    {info['owner']}",
-        f"  clock:    starts at the {info['anchor']['type'].replace('_', ' ')} on "
-        f"{info['anchor']['date']}"
-        + (f" (fact {info['anchor']['ref']})" if info["anchor"]["ref"] else ""),
-        f"  limit:    {info['limit']}, {info['calendar']['convention']}",
-        f"  due:      {info['due']}",
-        f"  calendar: {info['calendar']['region']} bank holidays"
-        + (f" plus closures {', '.join(info['calendar']['closures'])}"
-           if info["calendar"]["closures"] else ""),
-        f"  skipped:  {len(skipped)} non-working day(s)"
-        + "".join(f"\n              {s['date']} {s['why']}" for s in skipped),
-        f"  rule:     requirement '{info['rule']['requirement']}' at {info['rule']['defined_at']}",
-        f"  source:   {info['source']['text'] or info['source']['key']}",
-        f"  because:  {info['because']}",
-    ]
-    return "\n".join(lines)
+@dataclass(frozen=True)
+class FlagExplanation:
+    """Why a flag is raised: the check's condition, the facts it holds over, the clause."""
+
+    case: str
+    as_of: date
+    flag: Flag
+    check: Check
+
+    def to_dict(self) -> dict:
+        f = self.flag
+        return {"case": self.case, "as_of": self.as_of.isoformat(), "flag": f.id,
+                "title": f.title, "status": f.status, "severity": f.severity,
+                "since": _d(f.since), "facts": list(f.facts),
+                "condition": self.check.text, "advice": f.advice,
+                "rule": {"check": self.check.id, "defined_at": str(self.check.loc)},
+                "source": f.source, "because": f.because}
+
+    def text(self) -> str:
+        f = self.flag
+        lines = [f"{f.title} (flag {f.id}) for case {self.case}, as of {self.as_of.isoformat()}",
+                 f"  status:   {f.status} since {_d(f.since) or '-'}"]
+        if f.facts:
+            lines.append("  facts:    " + "; ".join(f"{x['type']} on {x['date']}"
+                                                    for x in f.facts))
+        if self.check.text:
+            lines.append(f"  holds:    {self.check.text}")
+        if f.advice:
+            lines.append(f"  advice:   {f.advice}")
+        return "\n".join(lines + _closing("flag", self.check.id, str(self.check.loc),
+                                           f.source, f.because))
 
 
-def explain_finding(proc: Procedure, status: CaseStatus, wanted: str) -> dict | None:
+@dataclass(frozen=True)
+class EscalationExplanation:
+    """Why an escalation is raised: the action late by its margin, or the condition held."""
+
+    case: str
+    as_of: date
+    raised: RaisedEscalation
+    rule: Escalation
+
+    def to_dict(self) -> dict:
+        r = self.raised
+        return {"case": self.case, "as_of": self.as_of.isoformat(),
+                "escalation": r.id, "title": r.title, "to": r.to,
+                "status": r.status, "since": _d(r.since), "action": r.action,
+                "rule": {"escalation": self.rule.id, "defined_at": str(self.rule.loc)},
+                "source": r.source, "because": r.because}
+
+    def text(self) -> str:
+        r = self.raised
+        lines = [f"{r.title} (escalation {r.id}) for case {self.case}, as of "
+                 f"{self.as_of.isoformat()}",
+                 f"  status:   {r.status} since {_d(r.since) or '-'}",
+                 f"  to:       {r.to}" + (f" (about {r.action})" if r.action else "")]
+        return "\n".join(lines + _closing("escalation", self.rule.id, str(self.rule.loc),
+                                           r.source, r.because))
+
+
+def _closing(kind: str, ident: str, where: str, source: dict, because: str) -> list[str]:
+    return [f"  rule:     {kind} '{ident}' at {where}",
+            f"  source:   {source['text'] or source['key']}",
+            f"  because:  {because}"]
+
+
+def explain_finding(proc: Procedure, status: CaseStatus, wanted: str
+                    ) -> FlagExplanation | EscalationExplanation | None:
     """A flag or an escalation by id: what holds, since when, the rule and the cited clause."""
     for flag in status.flags:
         if flag.id == wanted:
             check = next(c for c in proc.checks if c.id == flag.id)
-            return {"case": status.case, "as_of": status.as_of.isoformat(), "flag": flag.id,
-                    "title": flag.title, "status": flag.status, "severity": flag.severity,
-                    "since": _d(flag.since), "facts": list(flag.facts),
-                    "condition": check.text, "advice": flag.advice,
-                    "rule": {"check": check.id, "defined_at": str(check.loc)},
-                    "source": flag.source, "because": flag.because}
+            return FlagExplanation(status.case, status.as_of, flag, check)
     for raised in status.escalations:
         if raised.id == wanted:
             esc = next(e for e in proc.escalations if e.id == raised.id)
-            return {"case": status.case, "as_of": status.as_of.isoformat(),
-                    "escalation": raised.id, "title": raised.title, "to": raised.to,
-                    "status": raised.status, "since": _d(raised.since), "action": raised.action,
-                    "rule": {"escalation": esc.id, "defined_at": str(esc.loc)},
-                    "source": raised.source, "because": raised.because}
+            return EscalationExplanation(status.case, status.as_of, raised, esc)
     return None
-
-
-def finding_text(info: dict) -> str:
-    kind = "flag" if "flag" in info else "escalation"
-    lines = [f"{info['title']} ({kind} {info.get('flag') or info.get('escalation')}) for case "
-             f"{info['case']}, as of {info['as_of']}",
-             f"  status:   {info['status']} since {info['since'] or '-'}"]
-    if "to" in info:
-        lines.append(f"  to:       {info['to']}" + (f" (about {info['action']})"
-                                                    if info["action"] else ""))
-    if info.get("facts"):
-        lines.append("  facts:    " + "; ".join(f"{f['type']} on {f['date']}"
-                                                for f in info["facts"]))
-    if info.get("condition"):
-        lines.append(f"  holds:    {info['condition']}")
-    if info.get("advice"):
-        lines.append(f"  advice:   {info['advice']}")
-    rule = info["rule"]
-    lines += [f"  rule:     {kind} '{rule.get('check') or rule.get('escalation')}' at "
-              f"{rule['defined_at']}",
-              f"  source:   {info['source']['text'] or info['source']['key']}",
-              f"  because:  {info['because']}"]
-    return "\n".join(lines)

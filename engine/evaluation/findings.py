@@ -9,14 +9,9 @@ from datetime import date, timedelta
 
 from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.case import Case, Fact
-from engine.evaluation.status import Action, Flag
-from engine.evaluation.status import Escalation as Raised
-from engine.language.conditions import positive_facts, references
+from engine.evaluation.status import Action, EscalationStatus, Flag, FlagStatus
+from engine.evaluation.status import RaisedEscalation as Raised
 from engine.language.model import Check, Procedure
-
-
-def _source(proc: Procedure, key: str) -> dict:
-    return {"key": key, "text": proc.source_text(key)}
 
 
 def reached(cal: WorkingCalendar, due: date, margin: int) -> date:
@@ -41,12 +36,12 @@ def overdue_escalations(proc: Procedure, cal: WorkingCalendar, actions: list[Act
             status = _escalation_status(action.status)
             out.append(Raised(esc.id, esc.title, esc.to, reached(cal, action.due, esc.overdue_by),
                               status, f"{action.title} ({action.id}) is {late} working day(s) "
-                              f"overdue; the margin is {esc.overdue_by}", _source(proc, esc.source),
+                              f"overdue; the margin is {esc.overdue_by}", proc.citation(esc.source),
                               action.id))
     return out
 
 
-def _escalation_status(action_status: str) -> str:
+def _escalation_status(action_status: str) -> EscalationStatus:
     """Open while overdue; 'resolved' only when the action was done: an action cancelled
     (the case closed, or a cancelling fact) before it was done is 'closed_unresolved'."""
     if action_status == "overdue":
@@ -69,7 +64,7 @@ def condition_escalations(proc: Procedure, cal: WorkingCalendar, facts: list[Fac
             held = f" for {esc.persists.describe()}" if esc.persists else ""
             out.append(Raised(esc.id, esc.title, esc.to, raised, "open",
                               f"{esc.condition_text} has held since {since}{held}",
-                              _source(proc, esc.source)))
+                              proc.citation(esc.source)))
     return out
 
 
@@ -87,49 +82,31 @@ def flags(proc: Procedure, case: Case, facts: list[Fact], bindings: dict,
     for check in proc.checks:
         missing = _unrecorded(check, case)
         if missing:
-            if _positives(check) <= present:
+            if check.needs <= present:
                 out.append(_flag(proc, check, "unknown", None, (), f"unknown: "
-                                 f"{case.source or 'the source'} does not record "
+                                 f"{case.system or 'the source'} does not record "
                                  f"{', '.join(missing)}"))
             continue
         found = bindings.get(f"check:{check.id}")
         if found:
             binding = found[0]
-            since = _since(facts, binding, stage_since if "case" in _refs(check) else None)
+            since = _since(facts, binding, stage_since if "case" in check.reads else None)
             named = tuple(facts[p].describe() for p in sorted(set(binding.values())))
             out.append(_flag(proc, check, "found", since, named, check.text))
     return sorted(out, key=lambda f: f.id)
 
 
-def _flag(proc: Procedure, check: Check, status: str, since: date | None,
+def _flag(proc: Procedure, check: Check, status: FlagStatus, since: date | None,
           indices: tuple[dict, ...], because: str) -> Flag:
     return Flag(check.id, check.title, check.severity, status, because,
-                _source(proc, check.source), since, indices, check.advice)
-
-
-_CACHE: dict[tuple[str, int], frozenset[str]] = {}
-
-
-def _refs(check: Check) -> frozenset[str]:
-    """What a check reads (cached by identity: checks are frozen and shared by every case)."""
-    key = ("refs", id(check))
-    if key not in _CACHE:
-        _CACHE[key] = frozenset(references(check.condition))
-    return _CACHE[key]
+                proc.citation(check.source), since, indices, check.advice)
 
 
 def _unrecorded(check: Check, case: Case) -> list[str]:
-    refs = _refs(check)
+    refs = check.reads
     missing = set(refs & case.not_recorded)
     if "child.date_of_birth" in refs and case.date_of_birth is None:
         missing.add("child.date_of_birth")
     return sorted(missing)
-
-
-def _positives(check: Check) -> frozenset[str]:
-    key = ("positives", id(check))
-    if key not in _CACHE:
-        _CACHE[key] = frozenset(positive_facts(check.condition))
-    return _CACHE[key]
 
 

@@ -65,8 +65,8 @@ def _first_move(rules: Sequence[tuple[Transition, set[int]]], current: str, pos:
             continue
         if transition.reopens != is_terminal:
             continue
-        leaves = current in transition.sources or (
-            not is_terminal and any(s in ANY for s in transition.sources))
+        leaves = current in transition.from_stages or (
+            not is_terminal and any(s in ANY for s in transition.from_stages))
         if leaves and transition.target != current:
             return transition
     return None

@@ -7,14 +7,24 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal, get_args
+
+from engine.language.model import Severity
 
 SCHEMA_VERSION = 1
-STATUSES = ("due", "overdue", "done", "done_late", "cancelled", "unknown")
+
+ActionStatus = Literal["due", "overdue", "done", "done_late", "cancelled", "unknown"]
+EscalationStatus = Literal["open", "resolved", "closed_unresolved"]
+FlagStatus = Literal["found", "unknown"]
+
+STATUSES: tuple[ActionStatus, ...] = get_args(ActionStatus)
+OPEN: tuple[ActionStatus, ...] = ("due", "overdue", "unknown")
 
 
 @dataclass(frozen=True)
-class Anchor:
-    """The fact a clock started from."""
+class AnchorFact:
+    """The fact (and date) an action's clock started from; the rule that picks it is
+    model.Anchor."""
 
     type: str
     date: date
@@ -28,8 +38,8 @@ class Action:
     title: str
     owner: str
     due: date
-    status: str
-    anchor: Anchor
+    status: ActionStatus
+    anchor: AnchorFact
     because: str
     source: dict
     done_on: date | None = None
@@ -40,16 +50,18 @@ class Action:
 
     @property
     def is_open(self) -> bool:
-        return self.status in ("due", "overdue", "unknown")
+        return self.status in OPEN
 
 
 @dataclass(frozen=True)
-class Escalation:
+class RaisedEscalation:
+    """An escalation raised for one case; the rule that raises it is model.Escalation."""
+
     id: str
     title: str
     to: str
     since: date
-    status: str
+    status: EscalationStatus
     because: str
     source: dict
     action: str | None = None
@@ -59,8 +71,8 @@ class Escalation:
 class Flag:
     id: str
     title: str
-    severity: str
-    status: str
+    severity: Severity
+    status: FlagStatus
     because: str
     source: dict
     since: date | None = None
@@ -84,7 +96,7 @@ class CaseStatus:
     stage_since: date | None
     path: tuple[PathStep, ...] = ()
     actions: tuple[Action, ...] = ()
-    escalations: tuple[Escalation, ...] = ()
+    escalations: tuple[RaisedEscalation, ...] = ()
     flags: tuple[Flag, ...] = ()
     errors: tuple[dict, ...] = ()
     facts_ignored_after_as_of: int = 0
@@ -117,7 +129,7 @@ def _action(a: Action) -> dict:
             "source": a.source, "because": a.because}
 
 
-def _escalation(e: Escalation) -> dict:
+def _escalation(e: RaisedEscalation) -> dict:
     return {"id": e.id, "title": e.title, "to": e.to, "action": e.action, "since": _d(e.since),
             "status": e.status, "source": e.source, "because": e.because}
 

@@ -5,12 +5,13 @@ what was expected, what the engine said, and the engine's explanation for that a
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from engine.errors import Loc, Problem
+from engine.errors import CaseError, EvaluationError, Loc, Problem, UnknownName
 from engine.evaluation.engine import Engine
 from engine.evaluation.status import CaseStatus
 from engine.language.reader import to_date
@@ -72,6 +73,31 @@ def read_scenario(path: Path) -> tuple[Scenario | None, list[Problem]]:
                     tuple(data["expect"]), data.loc), []
 
 
+@dataclass(frozen=True)
+class StoryResult:
+    """One story file as `safeguard test` reports it: its name (or file name) and failures."""
+
+    path: Path
+    name: str
+    failures: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def run_file(path: Path, engine_of: Callable[[str | None], Engine]) -> StoryResult:
+    """Read and run one story; anything wrong with it is a failure of that story only."""
+    scenario, problems = read_scenario(path)
+    if scenario is None:
+        return StoryResult(path, path.stem, tuple(p.render() for p in problems))
+    try:
+        engine = engine_of(scenario.procedure)
+    except UnknownName as exc:
+        return StoryResult(path, scenario.name, (exc.at(str(scenario.loc)).render(),))
+    return StoryResult(path, scenario.name, tuple(run_scenario(engine, scenario).failures))
+
+
 def _plain(value: Any) -> Any:
     """Located YAML -> plain JSON-like data (dates as ISO text), as a case system sends it."""
     if isinstance(value, dict):
@@ -97,7 +123,11 @@ def run_scenario(engine: Engine, scenario: Scenario) -> Outcome:
         for key in expect:
             if key not in EXPECT_KEYS:
                 outcome.failures.append(f"{expect.key_loc(key)}: unknown expectation '{key}'")
-        status = engine.status(scenario.case, as_of)
+        try:
+            status = engine.status(scenario.case, as_of)
+        except (CaseError, EvaluationError) as exc:
+            outcome.failures.append(f"{scenario.loc}: error: the case cannot be evaluated: {exc}")
+            break
         outcome.checked += 1
         outcome.failures += _compare(engine, status, expect)
     return outcome
@@ -162,7 +192,7 @@ def _actions(engine: Engine, status: CaseStatus, got: dict, expect: LocDict) -> 
                               next(a for a in status.actions if a.id == ident))
                 out.append(f"{fields.value_loc(name)}: as of {got['as_of']}, {ident}.{name}: "
                            f"expected {_text(value)!r}, got {action.get(name)!r}\n"
-                           f"    because: {why['because']}")
+                           f"    because: {why.action.because}")
     for ident in expect.get("absent_actions") or []:
         if ident in by_id:
             out.append(f"{expect.value_loc('absent_actions')}: as of {got['as_of']}, action "

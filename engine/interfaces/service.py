@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from engine.errors import CaseError, EvaluationError
+from engine.errors import CaseError, EvaluationError, SafeguardError
 from engine.evaluation.engine import Engine
 from engine.evaluation.explain import explain, find_action
 from engine.evaluation.status import dumps
@@ -56,7 +56,9 @@ def openapi(engine: Engine) -> dict:
     }
 
 
-class BadRequest(Exception):
+class BadRequest(SafeguardError):
+    """A request the service cannot answer; `code` is its HTTP status."""
+
     def __init__(self, message: str, code: int = 400):
         super().__init__(message)
         self.code = code
@@ -157,7 +159,7 @@ def _explain(engine: Engine, case: Any, as_of: date, query: dict) -> dict:
     action = find_action(status, wanted)
     if action is None:
         raise BadRequest(f"case {status.case} has no action '{wanted}'", 404)
-    return explain(engine.procedure, engine.calendar, status, action)
+    return explain(engine.procedure, engine.calendar, status, action).to_dict()
 
 
 def _summary(engine: Engine) -> dict:

@@ -97,10 +97,10 @@ def _transitions(proc: Procedure, problems: list[Problem]) -> None:
         if t.id in seen:
             _err(problems, t.loc, f"transition id '{t.id}' is used twice (also at {seen[t.id]})")
         seen[t.id] = t.loc
-        for source in t.sources:
-            _stage_ref(proc, source, t.sources_loc or t.loc, problems, "transition comes from")
+        for stage in t.from_stages:
+            _stage_ref(proc, stage, t.from_loc or t.loc, problems, "transition comes from")
         _stage_ref(proc, t.target, t.target_loc or t.loc, problems,
-                   f"transition from '{'|'.join(t.sources)}' goes to")
+                   f"transition from '{'|'.join(t.from_stages)}' goes to")
         _matcher(proc, t.on, problems, "transition is triggered by")
         _reopen_rules(proc, t, problems)
 
@@ -110,7 +110,8 @@ def _shadowed(proc: Procedure, problems: list[Problem]) -> None:
     for i, later in enumerate(proc.transitions):
         for earlier in proc.transitions[:i]:
             if earlier.on.when is None and earlier.on.fact == later.on.fact and \
-                    set(later.sources) <= set(earlier.sources) and earlier.reopens == later.reopens:
+                    set(later.from_stages) <= set(earlier.from_stages) and \
+                    earlier.reopens == later.reopens:
                 problems.append(Problem(later.loc, f"transition '{later.id}' can never happen: "
                                         f"'{earlier.id}' (line {earlier.loc.line}) always "
                                         "takes the same fact first", "warning",
@@ -120,7 +121,7 @@ def _shadowed(proc: Procedure, problems: list[Problem]) -> None:
 
 def _reopen_rules(proc: Procedure, t: Transition, problems: list[Problem]) -> None:
     terminal = {s.id for s in proc.stages if s.terminal}
-    leaving = [s for s in t.sources if s in terminal]
+    leaving = [s for s in t.from_stages if s in terminal]
     if leaving and not t.reopens:
         _err(problems, t.loc, f"terminal stage '{leaving[0]}' has a way out",
              "mark a new episode with 'reopens: true', or make the stage not terminal")
@@ -136,10 +137,10 @@ def stage_graph(proc: Procedure, with_reopens: bool = False) -> nx.DiGraph:
     for t in proc.transitions:
         if t.reopens and not with_reopens:
             continue
-        sources = open_stages if any(s in ANY for s in t.sources) else t.sources
-        for source in sources:
-            if source in graph and t.target in graph and source != t.target:
-                graph.add_edge(source, t.target)
+        leaving = open_stages if any(s in ANY for s in t.from_stages) else t.from_stages
+        for stage in leaving:
+            if stage in graph and t.target in graph and stage != t.target:
+                graph.add_edge(stage, t.target)
     return graph
 
 
@@ -168,8 +169,8 @@ def facts_before(proc: Procedure, stages: tuple[str, ...]) -> set[str]:
     found = {f for s in proc.stages if s.id in scope for f in s.records}
     open_stages = {s.id for s in proc.stages if not s.terminal}
     for t in proc.transitions:
-        sources = open_stages if any(s in ANY for s in t.sources) else set(t.sources)
-        if t.target in scope or sources & scope:
+        leaving = open_stages if any(s in ANY for s in t.from_stages) else set(t.from_stages)
+        if t.target in scope or leaving & scope:
             found.add(t.on.fact)
     return found
 

@@ -11,8 +11,10 @@ from typing import Any, TypeVar
 from engine.errors import Loc, Span
 from engine.language.model import (
     FIELD_TYPES,
+    SEVERITIES,
     UNITS,
     Anchor,
+    AnchorKind,
     Calendar,
     Check,
     Escalation,
@@ -45,7 +47,6 @@ ESCALATION_KEYS = ("title", "to", "source", "requirements", "when_overdue", "con
                    "persists")
 CHECK_KEYS = ("title", "condition", "source", "advice", "severity")
 MATCHER_KEYS = ("fact", "when")
-SEVERITIES = ("warning", "concern")
 
 
 class Loader:
@@ -157,10 +158,12 @@ class Loader:
         if data is None:
             return None
         self.r.keys(data, FIELD_KEYS, f"field '{name}'", ("type",))
-        kind = self.r.text(data, "type", "string")
-        if kind not in FIELD_TYPES:
-            self.r.error(data.value_loc("type"), f"unknown field type '{kind}'",
+        written = self.r.text(data, "type", "string")
+        kind = one_of(written, FIELD_TYPES)
+        if kind is None:
+            self.r.error(data.value_loc("type"), f"unknown field type '{written}'",
                          "types: " + ", ".join(FIELD_TYPES))
+            kind = "string"  # the error stops the definitions being used
         if name in ("type", "date", "id", "t", "sid", "estimated") or name.startswith("_"):
             self.r.error(loc, f"'{name}' is reserved and cannot be a field name")
         return Field(name, kind, loc, self._values(data), self.r.integer(data, "min"),
@@ -200,13 +203,13 @@ class Loader:
 
     def _transition(self, data: LocDict) -> Transition | None:
         self.r.keys(data, TRANSITION_KEYS, "a transition", ("from", "to", "on"))
-        sources = self.r.names(data, "from")
+        from_stages = self.r.names(data, "from")
         target = self.r.text(data, "to")
         matcher = self._matcher(data, "on", "when")
         if matcher is None:
             return None
-        ident = self.r.text(data, "id") or f"{'|'.join(sources)}->{target}:{matcher.fact}"
-        return Transition(ident, sources, target, matcher, data.loc, self.r.text(data, "label"),
+        ident = self.r.text(data, "id") or f"{'|'.join(from_stages)}->{target}:{matcher.fact}"
+        return Transition(ident, from_stages, target, matcher, data.loc, self.r.text(data, "label"),
                           self.r.boolean(data, "reopens"), data.value_loc("to"),
                           data.value_loc("from"))
 
@@ -269,7 +272,8 @@ class Loader:
         if value is None:
             return Anchor()
         self.r.keys(value, ("first", "last", "nth", "n", "field"), "'anchor'")
-        for kind in ("first", "last", "nth"):
+        kinds: tuple[AnchorKind, ...] = ("first", "last", "nth")
+        for kind in kinds:
             if kind in value:
                 return Anchor(kind, self.r.text(value, kind), self.r.integer(value, "n", 1) or 1,
                               loc=value.value_loc(kind))
@@ -343,14 +347,20 @@ class Loader:
             return None
         self.r.keys(data, CHECK_KEYS, f"check '{name}'", ("condition",))
         condition = self.r.condition(data, "condition") if "condition" in data else None
-        severity = self.r.text(data, "severity", "warning")
-        if severity not in SEVERITIES:
+        severity = one_of(self.r.text(data, "severity", "warning"), SEVERITIES)
+        if severity is None:
             self.r.error(data.value_loc("severity"), f"severity must be one of {SEVERITIES}")
+            severity = "warning"  # the error stops the definitions being used
         if condition is None:
             return None
         return Check(name, self.r.text(data, "title", name.replace("_", " ")), condition, loc,
                      normalise_space(data["condition"]), self.r.text(data, "source"),
                      self.r.text(data, "advice"), severity, condition_loc(data, "condition", 0))
+
+
+def one_of(value: str, choices: tuple[T, ...]) -> T | None:
+    """The choice equal to `value` (typed as the choices are), or None."""
+    return next((c for c in choices if c == value), None)
 
 
 def condition_loc(data: LocDict, key: str, col: int = 0) -> Span:

@@ -7,12 +7,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import Literal, get_args
 
 from engine.errors import Loc, Span
-from engine.language.conditions import Condition
+from engine.language.conditions import Condition, positive_facts, references
 
-UNITS = ("working_days", "calendar_days", "months")
-FIELD_TYPES = ("string", "integer", "boolean", "date", "enum", "list", "records")
+Unit = Literal["working_days", "calendar_days", "months"]
+FieldType = Literal["string", "integer", "boolean", "date", "enum", "list", "records"]
+AnchorKind = Literal["trigger", "first", "last", "nth", "field"]
+Severity = Literal["warning", "concern"]
+
+UNITS: tuple[Unit, ...] = get_args(Unit)
+FIELD_TYPES: tuple[FieldType, ...] = get_args(FieldType)
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
 
 @dataclass(frozen=True)
@@ -30,7 +37,7 @@ class Field:
     """One field of a fact type; `items` holds allowed values of an enum or list of enums."""
 
     name: str
-    type: str
+    type: FieldType
     loc: Loc
     values: tuple[str, ...] = ()
     minimum: int | None = None
@@ -106,17 +113,17 @@ class Matcher:
 
 @dataclass(frozen=True)
 class Transition:
-    """Moves a case from one of `sources` to `target` when a matching fact arrives."""
+    """Moves a case from one of `from_stages` to `target` when a matching fact arrives."""
 
     id: str
-    sources: tuple[str, ...]
+    from_stages: tuple[str, ...]
     target: str
     on: Matcher
     loc: Loc
     label: str = ""
     reopens: bool = False
     target_loc: Loc | None = None
-    sources_loc: Loc | None = None
+    from_loc: Loc | None = None
 
 
 @dataclass(frozen=True)
@@ -124,7 +131,7 @@ class Limit:
     """A timescale: amount and unit; `before` counts back from the anchor."""
 
     amount: int
-    unit: str
+    unit: Unit
     loc: Loc
     before: bool = False
 
@@ -148,7 +155,7 @@ class Limit:
 class Anchor:
     """Which date a clock starts from: the trigger, first/last/nth of a type, or a date field."""
 
-    kind: str = "trigger"
+    kind: AnchorKind = "trigger"
     fact: str | None = None
     n: int = 1
     field: str | None = None
@@ -219,8 +226,18 @@ class Check:
     text: str = ""
     source: str = ""
     advice: str = ""
-    severity: str = "warning"
+    severity: Severity = "warning"
     condition_loc: Span | None = None
+
+    @cached_property
+    def reads(self) -> frozenset[str]:
+        """Fact types and `type.field` names the condition reads (computed once per check)."""
+        return frozenset(references(self.condition))
+
+    @cached_property
+    def needs(self) -> frozenset[str]:
+        """Fact types that must be present for the condition to hold."""
+        return frozenset(positive_facts(self.condition))
 
 
 @dataclass(frozen=True)
@@ -257,6 +274,17 @@ class Procedure:
     def source_text(self, key: str) -> str:
         found = self._index["sources"].get(key)
         return found.text if found else ""
+
+    def citation(self, key: str) -> dict[str, str]:
+        """A cited clause as outputs carry it: one dict per key, shared, so never mutate it."""
+        found = self._citations.get(key)
+        if found is None:
+            found = self._citations[key] = {"key": key, "text": self.source_text(key)}
+        return found
+
+    @cached_property
+    def _citations(self) -> dict[str, dict[str, str]]:
+        return {}
 
     @cached_property
     def _index(self) -> dict[str, dict]:

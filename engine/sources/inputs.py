@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from engine.sources.cin.census import ImportResult, is_census, read_census
+from engine.errors import SafeguardError
+from engine.sources.cin.census import ImportResult, NotACensus, is_census, read_census
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Item:
     where: str = ""
 
 
-class InputError(Exception):
+class InputError(SafeguardError):
     """The input as a whole cannot be read (missing file, not JSON, not a census)."""
 
 
@@ -84,8 +85,6 @@ def _lines(path: Path) -> Iterator[Item]:
 
 def load_census(path: Path) -> ImportResult:
     """Import a census file; a file that is not one, or cannot be read, is an InputError."""
-    from engine.sources.cin.census import NotACensus
-
     try:
         return read_census(path)
     except NotACensus as exc:

@@ -1,12 +1,14 @@
 """The `safeguard` command: one click group, every command registered on it by `add_command`.
 
 Only the CLI prints and chooses exit codes: 0 success, 1 findings the user asked to fail on
-(definition errors, failing stories, --fail-on-overdue), 2 usage or input errors.
+(definition errors in `check`, failing stories, --fail-on-overdue), 2 usage, input or
+definition errors, 3 the rules engine failed (see engine/errors.py). Every SafeguardError a
+command raises is printed and turned into its exit code here, in `SafeguardGroup.invoke`.
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -14,7 +16,18 @@ from engine.errors import SafeguardError
 from engine.interfaces.cli import check, importing, query, serve, story
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class SafeguardGroup(click.Group):
+    """The one place a user-caused error becomes a message on stderr and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SafeguardError as exc:
+            click.echo(exc.render(), err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=SafeguardGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--definitions", "-d", multiple=True, type=click.Path(path_type=Path),
               help="Folders or files of procedures and rule sets (default: the bundled ones).")
 @click.version_option(package_name="safeguarding-engine")
@@ -40,10 +53,6 @@ _register(main_group)
 
 def main() -> None:
     """Console entry point; never shows a traceback for an expected error."""
-    try:
-        main_group(standalone_mode=True)
-    except SafeguardError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+    main_group(standalone_mode=True)
 
 

@@ -13,9 +13,12 @@ from engine.library import read_library
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def check(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
-    """Check procedures and rule sets; report every problem at once (file:line:col)."""
-    library = read_library(list(paths) or None)
+@click.pass_context
+def check(ctx: click.Context, paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
+    """Check procedures and rule sets; report every problem at once (file:line:col).
+
+    PATHS default to `-d` (or the bundled definitions)."""
+    library = read_library(list(paths) or ctx.obj["definitions"])
     problems = library.problems
     if fmt == "json":
         click.echo(json.dumps([p.as_dict() for p in problems], indent=2))

@@ -6,8 +6,8 @@ from pathlib import Path
 import click
 
 from engine.evaluation.status import dumps
-from engine.interfaces.cli.options import EXISTING, Fail
-from engine.sources.inputs import InputError, load_census
+from engine.interfaces.cli.options import EXISTING
+from engine.sources.inputs import load_census
 
 
 @click.group(name="import")
@@ -21,10 +21,7 @@ def import_group() -> None:
               help="Write the cases here as JSON Lines.")
 def import_cin(xml: Path, output: Path) -> None:
     """Import a DfE Children in Need census XML file: one case per CIN episode."""
-    try:
-        result = load_census(xml)
-    except InputError as exc:
-        raise Fail(f"error: {exc}") from None
+    result = load_census(xml)
     with output.open("w", encoding="utf-8") as handle:
         for case in result.cases:
             handle.write(dumps(case) + "\n")

@@ -1,22 +1,24 @@
 """Options and helpers shared by the `safeguard` commands: dates, procedure choice, inputs.
 
-Only the CLI prints and chooses exit codes; engine errors become `Fail` (exit 2) here.
+Commands raise SafeguardErrors and never print them: the group in app.py prints each one
+(`render()`) and exits with its code, in that one place.
 """
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
-from engine.errors import DefinitionError
+from engine.errors import CaseError, DefinitionError, EvaluationError
 from engine.evaluation.case import UNREADABLE
 from engine.evaluation.engine import Engine
 from engine.library import pick, read_library
-from engine.sources.inputs import InputError, Item, census_date, read_items
+from engine.sources.inputs import Item, census_date, read_items
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -25,13 +27,14 @@ FORMATS = click.Choice(["text", "json", "csv"])
 EXISTING = click.Path(exists=True, path_type=Path)
 
 
-class Fail(click.ClickException):
-    """An input or definition error: message printed as is, exit code 2."""
-
-    exit_code = 2
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(self.format_message(), err=True)
+@contextmanager
+def about(where: Path | str) -> Iterator[None]:
+    """A case that cannot be read or evaluated names the file (or thing) it came from; input
+    errors name their file already."""
+    try:
+        yield
+    except (CaseError, EvaluationError) as exc:
+        raise exc.at(str(where)) from None
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -58,12 +61,8 @@ def engine_for(ctx: click.Context, procedure: str | None) -> Engine:
     """Load definitions once per command; definition errors stop with every problem shown."""
     library = read_library(ctx.obj["definitions"])
     if library.errors:
-        raise Fail("\n".join(p.render() for p in library.errors) +
-                   f"\n{len(library.errors)} error(s) in the definitions; run 'safeguard check'")
-    try:
-        return Engine(pick(library, procedure))
-    except DefinitionError as exc:
-        raise Fail(str(exc)) from None
+        raise DefinitionError(library.errors)
+    return Engine(pick(library, procedure))
 
 
 def resolve_as_of(as_of: date | None, path: Path | None = None) -> date:
@@ -80,10 +79,7 @@ def resolve_as_of(as_of: date | None, path: Path | None = None) -> date:
 def records(engine: Engine, path: Path, as_of: date, workers: int = 1,
             as_json: bool = False) -> Iterator[Any]:
     """Status records for every case in a file or folder, streamed, with a progress count."""
-    try:
-        items = list_or_stream(read_items(path))
-    except InputError as exc:
-        raise Fail(f"error: {exc}") from None
+    items = list_or_stream(read_items(path))
     raws = (_raw(item) for item in items)
     progress = Progress()
     for record in engine.cohort(raws, as_of, workers=workers, as_json=as_json):

@@ -8,28 +8,29 @@ from pathlib import Path
 
 import click
 
-from engine.errors import CaseError, EvaluationError
+from engine.errors import UnknownName
 from engine.evaluation.engine import Engine
 from engine.evaluation.explain import (
+    EscalationExplanation,
+    Explanation,
+    FlagExplanation,
     explain,
     explain_finding,
-    explain_text,
     find_action,
-    finding_text,
 )
 from engine.evaluation.status import CaseStatus, dumps
 from engine.interfaces.cli import render
 from engine.interfaces.cli.options import (
     EXISTING,
     FORMATS,
-    Fail,
+    about,
     as_of_option,
     engine_for,
     procedure_option,
     records,
     resolve_as_of,
 )
-from engine.sources.inputs import InputError, read_items
+from engine.sources.inputs import read_items
 
 
 def _workers(value: int) -> int:
@@ -51,10 +52,8 @@ def status(ctx: click.Context, source: Path, as_of: date | None, procedure: str 
     day = resolve_as_of(as_of, source)
     single = source.suffix == ".json"
     if single and fmt == "text":
-        try:
+        with about(source):
             result = engine.status(_only(source), day)
-        except (CaseError, EvaluationError) as exc:
-            raise Fail(f"{source}: error: {exc}") from None
         stage = engine.procedure.stage(result.stage)
         click.echo(render.status_text(result, stage.title if stage else result.stage))
         return
@@ -93,11 +92,7 @@ def _emit_status(record: dict, fmt: str, single: bool) -> None:
 
 
 def _only(path: Path) -> dict | None:
-    try:
-        items = list(read_items(path))
-    except InputError as exc:
-        raise Fail(f"error: {exc}") from None
-    return items[0].case
+    return list(read_items(path))[0].case
 
 
 @click.command(name="next")
@@ -118,10 +113,8 @@ def next_(ctx: click.Context, case: Path, as_of: date | None, procedure: str | N
 
 
 def _status(engine: Engine, case: Path, day: date) -> CaseStatus:
-    try:
+    with about(case):
         return engine.status(_only(case), day)
-    except (CaseError, EvaluationError) as exc:
-        raise Fail(f"{case}: error: {exc}") from None
 
 
 def _rows(rows: list[dict], fmt: str, columns: tuple[str, ...], shown: list[str]) -> None:
@@ -186,13 +179,14 @@ def explain_cmd(ctx: click.Context, case: Path, action: str, as_of: date | None,
     result = _status(engine, case, resolve_as_of(as_of, case))
     found = find_action(result, action)
     if found is not None:
-        info: dict | None = explain(engine.procedure, engine.calendar, result, found)
-        text = explain_text
+        info: Explanation | FlagExplanation | EscalationExplanation | None = explain(
+            engine.procedure, engine.calendar, result, found)
     else:
-        info, text = explain_finding(engine.procedure, result, action), finding_text
+        info = explain_finding(engine.procedure, result, action)
     if info is None:
         known = ", ".join([a.id for a in result.actions] + [f.id for f in result.flags] +
                           [e.id for e in result.escalations]) or "none"
-        raise Fail(f"error: case {result.case} has no action, flag or escalation '{action}' "
-                   f"(has: {known})")
-    click.echo(json.dumps(info, indent=2, sort_keys=True) if fmt == "json" else text(info))
+        raise UnknownName(f"case {result.case} has no action, flag or escalation '{action}' "
+                          f"(has: {known})")
+    click.echo(json.dumps(info.to_dict(), indent=2, sort_keys=True) if fmt == "json"
+               else info.text())

@@ -1,11 +1,18 @@
-"""`safeguard test`: run dated scenario stories against a procedure."""
+"""`safeguard test`: run dated scenario stories against a procedure.
+
+A story that cannot be read, names an unknown procedure or holds a case that cannot be
+evaluated FAILs with the reason; the other stories still run and the summary is printed.
+Broken definitions stop the run (exit 2): no story can pass without them.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 
-from engine.interfaces.cli.options import EXISTING, Fail, engine_for, procedure_option
+from engine.evaluation.engine import Engine
+from engine.interfaces.cli.options import EXISTING, engine_for, procedure_option
+from engine.sources.inputs import InputError
 
 
 @click.command()
@@ -14,28 +21,27 @@ from engine.interfaces.cli.options import EXISTING, Fail, engine_for, procedure_
 @click.pass_context
 def test(ctx: click.Context, paths: tuple[Path, ...], procedure: str | None) -> None:
     """Run scenario stories (default: tests/scenarios) and show what failed and why."""
-    from engine.interfaces.scenarios import read_scenario, run_scenario, scenario_files
+    from engine.interfaces.scenarios import run_file, scenario_files
 
     targets = list(paths) or [Path("tests/scenarios")]
     files = scenario_files(targets)
     if not files:
-        raise Fail("error: no scenario files found in " + ", ".join(map(str, targets)))
-    engines: dict = {}
+        raise InputError("no scenario files found in " + ", ".join(map(str, targets)))
+    engines: dict[str | None, Engine] = {}
+
+    def engine_of(name: str | None) -> Engine:
+        name = name or procedure
+        if name not in engines:
+            engines[name] = engine_for(ctx, name)
+        return engines[name]
+
     passed = failed = 0
     for path in files:
-        scenario, problems = read_scenario(path)
-        if scenario is None:
-            failed += 1
-            click.echo("\n".join(p.render() for p in problems))
-            continue
-        name = scenario.procedure or procedure
-        engine = engines.get(name) or engines.setdefault(name, engine_for(ctx, name))
-        outcome = run_scenario(engine, scenario)
-        passed, failed = passed + outcome.passed, failed + (not outcome.passed)
-        mark = "PASS" if outcome.passed else "FAIL"
-        click.echo(f"{mark}  {path}  {scenario.name}")
-        for failure in outcome.failures:
-            click.echo(f"      {failure}")
+        result = run_file(path, engine_of)
+        passed, failed = passed + result.passed, failed + (not result.passed)
+        click.echo(f"{'PASS' if result.passed else 'FAIL'}  {path}  {result.name}")
+        for failure in result.failures:
+            click.echo("      " + failure.replace("\n", "\n      "))
     click.echo(f"{passed} passed, {failed} failed")
     if failed:
         raise SystemExit(1)

@@ -16,6 +16,8 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
+from engine.errors import SafeguardError
+
 SOURCE = "cin-census"
 
 # Fact types (and type.field) the census never records: requirements on them are unknown.
@@ -125,7 +127,7 @@ class ImportResult:
     episodes_with_problems: int
 
 
-class NotACensus(Exception):
+class NotACensus(SafeguardError):
     """The file is not XML, refuses safe parsing, or is not a CIN census Message."""
 
 
