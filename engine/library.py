@@ -7,14 +7,15 @@ collected so `safeguard check` can show them all at once.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from pathlib import Path
 
 from engine.errors import Problem, UnknownName
 from engine.language.checks import check_procedure
-from engine.language.documents import Document, bundled_dirs, read_documents
+from engine.language.documents import Document, bundled_dirs, effective_from, read_documents
 from engine.language.loader import TOP_KEYS, Loader
-from engine.language.merge import Merger
+from engine.language.merge import Merger, in_force
 from engine.language.model import Procedure
 from engine.language.reader import Reader
 from engine.rules_engine.compiler import compile_procedure
@@ -39,17 +40,81 @@ def read_library(paths: Iterable[Path | str] | None = None) -> Library:
     dirs = [Path(p) for p in paths] if paths else bundled_dirs()
     docs, problems = read_documents(dirs)
     reader = Reader()
-    merger = Merger(docs, problems)
     procedures = {}
     for doc in docs:
         reader.keys(doc.data, TOP_KEYS, f"a {doc.kind.replace('_', ' ')}")
-        merged = merger.resolve(doc)
-        proc = Loader(reader, merged, doc.kind).procedure(doc.id)
-        if doc.kind == "procedure":
-            procedures[doc.id] = proc
+        if doc.kind == "rule_set":
+            merged = Merger(docs, problems, effective_from(doc)).resolve(doc)
+            Loader(reader, merged, doc.kind).procedure(doc.id)
+    for ident in dict.fromkeys(d.id for d in docs if d.kind == "procedure"):
+        versions = _versions(ident, docs, reader, problems)
+        for proc in versions:
             problems += _whole(proc)
+        latest = versions[-1]
+        procedures[ident] = replace(latest, versions=versions) if len(versions) > 1 else latest
     unique = sorted(set(problems + reader.problems), key=lambda p: (p.loc, p.message))
     return Library(procedures, docs, unique)
+
+
+def _versions(ident: str, docs: list[Document], reader: Reader,
+              problems: list[Problem]) -> tuple[Procedure, ...]:
+    """The procedure as in force from each date on which it, or anything it extends or
+    uses, starts a new version: cases are judged by the one in force on the as-of date."""
+    own = sorted((d for d in docs if d.id == ident), key=lambda d: effective_from(d) or date.min)
+    first = effective_from(own[0])
+    related = _related(ident, docs)
+    starts = sorted({day for d in docs if d.id in related and (day := effective_from(d))})
+    dates: list[date | None] = [first]
+    dates += [d for d in starts if first is None or d > first]
+    built: list[tuple[tuple[str, ...], Procedure]] = []
+    for day in dates:
+        chosen = in_force([d for d in docs if d.id in related], day)
+        key = tuple(sorted(d.path for d in chosen))
+        if built and built[-1][0] == key:
+            continue
+        doc = next(d for d in chosen if d.id == ident)
+        merged = Merger(docs, problems, day).resolve(doc)
+        proc = Loader(reader, merged, doc.kind).procedure(ident)
+        built.append((key, replace(proc, effective_from=day or proc.effective_from)))
+    out = []
+    for i, (_key, proc) in enumerate(built):
+        nxt = built[i + 1][1].effective_from if i + 1 < len(built) else None
+        end = nxt - timedelta(days=1) if nxt else None
+        if proc.effective_to is not None and (end is None or proc.effective_to < end):
+            end = proc.effective_to
+        out.append(replace(proc, effective_to=end, versioned=len(built) > 1))
+    return tuple(out)
+
+
+def _related(ident: str, docs: list[Document]) -> set[str]:
+    """The id plus everything any version of it extends or uses, transitively."""
+    found, todo = set(), [ident]
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        for doc in (d for d in docs if d.id == name):
+            uses = doc.data.get("uses") or []
+            todo += [u for u in ([uses] if isinstance(uses, str) else uses) if isinstance(u, str)]
+            if isinstance(doc.data.get("extends"), str):
+                todo.append(doc.data["extends"])
+    return found
+
+
+def in_force_on(proc: Procedure, day: date) -> tuple[Procedure, str | None]:
+    """The version of a procedure in force on a date, and a warning when none is."""
+    versions = proc.versions or (proc,)
+    started = [v for v in versions if v.effective_from is None or v.effective_from <= day]
+    chosen = started[-1] if started else versions[0]
+    warning = None
+    if not started:
+        warning = (f"procedure '{proc.id}' was not yet in force on {day}: its first version "
+                   f"takes effect on {versions[0].effective_from}; judged by that version")
+    elif chosen.effective_to is not None and day > chosen.effective_to:
+        warning = (f"procedure '{proc.id}' was no longer in force on {day}: its last version "
+                   f"ended on {chosen.effective_to}; judged by that version")
+    return chosen, warning
 
 
 def _whole(proc: Procedure) -> list[Problem]:

@@ -1,37 +1,23 @@
-"""The training pack: one self-contained HTML file, exercised in headless Chromium.
+"""The training pack: one self-contained HTML file, exercised in the installed Chromium.
 
-The browser is driven over the Chrome DevTools Protocol with the standard library only:
-Chromium runs with --remote-debugging-pipe, which speaks NUL-separated JSON on its file
-descriptors 3 (commands in) and 4 (replies and events out), so no websocket client or extra
-package is needed. The test makes a real mouse click on a stage (Input.dispatchMouseEvent),
-reaches another stage with the keyboard (Tab, then Enter), steps the worked example with the
-Next button, checks what the side panel and the example show, collects console errors and
-exceptions (Runtime and Log events, and the page's own #js-errors trap), and saves a
-screenshot. A second test loads the page with a URL fragment (#stage=...) through
---dump-dom, the route a browser without DevTools access would take.
+Playwright for Python drives /usr/bin/chromium (never a downloaded browser): a real mouse
+click on a stage, the keyboard (Tab to a stage, Enter to open it), the worked example stepped
+with its Next button and by URL fragment, console errors and page exceptions collected (and
+the page's own #js-errors trap), and a screenshot saved.
 """
 from __future__ import annotations
 
-import base64
-import contextlib
-import fcntl
-import json
-import os
 import re
-import select
 import shutil
-import subprocess
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from visualise.pack import build_pack, example_case, fact_dates
 
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run",
-         "--disable-default-apps", "--hide-scrollbars")
-TIMEOUT = 60.0
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def chromium() -> str | None:
@@ -42,16 +28,11 @@ def chromium() -> str | None:
     return None
 
 
-needs_chromium = pytest.mark.skipif(
-    chromium() is None or shutil.which("dot") is None,
-    reason="needs Chromium and Graphviz ('make test' installs both: apt-get install "
-           "chromium graphviz)")
-
-
 @pytest.fixture(scope="module")
 def pack_file(engine, tmp_path_factory) -> Path:
     if shutil.which("dot") is None:
-        pytest.skip("Graphviz 'dot' is needed to build the pack's SVG")
+        pytest.skip("Graphviz 'dot' is needed for the pack's map: install it with "
+                    "'make test' or apt-get install graphviz")
     case = example_case()
     path = tmp_path_factory.mktemp("pack") / "pack.html"
     path.write_text(build_pack(engine, case, fact_dates(case)), encoding="utf-8")
@@ -69,6 +50,12 @@ def test_pack_is_one_self_contained_file(pack_file: Path) -> None:
     assert html.count('role="button"') == 12 and html.count('tabindex="0"') == 12
 
 
+def test_text_from_the_procedure_is_escaped(engine) -> None:
+    case = {"case": "<b>X</b>", "facts": []}
+    html = build_pack(engine, case, [])
+    assert "case &lt;b&gt;X&lt;/b&gt;" in html and "<b>X</b>" not in html
+
+
 def test_example_steps_are_the_fact_dates() -> None:
     case = example_case()
     dates = fact_dates(case)
@@ -76,220 +63,118 @@ def test_example_steps_are_the_fact_dates() -> None:
     assert {d.year for d in dates} == {2022}
 
 
-class DevTools:
-    """A minimal CDP client over Chromium's --remote-debugging-pipe."""
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright drives the pack test: install it with "
+        "pip install -e '.[dev]' (make test does)")
+    binary = chromium()
+    if binary is None:
+        pytest.skip("Chromium is needed for the pack test: install it with 'make test' or "
+                    "apt-get install chromium")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=binary, args=ARGS)
+        yield launched
+        launched.close()
 
-    def __init__(self, binary: str, profile: Path) -> None:
-        to_browser, self._write = os.pipe()
-        self._read, from_browser = os.pipe()
 
-        def wire() -> None:  # in the child: its fd 3 reads commands, fd 4 writes replies
-            high_in = fcntl.fcntl(to_browser, fcntl.F_DUPFD, 20)
-            high_out = fcntl.fcntl(from_browser, fcntl.F_DUPFD, 20)
-            os.dup2(high_in, 3)
-            os.dup2(high_out, 4)
+class Page:
+    """One page of the pack, with every console error and exception it raises."""
 
-        self.process = subprocess.Popen(
-            [binary, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-pipe",
-             "about:blank"], preexec_fn=wire, pass_fds=(3, 4),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(to_browser)
-        os.close(from_browser)
-        self._buffer = b""
-        self._id = 0
-        self.events: list[dict] = []
-        self.session: str | None = None
+    def __init__(self, browser, pack_file: Path, fragment: str = "") -> None:
+        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        self.problems: list[str] = []
+        self.page.on("console", lambda m: self.problems.append(m.text)
+                     if m.type in ("error", "assert") else None)
+        self.page.on("pageerror", lambda e: self.problems.append(str(e)))
+        self.page.goto(pack_file.as_uri() + fragment)
+        self.page.wait_for_function("document.body.dataset.ready === 'true'")
 
-    def call(self, method: str, params: dict | None = None, browser: bool = False) -> dict:
-        self._id += 1
-        message = {"id": self._id, "method": method, "params": params or {}}
-        if self.session and not browser:
-            message["sessionId"] = self.session
-        data = json.dumps(message).encode() + b"\0"
-        while data:
-            data = data[os.write(self._write, data):]
-        while True:
-            reply = self._next()
-            if reply.get("id") == self._id:
-                assert "error" not in reply, f"{method}: {reply['error']}"
-                return reply.get("result", {})
-            self.events.append(reply)
+    def text(self, selector: str) -> str:
+        return self.page.inner_text(selector)
 
-    def _next(self) -> dict:
-        deadline = time.monotonic() + TIMEOUT
-        while b"\0" not in self._buffer:
-            left = deadline - time.monotonic()
-            ready, _, _ = select.select([self._read], [], [], max(left, 0))
-            if not ready:
-                raise TimeoutError("Chromium did not answer over the DevTools pipe")
-            chunk = os.read(self._read, 1 << 16)
-            if not chunk:
-                raise EOFError("Chromium closed the DevTools pipe")
-            self._buffer += chunk
-        message, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(message)
+    def js(self, expression: str):
+        return self.page.evaluate(expression)
 
-    def open_page(self, width: int = 1400, height: int = 1000) -> None:
-        target = self.call("Target.createTarget", {"url": "about:blank"}, browser=True)
-        attached = self.call("Target.attachToTarget",
-                             {"targetId": target["targetId"], "flatten": True}, browser=True)
-        self.session = attached["sessionId"]
-        for domain in ("Page", "Runtime", "Log"):
-            self.call(f"{domain}.enable")
-        self.call("Emulation.setDeviceMetricsOverride",
-                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
-
-    def evaluate(self, expression: str):
-        result = self.call("Runtime.evaluate", {"expression": expression,
-                                                "returnByValue": True, "awaitPromise": True})
-        assert "exceptionDetails" not in result, result["exceptionDetails"]
-        return result["result"].get("value")
-
-    def wait_for(self, expression: str) -> None:
-        deadline = time.monotonic() + TIMEOUT
-        while not self.evaluate(expression):
-            assert time.monotonic() < deadline, f"timed out waiting for {expression}"
-            time.sleep(0.05)
-
-    def click(self, selector: str) -> None:
-        """A real mouse click at the centre of the element (scrolled into view first)."""
-        x, y = self.evaluate(
-            f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
-            " e.scrollIntoView({block: 'center', inline: 'center'});"
-            " const r = e.getBoundingClientRect();"
-            " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
-        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
-            self.call("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y,
-                                                   "button": "left", "clickCount": 1})
-
-    def press(self, key: str, code: str, key_code: int, text: str = "") -> None:
-        base = {"key": key, "code": code, "windowsVirtualKeyCode": key_code}
-        self.call("Input.dispatchKeyEvent", {"type": "keyDown", **base,
-                                             **({"text": text} if text else {})})
-        self.call("Input.dispatchKeyEvent", {"type": "keyUp", **base})
-
-    def problems(self) -> list[str]:
-        found = []
-        for event in self.events:
-            method, params = event.get("method"), event.get("params", {})
-            if method == "Runtime.exceptionThrown":
-                found.append(json.dumps(params["exceptionDetails"])[:500])
-            elif method == "Runtime.consoleAPICalled" and params["type"] in ("error", "assert"):
-                found.append(json.dumps(params["args"])[:500])
-            elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
-                found.append(params["entry"]["text"])
-        return found
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError, EOFError, TimeoutError, AssertionError):
-            self.call("Browser.close", browser=True)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        os.close(self._write)
-        os.close(self._read)
+    def clean(self) -> bool:
+        return (self.problems == [] and self.js("window.packErrors.length") == 0
+                and self.js("document.getElementById('js-errors').hidden") is True)
 
 
 @pytest.fixture()
-def browser(tmp_path: Path):
-    binary = chromium()
-    if binary is None:
-        pytest.skip("Chromium is not installed ('make test' installs it)")
-    tools = DevTools(binary, tmp_path / "profile")
-    try:
-        tools.open_page()
-        yield tools
-    finally:
-        tools.close()
+def open_pack(browser, pack_file: Path) -> Iterator:
+    pages: list[Page] = []
+
+    def opener(fragment: str = "") -> Page:
+        pages.append(Page(browser, pack_file, fragment))
+        return pages[-1]
+
+    yield opener
+    for page in pages:
+        page.page.close()
 
 
-def panel_text(browser: DevTools) -> str:
-    return browser.evaluate("document.getElementById('panel').innerText")
-
-
-@needs_chromium
-def test_clicking_a_stage_shows_its_requirements(browser: DevTools, pack_file: Path,
-                                                 tmp_path: Path) -> None:
-    browser.call("Page.navigate", {"url": pack_file.as_uri()})
-    browser.wait_for("document.body && document.body.dataset.ready === 'true'")
-
-    browser.click("#stage_section_47")
-    assert browser.evaluate("document.getElementById('panel').dataset.stage") == "section_47"
-    text = panel_text(browser)
+def test_clicking_a_stage_shows_its_requirements(open_pack, tmp_path: Path) -> None:
+    pack = open_pack()
+    pack.page.click("#stage_section_47")  # a real mouse click at the node's centre
+    assert pack.js("document.getElementById('panel').dataset.stage") == "section_47"
+    text = pack.text("#panel")
     assert "Section 47 enquiry" in text
     assert "Hold the initial child protection conference (statutory)" in text
     assert "15 working days from strategy discussion where outcome is section 47" in text
     assert "within 15 working days of the strategy discussion" in text  # full clause text
-    assert browser.evaluate("document.querySelector('#stage_section_47.selected') !== null")
+    assert pack.js("document.querySelector('#stage_section_47.selected') !== null")
 
     shot = tmp_path / "pack.png"
-    image = browser.call("Page.captureScreenshot", {"format": "png"})["data"]
-    shot.write_bytes(base64.b64decode(image))
+    pack.page.screenshot(path=str(shot))
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 20_000
-
-    assert browser.problems() == []
-    assert browser.evaluate("window.packErrors.length") == 0
-    assert browser.evaluate("document.getElementById('js-errors').hidden") is True
+    assert pack.clean(), pack.problems
 
 
-@needs_chromium
-def test_keyboard_reaches_and_activates_stages(browser: DevTools, pack_file: Path) -> None:
-    browser.call("Page.navigate", {"url": pack_file.as_uri()})
-    browser.wait_for("document.body && document.body.dataset.ready === 'true'")
-    browser.evaluate("document.getElementById('zoom-in').focus()")
+def test_keyboard_reaches_and_activates_stages(open_pack) -> None:
+    pack = open_pack()
+    pack.page.focus("#zoom-in")
+    pack.page.keyboard.press("Tab")  # the first stage after the zoom buttons
+    assert pack.js("document.activeElement.id") == "stage_concern"
+    assert "Concern identified" in pack.text("#panel")  # focus alone shows the stage
 
-    browser.press("Tab", "Tab", 9)  # the first stage after the zoom buttons
-    assert browser.evaluate("document.activeElement.id") == "stage_concern"
-    assert "Concern identified" in panel_text(browser)  # focus alone shows the stage
-
-    browser.evaluate("document.getElementById('panel').replaceChildren()")
-    browser.press("Enter", "Enter", 13, "\r")
-    assert "Early help consent sought" not in panel_text(browser)  # titles, not ids
-    assert "Seek the family's consent for early help" in panel_text(browser)
-    assert "5 working days from neglect concern recorded" in panel_text(browser)
-    assert browser.problems() == []
+    pack.js("document.getElementById('panel').replaceChildren()")
+    pack.page.keyboard.press("Enter")
+    text = pack.text("#panel")
+    assert "Early help consent sought" not in text  # titles, not ids
+    assert "Seek the family's consent for early help" in text
+    assert "5 working days from neglect concern recorded" in text
+    assert pack.clean(), pack.problems
 
 
-@needs_chromium
-def test_worked_example_steps_through_the_dates(browser: DevTools, pack_file: Path) -> None:
-    browser.call("Page.navigate", {"url": pack_file.as_uri()})
-    browser.wait_for("document.body && document.body.dataset.ready === 'true'")
-    label = "document.getElementById('step-label').textContent"
-    assert browser.evaluate(label).startswith("Step 1 of ")
-    assert browser.evaluate("document.querySelector('.node.current').id") == "stage_concern"
+def test_worked_example_steps_through_the_dates(open_pack) -> None:
+    pack = open_pack()
+    assert pack.text("#step-label").startswith("Step 1 of ")
+    assert pack.js("document.querySelector('.node.current').id") == "stage_concern"
 
-    browser.click("#next")
-    browser.click("#next")
-    assert browser.evaluate(label).startswith("Step 3 of ")
-    assert "20 May 2022" in browser.evaluate(label)
-    assert browser.evaluate("document.querySelector('.node.current').id") == "stage_referral"
-    assert browser.evaluate("document.getElementById('here-marker').textContent").startswith(
-        "▶ HERE")
+    pack.page.click("#next")
+    pack.page.click("#next")
+    assert pack.text("#step-label").startswith("Step 3 of ")
+    assert "20 May 2022" in pack.text("#step-label")
+    assert pack.js("document.querySelector('.node.current').id") == "stage_referral"
+    assert pack.js("document.getElementById('here-marker').textContent").startswith("▶ HERE")
 
     steps = fact_dates(example_case())
     late = [d.isoformat() for d in steps].index("2022-07-11") + 1
-    browser.evaluate(f"window.location.hash = 'step={late}'")
-    browser.wait_for(f"document.getElementById('example').dataset.step === '{late}'")
-    table = browser.evaluate("document.getElementById('step-actions').innerText")
+    pack.js(f"window.location.hash = 'step={late}'")
+    pack.page.wait_for_function(f"document.getElementById('example').dataset.step === '{late}'")
+    table = pack.text("#step-actions")
     assert "Visit the child on a child protection plan" in table
     assert "OVERDUE 3 working day(s)" in table
     assert "✓ done on 15 June 2022" in table
-    assert browser.evaluate("document.querySelector('.node.current').id") == (
-        "stage_child_protection_plan")
-    assert browser.problems() == []
+    assert pack.js("document.querySelector('.node.current').id") == "stage_child_protection_plan"
+    assert pack.page.is_disabled("#next") is False and pack.page.is_disabled("#prev") is False
+    assert pack.clean(), pack.problems
 
 
-@needs_chromium
-def test_fragment_route_with_dump_dom(pack_file: Path, tmp_path: Path) -> None:
-    result = subprocess.run(
-        [chromium(), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
-         "--virtual-time-budget=5000", pack_file.as_uri() + "#stage=child_protection_plan"],
-        capture_output=True, text=True, timeout=TIMEOUT)
-    dom = result.stdout
-    assert 'data-ready="true"' in dom
-    assert 'data-stage="child_protection_plan"' in dom
-    assert "10 working days from initial child protection conference held" in dom
-    assert re.search(r'<pre id="js-errors"[^>]*hidden', dom), "the page recorded JS errors"
+def test_a_link_with_a_stage_fragment_opens_that_stage(open_pack) -> None:
+    pack = open_pack("#stage=child_protection_plan")
+    assert pack.js("document.getElementById('panel').dataset.stage") == "child_protection_plan"
+    assert "10 working days from initial child protection conference held" in pack.text("#panel")
+    assert pack.clean(), pack.problems

@@ -1,7 +1,7 @@
 """`safeguard draw procedure|case|cohort` and `safeguard pack`: the visualise commands.
 
-engine/commands.py registers `draw` and `pack` on the main group when this package imports.
-Only this module prints; a missing `dot` binary is an input error (exit 2) with a hint.
+engine/interfaces/cli/app.py adds `draw` and `pack` to the `safeguard` group (add_command).
+Errors are raised, never printed here: a missing `dot` binary is a RenderError (exit 2).
 """
 from __future__ import annotations
 

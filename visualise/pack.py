@@ -2,21 +2,27 @@
 a glossary and a worked example stepped through date by date.
 
 Reads the model and CaseStatus only; the SVG comes from dot.svg, statuses from Engine.status.
+The page is visualise/templates/pack.html.j2 (with pack.css, pack.js and error-trap.js
+inlined), rendered by Jinja2 with auto-escaping: only the SVG map and the script-safe JSON
+data are passed in as markup.
 """
 from __future__ import annotations
 
 import json
 import re
 from datetime import date
+from functools import cache
 from html import escape, unescape
 from importlib import resources
 from typing import Any
+
+from jinja2 import Environment, PackageLoader, Template
+from markupsafe import Markup
 
 from engine.evaluation.engine import Engine
 from engine.evaluation.status import Action, CaseStatus
 from engine.language.model import Procedure, Requirement, Stage
 
-from . import pack_page
 from .dot import svg
 from .extract import home_stages, procedure_diagram
 from .words import ANY, condition_words, long_date, timescale, transition_label
@@ -45,7 +51,8 @@ GLOSSARY = (
     ("source", "The clause of statutory guidance or local procedure that a requirement or "
                "check cites, such as Working Together to Safeguard Children 2023, chapter 3."),
 )
-STATUS_WORDS = {"due": "○ due", "done": "✓ done", "done_late": "✓ done late",
+STATUS_WORDS = {"not_yet_due": "○ not yet due", "due": "○ due", "done": "✓ done",
+                "done_late": "✓ done late",
                 "cancelled": "✗ cancelled", "unknown": "? unknown (not recorded)"}
 _NODE = re.compile(r'<g id="stage_([^"]+)" class="node">')
 
@@ -77,12 +84,18 @@ def build_pack(engine: Engine, example_case: dict, dates: list[date]) -> str:
     data = {"stages": {s.id: _stage(proc, s) for s in proc.stages},
             "example": {"case": str(example_case.get("case", "")), "steps": steps}}
     since = f", in force from {long_date(proc.effective_from)}" if proc.effective_from else ""
-    return pack_page.PAGE.format(
-        csp=pack_page.CSP, title=escape(proc.title), trap=pack_page.ERROR_TRAP,
-        css=pack_page.CSS, script=pack_page.SCRIPT, data=_json(data),
-        subtitle=escape(f"Procedure '{proc.id}' version {proc.version}{since}"),
-        svg=_svg(proc), case=escape(str(example_case.get("case", ""))),
-        glossary="".join(f"<dt>{w}</dt><dd>{escape(d)}</dd>" for w, d in GLOSSARY))
+    return _page().render(
+        title=proc.title, subtitle=f"Procedure '{proc.id}' version {proc.version}{since}",
+        svg=Markup(_svg(proc)), case=str(example_case.get("case", "")), glossary=GLOSSARY,
+        data=Markup(_json(data)))
+
+
+@cache
+def _page() -> Template:
+    """The page template, from the package data (visualise/templates/)."""
+    env = Environment(loader=PackageLoader("visualise", "templates"), autoescape=True,
+                      keep_trailing_newline=True)
+    return env.get_template("pack.html.j2")
 
 
 def _json(data: dict) -> str:

@@ -6,14 +6,14 @@ facts trigger, complete or cancel); recurring requirements re-arm from each comp
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
 from engine.evaluation.status import Action, ActionStatus, AnchorFact
-from engine.language.model import Limit, Matcher, Procedure, Requirement
+from engine.language.model import Limit, Matcher, Procedure, Requirement, version_words
 from engine.rules_engine.compiler import Plan
 
 _NONE: frozenset[int] = frozenset()
@@ -54,21 +54,52 @@ class _End:
     kind: Literal["done", "cancelled", "open"]
     why: str = ""
     when: date | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Due:
+    """When one occurrence is due: the date, a window's opening, an hours limit's moment."""
+
+    day: date
+    opens: date | None = None
+    at: datetime | None = None
+
+    def passed_by(self, end: _End) -> bool:
+        """A fact after the due moment: by time when both have one, else by date."""
+        if self.at is not None and end.at is not None:
+            return end.at > self.at
+        return end.when is not None and end.when > self.day
+
+
+def due_of(cal: WorkingCalendar, anchor: AnchorFact, limit: Limit) -> Due:
+    """Apply a limit to a clock's start. Hours are clock hours from the fact's time; a fact
+    without a time counts from the end of its day (docs/design/working-days.md)."""
+    if limit.unit == "hours":
+        start = datetime.combine(anchor.date, anchor.time) if anchor.time else \
+            datetime.combine(anchor.date, datetime.min.time()) + timedelta(days=1)
+        room = datetime.max - start
+        at = start + min(timedelta(hours=limit.amount), room)
+        return Due((at - timedelta(microseconds=1)).date(), at=at)
+    opens = cal.due(anchor.date, limit.opens) if limit.opens is not None else None
+    return Due(cal.due(anchor.date, limit), opens)
 
 
 @dataclass(frozen=True)
 class Occurrence:
-    """One occurrence of a requirement: where its clock starts, its limit, due date and end."""
+    """One occurrence of a requirement: where its clock starts, its limit, due date and end,
+    and the requirement's version in force on the clock's anchor date."""
 
     anchor: AnchorFact
     limit: Limit
-    due: date
+    due: Due
     end: _End
+    rule: Requirement
 
     @property
     def late(self) -> bool:
         """Done after its due date, or still not done when it was cancelled after it."""
-        return self.end.when is not None and self.end.when > self.due
+        return self.due.passed_by(self.end)
 
 
 def actions_for(ctx: Context) -> list[Action]:
@@ -111,10 +142,11 @@ def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[i
     start = t
     while True:
         anchor = _anchor(ctx, req, start, first=not occurrences)
-        limit = req.due if not occurrences or req.every is None else req.every
+        rule = req.in_force(anchor.date) if req.versions else req
+        limit = rule.due if not occurrences or rule.every is None else rule.every
         end = _end(ctx, req, start, done, cancel)
-        occurrences.append(Occurrence(anchor, limit, ctx.cal.due(anchor.date, limit), end))
-        if end.kind != "done" or req.every is None or end.pos is None or end.pos in cancel:
+        occurrences.append(Occurrence(anchor, limit, due_of(ctx.cal, anchor, limit), end, rule))
+        if end.kind != "done" or rule.every is None or end.pos is None or end.pos in cancel:
             last = end.pos if end.pos is not None else len(ctx.facts)
             return occurrences, last
         start = end.pos
@@ -136,7 +168,7 @@ def _anchor(ctx: Context, req: Requirement, start: int, first: bool) -> AnchorFa
     fact = ctx.facts[start]
     spec = req.anchor
     if not first or spec.kind == "trigger":
-        return AnchorFact(fact.type, fact.date, fact.ref)
+        return AnchorFact(fact.type, fact.date, fact.ref, fact.time)
     if spec.kind == "field":
         return AnchorFact(f"{fact.type}.{spec.field}", date.fromisoformat(fact.fields[spec.field]),
                       fact.ref)
@@ -147,7 +179,7 @@ def _anchor(ctx: Context, req: Requirement, start: int, first: bool) -> AnchorFa
     else:
         chosen = (candidates[0] if spec.kind == "first" else candidates[-1]) if candidates else None
     picked = ctx.facts[chosen] if chosen is not None else fact
-    return AnchorFact(picked.type, picked.date, picked.ref)
+    return AnchorFact(picked.type, picked.date, picked.ref, picked.time)
 
 
 def _horizon(ctx: Context, req: Requirement, start: int) -> int:
@@ -160,7 +192,7 @@ def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set
     for p in range(start + 1, len(ctx.facts)):
         when = ctx.facts[p].date
         if p in done:
-            return _End(p, "done", when=when)
+            return _End(p, "done", when=when, at=ctx.facts[p].moment)
         if p in cancel:
             return _End(p, "cancelled", ctx.facts[p].type.replace("_", " "), when)
         if ctx.closes_at(p) and not req.runs_after_closure:
@@ -171,23 +203,26 @@ def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set
 
 
 def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Action:
-    anchor, limit, due, end = occ.anchor, occ.limit, occ.due, occ.end
+    anchor, limit, due, end, rule = occ.anchor, occ.limit, occ.due, occ.end, occ.rule
     cal, when = ctx.cal, end.when
-    because = (f"required by the {anchor.type.replace('_', ' ')} on {anchor.date}"
-               f"{_fact_ref(anchor.ref)}; due {limit.describe()} "
-               f"{'before' if limit.before else 'after'} it, by {due}")
-    base: dict[str, Any] = {"id": f"{req.id}#{number}", "requirement": req.id, "title": req.title,
-            "owner": req.owner, "due": due, "anchor": anchor,
-            "source": ctx.proc.citation(req.source), "statutory": req.statutory,
-            "limit": limit.describe()}
+    because = (f"required by the {anchor.words} on {anchor.moment}{_fact_ref(anchor.ref)}; "
+               f"{_due_words(anchor, limit, due)}{_version(rule)}")
+    base: dict[str, Any] = {
+        "id": f"{req.id}#{number}", "requirement": req.id, "title": rule.title,
+        "owner": rule.owner, "due": due.day, "anchor": anchor,
+        "source": ctx.proc.citation(rule.source), "statutory": rule.statutory,
+        "limit": limit.describe(), "due_from": due.opens, "due_at": due.at,
+        "rule_version": rule.effective_from.isoformat() if rule.effective_from else None}
     if end.kind == "done" and when is not None:
-        late = cal.days_overdue(due, when)
-        status: ActionStatus = "done_late" if when > due else "done"
+        late_by = due.passed_by(end)
+        late = cal.days_overdue(due.day, when)
+        status: ActionStatus = "done_late" if late_by else "done"
         note = f"; done on {when}" + (f", {late} working day(s) late" if late else "")
+        note += ", after the due time" if late_by and not late else ""
         return Action(**base, status=status, done_on=when, because=because + note,
-                      working_days_overdue=late if when > due else None)
+                      working_days_overdue=late if late_by else None)
     if end.kind == "cancelled" and when is not None:
-        overdue = cal.days_overdue(due, when) if when > due else None
+        overdue = cal.days_overdue(due.day, when) if when > due.day else None
         note = f"; cancelled on {when}: {end.why}"
         note += f" (it was already {overdue} working day(s) overdue)" if overdue is not None else ""
         return Action(**base, status="cancelled", cancelled_on=when, because=because + note,
@@ -195,16 +230,35 @@ def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Act
     return _open(ctx, req, base, because, due)
 
 
-def _open(ctx: Context, req: Requirement, base: dict[str, Any], because: str, due: date) -> Action:
+def _due_words(anchor: AnchorFact, limit: Limit, due: Due) -> str:
+    """'due 15 working days after it, by 2022-06-20', in every form a limit takes."""
+    if due.at is not None:
+        start = "" if anchor.time else " (it has no time: counted from the end of that day)"
+        return (f"due {limit.words} after it{start}, by "
+                f"{due.at.isoformat(sep=' ', timespec='minutes')}")
+    if due.opens is not None:
+        return f"due {limit.describe()} after it: from {due.opens} and by {due.day}"
+    return f"due {limit.words} {'before' if limit.before else 'after'} it, by {due.day}"
+
+
+def _version(rule: Requirement) -> str:
+    words = version_words(rule)
+    return f" ({words})" if words else ""
+
+
+def _open(ctx: Context, req: Requirement, base: dict[str, Any], because: str,
+          due: Due) -> Action:
     missing = sorted({m.fact for m in req.completed_by} & ctx.case.not_recorded)
     if missing and len(missing) == len({m.fact for m in req.completed_by}):
         system = ctx.case.system or "the case's source"
         return Action(**base, status="unknown", because=because + f"; unknown: {system} does "
                       f"not record {', '.join(missing)}")
-    if ctx.as_of > due:
-        late = ctx.cal.days_overdue(due, ctx.as_of)
+    if ctx.as_of > due.day:
+        late = ctx.cal.days_overdue(due.day, ctx.as_of)
         return Action(**base, status="overdue", working_days_overdue=late,
                       because=because + f"; overdue by {late} working day(s) on {ctx.as_of}")
+    if due.opens is not None and ctx.as_of < due.opens:
+        return Action(**base, status="not_yet_due", because=because)
     return Action(**base, status="due", because=because)
 
 

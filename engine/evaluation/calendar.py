@@ -1,7 +1,9 @@
-"""Working-day arithmetic: England & Wales bank holidays plus local closures.
+"""Working-day arithmetic: a UK region's bank holidays, local closures and local openings.
 
 Convention (docs/design/working-days.md): day 0 is the anchor date; a clock starting on a
 non-working day starts on the next working day; due = busday_offset(start, n, roll="forward").
+Bank holidays are known for FIRST_YEAR-LAST_YEAR (engine.dates); later years count weekends
+and local closures only, and every date is computed safely up to 9999-12-31.
 """
 from __future__ import annotations
 
@@ -14,10 +16,12 @@ from typing import Literal
 import holidays
 import numpy as np
 
+from engine.dates import FIRST_YEAR, LAST_YEAR
 from engine.language.model import Calendar, Limit
 
-REGIONS = {"england-and-wales": "ENG"}
-YEARS = range(1990, 2061)
+REGIONS = {"england-and-wales": "ENG", "scotland": "SCT", "northern-ireland": "NIR"}
+YEARS = range(FIRST_YEAR, LAST_YEAR + 1)
+LAST = date.max
 
 
 @dataclass(frozen=True, eq=False)
@@ -26,7 +30,7 @@ class WorkingCalendar:
 
     `cumulative[i]` counts working days before day `first + i`, and `days` lists the working
     days in order, so counting and offsetting are list lookups with numpy.busday_* semantics
-    (numpy itself serves dates outside 1990-2060 and is the reference in the tests).
+    (numpy itself serves dates outside the table and is the reference in the tests).
     """
 
     spec: Calendar
@@ -70,7 +74,7 @@ class WorkingCalendar:
         """Working days after the due date up to and including as_of (0 on the due date)."""
         if as_of <= due:
             return 0
-        return self.count(due + timedelta(days=1), as_of + timedelta(days=1))
+        return self.count(due + timedelta(days=1), as_of) + self.is_working(as_of)
 
     def skipped(self, start: date, end: date) -> list[tuple[date, str]]:
         """Non-working days from start to end inclusive, each with why it is skipped."""
@@ -83,20 +87,32 @@ class WorkingCalendar:
         return "weekend" if day.weekday() >= 5 else "working day"
 
     def due(self, anchor: date, limit: Limit) -> date:
-        """The due date `limit` after (or before) `anchor`."""
+        """The due date `limit` after (or before) `anchor`, never past 9999-12-31.
+
+        Hours are not days: actions.py counts them from the anchor's time.
+        """
         n = limit.amount
         if limit.unit == "working_days":
             return self.sub_working_days(anchor, n) if limit.before else self.add_working_days(
                 anchor, n)
-        if limit.unit == "calendar_days":
-            return anchor + timedelta(days=-n if limit.before else n)
+        if limit.unit in ("calendar_days", "weeks"):
+            days = n * 7 if limit.unit == "weeks" else n
+            return _shift(anchor, -days if limit.before else days)
         return add_months(anchor, -n if limit.before else n)
+
+
+def _shift(day: date, days: int) -> date:
+    """day + days, clamped to the last date Python can hold (9999-12-31)."""
+    ordinal = min(max(day.toordinal() + days, 1), LAST.toordinal())
+    return date.fromordinal(ordinal)
 
 
 @lru_cache(maxsize=65536)
 def _offset(cal: WorkingCalendar, start: date, n: int,
             roll: Literal["forward", "backward"]) -> date:
     day = np.busday_offset(np.datetime64(start, "D"), n, roll=roll, busdaycal=cal.busday)
+    if day > np.datetime64(LAST, "D"):
+        return LAST
     return day.astype(date)
 
 
@@ -107,9 +123,14 @@ def _count(cal: WorkingCalendar, start: date, end: date) -> int:
 
 
 def add_months(start: date, n: int) -> date:
-    """start plus n calendar months, clamped to the end of a shorter month; no rolling."""
+    """start plus n calendar months, clamped to the end of a shorter month; no rolling
+    (and clamped to 9999-12-31, the last date Python can hold)."""
     month_index = start.month - 1 + n
     year, month = start.year + month_index // 12, month_index % 12 + 1
+    if year > LAST.year:
+        return LAST
+    if year < 1:
+        return date.min
     last = _cal.monthrange(year, month)[1]
     return date(year, month, min(start.day, last))
 
@@ -123,13 +144,16 @@ def working_calendar(spec: Calendar) -> WorkingCalendar:
     names = dict(holidays.UK(subdiv=subdiv, years=YEARS).items())
     for day in spec.closures:
         names.setdefault(day, "local closure day")
+    for day in spec.openings:
+        names.pop(day, None)
     busday = np.busdaycalendar(weekmask="1111100",
                                holidays=[np.datetime64(d, "D") for d in sorted(names)])
     first, last = date(YEARS[0], 1, 1).toordinal(), date(YEARS[-1], 12, 31).toordinal()
-    days, cumulative = [], [0]
-    for ordinal in range(first, last + 1):
-        day = date.fromordinal(ordinal)
-        if day.weekday() < 5 and day not in names:
-            days.append(ordinal)
-        cumulative.append(len(days))
-    return WorkingCalendar(spec, busday, names, first, tuple(cumulative), tuple(days))
+    ordinals = np.arange(first, last + 1)
+    weekday = (ordinals - 1) % 7  # date.fromordinal(1) is a Monday
+    closed = np.isin(ordinals, [d.toordinal() for d in names])
+    working = (weekday < 5) & ~closed
+    days = ordinals[working]
+    cumulative = np.concatenate(([0], np.cumsum(working)))
+    return WorkingCalendar(spec, busday, names, first, tuple(cumulative.tolist()),
+                           tuple(days.tolist()))

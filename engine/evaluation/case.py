@@ -9,9 +9,10 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
+from engine.dates import FIRST_YEAR, LAST_YEAR, in_range, parse_day, parse_moment
 from engine.errors import CaseError, did_you_mean
 from engine.language.model import FactType, Field, Procedure
 
@@ -31,6 +32,12 @@ class Fact:
     ref: str | None = None
     estimated: bool = False
     order: tuple = ()
+    time: time | None = None
+
+    @property
+    def moment(self) -> datetime | None:
+        """The date-time, when the case system sent one (for limits in hours)."""
+        return datetime.combine(self.date, self.time) if self.time else None
 
     def describe(self) -> dict:
         """How outputs name a fact: by type, date and the case system's own id."""
@@ -123,12 +130,7 @@ def _dob(child: Any, errors: list[dict]) -> date | None:
 
 
 def _date(value: Any) -> date | None:
-    if value.__class__ is not str or len(value) != 10:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
+    return parse_day(value) if value.__class__ is str else None
 
 
 def _fact(i: int, item: Any, proc: Procedure, errors: list[dict]) -> Fact | None:
@@ -145,9 +147,15 @@ def _fact(i: int, item: Any, proc: Procedure, errors: list[dict]) -> Fact | None
         bad(f"unknown fact type {show(kind)}" + (f" ({hint})" if hint else ""))
         return None
     kind = ftype.name
-    day = _date(item.get("date"))
-    if day is None:
-        bad(f"{kind}: 'date' must be a date like 2024-04-01, not {show(item.get('date'))}")
+    moment = parse_moment(item.get("date")) if item.get("date").__class__ is str else None
+    if moment is None:
+        bad(f"{kind}: 'date' must be a date like 2024-04-01 (or 2024-04-01T14:30), "
+            f"not {show(item.get('date'))}")
+        return None
+    day, clock = moment
+    if not in_range(day):
+        bad(f"{kind}: the date {day} is outside the years the engine accepts "
+            f"({FIRST_YEAR}-{LAST_YEAR}); the fact is left out")
         return None
     fields = {k: v for k, v in item.items() if k not in META and v is not None}
     for name, message in _fields(ftype, fields):
@@ -155,7 +163,7 @@ def _fact(i: int, item: Any, proc: Procedure, errors: list[dict]) -> Fact | None
         fields.pop(name, None)
     ref = str(item["id"]) if item.get("id") is not None else None
     order = (day, proc.fact_rank(kind))
-    return Fact(i, kind, day, fields, ref, item.get("estimated") is True, order)
+    return Fact(i, kind, day, fields, ref, item.get("estimated") is True, order, clock)
 
 
 def canonical(facts: Iterable[Fact]) -> list[Fact]:
@@ -175,7 +183,10 @@ def canonical(facts: Iterable[Fact]) -> list[Fact]:
 
 def _content(fact: Fact) -> str:
     """A canonical text of a fact's content: breaks ties that date and type leave open."""
-    return json.dumps([fact.fields, fact.ref], sort_keys=True, default=str)
+    if fact.time is None:
+        return json.dumps([fact.fields, fact.ref], sort_keys=True, default=str)
+    return json.dumps([fact.fields, fact.ref, fact.time.isoformat()], sort_keys=True,
+                      default=str)
 
 
 def _fields(ftype: FactType, fields: dict) -> list[tuple[str, str]]:

@@ -20,20 +20,30 @@ from engine.evaluation.cohort import cohort_parallel
 from engine.evaluation.evaluate import evaluate
 from engine.evaluation.status import CaseStatus, dumps, error_record
 from engine.language.model import Procedure
-from engine.library import pick, read_library
+from engine.library import in_force_on, pick, read_library
 from engine.rules_engine.compiler import Plan, compile_procedure
 from engine.rules_engine.prepare import prepare
 from engine.rules_engine.runtime import Runtime
 
 
 class Engine:
-    """One procedure, compiled, with its own durable-rules ruleset and calendar."""
+    """One procedure, compiled, with its own durable-rules ruleset and calendar.
+
+    A procedure with dated versions gets one compiled Engine per version; each case is
+    judged by the version in force on the as-of date (engine.library.in_force_on).
+    """
 
     def __init__(self, procedure: Procedure):
         self.procedure = procedure
         self.plan: Plan = compile_procedure(procedure)
         self.calendar: WorkingCalendar = working_calendar(procedure.calendar)
         self.runtime = Runtime(self.plan)
+        self.versions = {id(v): Engine(v) for v in procedure.versions[:-1]}
+
+    def on(self, as_of: date) -> tuple[Engine, str | None]:
+        """The engine of the version in force on `as_of`, and a warning when none is."""
+        version, warning = in_force_on(self.procedure, as_of)
+        return self.versions.get(id(version), self), warning
 
     def prepare(self, facts: list[Fact], dob: date | None) -> list[dict]:
         return prepare(facts, self.plan, dob)
@@ -44,8 +54,9 @@ class Engine:
 
     def status(self, case: Any, as_of: date) -> CaseStatus:
         """Where a case sits on `as_of`, what is due or overdue, and why."""
-        checked = case if isinstance(case, Case) else self.read(case)
-        return evaluate(self, checked, as_of)
+        engine, warning = self.on(as_of)
+        checked = case if isinstance(case, Case) else engine.read(case)
+        return evaluate(engine, checked, as_of, warning)
 
     def cohort(self, cases: Iterable, as_of: date, workers: int = 1,
                as_json: bool = False) -> Iterator[dict | str]:
@@ -78,6 +89,8 @@ class Engine:
 
     def close(self) -> None:
         self.runtime.close()
+        for version in self.versions.values():
+            version.close()
 
 
 def load(paths: Iterable[Path | str] | None = None, procedure: str | None = None) -> Engine:

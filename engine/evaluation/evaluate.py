@@ -31,7 +31,8 @@ class Compiled(Protocol):
     def prepare(self, facts: list[Fact], dob: date | None) -> list[dict]: ...
 
 
-def evaluate(compiled: Compiled, case: Case, as_of: date) -> CaseStatus:
+def evaluate(compiled: Compiled, case: Case, as_of: date,
+             warning: str | None = None) -> CaseStatus:
     """The CaseStatus of `case` on `as_of` under a compiled procedure (an Engine)."""
     proc, plan = compiled.procedure, compiled.plan
     facts = canonical(f for f in case.facts if f.date <= as_of)
@@ -54,10 +55,10 @@ def evaluate(compiled: Compiled, case: Case, as_of: date) -> CaseStatus:
     raised = overdue_escalations(proc, compiled.calendar, actions) + condition_escalations(
         proc, compiled.calendar, facts, named, as_of, since)
     return CaseStatus(
-        case=case.id, as_of=as_of, procedure={"id": proc.id, "version": proc.version},
+        case=case.id, as_of=as_of, procedure={**proc.identity(), "warning": warning},
         stage=stage, stage_since=since, path=rep.path, actions=tuple(actions),
         escalations=tuple(sorted(raised, key=lambda e: (e.since, e.id, e.action or ""))),
-        flags=tuple(flags(proc, case, facts, named, since)), errors=case.errors,
+        flags=tuple(flags(proc, case, facts, named, since, as_of)), errors=case.errors,
         facts_ignored_after_as_of=len(case.facts) - len(facts))
 
 

@@ -8,9 +8,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from engine.evaluation.calendar import WorkingCalendar
+from engine.dates import FIRST_YEAR, LAST_YEAR
+from engine.evaluation.calendar import WorkingCalendar, working_calendar
 from engine.evaluation.status import Action, CaseStatus, Flag, RaisedEscalation
-from engine.language.model import Calendar, Check, Escalation, Procedure, Requirement
+from engine.language.model import (
+    Calendar,
+    Check,
+    Escalation,
+    Limit,
+    Procedure,
+    Requirement,
+    Unit,
+    version_words,
+)
+from engine.library import in_force_on
 
 
 def find_action(status: CaseStatus, wanted: str) -> Action | None:
@@ -22,13 +33,25 @@ def find_action(status: CaseStatus, wanted: str) -> Action | None:
     return max(same, key=lambda a: int(a.id.rsplit("#", 1)[1])) if same else None
 
 
-CONVENTION = ("day 0 is the anchor date; a clock starting on a non-working day starts on the "
-              "next working day")
+CONVENTIONS: dict[Unit, str] = {
+    "working_days": "day 0 is the anchor date; a clock starting on a non-working day starts on "
+                    "the next working day",
+    "calendar_days": "calendar days: weekends and bank holidays count",
+    "weeks": "weeks of 7 calendar days: weekends and bank holidays count",
+    "months": "calendar months, clamped to the end of a shorter month, never moved off a "
+              "weekend",
+    "hours": "clock hours from the fact's time (from the end of its day when it has none): "
+             "nights, weekends and bank holidays count",
+}
 
 
 @dataclass(frozen=True)
 class Explanation:
-    """Why one action is due when it is; `to_dict` is its JSON form, `text` its report."""
+    """Why one action is due when it is; `to_dict` is its JSON form, `text` its report.
+
+    `rule` is the requirement's version that set the clock; `procedure` the procedure
+    version the case was judged by (CaseStatus.procedure), with its calendar.
+    """
 
     case: str
     as_of: date
@@ -36,55 +59,104 @@ class Explanation:
     requirement: Requirement
     calendar: Calendar
     skipped: tuple[tuple[date, str], ...]
+    rule: Requirement
+    unit: Unit
+    procedure: dict
 
     def to_dict(self) -> dict:
-        a, req = self.action, self.requirement
+        a, req, cal = self.action, self.requirement, self.calendar
         return {
             "case": self.case, "as_of": self.as_of.isoformat(), "action": a.id,
             "title": a.title, "owner": a.owner, "status": a.status,
             "anchor": {"type": a.anchor.type, "date": a.anchor.date.isoformat(),
-                       "ref": a.anchor.ref},
-            "limit": a.limit, "due": a.due.isoformat(),
-            "calendar": {"region": self.calendar.region,
-                         "closures": [d.isoformat() for d in self.calendar.closures],
-                         "convention": CONVENTION},
+                       "ref": a.anchor.ref, "words": a.anchor.words,
+                       "time": a.anchor.time.isoformat(timespec="minutes")
+                       if a.anchor.time else None},
+            "limit": a.limit, "due": a.due.isoformat(), "due_from": _d(a.due_from),
+            "due_at": a.due_at.isoformat(timespec="minutes") if a.due_at else None,
+            "calendar": {"region": cal.region,
+                         "closures": [d.isoformat() for d in cal.closures],
+                         "openings": [d.isoformat() for d in cal.openings],
+                         "words": cal.describe(),
+                         "bank_holidays_known": f"{FIRST_YEAR}-{LAST_YEAR}",
+                         "convention": CONVENTIONS[self.unit]},
             "non_working_days_skipped": [{"date": d.isoformat(), "why": why}
                                          for d, why in self.skipped],
             "working_days_overdue": a.working_days_overdue,
             "done_on": _d(a.done_on), "cancelled_on": _d(a.cancelled_on),
-            "rule": {"requirement": req.id, "defined_at": str(req.loc)},
+            "rule": {"requirement": req.id, "defined_at": str(self.rule.loc),
+                     "version": version_words(self.rule) or None},
+            "procedure": dict(self.procedure),
             "source": a.source, "because": a.because,
         }
 
     def text(self) -> str:
-        a, cal = self.action, self.calendar
-        closures = ", ".join(d.isoformat() for d in cal.closures)
+        a, proc = self.action, self.procedure
+        window = f" (window opens {a.due_from.isoformat()})" if a.due_from else ""
+        ends = (f" (the limit ends at {a.due_at.isoformat(timespec='minutes')})"
+                if a.due_at else "")
+        clock = f" {a.anchor.time.isoformat(timespec='minutes')}" if a.anchor.time else ""
         lines = [
             f"{a.title} ({a.id}) for case {self.case}, as of {self.as_of.isoformat()}",
             f"  status:   {a.status}",
             f"  owner:    {a.owner}",
-            f"  clock:    starts at the {a.anchor.type.replace('_', ' ')} on "
-            f"{a.anchor.date.isoformat()}" + (f" (fact {a.anchor.ref})" if a.anchor.ref else ""),
-            f"  limit:    {a.limit}, {CONVENTION}",
-            f"  due:      {a.due.isoformat()}",
-            f"  calendar: {cal.region} bank holidays"
-            + (f" plus closures {closures}" if closures else ""),
-            f"  skipped:  {len(self.skipped)} non-working day(s)"
-            + "".join(f"\n              {d.isoformat()} {why}" for d, why in self.skipped),
-            f"  rule:     requirement '{self.requirement.id}' at {self.requirement.loc}",
-            f"  source:   {a.source['text'] or a.source['key']}",
-            f"  because:  {a.because}",
+            f"  clock:    starts at the {a.anchor.words} on {a.anchor.date.isoformat()}{clock}"
+            + (f" (fact {a.anchor.ref})" if a.anchor.ref else ""),
+            f"  limit:    {a.limit}, {CONVENTIONS[self.unit]}",
+            f"  due:      {a.due.isoformat()}{window}{ends}",
+            f"  calendar: {self.calendar.describe()}",
         ]
+        if self.skipped:
+            lines.append(f"  skipped:  {len(self.skipped)} non-working day(s)"
+                         + "".join(f"\n              {d.isoformat()} {why}"
+                                   for d, why in self.skipped))
+        version = version_words(self.rule)
+        lines += [
+            f"  rule:     requirement '{self.requirement.id}' at {self.rule.loc}"
+            + (f", {version}" if version else ""),
+            f"  version:  procedure {proc['id']} {proc['version']}"
+            + (f", in force from {proc['effective_from']}" if proc.get("effective_from")
+               else ""),
+        ]
+        if proc.get("warning"):
+            lines.append(f"  warning:  {proc['warning']}")
+        lines += [f"  source:   {a.source['text'] or a.source['key']}",
+                  f"  because:  {a.because}"]
         return "\n".join(lines)
 
 
 def explain(proc: Procedure, cal: WorkingCalendar, status: CaseStatus,
             action: Action) -> Explanation:
-    """Recompute the facts behind one action's due date from the procedure and calendar."""
+    """Recompute the facts behind one action's due date from the procedure version in force
+    on the as-of date, its calendar and the requirement's version that set the clock.
+
+    Only working-day limits skip days: a month, week, day or hour limit lists none.
+    """
+    proc, _warning = in_force_on(proc, status.as_of)
+    cal = working_calendar(proc.calendar)
     req = next(r for r in proc.requirements if r.id == action.requirement)
+    rule = _rule(req, action.rule_version)
+    limit = _limit(rule, action)
+    unit: Unit = limit.unit if limit is not None else "working_days"
     start, end = sorted((action.anchor.date, action.due))
-    return Explanation(status.case, status.as_of, action, req, proc.calendar,
-                       tuple(cal.skipped(start, end)))
+    skipped = tuple(cal.skipped(start, end)) if unit == "working_days" else ()
+    return Explanation(status.case, status.as_of, action, req, proc.calendar, skipped, rule,
+                       unit, status.procedure)
+
+
+def _rule(req: Requirement, version: str | None) -> Requirement:
+    for rule in (req, *req.versions):
+        if (rule.effective_from.isoformat() if rule.effective_from else None) == version:
+            return rule
+    return req
+
+
+def _limit(rule: Requirement, action: Action) -> Limit | None:
+    """The limit that set this due date: the first one, or the interval of a recurrence."""
+    for limit in (rule.due, rule.every):
+        if limit is not None and limit.describe() == action.limit:
+            return limit
+    return None
 
 
 def _d(value: date | None) -> str | None:
@@ -106,7 +178,8 @@ class FlagExplanation:
                 "title": f.title, "status": f.status, "severity": f.severity,
                 "since": _d(f.since), "facts": list(f.facts),
                 "condition": self.check.text, "advice": f.advice,
-                "rule": {"check": self.check.id, "defined_at": str(self.check.loc)},
+                "rule": {"check": self.check.id, "defined_at": str(self.check.loc),
+                         "version": f.rule_version},
                 "source": f.source, "because": f.because}
 
     def text(self) -> str:
@@ -160,9 +233,10 @@ def _closing(kind: str, ident: str, where: str, source: dict, because: str) -> l
 def explain_finding(proc: Procedure, status: CaseStatus, wanted: str
                     ) -> FlagExplanation | EscalationExplanation | None:
     """A flag or an escalation by id: what holds, since when, the rule and the cited clause."""
+    proc, _warning = in_force_on(proc, status.as_of)
     for flag in status.flags:
         if flag.id == wanted:
-            check = next(c for c in proc.checks if c.id == flag.id)
+            check = next(c for c in proc.checks if c.id == flag.id).in_force(status.as_of)
             return FlagExplanation(status.case, status.as_of, flag, check)
     for raised in status.escalations:
         if raised.id == wanted:

@@ -76,10 +76,12 @@ def _since(facts: list[Fact], binding: dict[str, int], stage_since: date | None)
 
 
 def flags(proc: Procedure, case: Case, facts: list[Fact], bindings: dict,
-          stage_since: date | None) -> list[Flag]:
+          stage_since: date | None, as_of: date) -> list[Flag]:
+    """Each check judged by its version in force on the as-of date."""
     present = {f.type for f in facts}
     out = []
-    for check in proc.checks:
+    for entry in proc.checks:
+        check = entry.in_force(as_of) if entry.versions else entry
         missing = _unrecorded(check, case)
         if missing:
             if check.needs <= present:
@@ -87,7 +89,7 @@ def flags(proc: Procedure, case: Case, facts: list[Fact], bindings: dict,
                                  f"{case.system or 'the source'} does not record "
                                  f"{', '.join(missing)}"))
             continue
-        found = bindings.get(f"check:{check.id}")
+        found = bindings.get(check.owner)
         if found:
             binding = found[0]
             since = _since(facts, binding, stage_since if "case" in check.reads else None)
@@ -98,8 +100,9 @@ def flags(proc: Procedure, case: Case, facts: list[Fact], bindings: dict,
 
 def _flag(proc: Procedure, check: Check, status: FlagStatus, since: date | None,
           indices: tuple[dict, ...], because: str) -> Flag:
+    version = check.effective_from.isoformat() if check.effective_from else None
     return Flag(check.id, check.title, check.severity, status, because,
-                proc.citation(check.source), since, indices, check.advice)
+                proc.citation(check.source), since, indices, check.advice, version)
 
 
 def _unrecorded(check: Check, case: Case) -> list[str]:

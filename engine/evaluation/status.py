@@ -6,19 +6,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import Literal, get_args
 
 from engine.language.model import Severity
 
 SCHEMA_VERSION = 1
 
-ActionStatus = Literal["due", "overdue", "done", "done_late", "cancelled", "unknown"]
+ActionStatus = Literal["not_yet_due", "due", "overdue", "done", "done_late", "cancelled",
+                       "unknown"]
 EscalationStatus = Literal["open", "resolved", "closed_unresolved"]
 FlagStatus = Literal["found", "unknown"]
 
 STATUSES: tuple[ActionStatus, ...] = get_args(ActionStatus)
-OPEN: tuple[ActionStatus, ...] = ("due", "overdue", "unknown")
+OPEN: tuple[ActionStatus, ...] = ("not_yet_due", "due", "overdue", "unknown")
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,21 @@ class AnchorFact:
     type: str
     date: date
     ref: str | None = None
+    time: time | None = None
+
+    @property
+    def words(self) -> str:
+        """'referral', or 'scheduled for date of the conference scheduled' for a date field."""
+        fact, _, field = self.type.partition(".")
+        if field:
+            return f"{field.replace('_', ' ')} date of the {fact.replace('_', ' ')}"
+        return fact.replace("_", " ")
+
+    @property
+    def moment(self) -> str:
+        """'2025-05-01', or '2025-05-01 14:30' when the fact carries a time."""
+        clock = f" {self.time.isoformat(timespec='minutes')}" if self.time else ""
+        return f"{self.date}{clock}"
 
 
 @dataclass(frozen=True)
@@ -47,6 +63,9 @@ class Action:
     working_days_overdue: int | None = None
     statutory: bool = False
     limit: str = ""
+    due_from: date | None = None
+    due_at: datetime | None = None
+    rule_version: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -78,6 +97,7 @@ class Flag:
     since: date | None = None
     facts: tuple[dict, ...] = ()
     advice: str = ""
+    rule_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,7 +144,9 @@ def _action(a: Action) -> dict:
     return {"id": a.id, "requirement": a.requirement, "title": a.title, "owner": a.owner,
             "due": _d(a.due), "status": a.status, "done_on": _d(a.done_on),
             "cancelled_on": _d(a.cancelled_on), "working_days_overdue": a.working_days_overdue,
-            "statutory": a.statutory, "limit": a.limit,
+            "statutory": a.statutory, "limit": a.limit, "due_from": _d(a.due_from),
+            "due_at": a.due_at.isoformat(timespec="minutes") if a.due_at else None,
+            "rule_version": a.rule_version,
             "anchor": {"type": a.anchor.type, "date": _d(a.anchor.date), "ref": a.anchor.ref},
             "source": a.source, "because": a.because}
 
@@ -137,7 +159,7 @@ def _escalation(e: RaisedEscalation) -> dict:
 def _flag(f: Flag) -> dict:
     return {"id": f.id, "title": f.title, "severity": f.severity, "status": f.status,
             "since": _d(f.since), "facts": list(f.facts), "source": f.source,
-            "because": f.because, "advice": f.advice}
+            "because": f.because, "advice": f.advice, "rule_version": f.rule_version}
 
 
 def error_record(case: str | None, message: str, line: int | None = None) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -201,4 +201,8 @@ def _actions(engine: Engine, status: CaseStatus, got: dict, expect: LocDict) -> 
 
 
 def _text(value: Any) -> Any:
+    """Expected values as the output writes them: a date unquoted in YAML is still a date,
+    and a date-time (written with seconds, as YAML needs) is compared to the minute."""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="minutes" if not value.second else "seconds")
     return value.isoformat() if isinstance(value, date) else value

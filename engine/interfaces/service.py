@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from engine.dates import parse_day
 from engine.errors import CaseError, EvaluationError, SafeguardError
 from engine.evaluation.engine import Engine
 from engine.evaluation.explain import explain, find_action
@@ -129,10 +130,10 @@ def _as_of(query: dict, today: Callable[[], date]) -> date:
     value = (query.get("as_of") or [None])[0]
     if value is None:
         return today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(f"as_of '{value}' is not a date like 2024-04-01") from None
+    found = parse_day(value)
+    if found is None:
+        raise BadRequest(f"as_of '{value}' is not a date like 2024-04-01")
+    return found
 
 
 def _json(body: bytes) -> Any:

@@ -190,9 +190,10 @@ def _requirements(proc: Procedure, problems: list[Problem]) -> None:
                  "add 'completed_by: <fact type>' so the engine can tell when it is done")
         _anchor(proc, req, problems)
         _reachable_anchor(proc, req, problems)
-        _statutory(req, problems)
-        if req.source and not proc.source_text(req.source):
-            _unknown_source(proc, req.source, req.loc, problems)
+        for version in (req, *req.versions):
+            _statutory(version, problems)
+            if version.source and not proc.source_text(version.source):
+                _unknown_source(proc, version.source, version.loc, problems)
 
 
 def _anchor(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:
@@ -242,6 +243,8 @@ def _reachable_anchor(proc: Procedure, req: Requirement, problems: list[Problem]
 
 def _statutory(req: Requirement, problems: list[Problem]) -> None:
     base = req.overrides
+    if base is not None and req.effective_from is not None:
+        base = None if req.due == base else base
     if base is None or not _longer(req.due, base):
         return
     if req.local_exception:
@@ -276,7 +279,7 @@ def _escalations(proc: Procedure, problems: list[Problem]) -> None:
 
 
 def _checks(proc: Procedure, problems: list[Problem]) -> None:
-    for check in proc.checks:
+    for check in (c for entry in proc.checks for c in (entry, *entry.versions)):  # each version
         ConditionChecker(_facts_by_name(proc), _stage_ids(proc),
                          _span(check.condition_loc, check.loc), None,
                          problems).run(check.condition)

@@ -100,10 +100,27 @@ def parse(text: str) -> Condition:
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
+        single = _single_equals(text)
+        if single is not None:
+            raise ParseError("'=' is not a comparison: use '==' to compare", single) from None
         at = (exc.offset or 0) - 1
         raise ParseError(f"cannot read the condition: {exc.msg}",
                          at if 0 <= at < len(text) else len(text)) from None
     return _cond(tree.body)
+
+
+def _single_equals(text: str) -> int | None:
+    """Where a lone '=' (not part of ==, !=, <=, >=) stands outside quotes, if anywhere."""
+    quote = None
+    for i, ch in enumerate(text):
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "=" and text[i - 1:i] not in ("=", "!", "<", ">") \
+                and text[i + 1:i + 2] != "=":
+            return i
+    return None
 
 
 def _cond(node: ast.AST) -> Condition:

@@ -5,10 +5,12 @@ Directory listings are sorted so problems and results come out in a stable order
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from engine.dates import parse_day
 from engine.errors import Loc, Problem
 from engine.language.source import LocDict, load_file
 
@@ -94,12 +96,28 @@ def _classify(data: Any, path: str, problems: list[Problem]) -> Document | None:
     return Document(kind, ident, path, data)
 
 
+def effective_from(doc: Document) -> date | None:
+    return parse_day(doc.data.get("effective_from"))
+
+
 def _unique(docs: list[Document], problems: list[Problem]) -> list[Document]:
-    seen: dict[str, Document] = {}
+    """One document per id, or several versions of it, each with its own effective_from."""
+    seen: dict[tuple[str, date | None], Document] = {}
+    by_id: dict[str, list[Document]] = {}
     for doc in docs:
-        if doc.id in seen:
+        key = (doc.id, effective_from(doc))
+        others = by_id.get(doc.id, [])
+        if key in seen or (others and key[1] is None) or any(
+                effective_from(o) is None for o in others):
+            first = seen.get(key) or others[0]
             problems.append(Problem(doc.data.value_loc(doc.kind),
-                                    f"'{doc.id}' is already defined in {seen[doc.id].path}"))
+                                    f"'{doc.id}' is already defined in {first.path}",
+                                    hint="versions of one id each need their own "
+                                         "'effective_from'"))
+        elif others and others[0].kind != doc.kind:
+            problems.append(Problem(doc.data.value_loc(doc.kind), f"'{doc.id}' is a "
+                                    f"{others[0].kind.replace('_', ' ')} in {others[0].path}"))
         else:
-            seen[doc.id] = doc
+            seen[key] = doc
+            by_id.setdefault(doc.id, []).append(doc)
     return list(seen.values())

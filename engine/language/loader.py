@@ -6,11 +6,15 @@ Structural mistakes (unknown keys, wrong types) are collected here; whole-model 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
 from typing import Any, TypeVar
 
+from engine.dates import FIRST_YEAR, LAST_YEAR, in_range
 from engine.errors import Loc, Span
 from engine.language.model import (
     FIELD_TYPES,
+    MAX_AMOUNT,
     SEVERITIES,
     UNITS,
     Anchor,
@@ -24,6 +28,7 @@ from engine.language.model import (
     Matcher,
     Procedure,
     Requirement,
+    Severity,
     Source,
     Stage,
     Transition,
@@ -32,8 +37,10 @@ from engine.language.reader import Reader, to_date
 from engine.language.source import LocDict, LocList, normalise_space
 
 T = TypeVar("T")
+V = TypeVar("V", Requirement, Check)
 
-TOP_KEYS = ("procedure", "rule_set", "title", "version", "effective_from", "description",
+TOP_KEYS = ("procedure", "rule_set", "title", "version", "effective_from", "effective_to",
+            "description",
             "extends", "uses", "sources", "calendar", "lists", "facts", "stages", "transitions",
             "requirements", "escalations", "checks", "remove")
 FACT_KEYS = ("title", "description", "fields", "follows")
@@ -42,10 +49,16 @@ STAGE_KEYS = ("title", "phase", "owner", "start", "terminal", "records", "descri
 TRANSITION_KEYS = ("id", "from", "to", "on", "when", "label", "reopens")
 REQUIREMENT_KEYS = ("title", "owner", "source", "on", "when", "anchor", "due", "completed_by",
                     "cancelled_by", "active_in", "every", "once", "single", "statutory",
-                    "local_exception", "description", "runs_after_closure")
+                    "local_exception", "description", "versions", "runs_after_closure")
+# What a dated version may change: what is computed in Python, never what durable-rules matches.
+REQUIREMENT_VERSION_KEYS = ("effective_from", "effective_to", "title", "owner", "source", "due",
+                            "every", "statutory", "local_exception", "description")
+CHECK_VERSION_KEYS = ("effective_from", "effective_to", "title", "condition", "source", "advice",
+                      "severity")
+REGIONS = ("england-and-wales", "scotland", "northern-ireland")
 ESCALATION_KEYS = ("title", "to", "source", "requirements", "when_overdue", "condition",
                    "persists")
-CHECK_KEYS = ("title", "condition", "source", "advice", "severity")
+CHECK_KEYS = ("title", "condition", "source", "advice", "severity", "versions")
 MATCHER_KEYS = ("fact", "when")
 
 
@@ -64,6 +77,7 @@ class Loader:
         return Procedure(
             id=ident, title=self.r.text(d, "title", ident), version=str(d.get("version", "0")),
             loc=d.loc, effective_from=self.r.day(d, "effective_from"),
+            effective_to=self.r.day(d, "effective_to"),
             sources=self._section("sources", self._source),
             calendar=self._calendar(), facts=self._section("facts", self._fact),
             stages=self._section("stages", self._stage), transitions=self._transitions(),
@@ -120,20 +134,33 @@ class Loader:
         data = self.r.mapping(data, self.data.value_loc("calendar"), "'calendar'")
         if data is None:
             return Calendar()
-        self.r.keys(data, ("region", "closures"), "'calendar'")
-        closures = []
-        items = data.get("closures") or LocList()
-        for i, item in enumerate(items if isinstance(items, LocList) else []):
-            day = to_date(item)
-            if day is None:
-                self.r.error(items.item_loc(i), "a closure day must be a date like 2024-12-27")
-            else:
-                closures.append(day)
+        self.r.keys(data, ("region", "closures", "openings"), "'calendar'")
         region = self.r.text(data, "region", "england-and-wales")
-        if region != "england-and-wales":
+        if region not in REGIONS:
             self.r.error(data.value_loc("region"), f"unknown calendar region '{region}'",
-                         "the supported region is england-and-wales")
-        return Calendar(region, tuple(sorted(set(closures))))
+                         "regions: " + ", ".join(REGIONS))
+            region = "england-and-wales"
+        closures, openings = self._days(data, "closures"), self._days(data, "openings")
+        for day in sorted(set(closures) & set(openings)):
+            self.r.error(data.value_loc("openings"), f"{day} is both a closure and an opening")
+        return Calendar(region, tuple(sorted(set(closures))), tuple(sorted(set(openings))))
+
+    def _days(self, data: LocDict, key: str) -> list[date]:
+        items = data.get(key)
+        if items is None:
+            return []
+        if not isinstance(items, LocList):
+            self.r.error(data.value_loc(key), f"'{key}' must be a list of dates")
+            return []
+        out = []
+        for i, item in enumerate(items):
+            day = to_date(item)
+            if day is None or not in_range(day):
+                self.r.error(items.item_loc(i), f"a day in '{key}' must be a date like "
+                             f"2024-12-27, from {FIRST_YEAR} to {LAST_YEAR}")
+            else:
+                out.append(day)
+        return out
 
     def _fact(self, name: str, value: Any, loc: Loc) -> FactType | None:
         data = self.r.mapping(value if value is not None else LocDict(loc=loc), loc,
@@ -244,7 +271,9 @@ class Loader:
                 self.r.error(loc, f"items of '{key}' are fact types or {{fact, when}} mappings")
         return tuple(out)
 
-    def _limit(self, data: LocDict, key: str) -> Limit | None:
+    def _limit(self, data: LocDict, key: str, minimum: int = 0,
+               window: bool = False) -> Limit | None:
+        """`{unit: amount}`; with `window`, also `{from: {...}, by: {...}}` (a due window)."""
         value = data.get(key)
         if value is None:
             return None
@@ -252,16 +281,51 @@ class Loader:
         value = self.r.mapping(value, loc, f"'{key}'")
         if value is None:
             return None
-        self.r.keys(value, UNITS + ("before",), f"'{key}'")
+        if window and ("from" in value or "by" in value):
+            return self._window(value, key, loc, minimum)
+        allowed = UNITS + (("before",) if key == "due" else ())
+        self.r.keys(value, allowed, f"'{key}'")
         units = [u for u in UNITS if u in value]
         if len(units) != 1:
             self.r.error(loc, f"'{key}' needs exactly one of " + ", ".join(UNITS),
                          f"for example  {key}: {{working_days: 15}}")
             return None
-        amount = self.r.integer(value, units[0], minimum=0)
+        unit = units[0]
+        amount = self.r.integer(value, unit)
         if amount is None:
             return None
-        return Limit(amount, units[0], value.value_loc(units[0]), self.r.boolean(value, "before"))
+        where = value.value_loc(unit)
+        if amount < minimum:
+            need = "a positive interval" if minimum else "a limit of 0 or more"
+            self.r.error(where, f"'{key}: {{{unit}: {amount}}}' is impossible: it needs {need}",
+                         f"'{unit}' must be at least {minimum}")
+            return None
+        if unit == "hours" and key != "due":
+            self.r.error(where, f"'{key}' cannot be counted in hours; only 'due' can")
+            return None
+        if amount > MAX_AMOUNT[unit]:
+            self.r.error(where, f"'{key}: {{{unit}: {amount}}}' is longer than any procedure "
+                         f"needs: at most {MAX_AMOUNT[unit]} {unit} (ten years)")
+            return None
+        return Limit(amount, unit, where, self.r.boolean(value, "before"))
+
+    def _window(self, value: LocDict, key: str, loc: Loc, minimum: int) -> Limit | None:
+        """A due window: due from one limit, overdue after the other (same anchor)."""
+        self.r.keys(value, ("from", "by"), f"'{key}'", ("from", "by"))
+        opens, closes = self._limit(value, "from"), self._limit(value, "by", minimum)
+        if opens is None or closes is None:
+            return None
+        if opens.before or closes.before:
+            self.r.error(loc, f"a due window in '{key}' counts forward: 'before' is not allowed")
+            return None
+        if opens.unit == "hours" or closes.unit == "hours":
+            self.r.error(loc, f"a due window in '{key}' is counted in days, weeks or months")
+            return None
+        if opens.nominal_days() >= closes.nominal_days():
+            self.r.error(loc, f"the window in '{key}' opens ({opens.words}) no earlier than "
+                         f"it closes ({closes.words})", "'from' must be shorter than 'by'")
+            return None
+        return replace(closes, opens=opens)
 
     def _anchor(self, data: LocDict) -> Anchor:
         value = data.get("anchor")
@@ -275,12 +339,27 @@ class Loader:
         kinds: tuple[AnchorKind, ...] = ("first", "last", "nth")
         for kind in kinds:
             if kind in value:
-                return Anchor(kind, self.r.text(value, kind), self.r.integer(value, "n", 1) or 1,
+                return Anchor(kind, self.r.text(value, kind), self._nth(value, kind, loc),
                               loc=value.value_loc(kind))
         if "field" in value:
             return Anchor("field", field=self.r.text(value, "field"), loc=value.value_loc("field"))
         self.r.error(loc, "'anchor' needs first, last, nth or field")
         return Anchor()
+
+    def _nth(self, value: LocDict, kind: str, loc: Loc) -> int:
+        """`n` is required with `nth` (never a silent 1) and meaningless without it."""
+        if kind != "nth":
+            if "n" in value:
+                self.r.error(value.key_loc("n"), f"'n' is only for 'nth', not '{kind}'")
+            return 1
+        if "n" not in value:
+            self.r.error(loc, "'anchor: {nth: ...}' needs 'n', the occurrence that starts the "
+                         "clock", "for example  anchor: {nth: core_group, n: 2}")
+            return 1
+        n = self.r.integer(value, "n")
+        if n is not None and n < 1:
+            self.r.error(value.value_loc("n"), "'n' counts occurrences from 1")
+        return n if n is not None and n >= 1 else 1
 
     def _requirement(self, name: str, value: Any, loc: Loc) -> Requirement | None:
         data = self.r.mapping(value, loc, f"requirement '{name}'")
@@ -293,22 +372,74 @@ class Loader:
             where = condition_loc(data, "when", 0)
             trigger = tuple(Matcher(m.fact, m.loc, when, normalise_space(data["when"]), where)
                             for m in trigger)
-        due = self._limit(data, "due")
+        due = self._limit(data, "due", window=True)
         if not trigger or due is None:
             return None
         exception = data.get("local_exception")
-        return Requirement(
+        built = Requirement(
             id=name, title=self.r.text(data, "title", name.replace("_", " ")), loc=loc,
             triggers=trigger, due=due, completed_by=self._matchers(data, "completed_by"),
             owner=self.r.text(data, "owner"), source=self.r.text(data, "source"),
             anchor=self._anchor(data), cancelled_by=self._matchers(data, "cancelled_by"),
-            active_in=self.r.names(data, "active_in"), every=self._limit(data, "every"),
+            active_in=self.r.names(data, "active_in"),
+            every=self._limit(data, "every", minimum=1, window=True),
             once=self.r.boolean(data, "once"), single=self.r.boolean(data, "single"),
             runs_after_closure=self.r.boolean(data, "runs_after_closure"),
             statutory=self.r.boolean(data, "statutory"),
             local_exception=str(exception) if exception else None,
             description=self.r.text(data, "description"), origin=loc.file,
             overrides=self._inherited_limit(data, due))
+        return self._versions(built, data, REQUIREMENT_VERSION_KEYS, self._requirement_version)
+
+    def _requirement_version(self, base: Requirement, data: LocDict) -> Requirement:
+        due = self._limit(data, "due", window=True) if "due" in data else base.due
+        every = self._limit(data, "every", minimum=1, window=True) if "every" in data \
+            else base.every
+        exception = data.get("local_exception", base.local_exception)
+        return replace(base, title=self.r.text(data, "title", base.title),
+                       owner=self.r.text(data, "owner", base.owner),
+                       source=self.r.text(data, "source", base.source), due=due or base.due,
+                       every=every, statutory=self.r.boolean(data, "statutory", base.statutory),
+                       local_exception=str(exception) if exception else None,
+                       description=self.r.text(data, "description", base.description))
+
+    def _versions(self, base: V, data: LocDict, allowed: tuple[str, ...],
+                  build: Callable[[V, LocDict], V]) -> V:
+        """`versions:` — dated changes to an entry, each stating only the keys it changes.
+
+        Windows run from `effective_from` to `effective_to` (or the next version's start);
+        outside every window the entry's own keys apply. Windows may not overlap.
+        """
+        items = data.get("versions")
+        if items is None:
+            return base
+        if not isinstance(items, LocList) or not items:
+            self.r.error(data.value_loc("versions"), "'versions' must be a list of dated changes")
+            return base
+        found = []
+        for i, item in enumerate(items):
+            item = self.r.mapping(item, items.item_loc(i), "a version")
+            if item is None:
+                continue
+            self.r.keys(item, allowed, f"a version of '{base.id}'", ("effective_from",))
+            start, end = self.r.day(item, "effective_from"), self.r.day(item, "effective_to")
+            if start is None:
+                continue
+            if end is not None and end < start:
+                self.r.error(item.value_loc("effective_to"), "'effective_to' is before "
+                             "'effective_from'")
+            version = replace(build(base, item), effective_from=start, effective_to=end,
+                              loc=item.loc)
+            found.append(version)
+        found.sort(key=lambda v: v.effective_from or date.min)
+        for earlier, later in zip(found, found[1:], strict=False):
+            if earlier.effective_from == later.effective_from:
+                self.r.error(later.loc, f"two versions of '{base.id}' start on "
+                             f"{later.effective_from}")
+            elif (earlier.effective_to or date.min) >= (later.effective_from or date.min):
+                self.r.error(later.loc, f"versions of '{base.id}' overlap: the one from "
+                             f"{earlier.effective_from} runs to {earlier.effective_to}")
+        return replace(base, versions=tuple(found))
 
     def _inherited_limit(self, data: LocDict, due: Limit) -> Limit | None:
         """The statutory limit this entry replaced, when a local procedure overrides one."""
@@ -347,15 +478,31 @@ class Loader:
             return None
         self.r.keys(data, CHECK_KEYS, f"check '{name}'", ("condition",))
         condition = self.r.condition(data, "condition") if "condition" in data else None
-        severity = one_of(self.r.text(data, "severity", "warning"), SEVERITIES)
-        if severity is None:
-            self.r.error(data.value_loc("severity"), f"severity must be one of {SEVERITIES}")
-            severity = "warning"  # the error stops the definitions being used
+        severity = self._severity(data, "warning")
         if condition is None:
             return None
-        return Check(name, self.r.text(data, "title", name.replace("_", " ")), condition, loc,
-                     normalise_space(data["condition"]), self.r.text(data, "source"),
-                     self.r.text(data, "advice"), severity, condition_loc(data, "condition", 0))
+        built = Check(name, self.r.text(data, "title", name.replace("_", " ")), condition, loc,
+                      normalise_space(data["condition"]), self.r.text(data, "source"),
+                      self.r.text(data, "advice"), severity, condition_loc(data, "condition", 0))
+        return self._versions(built, data, CHECK_VERSION_KEYS, self._check_version)
+
+    def _severity(self, data: LocDict, default: Severity) -> Severity:
+        severity = one_of(self.r.text(data, "severity", default), SEVERITIES)
+        if severity is None:
+            self.r.error(data.value_loc("severity"), "severity must be one of: "
+                         + ", ".join(SEVERITIES))
+            return default  # the error stops the definitions being used
+        return severity
+
+    def _check_version(self, base: Check, data: LocDict) -> Check:
+        condition = self.r.condition(data, "condition") if "condition" in data else None
+        if condition is not None:
+            base = replace(base, condition=condition, text=normalise_space(data["condition"]),
+                           condition_loc=condition_loc(data, "condition", 0))
+        return replace(base, title=self.r.text(data, "title", base.title),
+                       source=self.r.text(data, "source", base.source),
+                       advice=self.r.text(data, "advice", base.advice),
+                       severity=self._severity(data, base.severity))
 
 
 def one_of(value: str, choices: tuple[T, ...]) -> T | None:

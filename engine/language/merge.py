@@ -5,10 +5,11 @@ entries, which override inherited entries key by key (a local procedure states d
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from engine.errors import Problem, did_you_mean
-from engine.language.documents import Document
+from engine.language.documents import Document, effective_from
 from engine.language.source import LocDict, LocList
 
 SECTIONS = ("sources", "lists", "facts", "stages", "requirements", "escalations", "checks")
@@ -16,17 +17,21 @@ SCALARS = ("title", "version", "effective_from", "description", "calendar")
 
 
 class Merger:
-    """Merges documents by id; collects problems (unknown ids, cycles, clashes)."""
+    """Merges documents by id; collects problems (unknown ids, cycles, clashes).
 
-    def __init__(self, docs: list[Document], problems: list[Problem]):
-        self.by_id = {d.id: d for d in docs}
+    When an id has several dated versions, `extends` and `uses` take the one in force `on`
+    the given date (the first one before any is in force).
+    """
+
+    def __init__(self, docs: list[Document], problems: list[Problem], on: date | None = None):
+        self.by_id = {d.id: d for d in in_force(docs, on)}
         self.problems = problems
         self.cache: dict[str, LocDict] = {}
 
     def resolve(self, doc: Document, chain: tuple[str, ...] = ()) -> LocDict:
         """The fully merged data of a document."""
-        if doc.id in self.cache:
-            return self.cache[doc.id]
+        if doc.path in self.cache:
+            return self.cache[doc.path]
         if doc.id in chain:
             cycle = " -> ".join(chain + (doc.id,))
             self.problems.append(Problem(doc.data.loc,
@@ -41,7 +46,7 @@ class Merger:
             self._inherit(merged, used, override=False)
         self._inherit(merged, doc.data, override=True, own=True)
         self._remove(merged, doc.data)
-        self.cache[doc.id] = merged
+        self.cache[doc.path] = merged
         return merged
 
     def _ref(self, doc: Document, key: str, chain: tuple[str, ...]) -> LocDict | None:
@@ -123,6 +128,23 @@ class Merger:
             merged["transitions"].item_locs[:] = [t.loc for t in kept]
 
 
+def in_force(docs: list[Document], on: date | None) -> list[Document]:
+    """For each id, the version in force on a date: the latest to start on or before it;
+    the first version when none has started yet (or when no date is given)."""
+    groups: dict[str, list[Document]] = {}
+    for doc in sorted(docs, key=_start):
+        groups.setdefault(doc.id, []).append(doc)
+    out = []
+    for versions in groups.values():
+        started = [d for d in versions if on is not None and _start(d) <= on]
+        out.append(started[-1] if started else versions[0])
+    return out
+
+
+def _start(doc: Document) -> date:
+    return effective_from(doc) or date.min
+
+
 def _has_id(item: Any, name: str) -> bool:
     return isinstance(item, LocDict) and item.get("id") == name
 
@@ -134,8 +156,26 @@ def _overlay(base: Any, entry: Any) -> Any:
     out = LocDict(loc=entry.loc)
     for source in (base, entry):
         for key, value in source.items():
+            if source is entry and key in NESTED and key in out:
+                value = _merge_map(out[key], value)
             _put(out, key, value, source)
     out.base = base
+    return out
+
+
+NESTED = ("fields",)
+
+
+def _merge_map(base: Any, entry: Any) -> Any:
+    """A fact's `fields` override merges per field (and within a field, per key); what the
+    overriding file gives keeps its own locations, so errors point at that file."""
+    if not (isinstance(base, LocDict) and isinstance(entry, LocDict)):
+        return entry
+    out = LocDict(loc=entry.loc)
+    for key, value in base.items():
+        _put(out, key, value, base)
+    for key, value in entry.items():
+        _put(out, key, _overlay(base[key], value) if key in base else value, entry)
     return out
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Literal, get_args
+from typing import Literal, TypeVar, get_args
 
 from engine.errors import Loc, Span
 from engine.language.conditions import Condition, positive_facts, references
 
-Unit = Literal["working_days", "calendar_days", "months"]
+Unit = Literal["working_days", "calendar_days", "weeks", "months", "hours"]
 FieldType = Literal["string", "integer", "boolean", "date", "enum", "list", "records"]
 AnchorKind = Literal["trigger", "first", "last", "nth", "field"]
 Severity = Literal["warning", "concern"]
@@ -20,6 +20,9 @@ Severity = Literal["warning", "concern"]
 UNITS: tuple[Unit, ...] = get_args(Unit)
 FIELD_TYPES: tuple[FieldType, ...] = get_args(FieldType)
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+# The longest limit any procedure needs: ten years in each unit (docs/design/working-days.md).
+MAX_AMOUNT: dict[Unit, int] = {"working_days": 2610, "calendar_days": 3653, "weeks": 522,
+                               "months": 120, "hours": 87672}
 
 
 @dataclass(frozen=True)
@@ -72,10 +75,21 @@ class FactType:
 
 @dataclass(frozen=True)
 class Calendar:
-    """Working-day calendar: a bank-holiday region plus local closure days."""
+    """Working-day calendar: a bank-holiday region, local closure days (not working days)
+    and local openings (bank holidays the local offices work, so working days)."""
 
     region: str = "england-and-wales"
     closures: tuple[date, ...] = ()
+    openings: tuple[date, ...] = ()
+
+    def describe(self) -> str:
+        """'scotland bank holidays plus closures 2024-12-27; open 2025-11-30'."""
+        text = f"{self.region} bank holidays"
+        if self.closures:
+            text += " plus closures " + ", ".join(d.isoformat() for d in self.closures)
+        if self.openings:
+            text += "; open on " + ", ".join(d.isoformat() for d in self.openings)
+        return text
 
 
 @dataclass(frozen=True)
@@ -128,26 +142,36 @@ class Transition:
 
 @dataclass(frozen=True)
 class Limit:
-    """A timescale: amount and unit; `before` counts back from the anchor."""
+    """A timescale: amount and unit; `before` counts back from the anchor; `opens` is the
+    start of a due window (`due: {from: {weeks: 6}, by: {weeks: 8}}`)."""
 
     amount: int
     unit: Unit
     loc: Loc
     before: bool = False
+    opens: Limit | None = None
 
     def describe(self) -> str:
-        return self.words
+        """As shown in outputs: '15 working days', '2 working days before', '6 to 8 weeks'
+        (a due window)."""
+        if self.opens is not None:
+            if self.opens.unit == self.unit:
+                return f"{self.opens.amount} to {self.words}"
+            return f"{self.opens.words} to {self.words}"
+        return self.words + (" before" if self.before else "")
 
     @cached_property
     def words(self) -> str:
-        """The limit in plain words, e.g. '15 working days' (computed once)."""
-        names = {"working_days": "working day", "calendar_days": "calendar day", "months": "month"}
+        """The amount in plain words, e.g. '15 working days' (computed once)."""
+        names = {"working_days": "working day", "calendar_days": "calendar day", "weeks": "week",
+                 "months": "month", "hours": "hour"}
         noun = names[self.unit] + ("" if self.amount == 1 else "s")
-        return f"{self.amount} {noun}" + (" before" if self.before else "")
+        return f"{self.amount} {noun}"
 
     def nominal_days(self) -> float:
         """Rough calendar length, only for comparing limits written in different units."""
-        factor = {"working_days": 7 / 5, "calendar_days": 1.0, "months": 30.44}[self.unit]
+        factor = {"working_days": 7 / 5, "calendar_days": 1.0, "weeks": 7.0, "months": 30.44,
+                  "hours": 1 / 24}[self.unit]
         return self.amount * factor
 
 
@@ -195,6 +219,13 @@ class Requirement:
     description: str = ""
     origin: str = ""
     overrides: Limit | None = None
+    effective_from: date | None = None
+    effective_to: date | None = None
+    versions: tuple[Requirement, ...] = ()
+
+    def in_force(self, day: date) -> Requirement:
+        """The version whose window holds `day` (the latest to start); else the entry itself."""
+        return _in_force(self, day)
 
 
 @dataclass(frozen=True)
@@ -228,6 +259,20 @@ class Check:
     advice: str = ""
     severity: Severity = "warning"
     condition_loc: Span | None = None
+    effective_from: date | None = None
+    effective_to: date | None = None
+    versions: tuple[Check, ...] = ()
+
+    def in_force(self, day: date) -> Check:
+        """The version whose window holds `day` (the latest to start); else the entry itself."""
+        return _in_force(self, day)
+
+    @property
+    def owner(self) -> str:
+        """The compiled condition's name: one per version, since each may differ."""
+        if self.effective_from is None:
+            return f"check:{self.id}"
+        return f"check:{self.id}@{self.effective_from.isoformat()}"
 
     @cached_property
     def reads(self) -> frozenset[str]:
@@ -240,6 +285,26 @@ class Check:
         return frozenset(positive_facts(self.condition))
 
 
+E = TypeVar("E", "Requirement", "Check")
+
+
+def _in_force(entry: E, day: date) -> E:
+    found = entry
+    for version in entry.versions:
+        start, end = version.effective_from or date.min, version.effective_to or date.max
+        if start <= day <= end:
+            found = version
+    return found
+
+
+def version_words(entry: Requirement | Check) -> str:
+    """How explanations name a version: 'in force from 2025-04-01' or 'the original'."""
+    if entry.effective_from is None:
+        return "the original rule" if entry.versions else ""
+    to = f" to {entry.effective_to.isoformat()}" if entry.effective_to else ""
+    return f"the version in force from {entry.effective_from.isoformat()}{to}"
+
+
 @dataclass(frozen=True)
 class Procedure:
     """A whole procedure after `extends:` and `uses:` are resolved."""
@@ -249,6 +314,7 @@ class Procedure:
     version: str
     loc: Loc
     effective_from: date | None = None
+    effective_to: date | None = None
     sources: tuple[Source, ...] = ()
     calendar: Calendar = field(default_factory=Calendar)
     facts: tuple[FactType, ...] = ()
@@ -260,6 +326,8 @@ class Procedure:
     extends: str | None = None
     uses: tuple[str, ...] = ()
     description: str = ""
+    versioned: bool = False
+    versions: tuple[Procedure, ...] = ()
 
     def stage(self, stage_id: str) -> Stage | None:
         return self._index["stages"].get(stage_id)
@@ -299,4 +367,12 @@ class Procedure:
 
     @property
     def ruleset_name(self) -> str:
+        if self.versioned and self.effective_from is not None:
+            return f"{self.id}@{self.version}@{self.effective_from.isoformat()}"
         return f"{self.id}@{self.version}"
+
+    def identity(self) -> dict:
+        """How a CaseStatus names the procedure: id, version, when in force, which calendar."""
+        return {"id": self.id, "version": self.version,
+                "effective_from": self.effective_from.isoformat() if self.effective_from
+                else None, "calendar": self.calendar.region}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from engine.dates import parse_day
 from engine.errors import Loc, Problem, did_you_mean
 from engine.language.conditions import Condition, ParseError, parse
 from engine.language.source import LocDict, LocList
@@ -116,14 +117,8 @@ def is_name(value: str) -> bool:
 
 
 def to_date(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
+    """A date written 2024-04-01, quoted or not (never an ISO week date like 2022-W20-5)."""
+    return parse_day(value)
 
 
 def _kind(value: Any) -> str:

@@ -77,6 +77,12 @@ class ConditionChecker:
                            f"write the field name alone, like {ref.field}")
                 return None
             return self.facts.get(self.own)
+        if not ref.scope and ref.func in ("count", "lacking") and ref.field in self.facts:
+            self.error(ref.col, f"{ref.func}() reads a list field of one fact, not a fact "
+                       f"type: '{ref.field}' is a fact type",
+                       f"count the items of a list like count(latest({ref.field}).<list "
+                       f"field>); test for facts with exists({ref.field})")
+            return None
         if not ref.scope:
             self.error(ref.col, f"say which fact '{ref.field}' belongs to, like "
                        f"referral.{ref.field}")

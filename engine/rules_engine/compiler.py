@@ -74,8 +74,8 @@ def compile_procedure(proc: Procedure) -> Plan:
     compiler = _Compiler(plan, dates)
     for matcher in _all_matchers(proc):
         compiler.matcher(matcher)
-    for check in proc.checks:
-        compiler.condition(f"check:{check.id}", check.condition)
+    for check in (c for entry in proc.checks for c in (entry, *entry.versions)):
+        compiler.condition(check.owner, check.condition)
     for esc in proc.escalations:
         if esc.condition is not None:
             compiler.condition(f"escalation:{esc.id}", esc.condition)

@@ -23,6 +23,7 @@ def check_limits(proc: Procedure, plan: Plan) -> list[Problem]:
     owners = {c.owner: c for c in plan.conditions.values()}
     for owner, compiled in owners.items():
         kind, ident = owner.split(":", 1)
+        ident = ident.split("@", 1)[0]   # a check's dated version: 'check:x@2025-04-01'
         items: tuple[Check | Escalation, ...] = (*proc.checks, *proc.escalations)
         item = next(x for x in items if x.id == ident)
         for branch in compiled.branches:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from engine.dates import parse_day
 from engine.errors import CaseError, DefinitionError, EvaluationError
 from engine.evaluation.case import UNREADABLE
 from engine.evaluation.engine import Engine
@@ -40,10 +41,10 @@ def about(where: Path | str) -> Iterator[None]:
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date like 2024-04-01") from None
+    found = parse_day(value)
+    if found is None:
+        raise click.BadParameter(f"'{value}' is not a date like 2024-04-01")
+    return found
 
 
 def as_of_option(f: F) -> F:

@@ -85,7 +85,7 @@ def _emit_status(record: dict, fmt: str, single: bool) -> None:
     elif "error" in record:
         click.echo(f"{record['case']}: error: {record['error']}")
     else:
-        open_ = sum(a["status"] in ("due", "overdue") for a in record["actions"])
+        open_ = sum(a["status"] in ("not_yet_due", "due", "overdue") for a in record["actions"])
         late = sum(a["status"] == "overdue" for a in record["actions"])
         click.echo(f"{record['case']}  {record['stage']} since {record['stage_since']}  "
                    f"{open_} open, {late} overdue, {len(record['flags'])} flag(s)")
@@ -108,7 +108,8 @@ def next_(ctx: click.Context, case: Path, as_of: date | None, procedure: str | N
     result = _status(engine, case, resolve_as_of(as_of, case))
     record = result.to_dict()
     rows = sorted((r for r in render.action_rows(record) if r["status"] in
-                   ("due", "overdue", "unknown")), key=lambda r: (r["due"], r["action"]))
+                   ("not_yet_due", "due", "overdue", "unknown")),
+                  key=lambda r: (r["due"], r["action"]))
     _rows(rows, fmt, render.ACTION_COLUMNS, ["action", "title", "owner", "due", "status"])
 
 

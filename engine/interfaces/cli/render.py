@@ -50,6 +50,8 @@ def status_text(status: CaseStatus, title: str) -> str:
     lines = [f"Case {status.case} as of {status.as_of} ({status.procedure['id']} "
              f"{status.procedure['version']})",
              f"Stage: {title} since {status.stage_since or '-'}"]
+    if status.procedure.get("warning"):
+        lines.append(f"Warning: {status.procedure['warning']}")
     if status.path:
         lines.append("Path: " + " -> ".join(f"{p.stage} ({p.entered})" for p in status.path))
     rows = [[a.id, a.title, a.owner, a.due, _status_word(a.status, a.working_days_overdue)]
