@@ -124,6 +124,8 @@ def _requirement(ctx: Context, req: Requirement) -> list[Action]:
             continue
         if req.active_in and ctx.replay.after[t] not in req.active_in:
             continue
+        if ctx.replay.after[t] in req.not_triggered_in:   # e.g. a referral on an open plan
+            continue
         if req.once and numbered:
             break
         chain, busy_until = _chain(ctx, req, t, done, cancel)

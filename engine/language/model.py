@@ -210,6 +210,7 @@ class Requirement:
     anchor: Anchor = field(default_factory=Anchor)
     cancelled_by: tuple[Matcher, ...] = ()
     active_in: tuple[str, ...] = ()
+    not_triggered_in: tuple[str, ...] = ()
     every: Limit | None = None
     once: bool = False
     single: bool = False
