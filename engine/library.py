@@ -13,12 +13,13 @@ from pathlib import Path
 
 from engine.errors import Problem, UnknownName
 from engine.language.checks import check_procedure
+from engine.language.conditions import normalise
 from engine.language.documents import Document, bundled_dirs, effective_from, read_documents
 from engine.language.loader import TOP_KEYS, Loader
 from engine.language.merge import Merger, in_force
-from engine.language.model import Procedure
+from engine.language.model import Check, Escalation, Procedure
 from engine.language.reader import Reader
-from engine.rules_engine.compiler import compile_procedure
+from engine.rules_engine.compiler import TooManyRules, compile_procedure, dnf
 from engine.rules_engine.limits import check_limits
 
 
@@ -104,6 +105,9 @@ def _related(ident: str, docs: list[Document]) -> set[str]:
 
 def in_force_on(proc: Procedure, day: date) -> tuple[Procedure, str | None]:
     """The version of a procedure in force on a date, and a warning when none is."""
+    if not proc.versions and (proc.effective_from is None or proc.effective_from <= day) and (
+            proc.effective_to is None or day <= proc.effective_to):
+        return proc, None       # the usual case: one version, in force
     versions = proc.versions or (proc,)
     started = [v for v in versions if v.effective_from is None or v.effective_from <= day]
     chosen = started[-1] if started else versions[0]
@@ -120,7 +124,26 @@ def in_force_on(proc: Procedure, day: date) -> tuple[Procedure, str | None]:
 def _whole(proc: Procedure) -> list[Problem]:
     found = check_procedure(proc)
     if not any(p.severity == "error" for p in found):
+        found += _expansions(proc)
+    if not any(p.severity == "error" for p in found):
         found += check_limits(proc, compile_procedure(proc))
+    return found
+
+
+def _expansions(proc: Procedure) -> list[Problem]:
+    """Conditions too big to expand into rules, at their line and column (checked before the
+    whole procedure is compiled, and without building the expansion)."""
+    found = []
+    owners: list[Check | Escalation] = [*proc.checks, *proc.escalations]
+    for item in owners:
+        if item.condition is None:
+            continue
+        try:
+            dnf(normalise(item.condition))
+        except TooManyRules as exc:
+            loc = item.condition_loc.start if item.condition_loc else item.loc
+            found.append(Problem(loc, str(exc), hint="split it into smaller checks, or "
+                                 "factor out the repeated 'or' terms"))
     return found
 
 

@@ -241,7 +241,7 @@ C1 = "Message/Children/Child[1]"
 
 
 @pytest.mark.parametrize(("path", "words"), [
-    ("Message/Header/Extra", "not a CIN census element"),
+    ("Message/Header/*[2]", "not a CIN census element (a name of 5 characters)"),
     (f"{C1}/CINdetails[1]/CINclosureDate", "before CINreferralDate"),
     (f"{C1}/CINdetails[2]/Assessments[1]/AssessmentAuthorisationDate",
      "before AssessmentActualStartDate"),
@@ -253,7 +253,7 @@ C1 = "Message/Children/Child[1]"
     (f"{C1}/CINdetails[3]/ChildProtectionPlans[1]/Reviews[1]/CPPreviewDate[1]",
      "before CPPstartDate"),
     (f"{C1}/CINdetails[4]", "stray text"),
-    (f"{C1}/CINdetails[4]/FavouriteColour", "not a CIN census element"),
+    (f"{C1}/CINdetails[4]/*[3]", "not a CIN census element (a name of 15 characters)"),
     (f"{C1}/CINdetails[4]/CINPlanDates[1]/CINPlanStartDate", "after the census ReferenceDate"),
     (f"{C1}/CINdetails[5]", "duplicate episode"),
     (f"{C1}/CINdetails[6]/CINreferralDate", "missing"),

@@ -64,8 +64,9 @@ def test_cohort_json_has_one_line_per_case_and_error_records(tmp_path: Path) -> 
     assert len(lines) == 3 and result.exit_code == 2
     records = [json.loads(line) for line in lines]
     assert records[0]["case"] == "C1"
-    assert "c.jsonl:2: line 2: not valid JSON" in records[1]["error"]
+    assert records[1]["error"].startswith("not valid JSON at column 2")
     assert "needs a 'case' id" in records[2]["error"]
+    assert [r["line"] for r in records[1:]] == [2, 3]
 
 
 def test_next_lists_open_actions_soonest_first(case_file: Path) -> None:

@@ -42,18 +42,21 @@ def test_facts_after_the_as_of_date_are_ignored(engine) -> None:
     assert next(a for a in status.actions if a.id == "referral_decision#1").status == "due"
 
 
-def test_bad_facts_are_reported_with_their_index_and_left_out(engine) -> None:
+def test_bad_facts_are_reported_by_type_and_date_and_left_out(engine) -> None:
     status = engine.status(_case(REFERRAL, {"type": "refferal", "date": "2023-04-03"},
                                  {"type": "referral_decision", "date": "2023-02-30",
                                   "outcome": "assessment"},
                                  {"type": "referral_decision", "date": "2023-04-04",
                                   "outcome": "maybe"}), date(2023, 4, 10))
-    messages = {e["fact"]: e["message"] for e in status.errors}
-    assert set(messages) == {1, 2, 3}
-    assert "did you mean 'referral'" in messages[1]
-    assert "must be a date" in messages[2]
-    assert "'maybe' is not an allowed value" in messages[3]
-    assert "the field is left out" in messages[3]
+    messages = {(e["fact"]["type"], e["fact"]["date"]): e["message"] for e in status.errors}
+    assert set(messages) == {(None, "2023-04-03"), ("referral_decision", None),
+                             ("referral_decision", "2023-04-04")}
+    assert "did you mean 'referral'" in messages[None, "2023-04-03"]
+    assert "refferal" not in messages[None, "2023-04-03"]
+    assert "must be a date" in messages["referral_decision", None]
+    unknown = messages["referral_decision", "2023-04-04"]
+    assert "text of 5 characters is not an allowed value" in unknown and "maybe" not in unknown
+    assert "the field is left out" in unknown
     # The decision itself happened: it completes the requirement, but without an outcome
     # it cannot move the case on.
     assert status.stage == "referral"

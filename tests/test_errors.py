@@ -48,7 +48,8 @@ def test_an_unreadable_case_file_is_named_and_exits_2(tmp_path: Path) -> None:
     bad.write_text("[1]")
     result = run("status", str(bad), "--as-of", "2024-01-01")
     assert result.exit_code == 2
-    assert result.output.strip() == f"{bad}: error: a case must be a JSON object"
+    assert result.output.strip() == (f"{bad}: error: a JSON list is not a JSON object; "
+                                     'a case is {"case": ..., "facts": [...]}')
 
 
 def test_an_unknown_procedure_is_a_usage_error(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from engine.errors import CaseError
+from engine.errors import CaseError, SafeguardError
 from engine.interfaces.cli.options import (
     about,
     as_of_option,
@@ -20,6 +20,7 @@ from engine.interfaces.cli.options import (
     procedure_option,
     records,
     resolve_as_of,
+    writable,
 )
 from engine.sources.inputs import InputError, read_items
 
@@ -34,7 +35,7 @@ EXAMPLES = Path("examples/cases")
 
 
 def output_option(help_text: str) -> Callable[[F], F]:
-    return click.option("-o", "--output", required=True, help=help_text,
+    return click.option("-o", "--output", required=True, help=help_text, callback=writable,
                         type=click.Path(dir_okay=False, path_type=Path))
 
 
@@ -113,7 +114,10 @@ def pack(ctx: click.Context, name: str | None, procedure: str | None, example: P
     with about(example or "the example case"):
         engine.read(case)  # a case that cannot be read at all stops here, named
         html = build_pack(engine, case, fact_dates(case))
-    output.write_text(html, encoding="utf-8")
+    try:
+        output.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise SafeguardError(f"cannot write: {exc.strerror or exc}", str(output)) from None
     click.echo(str(output))
 
 
@@ -126,7 +130,7 @@ def one_name(name: str | None, option: str | None) -> str | None:
 
 def read_one(path: Path) -> dict:
     """The first case in a file (usually a .json case file)."""
-    item = next(iter(read_items(path)), None)
+    item = next((i for i in read_items(path) if not i.blank), None)
     if item is None or item.case is None:
         raise InputError((item.error or "unreadable") if item else "no case found", str(path))
     if not isinstance(item.case, dict):
@@ -150,5 +154,8 @@ def _counting(items: Iterable[dict], bad: list[int]) -> Iterator[dict]:
 def _write(make: Callable[[], Diagram], output: Path) -> None:
     """Check the format (and `dot`) first, so a long cohort is not evaluated in vain."""
     output_format(output)
-    path = render(make(), output)
+    try:
+        path = render(make(), output)
+    except OSError as exc:
+        raise SafeguardError(f"cannot write: {exc.strerror or exc}", str(output)) from None
     click.echo(str(path))

@@ -25,7 +25,7 @@ from engine.language.model import Procedure, Requirement, Stage
 
 from .dot import svg
 from .extract import home_stages, procedure_diagram
-from .words import ANY, condition_words, long_date, timescale, transition_label
+from .words import ANY, long_date, timescale, transition_label, value_words
 
 GLOSSARY = (
     ("procedure", "The whole written process for one kind of concern (here, neglect): its "
@@ -186,7 +186,7 @@ def _fact_words(proc: Procedure, fact: dict) -> str:
 def _value(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return condition_words(str(value))
+    return value_words(value)
 
 
 def _on(day: date | None) -> str:

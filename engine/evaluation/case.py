@@ -1,7 +1,9 @@
 """Read a case (dated facts plus a few static attributes) and check it against the vocabulary.
 
-A case that cannot be read raises CaseError; a bad fact becomes an error entry naming its
-index, and is left out of evaluation; a fact in an impossible order is reported and kept.
+A case that cannot be read raises CaseError; a bad fact becomes an error entry citing it by
+type, date and ref (never by its position, so the output does not depend on the order facts are
+sent in), and is left out of evaluation; a fact in an impossible order is reported and kept.
+Messages never echo a name or value the vocabulary does not know: only its length and place.
 """
 from __future__ import annotations
 
@@ -70,6 +72,9 @@ def read_case(raw: Any, proc: Procedure) -> Case:
     if not isinstance(ident, (str, int)) or isinstance(ident, bool) or str(ident) == "":
         raise CaseError("a case needs a 'case' id (text)")
     ident = str(ident)
+    if not ident.isprintable():
+        raise CaseError(f"the 'case' id holds a control character at position "
+                        f"{_unprintable(ident)}; ids are printable text")
     facts = raw.get("facts")
     if not isinstance(facts, list):
         raise CaseError("'facts' must be a list", ident)
@@ -77,8 +82,8 @@ def read_case(raw: Any, proc: Procedure) -> Case:
     if not isinstance(problems, list):
         raise CaseError("'problems' must be a list of {where, message}", ident)
     errors = [_problem(p) for p in problems if isinstance(p, dict)]
-    errors += [{"fact": None, "message": f"unknown key '{k}' in the case (ignored)"}
-               for k in sorted(raw) if k not in CASE_KEYS]
+    errors += [{"fact": None, "message": f"unknown key #{n} in the case ({_name(k)}; ignored)"}
+               for n, k in enumerate(raw, start=1) if k not in CASE_KEYS]
     dob = _dob(raw.get("child"), errors)
     good = []
     for i, item in enumerate(facts):
@@ -86,6 +91,7 @@ def read_case(raw: Any, proc: Procedure) -> Case:
         if fact is not None:
             good.append(fact)
     _order(good, proc, errors)
+    errors = _canonical(errors)
     not_recorded = raw.get("not_recorded") or []
     if not isinstance(not_recorded, list):
         raise CaseError("'not_recorded' must be a list of fact types", ident)
@@ -99,19 +105,54 @@ def _problem(p: dict) -> dict:
             str(p.get("message"))}
 
 
-TOKEN = re.compile(r"[A-Za-z0-9_.:/+-]{1,40}")
+DATE_LIKE = re.compile(r"[0-9TZ:+./ -]{1,30}")
 
 
 def show(value: Any) -> str:
-    """A value for an error message: short codes and dates as they are, anything else only by
-    its kind and length, since a wrong field may hold free text such as a name."""
+    """A value the vocabulary does not know, for an error message: numbers and date-like text
+    as they are, other text only by its length, since a wrong field may hold a name."""
     if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
         return repr(value)
-    if isinstance(value, str) and TOKEN.fullmatch(value):
+    if isinstance(value, str) and DATE_LIKE.fullmatch(value):
         return repr(value)
     if isinstance(value, str):
         return f"text of {len(value)} characters"
     return f"a {type(value).__name__}"
+
+
+def _name(key: object) -> str:
+    """An unknown key or field name, by its length only: a name typed as a key must not leak."""
+    return f"a name of {len(str(key))} characters"
+
+
+def _unprintable(text: str) -> int:
+    return next(i for i, ch in enumerate(text, start=1) if not ch.isprintable())
+
+
+def cite(item: object, proc: Procedure) -> dict:
+    """How an error names a fact: its known type, valid date and printable ref, else null."""
+    if not isinstance(item, dict):
+        return {"type": None, "date": None, "ref": None}
+    kind, day, ref = item.get("type"), _date(item.get("date")), item.get("id")
+    return {"type": kind if isinstance(kind, str) and proc.fact_type(kind) else None,
+            "date": day.isoformat() if day else None,
+            "ref": _ref(ref)}
+
+
+def _ref(value: object) -> str | None:
+    if value is None or isinstance(value, (bool, dict, list, float)):
+        return None
+    text = str(value)
+    return text if text.isprintable() and len(text) <= 200 else None
+
+
+def _canonical(errors: list[dict]) -> list[dict]:
+    """Case-level errors as found, then fact errors in a canonical order (by the cited fact,
+    then message), so the same facts in any order give the same list."""
+    whole = [e for e in errors if e["fact"] is None]
+    facts = sorted((e for e in errors if e["fact"] is not None),
+                   key=lambda e: (json.dumps(e["fact"], sort_keys=True), e["message"]))
+    return whole + facts
 
 
 def _dob(child: Any, errors: list[dict]) -> date | None:
@@ -135,7 +176,7 @@ def _date(value: Any) -> date | None:
 
 def _fact(i: int, item: Any, proc: Procedure, errors: list[dict]) -> Fact | None:
     def bad(message: str) -> None:
-        errors.append({"fact": i, "message": message})
+        errors.append({"fact": cite(item, proc), "message": message})
 
     if not isinstance(item, dict):
         bad("a fact must be an object")
@@ -147,7 +188,10 @@ def _fact(i: int, item: Any, proc: Procedure, errors: list[dict]) -> Fact | None
         bad(f"unknown fact type {show(kind)}" + (f" ({hint})" if hint else ""))
         return None
     kind = ftype.name
-    moment = parse_moment(item.get("date")) if item.get("date").__class__ is str else None
+    written = item.get("date")
+    day = _date(written)    # the usual YYYY-MM-DD first; a date-time only when it is not
+    moment = (day, None) if day is not None else (
+        parse_moment(written) if written.__class__ is str else None)
     if moment is None:
         bad(f"{kind}: 'date' must be a date like 2024-04-01 (or 2024-04-01T14:30), "
             f"not {show(item.get('date'))}")
@@ -158,10 +202,12 @@ def _fact(i: int, item: Any, proc: Procedure, errors: list[dict]) -> Fact | None
             f"({FIRST_YEAR}-{LAST_YEAR}); the fact is left out")
         return None
     fields = {k: v for k, v in item.items() if k not in META and v is not None}
-    for name, message in _fields(ftype, fields):
+    for name, message in _fields(ftype, fields, list(item)):
         bad(f"{kind}: {message}" + ("; the field is left out" if name in fields else ""))
         fields.pop(name, None)
-    ref = str(item["id"]) if item.get("id") is not None else None
+    ref = _ref(item.get("id"))
+    if item.get("id") is not None and ref is None:
+        bad(f"{kind}: 'id' must be printable text of at most 200 characters; it is left out")
     order = (day, proc.fact_rank(kind))
     return Fact(i, kind, day, fields, ref, item.get("estimated") is True, order, clock)
 
@@ -189,14 +235,15 @@ def _content(fact: Fact) -> str:
                       default=str)
 
 
-def _fields(ftype: FactType, fields: dict) -> list[tuple[str, str]]:
+def _fields(ftype: FactType, fields: dict, keys: list) -> list[tuple[str, str]]:
     """(field, problem) pairs; a bad field is dropped but the dated fact itself is kept."""
     out = []
     for name, value in fields.items():
         spec = ftype.field(name)
         if spec is None:
             known = ", ".join(f.name for f in ftype.fields) or "none"
-            out.append((name, f"unknown field '{name}' (known: {known})"))
+            out.append((name, f"unknown field #{keys.index(name) + 1} of the fact "
+                              f"({_name(name)}; known: {known})"))
         else:
             out += [(name, message) for message in _value(spec, value)]
     out += [(name, f"missing required field '{name}'") for name in ftype.required
@@ -237,9 +284,10 @@ def _records(spec: Field, value: Any) -> list[str]:
         return [f"'{spec.name}' must be a list of objects"]
     out: list[str] = []
     for item in value:
-        extra = sorted(set(item) - set(spec.item_fields))
+        extra = len(set(item) - set(spec.item_fields))
         if extra:
-            out.append(f"items of '{spec.name}' have unknown field(s) {', '.join(extra)}")
+            known = ", ".join(spec.item_fields)
+            out.append(f"an item of '{spec.name}' has {extra} unknown field(s) (known: {known})")
     return out
 
 
@@ -267,5 +315,5 @@ def _order(facts: list[Fact], proc: Procedure, errors: list[dict]) -> None:
         earlier = [first[t] for t in ftype.follows if t in first and first[t] <= fact.date]
         if not earlier:
             needed = " or ".join(ftype.follows)
-            errors.append({"fact": fact.index, "message": f"impossible order: {fact.type} on "
+            errors.append({"fact": fact.describe(), "message": f"impossible order: {fact.type} on "
                            f"{fact.date} has no {needed} on or before it"})

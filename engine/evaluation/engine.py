@@ -75,22 +75,34 @@ class Engine:
             yield dumps(record) if as_json else record
 
     def record(self, raw: Any, as_of: date) -> dict:
-        """The status dict of one case (dict or JSON text), or its error record."""
+        """The status dict of one case (dict or JSON text), or its error record; never raises,
+        so one case can never cut a cohort short."""
         if isinstance(raw, (str, bytes)):
             try:
                 raw = json.loads(raw)
-            except ValueError as exc:
-                return error_record(None, f"not valid JSON: {exc}")
+            except (ValueError, RecursionError) as exc:
+                return error_record(None, f"not valid JSON: {str(exc)[:200]}")
         ident = raw.get("case") if isinstance(raw, dict) else None
         try:
             return self.status(raw, as_of).to_dict()
         except (CaseError, EvaluationError) as exc:
-            return error_record(str(ident) if ident is not None else None, str(exc))
+            return error_record(_ident(ident), str(exc))
+        except Exception as exc:  # noqa: BLE001 - a bug must not lose the rest of the cohort
+            return error_record(_ident(ident), f"internal error ({type(exc).__name__}) while "
+                                "evaluating this case; please report it")
 
     def close(self) -> None:
         self.runtime.close()
         for version in self.versions.values():
             version.close()
+
+
+def _ident(value: Any) -> str | None:
+    """The case id for an error record, only when it is plain text safe to echo."""
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        return None
+    text = str(value)
+    return text if text.isprintable() else None  # no control characters, no lone surrogates
 
 
 def load(paths: Iterable[Path | str] | None = None, procedure: str | None = None) -> Engine:

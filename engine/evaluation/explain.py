@@ -71,8 +71,8 @@ class Explanation:
             "anchor": {"type": a.anchor.type, "date": a.anchor.date.isoformat(),
                        "ref": a.anchor.ref, "words": a.anchor.words,
                        "time": a.anchor.time.isoformat(timespec="minutes")
-                       if a.anchor.time else None},
-            "limit": a.limit, "due": a.due.isoformat(), "due_from": _d(a.due_from),
+                       if a.anchor.time else None} if a.anchor else None,
+            "limit": a.limit, "due": _d(a.due), "due_from": _d(a.due_from),
             "due_at": a.due_at.isoformat(timespec="minutes") if a.due_at else None,
             "calendar": {"region": cal.region,
                          "closures": [d.isoformat() for d in cal.closures],
@@ -95,15 +95,13 @@ class Explanation:
         window = f" (window opens {a.due_from.isoformat()})" if a.due_from else ""
         ends = (f" (the limit ends at {a.due_at.isoformat(timespec='minutes')})"
                 if a.due_at else "")
-        clock = f" {a.anchor.time.isoformat(timespec='minutes')}" if a.anchor.time else ""
         lines = [
             f"{a.title} ({a.id}) for case {self.case}, as of {self.as_of.isoformat()}",
             f"  status:   {a.status}",
             f"  owner:    {a.owner}",
-            f"  clock:    starts at the {a.anchor.words} on {a.anchor.date.isoformat()}{clock}"
-            + (f" (fact {a.anchor.ref})" if a.anchor.ref else ""),
+            _clock_line(a),
             f"  limit:    {a.limit}, {CONVENTIONS[self.unit]}",
-            f"  due:      {a.due.isoformat()}{window}{ends}",
+            f"  due:      {_d(a.due) or 'not known'}{window}{ends}",
             f"  calendar: {self.calendar.describe()}",
         ]
         if self.skipped:
@@ -125,6 +123,14 @@ class Explanation:
         return "\n".join(lines)
 
 
+def _clock_line(a: Action) -> str:
+    if a.anchor is None:
+        return "  clock:    not started: its anchor fact is not recorded (see because)"
+    clock = f" {a.anchor.time.isoformat(timespec='minutes')}" if a.anchor.time else ""
+    return (f"  clock:    starts at the {a.anchor.words} on {a.anchor.date.isoformat()}{clock}"
+            + (f" (fact {a.anchor.ref})" if a.anchor.ref else ""))
+
+
 def explain(proc: Procedure, cal: WorkingCalendar, status: CaseStatus,
             action: Action) -> Explanation:
     """Recompute the facts behind one action's due date from the procedure version in force
@@ -138,8 +144,10 @@ def explain(proc: Procedure, cal: WorkingCalendar, status: CaseStatus,
     rule = _rule(req, action.rule_version)
     limit = _limit(rule, action)
     unit: Unit = limit.unit if limit is not None else "working_days"
-    start, end = sorted((action.anchor.date, action.due))
-    skipped = tuple(cal.skipped(start, end)) if unit == "working_days" else ()
+    skipped: tuple[tuple[date, str], ...] = ()
+    if action.anchor is not None and action.due is not None and unit == "working_days":
+        start, end = sorted((action.anchor.date, action.due))
+        skipped = tuple(cal.skipped(start, end))
     return Explanation(status.case, status.as_of, action, req, proc.calendar, skipped, rule,
                        unit, status.procedure)
 
@@ -153,7 +161,8 @@ def _rule(req: Requirement, version: str | None) -> Requirement:
 
 def _limit(rule: Requirement, action: Action) -> Limit | None:
     """The limit that set this due date: the first one, or the interval of a recurrence."""
-    for limit in (rule.due, rule.every):
+    clocks = rule.due_rule.clocks() if rule.due_rule is not None else ()
+    for limit in (rule.due, rule.every, *(c.limit for c in clocks)):
         if limit is not None and limit.describe() == action.limit:
             return limit
     return None

@@ -31,7 +31,8 @@ def overdue_escalations(proc: Procedure, cal: WorkingCalendar, actions: list[Act
             if not (esc.statutory and action.statutory or action.requirement in esc.requirements):
                 continue
             late = action.working_days_overdue
-            if late is None or late < esc.overdue_by or action.status == "due":
+            if late is None or late < esc.overdue_by or action.status == "due" or \
+                    action.due is None:
                 continue
             status = _escalation_status(action.status)
             out.append(Raised(esc.id, esc.title, esc.to, reached(cal, action.due, esc.overdue_by),

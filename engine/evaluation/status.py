@@ -53,9 +53,9 @@ class Action:
     requirement: str
     title: str
     owner: str
-    due: date
+    due: date | None
     status: ActionStatus
-    anchor: AnchorFact
+    anchor: AnchorFact | None
     because: str
     source: dict
     done_on: date | None = None
@@ -108,6 +108,14 @@ class PathStep:
 
 
 @dataclass(frozen=True)
+class Episode:
+    """The current episode: its number (1 for the first) and the date it opened."""
+
+    number: int
+    since: date
+
+
+@dataclass(frozen=True)
 class CaseStatus:
     case: str
     as_of: date
@@ -120,6 +128,7 @@ class CaseStatus:
     flags: tuple[Flag, ...] = ()
     errors: tuple[dict, ...] = ()
     facts_ignored_after_as_of: int = 0
+    episode: Episode | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -133,6 +142,8 @@ class CaseStatus:
             "flags": [_flag(f) for f in self.flags],
             "errors": list(self.errors),
             "facts_ignored_after_as_of": self.facts_ignored_after_as_of,
+            "episode": ({"number": self.episode.number, "since": _d(self.episode.since)}
+                        if self.episode else None),
         }
 
 
@@ -147,7 +158,8 @@ def _action(a: Action) -> dict:
             "statutory": a.statutory, "limit": a.limit, "due_from": _d(a.due_from),
             "due_at": a.due_at.isoformat(timespec="minutes") if a.due_at else None,
             "rule_version": a.rule_version,
-            "anchor": {"type": a.anchor.type, "date": _d(a.anchor.date), "ref": a.anchor.ref},
+            "anchor": ({"type": a.anchor.type, "date": _d(a.anchor.date), "ref": a.anchor.ref}
+                       if a.anchor else None),
             "source": a.source, "because": a.because}
 
 

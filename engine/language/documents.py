@@ -8,20 +8,21 @@ from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from engine.dates import parse_day
 from engine.errors import Loc, Problem
 from engine.language.source import LocDict, load_file
 
-KINDS = ("procedure", "rule_set")
+Kind = Literal["procedure", "rule_set"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
 
 
 @dataclass(frozen=True)
 class Document:
     """One parsed YAML file that declares a procedure or a rule set."""
 
-    kind: str
+    kind: Kind
     id: str
     path: str
     data: LocDict

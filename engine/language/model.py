@@ -177,22 +177,68 @@ class Limit:
 
 @dataclass(frozen=True)
 class Anchor:
-    """Which date a clock starts from: the trigger, first/last/nth of a type, or a date field."""
+    """Which date a clock starts from: the trigger, first/last/nth of a type (optionally only
+    those matching `where`), or a date field; `otherwise` is tried when none is recorded."""
 
     kind: AnchorKind = "trigger"
     fact: str | None = None
     n: int = 1
     field: str | None = None
     loc: Loc | None = None
+    where: Matcher | None = None
+    otherwise: Anchor | None = None
 
     def describe(self, trigger: str) -> str:
         if self.kind == "trigger":
-            return trigger
-        if self.kind == "field":
-            return f"the {self.field} date of the {trigger}"
-        if self.kind == "nth":
-            return f"occurrence {self.n} of {self.fact}"
-        return f"the {self.kind} {self.fact}"
+            text = trigger
+        elif self.kind == "field":
+            text = f"the {self.field} date of the {trigger}"
+        elif self.kind == "nth":
+            text = f"occurrence {self.n} of {self.fact}"
+        else:
+            text = f"the {self.kind} {self.fact}"
+        if self.where is not None:
+            text += f" where {self.where.text}"
+        if self.otherwise is not None:
+            text += f", otherwise {self.otherwise.describe(trigger)}"
+        return text
+
+    def chain(self) -> tuple[Anchor, ...]:
+        """This anchor and its fallbacks, in the order they are tried."""
+        return (self,) + (self.otherwise.chain() if self.otherwise else ())
+
+
+@dataclass(frozen=True)
+class Due:
+    """How a due date is reached (docs/design/expressions.md).
+
+    kind 'clock': `limit` counted from `anchor` (None: the requirement's anchor);
+    'earliest' / 'latest': the earliest or latest of `parts`; 'choice': `parts` is
+    (then, otherwise) and `when` holds one matcher per fact type the choice reads.
+    """
+
+    kind: str
+    loc: Loc
+    limit: Limit | None = None
+    anchor: Anchor | None = None
+    parts: tuple[Due, ...] = ()
+    when: tuple[Matcher, ...] = ()
+    text: str = ""
+
+    def clocks(self) -> tuple[Due, ...]:
+        if self.kind == "clock":
+            return (self,)
+        return tuple(c for p in self.parts for c in p.clocks())
+
+    def describe(self, trigger: str = "it") -> str:
+        if self.kind == "clock" and self.limit is not None:
+            start = self.anchor.describe(trigger) if self.anchor else trigger
+            return f"{self.limit.describe()} {'' if self.limit.before else 'from '}{start}"
+        if self.kind == "choice":
+            return (f"{self.parts[0].describe(trigger)} when {self.text}, otherwise "
+                    f"{self.parts[1].describe(trigger)}")
+        word = "sooner" if self.kind == "earliest" else "later"
+        return " or ".join(p.describe(trigger) for p in self.parts) + f", whichever is {word}"
 
 
 @dataclass(frozen=True)
@@ -220,6 +266,7 @@ class Requirement:
     description: str = ""
     origin: str = ""
     overrides: Limit | None = None
+    due_rule: Due | None = None
     effective_from: date | None = None
     effective_to: date | None = None
     versions: tuple[Requirement, ...] = ()
@@ -260,6 +307,7 @@ class Check:
     advice: str = ""
     severity: Severity = "warning"
     condition_loc: Span | None = None
+    scope: str = "episode"
     effective_from: date | None = None
     effective_to: date | None = None
     versions: tuple[Check, ...] = ()
@@ -372,8 +420,10 @@ class Procedure:
             return f"{self.id}@{self.version}@{self.effective_from.isoformat()}"
         return f"{self.id}@{self.version}"
 
-    def identity(self) -> dict:
-        """How a CaseStatus names the procedure: id, version, when in force, which calendar."""
+    @cached_property
+    def identity(self) -> dict[str, str | None]:
+        """How a CaseStatus names the procedure: id, version, when in force, which calendar
+        (computed once; callers copy it)."""
         return {"id": self.id, "version": self.version,
                 "effective_from": self.effective_from.isoformat() if self.effective_from
                 else None, "calendar": self.calendar.region}

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from engine.errors import Loc, Problem, Span
+from engine.files import DEFINITION_LIMIT, read_text
 
 
 class LocDict(dict[Any, Any]):
@@ -56,6 +57,9 @@ def _mark_loc(path: str, mark: yaml.Mark) -> Loc:
     return Loc(path, mark.line + 1, mark.column + 1)
 
 
+MAX_DEPTH = 64  # nested mappings and sequences; a definition needs fewer than ten
+
+
 class LocatedLoader(yaml.SafeLoader):
     """SafeLoader that records locations and collects duplicate keys as problems."""
 
@@ -63,6 +67,20 @@ class LocatedLoader(yaml.SafeLoader):
         super().__init__(stream)
         self.path = path
         self.problems: list[Problem] = []
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        """Refuse nesting past MAX_DEPTH at its place (the composer would recurse until
+        Python's stack runs out)."""
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep", mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
     def construct_mapping(
             self, node: yaml.MappingNode, deep: bool = False) -> LocDict:
@@ -166,7 +184,7 @@ def load_file(path: Path | str) -> tuple[object, list[Problem]]:
     """Read and parse one YAML file; unreadable files become a located problem."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text(path, DEFINITION_LIMIT)
+    except OSError as exc:
         return None, [Problem(Loc(name), f"cannot read file: {exc}")]
     return load_text(text, name)

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import click
 
+from engine.errors import SafeguardError
 from engine.evaluation.status import dumps
-from engine.interfaces.cli.options import EXISTING
+from engine.interfaces.cli.options import EXISTING, writable
 from engine.sources.inputs import load_census
 
 
@@ -18,13 +19,16 @@ def import_group() -> None:
 @import_group.command(name="cin")
 @click.argument("xml", type=EXISTING)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Write the cases here as JSON Lines.")
+              callback=writable, help="Write the cases here as JSON Lines.")
 def import_cin(xml: Path, output: Path) -> None:
     """Import a DfE Children in Need census XML file: one case per CIN episode."""
     result = load_census(xml)
-    with output.open("w", encoding="utf-8") as handle:
-        for case in result.cases:
-            handle.write(dumps(case) + "\n")
+    try:
+        with output.open("w", encoding="utf-8") as handle:
+            for case in result.cases:
+                handle.write(dumps(case) + "\n")
+    except OSError as exc:
+        raise SafeguardError(f"cannot write: {exc.strerror or exc}", str(output)) from None
     for problem in result.problems:
         click.echo(problem.render(), err=True)
     click.echo(f"{result.episodes} episode(s) read, {len(result.cases)} case(s) written to "

@@ -5,7 +5,10 @@ Commands raise SafeguardErrors and never print them: the group in app.py prints 
 """
 from __future__ import annotations
 
+import json
+import os
 import sys
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -18,6 +21,7 @@ from engine.dates import parse_day
 from engine.errors import CaseError, DefinitionError, EvaluationError
 from engine.evaluation.case import UNREADABLE
 from engine.evaluation.engine import Engine
+from engine.evaluation.status import dumps
 from engine.library import pick, read_library
 from engine.sources.inputs import Item, census_date, read_items
 
@@ -47,6 +51,23 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
     return found
 
 
+def writable(ctx: click.Context, param: click.Parameter, value: Path | str | None) -> Path | None:
+    """Check an output path before any work: its folder exists and is writable, and it is not
+    itself a folder (click callback for every -o option)."""
+    if value is None:
+        return None
+    path = Path(value)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise click.BadParameter(f"'{path}' is a folder; give a file name")
+    if not folder.is_dir():
+        raise click.BadParameter(f"the folder '{folder}' does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path,
+                                                                                     os.W_OK)):
+        raise click.BadParameter(f"'{path}' cannot be written (permission denied)")
+    return path
+
+
 def as_of_option(f: F) -> F:
     return click.option("--as-of", callback=_date, metavar="DATE",
                         help="Evaluate as of this date (default: today; for a census file, its "
@@ -67,26 +88,56 @@ def engine_for(ctx: click.Context, procedure: str | None) -> Engine:
 
 
 def resolve_as_of(as_of: date | None, path: Path | None = None) -> date:
-    """The CLI passes the date in: the engine never reads the clock."""
+    """The CLI passes the date in: the engine never reads the clock. A census file is read as
+    of its ReferenceDate (exit 2 when it is not a census or has none)."""
     if as_of is not None:
         return as_of
-    if path is not None and path.suffix == ".xml":
-        reference = census_date(path)
-        if reference is not None:
-            return reference
+    if path is not None and path.suffix == ".xml" and not path.is_dir():
+        return census_date(path)
     return date.today()
 
 
 def records(engine: Engine, path: Path, as_of: date, workers: int = 1,
             as_json: bool = False) -> Iterator[Any]:
-    """Status records for every case in a file or folder, streamed, with a progress count."""
+    """Status records for every case in a file or folder, streamed, in input order.
+
+    Error records get the line (and, in a folder, the file) of their input; blank lines of
+    JSON Lines are skipped and counted on stderr.
+    """
     items = list_or_stream(read_items(path))
-    raws = (_raw(item) for item in items)
     progress = Progress()
-    for record in engine.cohort(raws, as_of, workers=workers, as_json=as_json):
+    pending: deque[Item] = deque()
+
+    def raws() -> Iterator[Any]:
+        for item in items:
+            if item.blank:
+                progress.blank += 1
+                continue
+            pending.append(item)
+            yield _raw(item)
+
+    for record in engine.cohort(raws(), as_of, workers=workers, as_json=as_json):
         progress.tick()
-        yield record
+        yield located(record, pending.popleft())
     progress.done()
+
+
+def located(record: dict | str, item: Item) -> dict | str:
+    """An error record with its input's line, and its file's name when read from a folder."""
+    if isinstance(record, str):
+        if '"error":' not in record:
+            return record
+        return dumps(_locate(json.loads(record), item))
+    return _locate(record, item)
+
+
+def _locate(record: dict, item: Item) -> dict:
+    if "error" not in record:
+        return record
+    message = str(record["error"])
+    if item.where and not message.startswith(item.where):
+        message = f"{item.where}: {message}"
+    return {**record, "error": message, "line": item.line}
 
 
 def list_or_stream(items: Iterable[T]) -> Iterator[T]:
@@ -105,10 +156,10 @@ def _chain(first: T, rest: Iterator[T]) -> Iterator[T]:
 
 
 def _raw(item: Item) -> Any:
-    """An unreadable line becomes a case the engine rejects with a located message."""
+    """An unreadable line becomes a case the engine rejects with the reader's message."""
     if item.case is not None:
         return item.case
-    return {"case": None, UNREADABLE: f"{item.where}: {item.error}"}
+    return {"case": None, UNREADABLE: item.error or "unreadable"}
 
 
 class Progress:
@@ -116,6 +167,7 @@ class Progress:
 
     def __init__(self) -> None:
         self.count = 0
+        self.blank = 0
         self.live = sys.stderr.isatty()
 
     def tick(self) -> None:
@@ -126,3 +178,5 @@ class Progress:
     def done(self) -> None:
         if self.live and self.count >= 250:
             click.echo(f"\r  evaluated {self.count:,} cases", err=True)
+        if self.blank:
+            click.echo(f"{self.blank} blank line(s) skipped", err=True)

@@ -30,7 +30,7 @@ from engine.interfaces.cli.options import (
     records,
     resolve_as_of,
 )
-from engine.sources.inputs import read_items
+from engine.sources.inputs import InputError, read_items
 
 
 def _workers(value: int) -> int:
@@ -78,21 +78,31 @@ def _emit_status(record: dict, fmt: str, single: bool) -> None:
         click.echo(json.dumps(record, indent=2, sort_keys=True) if single else dumps(record))
     elif fmt == "csv":
         if "error" in record:
-            click.echo(f"{record['case']},,,,,,error,,,", nl=True)
+            row = {"case": record["case"], "status": "error"}
+            text = render.csv_text([row], render.ACTION_COLUMNS)
+            click.echo(text.split("\n", 1)[1], nl=False)
             return
         text = render.csv_text(render.action_rows(record), render.ACTION_COLUMNS)
         click.echo(text.split("\n", 1)[1], nl=False)
     elif "error" in record:
-        click.echo(f"{record['case']}: error: {record['error']}")
+        click.echo(render.error_text(record))
     else:
         open_ = sum(a["status"] in ("not_yet_due", "due", "overdue") for a in record["actions"])
         late = sum(a["status"] == "overdue" for a in record["actions"])
-        click.echo(f"{record['case']}  {record['stage']} since {record['stage_since']}  "
-                   f"{open_} open, {late} overdue, {len(record['flags'])} flag(s)")
+        click.echo(f"{render.clean(record['case'])}  {record['stage']} since "
+                   f"{record['stage_since']}  {open_} open, {late} overdue, "
+                   f"{len(record['flags'])} flag(s)")
 
 
-def _only(path: Path) -> dict | None:
-    return list(read_items(path))[0].case
+def _only(path: Path) -> dict:
+    """The first case of a file (a case file, usually); none, or an unreadable one, is exit 2."""
+    item = next((i for i in read_items(path) if not i.blank), None)
+    if item is None:
+        raise InputError("no case found (the file or folder holds no case)", str(path))
+    if item.case is None:
+        line = f":{item.line}" if item.line else ""
+        raise InputError(render.clean(item.error), f"{item.where or path}{line}")
+    return item.case
 
 
 @click.command(name="next")
@@ -150,7 +160,7 @@ def overdue(ctx: click.Context, cohort: Path, as_of: date | None, procedure: str
         cases += 1
         if "error" in record:
             bad += 1
-            click.echo(f"{record['case']}: error: {record['error']}", err=True)
+            click.echo(render.error_text(record), err=True)
             continue
         rows += [r for r in render.action_rows(record) if r["status"] == "overdue"]
     rows.sort(key=lambda r: (-r["working_days_overdue"], r["due"], r["case"], r["action"]))

@@ -16,8 +16,38 @@ ACTION_COLUMNS = ("case", "stage", "action", "title", "owner", "due", "status", 
                   "working_days_overdue", "source")
 
 
+# Characters that could split a line or fool a terminal: C0 and C1 controls, DEL, line and
+# paragraph separators, bidirectional overrides, and lone surrogates. Shown as escapes.
+_UNSAFE = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
+_UNSAFE |= {code: f"\\u{code:04x}" for code in [0x2028, 0x2029, *range(0x202A, 0x202F),
+                                                  *range(0x2066, 0x206A), *range(0xD800, 0xE000)]}
+# OWASP CSV injection: a cell starting with one of these may run as a spreadsheet formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def clean(value: object) -> str:
+    """Text safe to print on one line: control characters and the like become escapes."""
+    return str(value).translate(_UNSAFE)
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell a spreadsheet will not run: text starting with = + - @ tab or CR gets a
+    leading apostrophe (the OWASP rule); numbers are left as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def error_text(record: dict) -> str:
+    """One line for an error record: where it came from, then what was wrong."""
+    where = [f"line {record['line']}"] if record.get("line") else []
+    where += [f"case {clean(record['case'])}"] if record.get("case") is not None else []
+    return ": ".join([*where, f"error: {clean(record['error'])}"])
+
+
 def table(rows: Sequence[Sequence[object]], headers: list[str]) -> str:
     """A plain aligned table (no colour: readable in any terminal and in logs)."""
+    rows = [[clean(cell) for cell in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(str(c))) for w, c in zip(widths, row, strict=True)]
@@ -33,7 +63,7 @@ def csv_text(rows: Iterable[dict], columns: tuple[str, ...]) -> str:
                             extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row[k] for k in columns})
+        writer.writerow({k: "" if row.get(k) is None else csv_cell(row[k]) for k in columns})
     return buffer.getvalue()
 
 
@@ -47,20 +77,21 @@ def action_rows(status: dict) -> list[dict]:
 
 def status_text(status: CaseStatus, title: str) -> str:
     """A one-case report: where it sits, its actions, escalations, flags and errors."""
-    lines = [f"Case {status.case} as of {status.as_of} ({status.procedure['id']} "
+    lines = [f"Case {clean(status.case)} as of {status.as_of} ({status.procedure['id']} "
              f"{status.procedure['version']})",
              f"Stage: {title} since {status.stage_since or '-'}"]
     if status.procedure.get("warning"):
         lines.append(f"Warning: {status.procedure['warning']}")
     if status.path:
         lines.append("Path: " + " -> ".join(f"{p.stage} ({p.entered})" for p in status.path))
-    rows = [[a.id, a.title, a.owner, a.due, _status_word(a.status, a.working_days_overdue)]
+    rows = [[a.id, a.title, a.owner, a.due or "not known",
+             _status_word(a.status, a.working_days_overdue)]
             for a in status.actions]
     lines += ["", table(rows, ["action", "title", "owner", "due", "status"]) if rows else
               "No actions."]
-    lines += _section("Escalations", [f"[{e.status}] {e.title} -> {e.to} since {e.since}"
+    lines += _section("Escalations", [f"[{e.status}] {clean(e.title)} -> {e.to} since {e.since}"
                                       f" ({e.action or 'condition'})" for e in status.escalations])
-    lines += _section("Flags", [f"[{f.status}] {f.title}" for f in status.flags])
+    lines += _section("Flags", [f"[{f.status}] {clean(f.title)}" for f in status.flags])
     lines += _section("Errors in the case's facts", [_error(e) for e in status.errors])
     return "\n".join(lines)
 
@@ -77,5 +108,10 @@ def _section(title: str, items: list[str]) -> list[str]:
 
 
 def _error(error: dict) -> str:
-    where = f"fact {error['fact']}: " if error.get("fact") is not None else ""
-    return where + error["message"]
+    fact = error.get("fact")
+    if fact is None:
+        return clean(error["message"])
+    named = " ".join(str(fact.get(k) or "?") for k in ("type", "date")) if isinstance(
+        fact, dict) else str(fact)
+    ref = f" ({fact['ref']})" if isinstance(fact, dict) and fact.get("ref") else ""
+    return clean(f"fact {named}{ref}: {error['message']}")

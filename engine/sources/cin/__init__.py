@@ -1,1 +1,1 @@
-"""sources/cin"""
+"""The DfE Children in Need census: layout, sink, values, episode, children, census (the file)."""
