@@ -34,12 +34,20 @@ def overdue_escalations(proc: Procedure, cal: WorkingCalendar, actions: list[Act
             if late is None or late < esc.overdue_by or action.status == "due" or \
                     action.due is None:
                 continue
-            status: EscalationStatus = "open" if action.status == "overdue" else "resolved"
+            status = _escalation_status(action.status)
             out.append(Raised(esc.id, esc.title, esc.to, reached(cal, action.due, esc.overdue_by),
                               status, f"{action.title} ({action.id}) is {late} working day(s) "
                               f"overdue; the margin is {esc.overdue_by}", proc.citation(esc.source),
                               action.id))
     return out
+
+
+def _escalation_status(action_status: str) -> EscalationStatus:
+    """Open while overdue; 'resolved' only when the action was done: an action cancelled
+    (the case closed, or a cancelling fact) before it was done is 'closed_unresolved'."""
+    if action_status == "overdue":
+        return "open"
+    return "closed_unresolved" if action_status == "cancelled" else "resolved"
 
 
 def condition_escalations(proc: Procedure, cal: WorkingCalendar, facts: list[Fact],
