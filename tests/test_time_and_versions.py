@@ -365,6 +365,6 @@ def test_status_text_shows_the_version_warning(tmp_path: Path) -> None:
     assert "Warning: procedure 'neglect' was not yet in force on 2023-05-03" in text.output
     data = json.loads(run("status", str(case), "--as-of", "2024-05-03", "--format",
                           "json").output)
-    assert data["procedure"] == {"id": "neglect", "version": "2024.1",
+    assert data["procedure"] == {"id": "neglect", "version": "2024.2",
                                  "effective_from": "2024-04-01",
                                  "calendar": "england-and-wales", "warning": None}

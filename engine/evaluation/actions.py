@@ -143,6 +143,8 @@ def _requirement(ctx: Context, req: Requirement) -> list[Action]:
             continue
         if req.active_in and ctx.replay.after[t] not in req.active_in:
             continue
+        if ctx.replay.after[t] in req.not_triggered_in:   # e.g. a referral on an open plan
+            continue
         if req.once and numbered:
             break
         chain, busy_until = _chain(ctx, req, t, done, cancel)
@@ -318,7 +320,7 @@ def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set
             return _End(p, "done", when=when, at=ctx.facts[p].moment)
         if p in cancel:
             return _End(p, "cancelled", ctx.facts[p].type.replace("_", " "), when)
-        if ctx.closes_at(p):
+        if ctx.closes_at(p) and not req.runs_after_closure:
             return _End(p, "cancelled", "the case closed", when)
         if req.active_in and ctx.replay.after[p] not in req.active_in:
             return _End(p, "cancelled", f"the case left {', '.join(req.active_in)}", when)

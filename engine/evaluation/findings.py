@@ -34,12 +34,20 @@ def overdue_escalations(proc: Procedure, cal: WorkingCalendar, actions: list[Act
             if late is None or late < esc.overdue_by or action.status == "due" or \
                     action.due is None:
                 continue
-            status: EscalationStatus = "open" if action.status == "overdue" else "resolved"
+            status = _escalation_status(action.status)
             out.append(Raised(esc.id, esc.title, esc.to, reached(cal, action.due, esc.overdue_by),
                               status, f"{action.title} ({action.id}) is {late} working day(s) "
                               f"overdue; the margin is {esc.overdue_by}", proc.citation(esc.source),
                               action.id))
     return out
+
+
+def _escalation_status(action_status: str) -> EscalationStatus:
+    """Open while overdue; 'resolved' only when the action was done: an action cancelled
+    (the case closed, or a cancelling fact) before it was done is 'closed_unresolved'."""
+    if action_status == "overdue":
+        return "open"
+    return "closed_unresolved" if action_status == "cancelled" else "resolved"
 
 
 def condition_escalations(proc: Procedure, cal: WorkingCalendar, facts: list[Fact],
@@ -69,15 +77,17 @@ def _since(facts: list[Fact], binding: dict[str, int], stage_since: date | None)
 
 
 def flags(proc: Procedure, case: Case, facts: list[Fact], bindings: dict,
-          stage_since: date | None, as_of: date) -> list[Flag]:
-    """Each check judged by its version in force on the as-of date."""
+          stage_since: date | None, as_of: date, episode_start: int = 0) -> list[Flag]:
+    """Each check judged by its version in force on the as-of date; an episode-scoped check
+    (the default) reads only the facts of the current episode, from `episode_start`."""
     present = {f.type for f in facts}
+    current = {f.type for f in facts[episode_start:]}
     out = []
     for entry in proc.checks:
         check = entry.in_force(as_of) if entry.versions else entry
         missing = _unrecorded(check, case)
         if missing:
-            if check.needs <= present:
+            if check.needs <= (current if check.scope == "episode" else present):
                 out.append(_flag(proc, check, "unknown", None, (), f"unknown: "
                                  f"{case.system or 'the source'} does not record "
                                  f"{', '.join(missing)}"))

@@ -15,7 +15,7 @@ SCHEMA_VERSION = 1
 
 ActionStatus = Literal["not_yet_due", "due", "overdue", "done", "done_late", "cancelled",
                        "unknown"]
-EscalationStatus = Literal["open", "resolved"]
+EscalationStatus = Literal["open", "resolved", "closed_unresolved"]
 FlagStatus = Literal["found", "unknown"]
 
 STATUSES: tuple[ActionStatus, ...] = get_args(ActionStatus)

@@ -190,6 +190,9 @@ def _requirements(proc: Procedure, problems: list[Problem]) -> None:
             _matcher(proc, m, problems, f"requirement '{req.id}' is cancelled by")
         for stage in req.active_in:
             _stage_ref(proc, stage, req.loc, problems, f"requirement '{req.id}' is active in")
+        for stage in req.not_triggered_in:
+            _stage_ref(proc, stage, req.loc, problems,
+                       f"requirement '{req.id}' is not triggered in")
         if not req.completed_by:
             _err(problems, req.loc, f"requirement '{req.id}' has no completing fact",
                  "add 'completed_by: <fact type>' so the engine can tell when it is done")

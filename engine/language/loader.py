@@ -50,7 +50,8 @@ STAGE_KEYS = ("title", "phase", "owner", "start", "terminal", "records", "descri
 TRANSITION_KEYS = ("id", "from", "to", "on", "when", "label", "reopens")
 REQUIREMENT_KEYS = ("title", "owner", "source", "on", "when", "anchor", "due", "completed_by",
                     "cancelled_by", "active_in", "every", "once", "single", "statutory",
-                    "local_exception", "description", "versions")
+                    "local_exception", "description", "versions", "runs_after_closure",
+                    "not_triggered_in")
 # What a dated version may change: what is computed in Python, never what durable-rules matches.
 REQUIREMENT_VERSION_KEYS = ("effective_from", "effective_to", "title", "owner", "source", "due",
                             "every", "statutory", "local_exception", "description")
@@ -469,8 +470,10 @@ class Loader:
             owner=self.r.text(data, "owner"), source=self.r.text(data, "source"),
             anchor=anchor, cancelled_by=self._matchers(data, "cancelled_by"),
             active_in=self.r.names(data, "active_in"),
+            not_triggered_in=self.r.names(data, "not_triggered_in"),
             every=self._limit(data, "every", minimum=1, window=True),
             once=self.r.boolean(data, "once"), single=self.r.boolean(data, "single"),
+            runs_after_closure=self.r.boolean(data, "runs_after_closure"),
             statutory=self.r.boolean(data, "statutory"),
             local_exception=str(exception) if exception else None,
             description=self.r.text(data, "description"), origin=loc.file,

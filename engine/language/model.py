@@ -256,9 +256,11 @@ class Requirement:
     anchor: Anchor = field(default_factory=Anchor)
     cancelled_by: tuple[Matcher, ...] = ()
     active_in: tuple[str, ...] = ()
+    not_triggered_in: tuple[str, ...] = ()
     every: Limit | None = None
     once: bool = False
     single: bool = False
+    runs_after_closure: bool = False
     statutory: bool = False
     local_exception: str | None = None
     description: str = ""
