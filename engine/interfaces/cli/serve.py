@@ -12,6 +12,8 @@ from engine.interfaces.cli.options import engine_for, procedure_option
 from engine.interfaces.service.limits import Limits
 
 DEFAULTS = Limits()
+POSITIVE = click.IntRange(min=1)
+SECONDS = click.FloatRange(min=0.001)
 
 
 @click.command(name="serve")
@@ -40,19 +42,19 @@ DEFAULTS = Limits()
               help="... signed by a key in this JWKS file (RS256).")
 @click.option("--audit-log", type=click.Path(dir_okay=False),
               help="Append the audit log here (default: standard error).")
-@click.option("--max-body", default=DEFAULTS.max_body, show_default=True, type=int,
+@click.option("--max-body", default=DEFAULTS.max_body, show_default=True, type=POSITIVE,
               help="Bytes in one request body.")
-@click.option("--max-facts", default=DEFAULTS.max_facts, show_default=True, type=int,
+@click.option("--max-facts", default=DEFAULTS.max_facts, show_default=True, type=POSITIVE,
               help="Facts in one case.")
-@click.option("--max-cases", default=DEFAULTS.max_cases, show_default=True, type=int,
+@click.option("--max-cases", default=DEFAULTS.max_cases, show_default=True, type=POSITIVE,
               help="Cases in one /cohort request.")
-@click.option("--case-seconds", default=DEFAULTS.case_seconds, show_default=True, type=float,
+@click.option("--case-seconds", default=DEFAULTS.case_seconds, show_default=True, type=SECONDS,
               help="Time budget to evaluate one case.")
 @click.option("--header-seconds", default=DEFAULTS.header_seconds, show_default=True,
-              type=float, help="Time for a client to send a request's headers.")
-@click.option("--body-seconds", default=DEFAULTS.body_seconds, show_default=True, type=float,
+              type=SECONDS, help="Time for a client to send a request's headers.")
+@click.option("--body-seconds", default=DEFAULTS.body_seconds, show_default=True, type=SECONDS,
               help="Time for a client to send a request's body.")
-@click.option("--max-connections", default=1000, show_default=True, type=int,
+@click.option("--max-connections", default=1000, show_default=True, type=POSITIVE,
               help="Open connections; past it a new request gets 503.")
 @click.pass_context
 def serve_cmd(ctx: click.Context, procedure: str | None, host: str, port: int, workers: int,
