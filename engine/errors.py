@@ -108,6 +108,14 @@ class DefinitionError(SafeguardError):
                 "run 'safeguard check'")
 
 
+class OutputError(SafeguardError):
+    """A result cannot be written: no such folder, no permission, disk full."""
+
+    @classmethod
+    def writing(cls, path: object, exc: OSError) -> OutputError:
+        return cls(f"cannot write: {exc.strerror or exc}", str(path))
+
+
 class UnknownName(SafeguardError):
     """A name given on the command line or in a request (procedure, action) names nothing."""
 

@@ -26,11 +26,11 @@ from engine.interfaces.cli.options import (
     about,
     as_of_option,
     engine_for,
+    one_case,
     procedure_option,
     records,
     resolve_as_of,
 )
-from engine.sources.inputs import InputError, read_items
 
 
 def _workers(value: int) -> int:
@@ -53,7 +53,7 @@ def status(ctx: click.Context, source: Path, as_of: date | None, procedure: str 
     single = source.suffix == ".json"
     if single and fmt == "text":
         with about(source):
-            result = engine.status(_only(source), day)
+            result = engine.status(one_case(source), day)
         stage = engine.procedure.stage(result.stage)
         click.echo(render.status_text(result, stage.title if stage else result.stage))
         return
@@ -94,17 +94,6 @@ def _emit_status(record: dict, fmt: str, single: bool) -> None:
                    f"{len(record['flags'])} flag(s)")
 
 
-def _only(path: Path) -> dict:
-    """The first case of a file (a case file, usually); none, or an unreadable one, is exit 2."""
-    item = next((i for i in read_items(path) if not i.blank), None)
-    if item is None:
-        raise InputError("no case found (the file or folder holds no case)", str(path))
-    if item.case is None:
-        line = f":{item.line}" if item.line else ""
-        raise InputError(render.clean(item.error), f"{item.where or path}{line}")
-    return item.case
-
-
 @click.command(name="next")
 @click.argument("case", type=EXISTING)
 @as_of_option
@@ -125,7 +114,7 @@ def next_(ctx: click.Context, case: Path, as_of: date | None, procedure: str | N
 
 def _status(engine: Engine, case: Path, day: date) -> CaseStatus:
     with about(case):
-        return engine.status(_only(case), day)
+        return engine.status(one_case(case), day)
 
 
 def _rows(rows: list[dict], fmt: str, columns: tuple[str, ...], shown: list[str]) -> None:
