@@ -9,6 +9,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from engine.evaluation.status import CaseStatus
+from engine.text import clean
 
 OVERDUE_COLUMNS = ("case", "stage", "action", "title", "owner", "due", "working_days_overdue",
                    "source")
@@ -16,18 +17,8 @@ ACTION_COLUMNS = ("case", "stage", "action", "title", "owner", "due", "status", 
                   "working_days_overdue", "source")
 
 
-# Characters that could split a line or fool a terminal: C0 and C1 controls, DEL, line and
-# paragraph separators, bidirectional overrides, and lone surrogates. Shown as escapes.
-_UNSAFE = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
-_UNSAFE |= {code: f"\\u{code:04x}" for code in [0x2028, 0x2029, *range(0x202A, 0x202F),
-                                                  *range(0x2066, 0x206A), *range(0xD800, 0xE000)]}
 # OWASP CSV injection: a cell starting with one of these may run as a spreadsheet formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def clean(value: object) -> str:
-    """Text safe to print on one line: control characters and the like become escapes."""
-    return str(value).translate(_UNSAFE)
 
 
 def csv_cell(value: object) -> object:

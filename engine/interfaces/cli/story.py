@@ -13,6 +13,7 @@ import click
 from engine.evaluation.engine import Engine
 from engine.interfaces.cli.options import EXISTING, engine_for, procedure_option
 from engine.sources.inputs import InputError
+from engine.text import clean
 
 
 @click.command()
@@ -39,9 +40,9 @@ def test(ctx: click.Context, paths: tuple[Path, ...], procedure: str | None) -> 
     for path in files:
         result = run_file(path, engine_of)
         passed, failed = passed + result.passed, failed + (not result.passed)
-        click.echo(f"{'PASS' if result.passed else 'FAIL'}  {path}  {result.name}")
+        click.echo(clean(f"{'PASS' if result.passed else 'FAIL'}  {path}  {result.name}"))
         for failure in result.failures:
-            click.echo("      " + failure.replace("\n", "\n      "))
+            click.echo("      " + "\n      ".join(map(clean, failure.split("\n"))))
     click.echo(f"{passed} passed, {failed} failed")
     if failed:
         raise SystemExit(1)
