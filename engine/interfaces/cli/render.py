@@ -70,7 +70,7 @@ def status_text(status: CaseStatus, title: str) -> str:
     """A one-case report: where it sits, its actions, escalations, flags and errors."""
     lines = [f"Case {clean(status.case)} as of {status.as_of} ({status.procedure['id']} "
              f"{status.procedure['version']})",
-             f"Stage: {title} since {status.stage_since or '-'}"]
+             f"Stage: {clean(title)} since {status.stage_since or '-'}"]
     if status.procedure.get("warning"):
         lines.append(f"Warning: {status.procedure['warning']}")
     if status.path:
@@ -85,6 +85,11 @@ def status_text(status: CaseStatus, title: str) -> str:
     lines += _section("Flags", [f"[{f.status}] {clean(f.title)}" for f in status.flags])
     lines += _section("Errors in the case's facts", [_error(e) for e in status.errors])
     return "\n".join(lines)
+
+
+def lines_text(text: str) -> str:
+    """Several lines of text, each made safe to print (an explanation, a story's failure)."""
+    return "\n".join(map(clean, text.split("\n")))
 
 
 def _status_word(status: str, late: int | None) -> str:

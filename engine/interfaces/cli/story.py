@@ -12,6 +12,7 @@ import click
 
 from engine.evaluation.engine import Engine
 from engine.interfaces.cli.options import EXISTING, engine_for, procedure_option
+from engine.interfaces.cli.render import lines_text
 from engine.sources.inputs import InputError
 from engine.text import clean
 
@@ -42,7 +43,7 @@ def test(ctx: click.Context, paths: tuple[Path, ...], procedure: str | None) -> 
         passed, failed = passed + result.passed, failed + (not result.passed)
         click.echo(clean(f"{'PASS' if result.passed else 'FAIL'}  {path}  {result.name}"))
         for failure in result.failures:
-            click.echo("      " + "\n      ".join(map(clean, failure.split("\n"))))
+            click.echo("      " + lines_text(failure).replace("\n", "\n      "))
     click.echo(f"{passed} passed, {failed} failed")
     if failed:
         raise SystemExit(1)
