@@ -359,3 +359,29 @@ checks:
     # 3 concerns: 15 Mar 2023 is exactly 12 months before 15 Mar 2024 (held); with the 4th,
     # the third latest is 1 Sep 2023, also within 12 months of 16 Mar 2024
     assert found == [[], ["three_concerns_in_a_year"], ["three_concerns_in_a_year"]]
+
+
+@pytest.mark.parametrize("story", sorted(
+    (Path(__file__).resolve().parents[1] / "docs/examples/overlays/stories").glob("*.yaml")),
+    ids=lambda p: p.stem)
+def test_the_new_forms_give_byte_identical_output_whatever_the_fact_order(story: Path) -> None:
+    import random
+
+    from engine.evaluation.status import dumps
+    from engine.interfaces.scenarios import read_scenario
+
+    scenario, _problems = read_scenario(story)
+    assert scenario is not None
+    overlays = story.parents[1] / "definitions"
+    engine = load([*bundled_dirs(), overlays], procedure=scenario.procedure)
+    try:
+        for expect in scenario.expectations:
+            day = date.fromisoformat(str(expect["as_of"]))
+            first = dumps(engine.status(scenario.case, day).to_dict())
+            for seed in range(4):
+                facts = list(scenario.case["facts"])
+                random.Random(seed).shuffle(facts)
+                assert dumps(engine.status(dict(scenario.case, facts=facts), day).to_dict()) \
+                    == first
+    finally:
+        engine.close()

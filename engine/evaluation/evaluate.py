@@ -69,8 +69,9 @@ def evaluate(compiled: Compiled, case: Case, as_of: date,
         case=case.id, as_of=as_of, procedure={**proc.identity, "warning": warning},
         stage=stage, stage_since=since, path=rep.path, actions=tuple(actions),
         escalations=tuple(sorted(raised, key=lambda e: (e.since, e.id, e.action or ""))),
-        flags=tuple(flags(proc, case, facts, named, since, as_of)), errors=case.errors,
-        facts_ignored_after_as_of=len(case.facts) - len(facts), episode=_episode(rep, facts))
+        flags=tuple(flags(proc, case, facts, named, since, as_of, rep.current_start)),
+        errors=case.errors, facts_ignored_after_as_of=len(case.facts) - len(facts),
+        episode=_episode(rep, facts))
 
 
 def _episode(rep: Replay, facts: list[Fact]) -> Episode | None:
