@@ -70,6 +70,7 @@ schema: setup
 
 bench: setup postgresql
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/load.py
 	$(BIN)/python bench/ssd.py
 
 memcheck: setup

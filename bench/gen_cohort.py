@@ -38,8 +38,11 @@ MEASURES = ("school_attendance_above_90_percent", "home_conditions_grade_2_or_be
             "health_appointments_attended", "dental_treatment_completed",
             "parenting_programme_completed", "child_seen_by_gp", "safe_sleeping_in_place",
             "regular_meals_provided", "substance_misuse_service_engaged")
+HARM_INDICATORS = ("significant_harm_suspected", "young_child_left_alone", "failure_to_thrive",
+                   "untreated_injury_or_illness")
 DISAGREEMENT_TOPICS = ("threshold_decision", "referral_outcome", "plan_progress",
                        "information_sharing", "step_down", "conference_outcome")
+PROGRESS = ("improving", "improving", "no_change", "worsening")
 CATEGORIES = ("neglect",) * 14 + ("multiple",) * 3 + ("emotional_abuse", "physical_abuse",
                                                        "sexual_abuse")
 # The stage a case has reached when its record ends, with weights.
@@ -158,9 +161,16 @@ def concerns(c: Case, n: int) -> None:
     grade = rng.randint(2, 4)
     while made < n:
         agency = rng.choice(CONCERN_AGENCIES)
-        c.add(c.step(3, 25, anyday=agency == "police"), "concern", agency=agency,
-              indicators=sorted(rng.sample(INDICATORS, rng.randint(1, 3))))
+        fields: dict[str, Any] = {"indicators": sorted(rng.sample(INDICATORS, rng.randint(1, 3)))}
+        serious = made < n - 1 and rng.random() < 0.06
+        if serious:
+            fields["significant_harm_indicators"] = [rng.choice(HARM_INDICATORS)]
+        c.add(c.step(3, 25, anyday=agency == "police"), "concern", agency=agency, **fields)
         made += 1
+        if serious:   # the designated safeguarding lead is consulted by the next working day
+            c.add(c.step(0, 1, late=(2, 4)), "dsl_consultation",
+                  outcome=rng.choice(("referral", "monitor", "early_help")))
+            made += 1
         if made < n and (made == 1 or rng.random() < 0.4):
             tool = ("adolescent_neglect_tool" if c.age(c.day) >= 11 and rng.random() < 0.7
                     else rng.choice(("neglect_screening_tool", "graded_care_profile_2",
@@ -168,13 +178,18 @@ def concerns(c: Case, n: int) -> None:
             grade = max(1, min(5, grade + rng.choice((0, 0, 1, -1))))
             c.add(c.step(1, 8), "neglect_screening", tool=tool, grade=grade)
             made += 1
+            if grade >= 4 and rng.random() < 0.85:   # graded high: consult the safeguarding lead
+                c.add(c.step(0, 1, late=(2, 4)), "dsl_consultation",
+                      outcome=rng.choice(("monitor", "early_help", "referral")))
+                made += 1
 
 
 def offer(c: Case, outcome: str | None) -> None:
     agency = c.rng.choice(("police", "police", "school", "health", "early_help", "gp"))
     c.add(c.step(1, 8), "early_help_offered", agency=agency)
     if outcome:
-        c.add(c.step(0, 5, late=(8, 15)), "early_help_consent", outcome=outcome)
+        by = "young_person" if c.age(c.day) >= 16 else "parent_or_carer"
+        c.add(c.step(0, 5, late=(8, 15)), "early_help_consent", outcome=outcome, given_by=by)
 
 
 def consent_cycles(c: Case, n: int) -> None:
@@ -190,7 +205,9 @@ def consent_cycles(c: Case, n: int) -> None:
 
 
 def early_help(c: Case, n: int, trend: str) -> None:
-    """Early help assessment, then n reviews every 6 to 12 weeks, a concern now and then."""
+    """Early help starts (a lead practitioner), its assessment, then n reviews every 6 to 12
+    weeks, a concern now and then."""
+    c.add(c.step(1, 8, late=(11, 16)), "early_help_started", agency="early_help")
     c.add(c.step(8, 25, late=(30, 45)), "early_help_assessment_completed")
     progress = {"improving": ("improving", "improving", "no_change"),
                 "stuck": ("no_change", "worsening", "improving", "no_change")}[trend]
@@ -205,12 +222,22 @@ def early_help(c: Case, n: int, trend: str) -> None:
 def referral(c: Case, source: str, checks: int, decision: str | None) -> date:
     """Referral, information checks and (unless pending) the decision, due in 1 working day."""
     rng = c.rng
-    ref = c.add(c.step(0, 3, anyday=source == "police"), "referral", source=source)
+    when = c.step(0, 3, anyday=source == "police")
+    if source == "police" and rng.random() < 0.6:   # the incident the notification is about
+        c.add(when - timedelta(days=rng.choice((0, 1, 1, 2, 4))), "police_incident",
+              kind=rng.choice(("domestic_abuse", "missing_child", "welfare_check")))
+    ref = c.add(when, "referral", source=source)
     lag = rng.randint(2, 4) if c.late and rng.random() < 0.5 else rng.choice((0, 1, 1))
     decided = add_working_days(ref, lag)
-    for agency in rng.sample(CHECK_AGENCIES, checks):
+    must = ("police", "health") if rng.random() < 0.8 else ()
+    others = [a for a in CHECK_AGENCIES if a not in must]
+    for agency in (*must, *rng.sample(others, min(checks, len(others)))):
         when = add_working_days(ref, rng.randint(0, lag + (3 if c.late else 0)))
-        c.add(when, "information_check", agency=agency)
+        young = (agency == "education" and c.age(ref) < 4) or (
+            agency == "youth_justice" and c.age(ref) < 10)
+        result = "not_applicable" if young else rng.choice(
+            ("information_shared", "information_shared", "no_record"))
+        c.add(when, "information_check", agency=agency, result=result)
     if decision:
         c.add(decided, "referral_decision", outcome=decision)
     return ref
@@ -230,9 +257,19 @@ def section_47(c: Case, complete: bool, conference: bool) -> date:
                          {"health": 0.85, "school": 0.5, "gp": 0.2})
     s47 = c.add(c.step(0, 2), "strategy_discussion", outcome="section_47", attended=attended)
     c.add(s47, "section_47_started")
+    if c.rng.random() < 0.95:   # the child seen, by the next working day unless late
+        c.add(add_working_days(s47, c.rng.choice((0, 0, 1)) if not c.late
+                               else c.rng.randint(0, 4)), "child_seen", **_seen(c, s47))
     if complete:
         c.add(c.step(4, 11), "section_47_completed", conference_required=conference)
     return s47
+
+
+def _seen(c: Case, d: date) -> dict[str, Any]:
+    """Whether the child was seen alone; a baby is never seen alone, and says why."""
+    if c.age(d) < 2:
+        return {"seen_alone": False, "not_alone_reasons": ["baby"]}
+    return {"seen_alone": c.rng.random() < (0.8 if c.age(d) >= 5 else 0.4)}
 
 
 def _conference_people(rng: random.Random) -> tuple[list[str], list[str]]:
@@ -276,7 +313,11 @@ def plan_stream(c: Case, icpc: date, months: int = 16) -> list[tuple[date, str]]
     while review < horizon:
         events.append((roll(review), "review"))
         review = add_months(review, 6) - timedelta(days=rng.randint(0, 12))
-    order = {"review": 0, "core_group": 1, "visit": 2, "management_oversight": 3}
+    complex_review = roll(add_months(icpc, 9) + timedelta(days=rng.randint(0, 20)))
+    if complex_review < horizon and rng.random() < 0.7:
+        events.append((complex_review, "complex_case_review"))
+    order = {"review": 0, "core_group": 1, "visit": 2, "management_oversight": 3,
+             "complex_case_review": 4}
     return sorted(events, key=lambda e: (e[0], order[e[1]]))
 
 
@@ -295,26 +336,51 @@ def cp_plan(c: Case, icpc: date, budget: int, ending: bool) -> bool:
             return False
         spent += 1
         if kind == "visit":
-            alone = rng.random() < (0.75 if c.age(d) >= 5 else 0.3)
-            c.add(d, "child_protection_visit", seen_alone=alone)
+            seen = rng.random() < 0.96
+            c.add(d, "child_protection_visit", seen=seen,
+                  **(_seen(c, d) if seen else {"seen_alone": False}))
+        elif kind == "core_group":
+            progress = rng.choice(PROGRESS)
+            c.add(d, kind, progress=progress, outcomes_missed=_missed(rng, outcomes, d, progress))
         elif kind != "review":
             c.add(d, kind)
         else:
             reviews_left -= 1
             closing = ending and reviews_left == 0
             attended, reports = _conference_people(rng)
+            progress = rng.choice(PROGRESS)
             c.add(d, "review_conference", outcome="end" if closing else "continue",
-                  attended=attended, reports=reports)
+                  attended=attended, reports=reports, progress=progress,
+                  outcomes_missed=_missed(rng, outcomes, d, progress))
             if closing:
                 c.add(d, "child_protection_plan_ended")
                 return True
     return False
 
 
+def _missed(rng: random.Random, outcomes: list[dict[str, Any]], d: date,
+            progress: str) -> list[str]:
+    """Outcomes past their by-date and not achieved: only where progress has stalled."""
+    due = [o["measure"] for o in outcomes if o["by"] < d.isoformat()]
+    return due if progress != "improving" and rng.random() < 0.5 else []
+
+
 def cin_plan(c: Case, extra: int, ending: bool) -> None:
-    c.add(c.step(0, 5), "child_in_need_plan_started")
+    """A child in need plan: `extra` facts of visits (every 20 working days), reviews (every
+    3 months) and oversight, then (if ending) its end."""
+    rng = c.rng
+    start = c.add(c.step(0, 5), "child_in_need_plan_started")
+    visit_gap = (21, 30) if c.late and rng.random() < 0.5 else (12, 20)
+    next_visit, next_review = add_working_days(start, rng.randint(*visit_gap)), start
     for _ in range(extra):
-        c.add(c.step(15, 40), "management_oversight")
+        next_review_due = add_months(next_review, 3) - timedelta(days=rng.randint(0, 10))
+        if next_review_due <= next_visit:
+            next_review = c.add(roll(next_review_due), "child_in_need_review")
+        elif rng.random() < 0.8:
+            d = c.add(next_visit, "child_in_need_visit", seen=True, **_seen(c, next_visit))
+            next_visit = add_working_days(d, rng.randint(*visit_gap))
+        else:
+            c.add(c.step(15, 40), "management_oversight")
     if ending:
         c.add(c.step(30, 90), "child_in_need_plan_ended")
 
@@ -360,9 +426,11 @@ def build(rng: random.Random, start: date, target: int) -> Case:
     budget = target - (3 if ch.disagreement else 0) - (1 if ch.oversight else 0)
     if ch.stop == "concern":
         concerns(c, max(2, budget))
+        _close_concern(c)
     elif ch.stop == "consent":
         concerns(c, n := rng.randint(2, 6))
         consent_cycles(c, max(1, budget - n))
+        _close_concern(c)
     elif ch.stop in ("early_help", "cp_plan") or ch.route == "early_help":
         concerns(c, rng.randint(2, 6))
         _continue(c, ch, budget, rng.randint(1, 3))
@@ -372,6 +440,15 @@ def build(rng: random.Random, start: date, target: int) -> Case:
         concerns(c, max(2, budget - AFTER_EH[key] - eh - ch.checks + 2))
         _continue(c, ch, budget, eh - 4)
     return _side_facts(c, ch)
+
+
+def _close_concern(c: Case) -> None:
+    """Most concerns that go no further are closed (universal services or no further action);
+    the rest are still open when the record ends."""
+    if c.rng.random() < 0.85:
+        c.add(c.step(2, 15), "concern_closed",
+              outcome=c.rng.choice(("universal_services", "universal_services",
+                                    "no_further_action")))
 
 
 def _continue(c: Case, ch: Choices, budget: int, reviews: int = 1) -> None:
@@ -408,6 +485,10 @@ def _social_care(c: Case, ch: Choices, source: str, budget: int) -> None:
     if route == "referral_nfa":
         referral(c, source, ch.checks, "no_further_action")
         c.add(c.step(0, 2), "case_closed", reason="no_further_action")
+        if rng.random() < 0.4:   # referred again (a re-referral if within 12 months)
+            c.day = add_working_days(c.day, rng.randint(60, 330))
+            referral(c, rng.choice(REFERRERS), ch.checks, "no_further_action")
+            c.add(c.step(0, 2), "case_closed", reason="no_further_action")
         return
     ref = referral(c, source, ch.checks, "strategy_discussion" if ch.direct_s47 else "assessment")
     if not ch.direct_s47:
@@ -417,6 +498,9 @@ def _social_care(c: Case, ch: Choices, source: str, budget: int) -> None:
             outcome = "no_further_action" if route == "assessment_nfa" else "strategy_discussion"
         assessment(c, ref, outcome)
         if stop == "assessment":
+            if outcome == "early_help" and rng.random() < 0.75:   # stepped down: allocated
+                offer(c, "given")
+                c.add(c.step(2, 10, late=(12, 20)), "early_help_started", agency="early_help")
             return
         if route == "assessment_nfa":
             c.add(c.step(0, 5), "case_closed", reason="no_further_action")
@@ -443,6 +527,8 @@ def _conference_onwards(c: Case, stop: str, s47: date, budget: int) -> None:
         return
     tail = {"cp_plan": 0, "cin_plan": 1, "closed": 3}[stop]
     if not cp_plan(c, icpc, budget - c.count() - tail, ending=stop != "cp_plan"):
+        if stop == "cp_plan" and rng.random() < 0.05:   # closed with the plan still open
+            c.add(c.step(1, 10), "case_closed", reason="family_moved")
         return
     cin_plan(c, max(0, min(6, budget - c.count() - tail)), ending=stop == "closed")
     if stop == "closed":

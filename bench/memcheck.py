@@ -26,8 +26,32 @@ def main(limit: int) -> int:
     for as_of in (date(2022, 6, 21), date(2023, 4, 12), date(2024, 11, 29)):
         count += sum(1 for _ in engine.cohort(cases, as_of))
     engine.close()
+    count += _overlays()
     print(f"memcheck: evaluated {count} case statuses")
     return 0
+
+
+def _overlays() -> int:
+    """The authoring guide's local overlays: filtered anchors, clocks, date comparisons,
+    relational triggers and episode-scoped checks, each on its own stories."""
+    from engine.interfaces.scenarios import read_scenario
+    from engine.language.documents import bundled_dirs
+    from engine.language.reader import to_date
+
+    here = ROOT / "docs" / "examples" / "overlays"
+    count = 0
+    for path in sorted((here / "stories").glob("*.yaml")):
+        scenario, _problems = read_scenario(path)
+        if scenario is None:
+            continue
+        engine = load([*bundled_dirs(), here / "definitions"], procedure=scenario.procedure)
+        for expect in scenario.expectations:
+            day = to_date(expect.get("as_of"))
+            if day is not None:
+                engine.status(scenario.case, day)
+                count += 1
+        engine.close()
+    return count
 
 
 if __name__ == "__main__":

@@ -10,8 +10,7 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
-DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-MOMENT = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)")
+MOMENT = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)", re.ASCII)
 
 FIRST_YEAR = 1900
 LAST_YEAR = 2100
@@ -19,18 +18,25 @@ FIRST_DAY = date(FIRST_YEAR, 1, 1)
 LAST_DAY = date(LAST_YEAR, 12, 31)
 
 
+def iso(day: date | None) -> str | None:
+    """A date as output carries it: 2024-04-01, or None when there is none."""
+    return day.isoformat() if day else None
+
+
 def parse_day(value: Any) -> date | None:
     """A calendar date written `YYYY-MM-DD` (or already a date), else None."""
+    if value.__class__ is str:
+        # The shape of YYYY-MM-DD, checked before parsing: with dashes at 4 and 7 and ten
+        # characters, fromisoformat reads nothing but ASCII digits (no week or ordinal date).
+        if len(value) != 10 or value[4] != "-" or value[7] != "-":
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
     if isinstance(value, datetime):
         return value.date()
-    if isinstance(value, date):
-        return value
-    if value.__class__ is not str or not DAY.fullmatch(value):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
+    return value if isinstance(value, date) else None
 
 
 def parse_moment(value: Any) -> tuple[date, time | None] | None:

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, Self
 
+from engine.text import clean
+
 
 @dataclass(frozen=True, order=True)
 class Loc:
@@ -60,9 +62,11 @@ class Problem:
     hint: str | None = None
 
     def render(self) -> str:
-        text = f"{self.loc}: {self.severity}: {self.message}"
+        """`file:line:col: severity: message`; definition text in it is escaped, so a hostile
+        file cannot put terminal control sequences into `check` output."""
+        text = clean(f"{self.loc}: {self.severity}: {self.message}")
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {clean(self.hint)}"
         return text
 
     def as_dict(self) -> dict:
@@ -89,7 +93,8 @@ class SafeguardError(Exception):
         return self
 
     def render(self) -> str:
-        return f"{self.where}: error: {self}" if self.where else f"error: {self}"
+        text = f"{self.where}: error: {self}" if self.where else f"error: {self}"
+        return clean(text)
 
 
 class DefinitionError(SafeguardError):
@@ -106,6 +111,14 @@ class DefinitionError(SafeguardError):
     def render(self) -> str:
         return (f"{self}\n{len(self.errors)} error(s) in the definitions; "
                 "run 'safeguard check'")
+
+
+class OutputError(SafeguardError):
+    """A result cannot be written: no such folder, no permission, disk full."""
+
+    @classmethod
+    def writing(cls, path: object, exc: OSError) -> OutputError:
+        return cls(f"cannot write: {exc.strerror or exc}", str(path))
 
 
 class UnknownName(SafeguardError):

@@ -105,6 +105,9 @@ def _related(ident: str, docs: list[Document]) -> set[str]:
 
 def in_force_on(proc: Procedure, day: date) -> tuple[Procedure, str | None]:
     """The version of a procedure in force on a date, and a warning when none is."""
+    if not proc.versions and (proc.effective_from is None or proc.effective_from <= day) and (
+            proc.effective_to is None or day <= proc.effective_to):
+        return proc, None       # the usual case: one version, in force
     versions = proc.versions or (proc,)
     started = [v for v in versions if v.effective_from is None or v.effective_from <= day]
     chosen = started[-1] if started else versions[0]

@@ -90,7 +90,10 @@ def test_overdue_is_most_overdue_first_and_can_fail(tmp_path: Path) -> None:
 def test_explain_names_anchor_limit_days_skipped_rule_and_clause(case_file: Path) -> None:
     result = run("explain", str(case_file), "initial_conference", "--as-of", "2022-06-21")
     assert result.exit_code == 0
-    for words in ("2022-05-26", "15 working days", "Platinum Jubilee", "working-together.yaml",
+    # the rule is where it was last defined: the local procedure changes the baseline's
+    # requirement (not_triggered_in), so it is named at processes/neglect.yaml
+    for words in ("2022-05-26", "15 working days", "Platinum Jubilee",
+                  "requirement 'initial_conference' at processes/neglect.yaml",
                   "Working Together to Safeguard Children 2023"):
         assert words in result.output
 

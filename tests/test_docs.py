@@ -28,3 +28,11 @@ def test_every_output_field_is_documented() -> None:
     fields |= set(status["properties"]["escalations"]["items"]["properties"])
     for name in sorted(fields):
         assert f"`{name}`" in text, name
+
+
+def test_every_requirement_check_escalation_and_stage_of_the_bundled_procedure_is_listed() -> None:
+    text = (DOCS / "output.md").read_text()
+    proc = read_library().procedures["neglect"]
+    items = [*proc.stages, *proc.requirements, *proc.escalations, *proc.checks]
+    missing = [item.id for item in items if f"`{item.id}`" not in text]
+    assert not missing, f"add to docs/output.md ('The bundled neglect procedure'): {missing}"

@@ -62,3 +62,26 @@ def test_each_overlay_matches_the_definition_schema(path: Path) -> None:
     data, problems = load_file(path)     # YAML 1.2 booleans: the key `on` stays a word
     assert not problems
     jsonschema.Draft202012Validator(schema).validate(plain(data))
+
+
+VERSIONS = ROOT / "docs" / "examples" / "versions"
+
+
+def test_the_procedure_versions_example_checks_clean_and_its_story_passes() -> None:
+    paths = [ROOT / "processes", ROOT / "rules", VERSIONS / "definitions"]
+    library = read_library(paths)
+    assert not library.problems, [p.render() for p in library.problems]
+    assert [v.version for v in library.procedures["neglect_local"].versions] == [
+        "2024.1", "2025.1"]
+    engine = load(paths, "neglect_local")
+    try:
+        for path in sorted((VERSIONS / "stories").glob("*.yaml")):
+            scenario, problems = read_scenario(path)
+            assert not problems and scenario is not None
+            outcome = run_scenario(engine, scenario)
+            assert outcome.passed, outcome.failures
+    finally:
+        engine.close()
+    guide = (ROOT / "docs" / "authoring.md").read_text()
+    for path in sorted((VERSIONS / "definitions").glob("*.yaml")):
+        assert path.read_text().strip() in guide

@@ -4,6 +4,7 @@ broken story against that story while the others still run."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from click.testing import CliRunner
 
 from engine.errors import CaseError, DefinitionError, EvaluationError, SafeguardError, UnknownName
 from engine.interfaces.cli.app import main_group
-from engine.interfaces.service import BadRequest
+from engine.interfaces.service.keys import KeyStoreError
+from engine.interfaces.service.server import ServeRefused
 from engine.sources.cin.census import NotACensus
 from engine.sources.inputs import InputError
 from visualise.dot import RenderError
@@ -24,8 +26,8 @@ def run(*args: str):
     return CliRunner().invoke(main_group, list(args), catch_exceptions=False)
 
 
-@pytest.mark.parametrize("kind", [InputError, NotACensus, RenderError, BadRequest, CaseError,
-                                  DefinitionError, EvaluationError, UnknownName])
+@pytest.mark.parametrize("kind", [InputError, NotACensus, RenderError, KeyStoreError, ServeRefused,
+                                  CaseError, DefinitionError, EvaluationError, UnknownName])
 def test_every_user_error_is_a_safeguard_error(kind: type) -> None:
     assert issubclass(kind, SafeguardError)
 
@@ -97,3 +99,29 @@ def test_check_reads_the_definitions_given_with_d() -> None:
     result = run("-d", str(ROOT / "tests/invalid/no-stages.yaml"), "check")
     assert result.exit_code == 1
     assert "no-stages.yaml:2:1: error: procedure 'bare' has no stages" in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["draw", "procedure", "-o", "{out}/map.dot"],
+    ["pack", "-o", "{out}/pack.html"],
+    ["import", "cin", str(ROOT / "tests/fixtures/cin/samples/CIN_Census_2021.xml"),
+     "-o", "{out}/cases.jsonl"],
+], ids=["draw", "pack", "import"])
+def test_an_output_that_cannot_be_written_is_named(args: list[str], tmp_path: Path) -> None:
+    if args[0] == "pack" and shutil.which("dot") is None:
+        pytest.skip("Graphviz 'dot' is needed for the pack: install it with 'make test'")
+    missing = tmp_path / "no-such-folder"
+    result = run(*[a.format(out=missing) for a in args])
+    assert result.exit_code == 2
+    assert f"the folder '{missing}' does not exist" in result.output  # checked before any work
+
+
+def test_a_one_case_command_refuses_a_cohort_or_an_empty_folder(tmp_path: Path) -> None:
+    cohort = ROOT / "examples/cohort.jsonl"
+    result = run("next", str(cohort), "--as-of", "2024-01-01")
+    assert result.exit_code == 2
+    assert result.output.startswith(f"{cohort}: error: holds more than one case")
+    result = run("explain", str(tmp_path), "assessment", "--as-of", "2024-01-01")
+    assert result.exit_code == 2
+    assert result.output.strip() == (f"{tmp_path}: error: no case found (the file or folder "
+                                     "holds no case)")

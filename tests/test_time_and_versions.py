@@ -343,3 +343,28 @@ requirements:
     assert action(before, "visit#1").due == date(2025, 3, 17)
     assert action(after, "visit#1").due == date(2025, 3, 10)
     assert after.procedure["effective_from"] == "2025-04-01"
+
+
+def test_hours_cannot_count_back(tmp_path: Path) -> None:
+    path = write(tmp_path, requirements="""\
+  visit:
+    on: referral
+    anchor: {field: when}
+    due: {hours: 24, before: true}
+    completed_by: visit
+""")
+    assert any("'before' is not allowed" in p.message for p in read_library([path]).errors)
+
+
+def test_status_text_shows_the_version_warning(tmp_path: Path) -> None:
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps({"case": "W", "facts": [
+        {"type": "referral", "date": "2023-05-02", "source": "police"}]}))
+    text = run("status", str(case), "--as-of", "2023-05-03")
+    assert text.exit_code == 0
+    assert "Warning: procedure 'neglect' was not yet in force on 2023-05-03" in text.output
+    data = json.loads(run("status", str(case), "--as-of", "2024-05-03", "--format",
+                          "json").output)
+    assert data["procedure"] == {"id": "neglect", "version": "2024.2",
+                                 "effective_from": "2024-04-01",
+                                 "calendar": "england-and-wales", "warning": None}

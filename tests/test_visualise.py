@@ -29,6 +29,7 @@ from visualise.heat import heat_bucket, share
 from visualise.words import condition_words, long_date, timescale
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
+ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2022, 6, 20)
 CASE = {"case": "DRAW-1", "child": {"date_of_birth": "2015-02-01"}, "facts": [
     {"type": "concern", "date": "2022-05-09", "agency": "school"},
@@ -123,10 +124,13 @@ def test_unknown_phases_get_their_own_cluster_after_the_known_ones(proc) -> None
 def test_requirement_placement_rule(proc) -> None:
     reqs = {r.id: r for r in proc.requirements}
     # 1. active_in: every stage it is active in
-    assert home_stages(proc, reqs["child_protection_visit"]) == ("child_protection_plan",)
-    assert len(home_stages(proc, reqs["management_oversight"])) == 7
-    # 2. the first stage (definition order) its trigger fact moves a case to
+    assert home_stages(proc, reqs["child_protection_visit"]) == (
+        "initial_conference", "child_protection_plan")
+    assert len(home_stages(proc, reqs["management_oversight"])) == 8
+    # 2. the first stage (definition order) its trigger moves a case to: the transition on the
+    #    same fact and condition (a discussion deciding on section 47, not one deciding against)
     assert home_stages(proc, reqs["initial_conference"]) == ("section_47",)
+    assert home_stages(proc, reqs["strategy_discussion"]) == ("strategy_discussion_pending",)
     assert home_stages(proc, reqs["first_core_group"]) == ("initial_conference",)
     assert home_stages(proc, reqs["referral_decision"]) == ("referral",)
     # 3. otherwise the start stage
@@ -136,18 +140,36 @@ def test_requirement_placement_rule(proc) -> None:
 def test_stage_nodes_show_owner_and_timescales_in_words(proc) -> None:
     node = procedure_diagram(proc).node("section_47")
     texts = [line.text for line in node.lines]
-    assert texts[0] == "Strategy discussion and section 47 enquiry"
+    assert texts[0] == "Section 47 enquiry"
     assert texts[1] == "Owner: Children's social care with police and health"
-    assert ("Initial conference: 15 working days from section 47 started (statutory)"
-            in texts)
+    assert ("Initial conference: 15 working days from strategy discussion where outcome is "
+            "section 47 or section 47 started (statutory)" in texts)
     plan = [line.text for line in procedure_diagram(proc).node("child_protection_plan").lines]
     assert any("then every 10 working days" in t for t in plan)
+
+
+def test_a_filtered_anchor_with_a_fallback_in_words() -> None:
+    """Diagrams name the anchor's fact by its title, the fallback after it (the same words
+    explanations give, with ids: Anchor.describe serves both)."""
+    from engine import load
+
+    overlay = ROOT / "docs" / "examples" / "overlays" / "definitions"
+    engine = load([ROOT / "processes", ROOT / "rules",
+                   overlay / "icpc-from-strategy-discussion.yaml"],
+                  "icpc_from_strategy_discussion")
+    req = next(r for r in engine.procedure.requirements if r.id == "initial_conference")
+    assert timescale(engine.procedure, req, short=True) == (
+        "15 working days from the first strategy discussion where outcome == 'section_47', "
+        "otherwise strategy discussion where outcome is section 47 or section 47 started")
+    assert req.anchor.describe("it") == (
+        "the first strategy_discussion where outcome == 'section_47', otherwise it")
 
 
 def test_timescales_and_conditions_in_plain_words(proc) -> None:
     reqs = {r.id: r for r in proc.requirements}
     assert timescale(proc, reqs["initial_conference"]) == (
-        "15 working days from section 47 enquiry started")
+        "15 working days from strategy discussion where outcome is section 47 or section 47 "
+        "enquiry started")
     assert timescale(proc, reqs["review_conference"]).endswith(", then every 6 months")
     assert condition_words("outcome in ['refused', 'withdrawn']") == (
         "outcome is refused or withdrawn")
@@ -168,12 +190,13 @@ def test_case_overlay_marks_path_position_and_overdue(engine, proc) -> None:
     edges = {(e.tail, e.head): e for e in diagram.edges}
     assert edges[("concern", "referral")].look == "taken"
     assert edges[("concern", "referral")].label.endswith("20 May 2022")
-    assert edges[("referral", "section_47")].label.endswith("23 May 2022")
+    assert edges[("referral", "strategy_discussion_pending")].label.endswith("23 May 2022")
+    assert edges[("strategy_discussion_pending", "section_47")].label.endswith("24 May 2022")
     assert edges[("referral", "assessment")].look == "transition_dim"
     here = diagram.node("section_47")
     assert here.look == "stage_current"
     texts = [line.text for line in here.lines]
-    assert "▶ HERE since 2022-05-23" in texts
+    assert "▶ HERE since 2022-05-24" in texts
     assert any("Hold the initial child protection conference: OVERDUE 2 working days "
                "(due 16 June 2022)" in t for t in texts)
     assert diagram.node("early_help").look == "stage_unvisited"

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from engine.errors import CaseError, SafeguardError
+from engine.errors import OutputError
 from engine.interfaces.cli.options import (
     about,
     as_of_option,
@@ -20,12 +20,12 @@ from engine.interfaces.cli.options import (
     cohort_records,
     engine_for,
     filter_options,
+    one_case,
     procedure_option,
     resolve_as_of,
     ssd_options,
     writable,
 )
-from engine.sources.inputs import InputError, read_items
 
 from .diagram import Diagram
 from .dot import output_format, render
@@ -77,7 +77,7 @@ def draw_case(ctx: click.Context, case: Path, as_of: date | None, procedure: str
     """One case on the map: its path with dates, where it is now, open and overdue actions."""
     engine = engine_for(ctx, procedure)
     with about(case):
-        status = engine.status(read_one(case), resolve_as_of(as_of, case))
+        status = engine.status(one_case(case), resolve_as_of(as_of, case))
     _write(lambda: case_diagram(engine.procedure, status), output)
 
 
@@ -118,7 +118,7 @@ def pack(ctx: click.Context, name: str | None, procedure: str | None, example: P
          output: Path) -> None:
     """A self-contained HTML training pack: map, stage details, glossary, worked example."""
     engine = engine_for(ctx, one_name(name, procedure))
-    case = read_one(example) if example else default_example()
+    case = one_case(example) if example else default_example()
     output_format("pack.svg")  # the map is inline SVG from dot
     with about(example or "the example case"):
         engine.read(case)  # a case that cannot be read at all stops here, named
@@ -126,7 +126,7 @@ def pack(ctx: click.Context, name: str | None, procedure: str | None, example: P
     try:
         output.write_text(html, encoding="utf-8")
     except OSError as exc:
-        raise SafeguardError(f"cannot write: {exc.strerror or exc}", str(output)) from None
+        raise OutputError.writing(output, exc) from None
     click.echo(str(output))
 
 
@@ -137,20 +137,10 @@ def one_name(name: str | None, option: str | None) -> str | None:
     return name or option
 
 
-def read_one(path: Path) -> dict:
-    """The first case in a file (usually a .json case file)."""
-    item = next((i for i in read_items(path) if not i.blank), None)
-    if item is None or item.case is None:
-        raise InputError((item.error or "unreadable") if item else "no case found", str(path))
-    if not isinstance(item.case, dict):
-        raise CaseError("a case must be a JSON object", where=str(path))
-    return item.case
-
-
 def default_example() -> dict:
     """Run from the repository: the richest story in examples/cases/ (most fact dates, then
     name); elsewhere the bundled synthetic case."""
-    found = [read_one(p) for p in sorted(EXAMPLES.glob("*.json"))] if EXAMPLES.is_dir() else []
+    found = [one_case(p) for p in sorted(EXAMPLES.glob("*.json"))] if EXAMPLES.is_dir() else []
     return max(found, key=lambda case: len(fact_dates(case)), default=None) or example_case()
 
 
@@ -163,8 +153,5 @@ def _counting(items: Iterable[dict], bad: list[int]) -> Iterator[dict]:
 def _write(make: Callable[[], Diagram], output: Path) -> None:
     """Check the format (and `dot`) first, so a long cohort is not evaluated in vain."""
     output_format(output)
-    try:
-        path = render(make(), output)
-    except OSError as exc:
-        raise SafeguardError(f"cannot write: {exc.strerror or exc}", str(output)) from None
+    path = render(make(), output)  # a failed write is an OutputError naming the file
     click.echo(str(path))

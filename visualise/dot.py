@@ -12,7 +12,7 @@ from pathlib import Path
 
 import graphviz
 
-from engine.errors import SafeguardError
+from engine.errors import OutputError, SafeguardError
 
 from . import style
 from .diagram import Diagram, Edge, LegendEntry, Line, Node
@@ -156,10 +156,11 @@ def render(diagram: Diagram, path: Path | str) -> Path:
     """Write the diagram to `path`; the suffix picks the format (.svg .png .pdf .dot)."""
     path = Path(path)
     fmt = output_format(path)
-    if fmt == "dot":
-        path.write_text(to_dot(diagram), encoding="utf-8")
-    else:
-        path.write_bytes(pipe(diagram, fmt))
+    data = to_dot(diagram).encode("utf-8") if fmt == "dot" else pipe(diagram, fmt)
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise OutputError.writing(path, exc) from None
     return path
 
 

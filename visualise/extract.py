@@ -4,8 +4,9 @@ One map, three views: the procedure itself, one case's position on it, and a coh
 
 Where a requirement is drawn (its "home" stage):
   1. every stage in its `active_in`, if it has one;
-  2. else the target stage of the transitions that its trigger facts fire (the first such
-     stage in stage definition order);
+  2. else the target stage of the transitions that its triggers fire (the same fact and
+     condition where a transition has one, else the same fact; the first such stage in stage
+     definition order);
   3. else the start stage.
 """
 from __future__ import annotations
@@ -47,8 +48,11 @@ def home_stages(proc: Procedure, req: Requirement) -> tuple[str, ...]:
     """The stage(s) a requirement is drawn on (rule in the module docstring)."""
     if req.active_in:
         return tuple(s.id for s in proc.stages if s.id in req.active_in)
-    facts = {m.fact for m in req.triggers}
-    targets = {t.target for t in proc.transitions if t.on.fact in facts}
+    keys = {m.key for m in req.triggers}
+    targets = {t.target for t in proc.transitions if t.on.key in keys}
+    if not targets:   # no transition on the same fact and condition: any on the same fact
+        facts = {m.fact for m in req.triggers}
+        targets = {t.target for t in proc.transitions if t.on.fact in facts}
     found = next((s.id for s in proc.stages if s.id in targets), None)
     return (found or _start(proc),)
 

@@ -10,6 +10,8 @@ from engine.language.conditions import (
     And,
     Compare,
     Condition,
+    DateCompare,
+    DateTerm,
     Exists,
     Not,
     Or,
@@ -17,7 +19,7 @@ from engine.language.conditions import (
     Ref,
     parse,
 )
-from engine.language.model import Anchor, Matcher, Procedure, Requirement, Transition
+from engine.language.model import Matcher, Procedure, Requirement, Transition
 
 PHASES = ("identification and early help", "front door", "assessment", "child protection",
           "plans and review", "closure")
@@ -63,7 +65,18 @@ def _words(cond: Condition, top: bool = False) -> str:
         args = [cond.fact] + ([_words(cond.where, top=True)] if cond.where else [])
         args += [f"since={cond.since}"] if cond.since else []
         return value_words(f"exists({', '.join(args)})")
+    if isinstance(cond, DateCompare):
+        return _date_words(cond)
     return _compare_words(cond)
+
+
+def _date_words(cmp: DateCompare) -> str:
+    """'latest(plan started).date <= latest(plan ended).date + 2 years'."""
+    def term(t: DateTerm) -> str:
+        shift = "".join(f" {'+' if n >= 0 else '-'} {abs(n)} {unit}" for n, unit in t.shift)
+        return _ref_text(t.ref) + shift
+    right = cmp.right if isinstance(cmp.right, str) else term(cmp.right)
+    return value_words(f"{term(cmp.left)} {_OPS[cmp.op]} {right}")
 
 
 def _compare_words(cmp: Compare) -> str:
@@ -71,6 +84,9 @@ def _compare_words(cmp: Compare) -> str:
     if ref.func == "has":
         word = "in" if cmp.op == "==" else "not in"
         return value_words(f"{ref.args[0]} {word} {_ref_text(ref)}")
+    if ref.func == "present":
+        word = "is recorded" if (cmp.op == "==") == (cmp.value is True) else "is not recorded"
+        return value_words(f"{_ref_text(ref)} {word}")
     value = cmp.value
     shown = (" or ".join(_literal(v) for v in value) if isinstance(value, tuple)
              else _literal(value))
@@ -116,15 +132,7 @@ def transition_label(proc: Procedure, transition: Transition) -> str:
 def anchor_words(proc: Procedure, req: Requirement, short: bool = False) -> str:
     """Where a requirement's clock starts, in words."""
     trigger = " or ".join(fact_words(proc, m, short) for m in req.triggers)
-    spec: Anchor = req.anchor
-    if spec.kind == "trigger":
-        return trigger
-    if spec.kind == "field":
-        return f"the {(spec.field or '').replace('_', ' ')} date of the {trigger}"
-    named = _title(proc, spec.fact or "", short)
-    if spec.kind == "nth":
-        return f"occurrence {spec.n} of {named}"
-    return f"the {spec.kind} {named}"
+    return req.anchor.describe(trigger, lambda name: _title(proc, name, short))
 
 
 def _title(proc: Procedure, fact: str, short: bool = False) -> str:
@@ -141,6 +149,8 @@ def timescale(proc: Procedure, req: Requirement, short: bool = False) -> str:
     """
     amount, anchor = req.due.describe(), anchor_words(proc, req, short)
     text = f"{amount} {anchor}" if req.due.before else f"{amount} from {anchor}"
+    if req.due_rule is not None:
+        text = req.due_rule.describe(anchor)
     if req.every is not None:
         text += f", then every {req.every.describe()}"
     return text
@@ -154,8 +164,11 @@ def requirement_line(proc: Procedure, req: Requirement) -> str:
     return f"{name[:1].upper()}{name[1:]}: {timescale(proc, req, short=True)}{mark}"
 
 
-def long_date(day: date | str) -> str:
-    """'20 May 2022' (dates on edges and in the pack)."""
+def long_date(day: date | str | None) -> str:
+    """'20 May 2022' (dates on edges and in the pack); 'not known' for a clock that has not
+    started (its anchor fact is not recorded)."""
+    if day is None:
+        return "not known"
     value = date.fromisoformat(day) if isinstance(day, str) else day
     return f"{value.day} {value:%B %Y}"
 

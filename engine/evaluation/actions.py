@@ -13,7 +13,16 @@ from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
 from engine.evaluation.status import Action, ActionStatus, AnchorFact
-from engine.language.model import Limit, Matcher, Procedure, Requirement, version_words
+from engine.language.model import Anchor as AnchorSpec
+from engine.language.model import Due as DueRule
+from engine.language.model import (
+    Limit,
+    Matcher,
+    Procedure,
+    Requirement,
+    rule_version,
+    version_words,
+)
 from engine.rules_engine.compiler import Plan
 
 _NONE: frozenset[int] = frozenset()
@@ -42,6 +51,10 @@ class Context:
         for m in matchers:
             out |= matches.get(rule_of[m.key]) or _NONE
         return out
+
+    def positions(self, fact_type: str) -> list[int]:
+        """Positions of the facts of one type, in canonical order."""
+        return [p for p, f in enumerate(self.facts) if f.type == fact_type]
 
     def closes_at(self, pos: int) -> bool:
         after = self.replay.after
@@ -86,20 +99,33 @@ def due_of(cal: WorkingCalendar, anchor: AnchorFact, limit: Limit) -> Due:
 
 
 @dataclass(frozen=True)
-class Occurrence:
-    """One occurrence of a requirement: where its clock starts, its limit, due date and end,
-    and the requirement's version in force on the clock's anchor date."""
+class Reading:
+    """A clock read for one occurrence: where it starts, its limit and due date (all None
+    when its anchor fact is not recorded: the action is then `unknown`), words on how it was
+    decided (`note`) or on what is missing (`missing`)."""
 
-    anchor: AnchorFact
-    limit: Limit
-    due: Due
+    anchor: AnchorFact | None
+    limit: Limit | None
+    due: Due | None
+    note: str = ""
+    missing: str = ""
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One occurrence of a requirement: its clock reading and end, and the requirement's
+    version in force on the clock's anchor date."""
+
+    reading: Reading
     end: _End
     rule: Requirement
 
     @property
     def late(self) -> bool:
-        """Done after its due date, or still not done when it was cancelled after it."""
-        return self.due.passed_by(self.end)
+        """Done after its due date, or still not done when it was cancelled after it; an
+        occurrence whose clock never started is kept too (its timeliness is unknown)."""
+        due = self.reading.due
+        return due.passed_by(self.end) if due is not None else self.end.pos is not None
 
 
 def actions_for(ctx: Context) -> list[Action]:
@@ -107,7 +133,7 @@ def actions_for(ctx: Context) -> list[Action]:
     out: list[Action] = []
     for req in ctx.proc.requirements:
         out += _requirement(ctx, req)
-    return sorted(out, key=lambda a: (a.due, a.requirement, _number(a.id)))
+    return sorted(out, key=lambda a: (a.due or date.max, a.requirement, _number(a.id)))
 
 
 def _number(action_id: str) -> int:
@@ -123,6 +149,8 @@ def _requirement(ctx: Context, req: Requirement) -> list[Action]:
         if t <= busy_until and (req.every is not None or req.single):
             continue
         if req.active_in and ctx.replay.after[t] not in req.active_in:
+            continue
+        if ctx.replay.after[t] in req.not_triggered_in:   # e.g. a referral on an open plan
             continue
         if req.once and numbered:
             break
@@ -141,11 +169,16 @@ def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[i
     occurrences: list[Occurrence] = []
     start = t
     while True:
-        anchor = _anchor(ctx, req, start, first=not occurrences)
-        rule = req.in_force(anchor.date) if req.versions else req
-        limit = rule.due if not occurrences or rule.every is None else rule.every
+        if occurrences and occurrences[-1].rule.every is not None:
+            fact = ctx.facts[start]
+            anchor = AnchorFact(fact.type, fact.date, fact.ref, fact.time)
+            rule = req.in_force(anchor.date) if req.versions else req
+            limit = rule.every or req.due
+            reading = Reading(anchor, limit, due_of(ctx.cal, anchor, limit))
+        else:
+            reading, rule = _first(ctx, req, start)
         end = _end(ctx, req, start, done, cancel)
-        occurrences.append(Occurrence(anchor, limit, due_of(ctx.cal, anchor, limit), end, rule))
+        occurrences.append(Occurrence(reading, end, rule))
         if end.kind != "done" or rule.every is None or end.pos is None or end.pos in cancel:
             last = end.pos if end.pos is not None else len(ctx.facts)
             return occurrences, last
@@ -163,23 +196,122 @@ def _visible(chain: list[Occurrence], req: Requirement) -> list[tuple[int, Occur
     return [(k, occ) for k, occ in numbered[:-1] if occ.late] + numbered[-1:]
 
 
-def _anchor(ctx: Context, req: Requirement, start: int, first: bool) -> AnchorFact:
-    """The clock's start: the spec's anchor for a first occurrence, else the last completion."""
-    fact = ctx.facts[start]
-    spec = req.anchor
-    if not first or spec.kind == "trigger":
-        return AnchorFact(fact.type, fact.date, fact.ref, fact.time)
-    if spec.kind == "field":
-        return AnchorFact(f"{fact.type}.{spec.field}", date.fromisoformat(fact.fields[spec.field]),
-                      fact.ref)
-    candidates = [p for p in range(len(ctx.facts)) if ctx.facts[p].type == spec.fact]
-    candidates = [p for p in candidates if p <= _horizon(ctx, req, start)]
-    if spec.kind == "nth":
-        chosen = candidates[spec.n - 1] if len(candidates) >= spec.n else None
-    else:
-        chosen = (candidates[0] if spec.kind == "first" else candidates[-1]) if candidates else None
-    picked = ctx.facts[chosen] if chosen is not None else fact
-    return AnchorFact(picked.type, picked.date, picked.ref, picked.time)
+def _first(ctx: Context, req: Requirement, start: int) -> tuple[Reading, Requirement]:
+    """The first occurrence's clock, under the version in force on its anchor date."""
+    reading = _reading(ctx, req, start)
+    if not req.versions or reading.anchor is None:
+        return reading, req
+    rule = req.in_force(reading.anchor.date)
+    return (reading if rule is req else _reading(ctx, rule, start)), rule
+
+
+def _reading(ctx: Context, req: Requirement, start: int) -> Reading:
+    if req.due_rule is None:
+        return _clock(ctx, req, start, req.anchor, req.due)
+    return _rule(ctx, req, start, req.due_rule)
+
+
+def _clock(ctx: Context, req: Requirement, start: int, spec: AnchorSpec, limit: Limit
+           ) -> Reading:
+    found = _anchor(ctx, req, start, spec)
+    if isinstance(found, str):
+        return Reading(None, limit, None, missing=found)
+    return Reading(found, limit, due_of(ctx.cal, found, limit))
+
+
+def _rule(ctx: Context, req: Requirement, start: int, rule: DueRule) -> Reading:
+    """A due rule: one clock, the earliest or latest of several, or a choice by condition."""
+    if rule.kind == "clock" and rule.limit is not None:
+        return _clock(ctx, req, start, rule.anchor or req.anchor, rule.limit)
+    if rule.kind == "choice":
+        return _choice(ctx, req, start, rule)
+    readings = [_rule(ctx, req, start, part) for part in rule.parts]
+    known = [r for r in readings if r.due is not None]
+    missing = [r.missing for r in readings if r.due is None]
+    if not known or (rule.kind == "latest" and missing):
+        return Reading(None, None, None, missing="; ".join(missing))
+    pick = min if rule.kind == "earliest" else max
+    chosen = pick(known, key=lambda r: r.due.day if r.due else date.max)
+    word = "earlier" if rule.kind == "earliest" else "later"
+    others = [f"{r.limit.describe()} after the {r.anchor.words} would be {r.due.day}"
+              for r in known if r is not chosen and r.limit and r.anchor and r.due]
+    others += [f"that clock has not started: {m}" for m in missing]
+    note = f" (the {word} clock; " + "; ".join(others) + ")" if others else ""
+    return Reading(chosen.anchor, chosen.limit, chosen.due, chosen.note + note)
+
+
+def _choice(ctx: Context, req: Requirement, start: int, rule: DueRule) -> Reading:
+    """`when`/`then`/`otherwise`: the condition reads the fact the requirement's clock starts
+    from; a condition that does not hold, or is unknown, takes `otherwise`."""
+    found = _anchor_position(ctx, req, start, req.anchor)
+    if isinstance(found, str):
+        return Reading(None, None, None, missing=found)
+    fact = ctx.facts[found[0]]
+    matchers = tuple(m for m in rule.when if m.fact == fact.type)
+    holds = bool(matchers) and found[0] in ctx.hits(matchers)
+    reading = _rule(ctx, req, start, rule.parts[0] if holds else rule.parts[1])
+    says = "holds" if holds else "does not hold (or is not recorded)"
+    return Reading(reading.anchor, reading.limit, reading.due,
+                   reading.note + f" ({rule.text} {says} for the {_words(fact.type)} on "
+                   f"{fact.date})", reading.missing)
+
+
+def _anchor(ctx: Context, req: Requirement, start: int, spec: AnchorSpec) -> AnchorFact | str:
+    """The clock's start, or words saying which anchor fact is not recorded."""
+    found = _anchor_position(ctx, req, start, spec)
+    if isinstance(found, str):
+        return found
+    pos, one = found
+    fact = ctx.facts[pos]
+    if one.kind == "field" and one.field is not None:
+        return AnchorFact(f"{fact.type}.{one.field}", date.fromisoformat(fact.fields[one.field]),
+                          fact.ref)
+    return AnchorFact(fact.type, fact.date, fact.ref, fact.time)
+
+
+def _anchor_position(ctx: Context, req: Requirement, start: int, spec: AnchorSpec
+                     ) -> tuple[int, AnchorSpec] | str:
+    """The anchor fact's position: the first anchor of the chain that is recorded.
+
+    Candidates are facts of the trigger's episode up to the fact that completes the
+    requirement; a `where` keeps only those durable-rules matched.
+    """
+    tried = []
+    for one in spec.chain():
+        found = _find(ctx, req, start, one)
+        if found is not None:
+            return found, one
+        tried.append(_missing_words(one))
+    return "no " + ", nor ".join(tried) + " is recorded"
+
+
+def _find(ctx: Context, req: Requirement, start: int, one: AnchorSpec) -> int | None:
+    if one.kind == "trigger":
+        return start
+    if one.kind == "field":
+        return start if one.field in ctx.facts[start].fields else None
+    episode = ctx.replay.episode(start)
+    horizon = _horizon(ctx, req, start)
+    hits = ctx.hits((one.where,)) if one.where is not None else None
+    candidates = [p for p in ctx.positions(one.fact or "") if p <= horizon
+                  and ctx.replay.episode(p) == episode and (hits is None or p in hits)]
+    if one.kind == "nth":
+        return candidates[one.n - 1] if len(candidates) >= one.n else None
+    if not candidates:
+        return None
+    return candidates[0] if one.kind == "first" else candidates[-1]
+
+
+def _missing_words(one: AnchorSpec) -> str:
+    if one.kind == "field":
+        return f"'{one.field}' date on the trigger"
+    which = f"occurrence {one.n} of " if one.kind == "nth" else ""
+    where = f" where {one.where.text}" if one.where is not None else ""
+    return f"{which}{_words(one.fact or '')}{where}"
+
+
+def _words(name: str) -> str:
+    return name.replace("_", " ")
 
 
 def _horizon(ctx: Context, req: Requirement, start: int) -> int:
@@ -195,7 +327,7 @@ def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set
             return _End(p, "done", when=when, at=ctx.facts[p].moment)
         if p in cancel:
             return _End(p, "cancelled", ctx.facts[p].type.replace("_", " "), when)
-        if ctx.closes_at(p):
+        if ctx.closes_at(p) and not req.runs_after_closure:
             return _End(p, "cancelled", "the case closed", when)
         if req.active_in and ctx.replay.after[p] not in req.active_in:
             return _End(p, "cancelled", f"the case left {', '.join(req.active_in)}", when)
@@ -203,16 +335,21 @@ def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set
 
 
 def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Action:
-    anchor, limit, due, end, rule = occ.anchor, occ.limit, occ.due, occ.end, occ.rule
+    reading, end, rule = occ.reading, occ.end, occ.rule
+    anchor, limit, due = reading.anchor, reading.limit, reading.due
     cal, when = ctx.cal, end.when
-    because = (f"required by the {anchor.words} on {anchor.moment}{_fact_ref(anchor.ref)}; "
-               f"{_due_words(anchor, limit, due)}{_version(rule)}")
     base: dict[str, Any] = {
         "id": f"{req.id}#{number}", "requirement": req.id, "title": rule.title,
-        "owner": rule.owner, "due": due.day, "anchor": anchor,
+        "owner": rule.owner, "due": due.day if due else None, "anchor": anchor,
         "source": ctx.proc.citation(rule.source), "statutory": rule.statutory,
-        "limit": limit.describe(), "due_from": due.opens, "due_at": due.at,
-        "rule_version": rule.effective_from.isoformat() if rule.effective_from else None}
+        "limit": limit.describe() if limit is not None else _limit_words(rule),
+        "due_from": due.opens if due else None, "due_at": due.at if due else None,
+        "rule_version": rule_version(rule)}
+    if due is None or anchor is None or limit is None:
+        return _unanchored(base, reading, end)
+    lead = "required by" if rule.due_rule is None else "counted from"
+    because = (f"{lead} the {anchor.words} on {anchor.moment}{_fact_ref(anchor.ref)}; "
+               f"{_due_words(anchor, limit, due)}{reading.note}{_version(rule)}")
     if end.kind == "done" and when is not None:
         late_by = due.passed_by(end)
         late = cal.days_overdue(due.day, when)
@@ -228,6 +365,23 @@ def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Act
         return Action(**base, status="cancelled", cancelled_on=when, because=because + note,
                       working_days_overdue=overdue)
     return _open(ctx, req, base, because, due)
+
+
+def _limit_words(req: Requirement) -> str:
+    return req.due_rule.describe() if req.due_rule is not None else req.due.describe()
+
+
+def _unanchored(base: dict[str, Any], reading: Reading, end: _End) -> Action:
+    """No anchor fact: the due date cannot be known, so the action is `unknown`, never
+    silently counted from another date (docs/design/expressions.md)."""
+    because = f"unknown: the clock cannot start because {reading.missing}"
+    if end.kind == "cancelled":
+        return Action(**base, status="cancelled", cancelled_on=end.when,
+                      because=because + f"; cancelled on {end.when}: {end.why}")
+    if end.kind == "done":
+        return Action(**base, status="unknown", done_on=end.when,
+                      because=because + f"; done on {end.when}, timeliness unknown")
+    return Action(**base, status="unknown", because=because)
 
 
 def _due_words(anchor: AnchorFact, limit: Limit, due: Due) -> str:

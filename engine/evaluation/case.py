@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from engine.dates import FIRST_YEAR, LAST_YEAR, in_range, parse_day, parse_moment
+from engine.dates import FIRST_YEAR, LAST_YEAR, in_range, iso, parse_day, parse_moment
 from engine.errors import CaseError, did_you_mean
 from engine.language.model import FactType, Field, Procedure
 
@@ -186,7 +186,7 @@ def cite(item: object, proc: Procedure) -> dict:
         return {"type": None, "date": None, "ref": None}
     kind, day, ref = item.get("type"), _date(item.get("date")), item.get("id")
     return {"type": kind if isinstance(kind, str) and proc.fact_type(kind) else None,
-            "date": day.isoformat() if day else None,
+            "date": iso(day),
             "ref": _ref(ref)}
 
 
@@ -239,7 +239,10 @@ def _fact(i: int, item: Any, proc: Procedure, errors: list[dict]) -> Fact | None
         bad(f"unknown fact type {show(kind)}" + (f" ({hint})" if hint else ""))
         return None
     kind = ftype.name
-    moment = parse_moment(item.get("date")) if item.get("date").__class__ is str else None
+    written = item.get("date")
+    day = _date(written)    # the usual YYYY-MM-DD first; a date-time only when it is not
+    moment = (day, None) if day is not None else (
+        parse_moment(written) if written.__class__ is str else None)
     if moment is None:
         bad(f"{kind}: 'date' must be a date like 2024-04-01 (or 2024-04-01T14:30), "
             f"not {show(item.get('date'))}")

@@ -13,10 +13,11 @@ from engine.evaluation.calendar import WorkingCalendar, add_months
 from engine.evaluation.case import Case, Fact, allocation_on, canonical
 from engine.evaluation.findings import condition_escalations, flags, overdue_escalations
 from engine.evaluation.replay import Replay, replay, start_stage
-from engine.evaluation.status import CaseStatus
+from engine.evaluation.status import CaseStatus, Episode
 from engine.language.model import Procedure
-from engine.rules_engine.compiler import Plan
+from engine.rules_engine.compiler import Branch, Plan
 from engine.rules_engine.prepare import age_on
+from engine.rules_engine.relations import Scope, case_fields, filter_relations
 from engine.rules_engine.runtime import Runtime
 
 
@@ -40,10 +41,20 @@ def evaluate(compiled: Compiled, case: Case, as_of: date,
     held: dict[str, Replay] = {}
 
     def context(matches: dict[str, set[int]]) -> dict | None:
-        held["replay"] = replay(proc, plan, facts, matches)
+        scope = Scope(facts) if plan.relations or plan.case_terms else None
+        if scope is not None and plan.relations:
+            filter_relations(plan, scope, matches, episodes=False)
+        rep = held["replay"] = replay(proc, plan, facts, matches)
+        if scope is not None:
+            scope.replay = rep
+            if plan.relations:
+                filter_relations(plan, scope, matches, episodes=True)
         if not plan.conditions:
             return None
-        return _context_fact(held["replay"], as_of, case.date_of_birth, start_stage(proc))
+        fact = _context_fact(rep, as_of, case.date_of_birth, start_stage(proc))
+        if scope is not None and plan.case_terms:
+            fact.update(case_fields(plan, scope, matches))
+        return fact
 
     matches, bindings = compiled.runtime.run(prepared, context)
     rep = held["replay"]
@@ -51,16 +62,22 @@ def evaluate(compiled: Compiled, case: Case, as_of: date,
     terminal = frozenset(s.id for s in proc.stages if s.terminal)
     ctx = Context(proc, plan, compiled.calendar, case, facts, rep, matches, as_of, terminal)
     actions = actions_for(ctx)
-    named = _named(plan, bindings)
+    named = _named(plan, bindings, facts, rep)
     raised = overdue_escalations(proc, compiled.calendar, actions) + condition_escalations(
         proc, compiled.calendar, facts, named, as_of, since)
     return CaseStatus(
-        case=case.id, as_of=as_of, procedure={**proc.identity(), "warning": warning},
+        case=case.id, as_of=as_of, procedure={**proc.identity, "warning": warning},
         stage=stage, stage_since=since, path=rep.path, actions=tuple(actions),
         escalations=tuple(sorted(raised, key=lambda e: (e.since, e.id, e.action or ""))),
-        flags=tuple(flags(proc, case, facts, named, since, as_of)), errors=case.errors,
-        facts_ignored_after_as_of=len(case.facts) - len(facts), family=case.family,
-        allocation=_allocation(case, as_of))
+        flags=tuple(flags(proc, case, facts, named, since, as_of, rep.current_start)),
+        errors=case.errors, facts_ignored_after_as_of=len(case.facts) - len(facts),
+        episode=_episode(rep, facts), family=case.family, allocation=_allocation(case, as_of))
+
+
+def _episode(rep: Replay, facts: list[Fact]) -> Episode | None:
+    if not facts:
+        return None
+    return Episode(len(rep.episode_starts), facts[rep.current_start].date)
 
 
 def _allocation(case: Case, as_of: date) -> dict | None:
@@ -102,11 +119,34 @@ def whole_months(start: date, end: date) -> int:
     return max(months, 0)
 
 
-def _named(plan: Plan, bindings: dict[str, list[dict[str, int]]]) -> dict[str, list[dict]]:
-    """Condition owner ('check:x') -> bindings, each sorted for a canonical first match."""
+def _named(plan: Plan, bindings: dict[str, list[dict[str, int]]], facts: list[Fact],
+           rep: Replay) -> dict[str, list[dict]]:
+    """Condition owner ('check:x') -> bindings, each sorted for a canonical first match.
+
+    Episode-scoped branches keep only bindings whose facts lie in the current episode (and,
+    for first(t, n), are the n-th of their type in it)."""
     out: dict[str, list[dict]] = {}
+    start = rep.current_start
     for owner, compiled in plan.conditions.items():
-        found = [b for branch in compiled.branches for b in bindings.get(branch.rule, [])]
+        found = []
+        for branch in compiled.branches:
+            got = bindings.get(branch.rule, [])
+            if got and (branch.firsts or (branch.episode and start > 0)):
+                got = [b for b in got if _in_episode(b, branch, facts, start)]
+            found += got
         if found:
             out[owner] = sorted(found, key=lambda b: sorted(b.values()))
     return out
+
+
+def _in_episode(binding: dict[str, int], branch: Branch, facts: list[Fact], start: int
+                ) -> bool:
+    for alias in branch.episode:
+        if binding[alias.split(":")[0]] < start:
+            return False
+    for alias, n in branch.firsts:
+        name, fact_type = alias.split(":")
+        same = [p for p in range(start, len(facts)) if facts[p].type == fact_type]
+        if len(same) < n or binding[name] != same[n - 1]:
+            return False
+    return True

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from engine.dates import FIRST_YEAR, LAST_YEAR
+from engine.dates import FIRST_YEAR, LAST_YEAR, iso
 from engine.evaluation.calendar import WorkingCalendar, working_calendar
 from engine.evaluation.status import Action, CaseStatus, Flag, RaisedEscalation
 from engine.language.model import (
@@ -19,6 +19,7 @@ from engine.language.model import (
     Procedure,
     Requirement,
     Unit,
+    rule_version,
     version_words,
 )
 from engine.library import in_force_on
@@ -71,8 +72,8 @@ class Explanation:
             "anchor": {"type": a.anchor.type, "date": a.anchor.date.isoformat(),
                        "ref": a.anchor.ref, "words": a.anchor.words,
                        "time": a.anchor.time.isoformat(timespec="minutes")
-                       if a.anchor.time else None},
-            "limit": a.limit, "due": a.due.isoformat(), "due_from": _d(a.due_from),
+                       if a.anchor.time else None} if a.anchor else None,
+            "limit": a.limit, "due": iso(a.due), "due_from": iso(a.due_from),
             "due_at": a.due_at.isoformat(timespec="minutes") if a.due_at else None,
             "calendar": {"region": cal.region,
                          "closures": [d.isoformat() for d in cal.closures],
@@ -83,7 +84,7 @@ class Explanation:
             "non_working_days_skipped": [{"date": d.isoformat(), "why": why}
                                          for d, why in self.skipped],
             "working_days_overdue": a.working_days_overdue,
-            "done_on": _d(a.done_on), "cancelled_on": _d(a.cancelled_on),
+            "done_on": iso(a.done_on), "cancelled_on": iso(a.cancelled_on),
             "rule": {"requirement": req.id, "defined_at": str(self.rule.loc),
                      "version": version_words(self.rule) or None},
             "procedure": dict(self.procedure),
@@ -95,15 +96,13 @@ class Explanation:
         window = f" (window opens {a.due_from.isoformat()})" if a.due_from else ""
         ends = (f" (the limit ends at {a.due_at.isoformat(timespec='minutes')})"
                 if a.due_at else "")
-        clock = f" {a.anchor.time.isoformat(timespec='minutes')}" if a.anchor.time else ""
         lines = [
             f"{a.title} ({a.id}) for case {self.case}, as of {self.as_of.isoformat()}",
             f"  status:   {a.status}",
             f"  owner:    {a.owner}",
-            f"  clock:    starts at the {a.anchor.words} on {a.anchor.date.isoformat()}{clock}"
-            + (f" (fact {a.anchor.ref})" if a.anchor.ref else ""),
+            _clock_line(a),
             f"  limit:    {a.limit}, {CONVENTIONS[self.unit]}",
-            f"  due:      {a.due.isoformat()}{window}{ends}",
+            f"  due:      {iso(a.due) or 'not known'}{window}{ends}",
             f"  calendar: {self.calendar.describe()}",
         ]
         if self.skipped:
@@ -125,6 +124,14 @@ class Explanation:
         return "\n".join(lines)
 
 
+def _clock_line(a: Action) -> str:
+    if a.anchor is None:
+        return "  clock:    not started: its anchor fact is not recorded (see because)"
+    clock = f" {a.anchor.time.isoformat(timespec='minutes')}" if a.anchor.time else ""
+    return (f"  clock:    starts at the {a.anchor.words} on {a.anchor.date.isoformat()}{clock}"
+            + (f" (fact {a.anchor.ref})" if a.anchor.ref else ""))
+
+
 def explain(proc: Procedure, cal: WorkingCalendar, status: CaseStatus,
             action: Action) -> Explanation:
     """Recompute the facts behind one action's due date from the procedure version in force
@@ -138,29 +145,28 @@ def explain(proc: Procedure, cal: WorkingCalendar, status: CaseStatus,
     rule = _rule(req, action.rule_version)
     limit = _limit(rule, action)
     unit: Unit = limit.unit if limit is not None else "working_days"
-    start, end = sorted((action.anchor.date, action.due))
-    skipped = tuple(cal.skipped(start, end)) if unit == "working_days" else ()
+    skipped: tuple[tuple[date, str], ...] = ()
+    if action.anchor is not None and action.due is not None and unit == "working_days":
+        start, end = sorted((action.anchor.date, action.due))
+        skipped = tuple(cal.skipped(start, end))
     return Explanation(status.case, status.as_of, action, req, proc.calendar, skipped, rule,
                        unit, status.procedure)
 
 
 def _rule(req: Requirement, version: str | None) -> Requirement:
     for rule in (req, *req.versions):
-        if (rule.effective_from.isoformat() if rule.effective_from else None) == version:
+        if rule_version(rule) == version:
             return rule
     return req
 
 
 def _limit(rule: Requirement, action: Action) -> Limit | None:
     """The limit that set this due date: the first one, or the interval of a recurrence."""
-    for limit in (rule.due, rule.every):
+    clocks = rule.due_rule.clocks() if rule.due_rule is not None else ()
+    for limit in (rule.due, rule.every, *(c.limit for c in clocks)):
         if limit is not None and limit.describe() == action.limit:
             return limit
     return None
-
-
-def _d(value: date | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 @dataclass(frozen=True)
@@ -176,7 +182,7 @@ class FlagExplanation:
         f = self.flag
         return {"case": self.case, "as_of": self.as_of.isoformat(), "flag": f.id,
                 "title": f.title, "status": f.status, "severity": f.severity,
-                "since": _d(f.since), "facts": list(f.facts),
+                "since": iso(f.since), "facts": list(f.facts),
                 "condition": self.check.text, "advice": f.advice,
                 "rule": {"check": self.check.id, "defined_at": str(self.check.loc),
                          "version": f.rule_version},
@@ -185,7 +191,7 @@ class FlagExplanation:
     def text(self) -> str:
         f = self.flag
         lines = [f"{f.title} (flag {f.id}) for case {self.case}, as of {self.as_of.isoformat()}",
-                 f"  status:   {f.status} since {_d(f.since) or '-'}"]
+                 f"  status:   {f.status} since {iso(f.since) or '-'}"]
         if f.facts:
             lines.append("  facts:    " + "; ".join(f"{x['type']} on {x['date']}"
                                                     for x in f.facts))
@@ -210,7 +216,7 @@ class EscalationExplanation:
         r = self.raised
         return {"case": self.case, "as_of": self.as_of.isoformat(),
                 "escalation": r.id, "title": r.title, "to": r.to,
-                "status": r.status, "since": _d(r.since), "action": r.action,
+                "status": r.status, "since": iso(r.since), "action": r.action,
                 "rule": {"escalation": self.rule.id, "defined_at": str(self.rule.loc)},
                 "source": r.source, "because": r.because}
 
@@ -218,7 +224,7 @@ class EscalationExplanation:
         r = self.raised
         lines = [f"{r.title} (escalation {r.id}) for case {self.case}, as of "
                  f"{self.as_of.isoformat()}",
-                 f"  status:   {r.status} since {_d(r.since) or '-'}",
+                 f"  status:   {r.status} since {iso(r.since) or '-'}",
                  f"  to:       {r.to}" + (f" (about {r.action})" if r.action else "")]
         return "\n".join(lines + _closing("escalation", self.rule.id, str(self.rule.loc),
                                            r.source, r.because))

@@ -11,7 +11,7 @@ from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.status import Action, EscalationStatus, Flag, FlagStatus
 from engine.evaluation.status import RaisedEscalation as Raised
-from engine.language.model import Check, Procedure
+from engine.language.model import Check, Procedure, rule_version
 
 
 def reached(cal: WorkingCalendar, due: date, margin: int) -> date:
@@ -31,14 +31,23 @@ def overdue_escalations(proc: Procedure, cal: WorkingCalendar, actions: list[Act
             if not (esc.statutory and action.statutory or action.requirement in esc.requirements):
                 continue
             late = action.working_days_overdue
-            if late is None or late < esc.overdue_by or action.status == "due":
+            if late is None or late < esc.overdue_by or action.status == "due" or \
+                    action.due is None:
                 continue
-            status: EscalationStatus = "open" if action.status == "overdue" else "resolved"
+            status = _escalation_status(action.status)
             out.append(Raised(esc.id, esc.title, esc.to, reached(cal, action.due, esc.overdue_by),
                               status, f"{action.title} ({action.id}) is {late} working day(s) "
                               f"overdue; the margin is {esc.overdue_by}", proc.citation(esc.source),
                               action.id))
     return out
+
+
+def _escalation_status(action_status: str) -> EscalationStatus:
+    """Open while overdue; 'resolved' only when the action was done: an action cancelled
+    (the case closed, or a cancelling fact) before it was done is 'closed_unresolved'."""
+    if action_status == "overdue":
+        return "open"
+    return "closed_unresolved" if action_status == "cancelled" else "resolved"
 
 
 def condition_escalations(proc: Procedure, cal: WorkingCalendar, facts: list[Fact],
@@ -68,15 +77,17 @@ def _since(facts: list[Fact], binding: dict[str, int], stage_since: date | None)
 
 
 def flags(proc: Procedure, case: Case, facts: list[Fact], bindings: dict,
-          stage_since: date | None, as_of: date) -> list[Flag]:
-    """Each check judged by its version in force on the as-of date."""
+          stage_since: date | None, as_of: date, episode_start: int = 0) -> list[Flag]:
+    """Each check judged by its version in force on the as-of date; an episode-scoped check
+    (the default) reads only the facts of the current episode, from `episode_start`."""
     present = {f.type for f in facts}
+    current = {f.type for f in facts[episode_start:]}
     out = []
     for entry in proc.checks:
         check = entry.in_force(as_of) if entry.versions else entry
         missing = _unrecorded(check, case)
         if missing:
-            if check.needs <= present:
+            if check.needs <= (current if check.scope == "episode" else present):
                 out.append(_flag(proc, check, "unknown", None, (), f"unknown: "
                                  f"{case.system or 'the source'} does not record "
                                  f"{', '.join(missing)}"))
@@ -92,7 +103,7 @@ def flags(proc: Procedure, case: Case, facts: list[Fact], bindings: dict,
 
 def _flag(proc: Procedure, check: Check, status: FlagStatus, since: date | None,
           indices: tuple[dict, ...], because: str) -> Flag:
-    version = check.effective_from.isoformat() if check.effective_from else None
+    version = rule_version(check)
     return Flag(check.id, check.title, check.severity, status, because,
                 proc.citation(check.source), since, indices, check.advice, version)
 

@@ -2,6 +2,8 @@
 
 One transition per fact at most: the first, in definition order, that leaves the current
 stage and whose matcher the fact satisfies (durable-rules decided which facts match).
+Episodes: the first fact opens episode 1; each `reopens: true` transition out of a terminal
+stage opens the next, and every later fact belongs to it.
 """
 from __future__ import annotations
 
@@ -23,6 +25,19 @@ class Replay:
     after: tuple[str, ...]
     path: tuple[PathStep, ...]
     moves: tuple[tuple[int, Transition], ...]
+    episode_starts: tuple[int, ...] = (0,)
+
+    def episode(self, pos: int) -> int:
+        """The episode (1, 2, ...) of the fact at `pos`."""
+        starts = self.episode_starts
+        if len(starts) == 1:
+            return 1
+        return sum(1 for s in starts if s <= pos)
+
+    @property
+    def current_start(self) -> int:
+        """Position of the fact that opened the current (last) episode."""
+        return self.episode_starts[-1]
 
 
 def start_stage(proc: Procedure) -> str:
@@ -43,9 +58,12 @@ def replay(proc: Procedure, plan: Plan, facts: list[Fact], matches: dict[str, se
     steps: list[PathStep] = []
     after: list[str] = []
     moves: list[tuple[int, Transition]] = []
+    starts = [0]
     for pos, fact in enumerate(facts):
         move = _first_move(rules, current, pos, terminal)
         if move is not None:
+            if move.reopens:
+                starts.append(pos)
             if entered is not None and not (pos == 0 and current == start_stage(proc)
                                             and not steps):
                 steps.append(PathStep(current, entered, fact.date))
@@ -54,7 +72,7 @@ def replay(proc: Procedure, plan: Plan, facts: list[Fact], matches: dict[str, se
         after.append(current)
     if entered is not None:
         steps.append(PathStep(current, entered, None))
-    return Replay(tuple(after), tuple(steps), tuple(moves))
+    return Replay(tuple(after), tuple(steps), tuple(moves), tuple(starts))
 
 
 def _first_move(rules: Sequence[tuple[Transition, set[int]]], current: str, pos: int,

@@ -7,8 +7,11 @@ from __future__ import annotations
 import networkx as nx
 
 from engine.errors import Loc, Problem, Span, did_you_mean
+from engine.language.conditions import Condition
 from engine.language.model import (
+    Anchor,
     Check,
+    Due,
     Escalation,
     FactType,
     Limit,
@@ -63,10 +66,13 @@ def _fact_ref(proc: Procedure, name: str | None, loc: Loc, problems: list[Proble
     return bool(name)
 
 
-def _matcher(proc: Procedure, m: Matcher, problems: list[Problem], what: str) -> None:
+def _matcher(proc: Procedure, m: Matcher, problems: list[Problem], what: str,
+             episodes: bool = True, defaulted: bool = False) -> None:
     if _fact_ref(proc, m.fact, m.loc, problems, what) and m.when is not None:
-        ConditionChecker(_facts_by_name(proc), _stage_ids(proc), _span(m.when_loc, m.loc), m.fact,
-                         problems).run(m.when)
+        checker = ConditionChecker(_facts_by_name(proc), _stage_ids(proc),
+                                   _span(m.when_loc, m.loc), m.fact, problems, episodes)
+        checker.defaulted = defaulted
+        checker.run(m.when)
 
 
 def _stages(proc: Procedure, problems: list[Problem]) -> None:
@@ -101,7 +107,7 @@ def _transitions(proc: Procedure, problems: list[Problem]) -> None:
             _stage_ref(proc, stage, t.from_loc or t.loc, problems, "transition comes from")
         _stage_ref(proc, t.target, t.target_loc or t.loc, problems,
                    f"transition from '{'|'.join(t.from_stages)}' goes to")
-        _matcher(proc, t.on, problems, "transition is triggered by")
+        _matcher(proc, t.on, problems, "transition is triggered by", episodes=False)
         _reopen_rules(proc, t, problems)
 
 
@@ -185,6 +191,9 @@ def _requirements(proc: Procedure, problems: list[Problem]) -> None:
             _matcher(proc, m, problems, f"requirement '{req.id}' is cancelled by")
         for stage in req.active_in:
             _stage_ref(proc, stage, req.loc, problems, f"requirement '{req.id}' is active in")
+        for stage in req.not_triggered_in:
+            _stage_ref(proc, stage, req.loc, problems,
+                       f"requirement '{req.id}' is not triggered in")
         if not req.completed_by:
             _err(problems, req.loc, f"requirement '{req.id}' has no completing fact",
                  "add 'completed_by: <fact type>' so the engine can tell when it is done")
@@ -192,15 +201,52 @@ def _requirements(proc: Procedure, problems: list[Problem]) -> None:
         _reachable_anchor(proc, req, problems)
         for version in (req, *req.versions):
             _statutory(version, problems)
-            if version.source and not proc.source_text(version.source):
-                _unknown_source(proc, version.source, version.loc, problems)
+            _cited(proc, version, problems)
 
 
 def _anchor(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:
-    anchor = req.anchor
+    for anchor in _anchors(req):
+        _one_anchor(proc, req, anchor, problems)
+    for clock in _clocks(req):
+        anchor = clock.anchor or req.anchor
+        if clock.limit is not None and clock.limit.before and anchor.kind != "field":
+            _err(problems, clock.limit.loc, "'before' counts back from a date field: set "
+                 "'anchor: {field: <date field>}'")
+    if req.due_rule is not None:
+        for choice in _choices(req.due_rule):
+            for m in choice.when:
+                _matcher(proc, m, problems, f"requirement '{req.id}' chooses its limit by",
+                         defaulted=True)
+
+
+def _anchors(req: Requirement) -> list[Anchor]:
+    """Every anchor a requirement's clocks can start from, fallbacks included."""
+    found = list(req.anchor.chain())
+    for clock in _clocks(req):
+        if clock.anchor is not None:
+            found += clock.anchor.chain()
+    return found
+
+
+def _clocks(req: Requirement) -> tuple[Due, ...]:
+    if req.due_rule is None:
+        return (Due("clock", req.due.loc, req.due),)
+    return req.due_rule.clocks()
+
+
+def _choices(rule: Due) -> list[Due]:
+    own = [rule] if rule.kind == "choice" else []
+    return own + [c for p in rule.parts for c in _choices(p)]
+
+
+def _one_anchor(proc: Procedure, req: Requirement, anchor: Anchor,
+                problems: list[Problem]) -> None:
     loc = anchor.loc or req.loc
     if anchor.kind in ("first", "last", "nth"):
-        _fact_ref(proc, anchor.fact, loc, problems, f"requirement '{req.id}' is anchored on")
+        known = _fact_ref(proc, anchor.fact, loc, problems,
+                          f"requirement '{req.id}' is anchored on")
+        if known and anchor.where is not None:
+            _matcher(proc, anchor.where, problems, f"requirement '{req.id}' is anchored on")
     elif anchor.kind == "field":
         for m in req.triggers:
             fact = proc.fact_type(m.fact)
@@ -208,9 +254,11 @@ def _anchor(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:
             if fact and (field is None or field.type != "date"):
                 _err(problems, loc, f"anchor field '{anchor.field}' is not a date field of "
                      f"'{m.fact}'")
-    if req.due.before and anchor.kind != "field":
-        _err(problems, req.due.loc, "'before' counts back from a date field: set "
-             "'anchor: {field: <date field>}'")
+            elif field is not None and not field.required and anchor.otherwise is None:
+                problems.append(Problem(loc, f"'{anchor.field}' is optional on '{m.fact}': "
+                                        "when it is not recorded the clock cannot start and "
+                                        "the action is unknown", "warning",
+                                        "make the field required, or add 'otherwise: trigger'"))
 
 
 def facts_within(proc: Procedure, stages: tuple[str, ...]) -> set[str]:
@@ -231,8 +279,10 @@ def _reachable_anchor(proc: Procedure, req: Requirement, problems: list[Problem]
     unplaced = {f.name for f in proc.facts} - placed_facts(proc)
     triggers = (facts_within(proc, req.active_in) if req.active_in else placed_facts(proc))
     checks = [(m.fact, triggers | unplaced) for m in req.triggers]
-    if req.anchor.kind in ("first", "last", "nth") and req.anchor.fact:
-        checks.append((req.anchor.fact, facts_before(proc, req.active_in) | unplaced))
+    before = facts_before(proc, req.active_in) | unplaced
+    for anchor in _anchors(req):
+        if anchor.kind in ("first", "last", "nth") and anchor.fact:
+            checks.append((anchor.fact, before))
     for name, possible in checks:
         if name and proc.fact_type(name) and name not in possible:
             where = " on any path to " + ", ".join(req.active_in) if req.active_in else ""
@@ -271,25 +321,26 @@ def _escalations(proc: Procedure, problems: list[Problem]) -> None:
                 _err(problems, esc.loc, f"escalation '{esc.id}' names requirement '{name}', "
                      "which does not exist", did_you_mean(name, ids))
         if esc.condition is not None:
-            ConditionChecker(_facts_by_name(proc), _stage_ids(proc),
-                             _span(esc.condition_loc, esc.loc), None,
-                             problems).run(esc.condition)
-        if esc.source and not proc.source_text(esc.source):
-            _unknown_source(proc, esc.source, esc.loc, problems)
+            _condition(proc, esc.condition, _span(esc.condition_loc, esc.loc), problems)
+        _cited(proc, esc, problems)
 
 
 def _checks(proc: Procedure, problems: list[Problem]) -> None:
     for check in (c for entry in proc.checks for c in (entry, *entry.versions)):  # each version
-        ConditionChecker(_facts_by_name(proc), _stage_ids(proc),
-                         _span(check.condition_loc, check.loc), None,
-                         problems).run(check.condition)
-        if check.source and not proc.source_text(check.source):
-            _unknown_source(proc, check.source, check.loc, problems)
+        _condition(proc, check.condition, _span(check.condition_loc, check.loc), problems)
+        _cited(proc, check, problems)
 
 
-def _unknown_source(proc: Procedure, key: str, loc: Loc, problems: list[Problem]) -> None:
-    _err(problems, loc, f"cites source '{key}', which is not in 'sources'",
-         did_you_mean(key, [s.key for s in proc.sources]))
+def _condition(proc: Procedure, cond: Condition, span: Span, problems: list[Problem]) -> None:
+    """A condition over the whole case (an escalation's or a check's), not one fact's `when`."""
+    ConditionChecker(_facts_by_name(proc), _stage_ids(proc), span, None, problems).run(cond)
+
+
+def _cited(proc: Procedure, item: Requirement | Escalation | Check,
+           problems: list[Problem]) -> None:
+    if item.source and not proc.source_text(item.source):
+        _err(problems, item.loc, f"cites source '{item.source}', which is not in 'sources'",
+             did_you_mean(item.source, [s.key for s in proc.sources]))
 
 
 def _sources(proc: Procedure, problems: list[Problem]) -> None:

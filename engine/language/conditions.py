@@ -3,13 +3,16 @@
 Grammar (documented in docs/authoring.md): comparisons, and/or/not, `in [...]`,
 `'x' in list_field`, field access (`outcome`, `referral.source`, `latest(t).grade`),
 `exists(type[, condition][, since=type])`, `count(list)`, `lacking(list, sub, ...)`,
-`age_at(type)`, `case.stage`, `case.days_in_stage`, `case.months_in_stage`, `child.age`.
+`age_at(type)`, `case.stage`, `case.days_in_stage`, `case.months_in_stage`, `child.age`,
+`has(field)` (the field is recorded), `previous(type)` (in a `when`: the one before this fact),
+and date comparisons: `date`, `latest(t).date` or a date field, shifted by `days(n)`, `weeks(n)`,
+`months(n)` or `years(n)`, compared with another date (docs/design/expressions.md).
 """
 from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not in"]
@@ -18,8 +21,10 @@ OPS: dict[type[ast.cmpop], Op] = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", as
 NEGATE: dict[Op, Op] = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">",
                         "in": "not in", "not in": "in"}
 CONTEXT = {"case": ("stage", "days_in_stage", "months_in_stage"), "child": ("age",)}
-SELECTORS = ("latest", "first")
-FUNCTIONS = ("count", "lacking", "age_at", "exists") + SELECTORS
+SELECTORS = ("latest", "first", "previous")
+FUNCTIONS = ("count", "lacking", "age_at", "exists", "has") + SELECTORS
+DURATIONS = ("days", "weeks", "months", "years")
+EPISODE = "episode"
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ class Ref:
             return f"_has_{self.field}_{self.args[0]}"
         if self.func == "age_at":
             return "_age"
+        if self.func == "present":
+            return f"_rec_{self.field}"
         return self.field
 
 
@@ -68,6 +75,31 @@ class Exists:
 
 
 @dataclass(frozen=True)
+class DateTerm:
+    """A date read from a fact (`ref.field` is 'date' or a date field), shifted by `shift`."""
+
+    ref: Ref
+    shift: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class DateCompare:
+    """Two dates compared, or a date with a literal date (`right` is then ISO text).
+
+    Always evaluated in Python (docs/design/expressions.md): unknown when either date is
+    missing, and an unknown comparison never holds, nor does its negation.
+    """
+
+    left: DateTerm
+    op: Op
+    right: DateTerm | str
+    col: int = 0
+
+    def terms(self) -> tuple[DateTerm, ...]:
+        return (self.left, self.right) if isinstance(self.right, DateTerm) else (self.left,)
+
+
+@dataclass(frozen=True)
 class And:
     parts: tuple
 
@@ -82,7 +114,7 @@ class Not:
     part: Condition
 
 
-Condition = Compare | Exists | And | Or | Not
+Condition = Compare | DateCompare | Exists | And | Or | Not
 
 
 class ParseError(Exception):
@@ -151,10 +183,25 @@ def _cond(node: ast.AST) -> Condition:
         return _compare(node)
     if isinstance(node, ast.Call) and _func_name(node) == "exists":
         return _exists(node)
-    raise ParseError("expected a comparison, exists(...), and, or, not", _col(node))
+    if isinstance(node, ast.Call) and _func_name(node) == "has":
+        return _has(node)
+    raise ParseError("expected a comparison, exists(...), has(...), and, or, not",
+                     _col(node))
 
 
-def _compare(node: ast.Compare) -> Compare:
+def _has(node: ast.Call) -> Compare:
+    """`has(field)`: the field is recorded (a guard before reading an optional field)."""
+    if len(node.args) != 1 or node.keywords:
+        raise ParseError("has(...) takes one field, like has(outcome)", _col(node))
+    ref = _ref(node.args[0])
+    if ref.func:
+        raise ParseError("has(...) takes a field, like has(latest(review).outcome)",
+                         _col(node))
+    return Compare(Ref(ref.scope, ref.field, ref.select, ref.n, "present", (), ref.col), "==",
+                   True, _col(node))
+
+
+def _compare(node: ast.Compare) -> Compare | DateCompare:
     if len(node.ops) != 1:
         raise ParseError("compare two things at a time: use 'and' to join comparisons",
                          _col(node))
@@ -162,16 +209,71 @@ def _compare(node: ast.Compare) -> Compare:
     if op is None:
         raise ParseError("unsupported comparison (use == != < <= > >= in, not in)", _col(node))
     left, right = node.left, node.comparators[0]
+    if _is_date(left) or _is_date(right) or not (_is_literal(left) or _is_literal(right)):
+        return _date_compare(node, op, left, right)
     if op in ("in", "not in") and _is_literal(left):
         ref = _ref(right)
         has = Ref(ref.scope, ref.field, ref.select, ref.n, "has", (str(_literal(left)),), ref.col)
         return Compare(has, "==" if op == "in" else "!=", True, _col(node))
     if _is_literal(left) and not _is_literal(right):
-        raise ParseError("put the field on the left, the value on the right", left.col_offset)
+        raise ParseError("put the field on the left, the value on the right", _col(left))
     value = _literal(right)
     if op in ("in", "not in") and not isinstance(value, tuple):
-        raise ParseError("'in' needs a list of values, like ['a', 'b']", right.col_offset)
+        raise ParseError("'in' needs a list of values, like ['a', 'b']", _col(right))
     return Compare(_ref(left), op, value, _col(node))
+
+
+def _is_date(node: ast.AST) -> bool:
+    """A date term: `date`, `x.date`, a shifted date (`... + months(6)`), or a field compared
+    with another field (only dates may be compared with each other)."""
+    if isinstance(node, ast.BinOp):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id == "date"
+    return isinstance(node, ast.Attribute) and node.attr == "date"
+
+
+def _date_compare(node: ast.Compare, op: Op, left: ast.AST, right: ast.AST) -> DateCompare:
+    if op in ("in", "not in"):
+        raise ParseError("compare dates with == != < <= > >=", _col(node))
+    if _is_literal(left):
+        raise ParseError("put the date field on the left, the value on the right",
+                         _col(left))
+    first = _date_term(left)
+    if _is_literal(right):
+        value = _literal(right)
+        if not isinstance(value, str):
+            raise ParseError("compare a date with another date or a date like '2024-04-01'",
+                             _col(right))
+        return DateCompare(first, op, value, _col(node))
+    return DateCompare(first, op, _date_term(right), _col(node))
+
+
+def _date_term(node: ast.AST) -> DateTerm:
+    shift: list[tuple[int, str]] = []
+    while isinstance(node, ast.BinOp):
+        if not isinstance(node.op, (ast.Add, ast.Sub)):
+            raise ParseError("dates can only be moved with + or -", _col(node))
+        amount, unit = _duration(node.right)
+        shift.insert(0, (amount if isinstance(node.op, ast.Add) else -amount, unit))
+        node = node.left
+    if isinstance(node, ast.Name) and node.id == "date":
+        return DateTerm(Ref("", "date", col=_col(node)), tuple(shift))
+    ref = _ref(node)
+    if ref.func or ref.is_context:
+        raise ParseError("expected a date: date, latest(type).date or a date field",
+                         _col(node))
+    return DateTerm(ref, tuple(shift))
+
+
+def _duration(node: ast.AST) -> tuple[int, str]:
+    if isinstance(node, ast.Call) and _func_name(node) in DURATIONS and len(node.args) == 1 \
+            and not node.keywords and isinstance(node.args[0], ast.Constant):
+        amount = node.args[0].value
+        if type(amount) is int and amount >= 0:
+            return amount, _func_name(node)
+    raise ParseError("a length of time is days(n), weeks(n), months(n) or years(n)",
+                     _col(node))
 
 
 def _exists(node: ast.Call) -> Exists:
@@ -181,7 +283,8 @@ def _exists(node: ast.Call) -> Exists:
     since = None
     for kw in node.keywords:
         if kw.arg != "since" or not isinstance(kw.value, ast.Name):
-            raise ParseError("exists(...) only accepts since=<fact type>", kw.value.col_offset)
+            raise ParseError("exists(...) only accepts since=<fact type> or since=episode",
+                             kw.value.col_offset)
         since = kw.value.id
     where = _cond(args[1]) if len(args) == 2 else None
     return Exists(args[0].id, where, since, _col(node))
@@ -290,6 +393,8 @@ def negate(cond: Condition) -> Condition:
         return And(tuple(negate(p) for p in cond.parts))
     if isinstance(cond, Compare):
         return Compare(cond.ref, NEGATE[cond.op], cond.value, cond.col)
+    if isinstance(cond, DateCompare):
+        return DateCompare(cond.left, NEGATE[cond.op], cond.right, cond.col)
     return Not(cond)  # Not(Exists) is kept: it means absence
 
 
@@ -328,6 +433,11 @@ def references(cond: Condition, own: str = "") -> set[str]:
                 scope, "child.date_of_birth"}
         elif isinstance(node, Compare):
             out.add("child.date_of_birth" if node.ref.scope == "child" else "case")
+        elif isinstance(node, DateCompare):
+            for term in node.terms():
+                scope = term.ref.scope or own
+                out |= {scope} if term.ref.field == "date" else {scope,
+                                                                 f"{scope}.{term.ref.field}"}
         elif isinstance(node, Exists):
             out.add(node.fact)
             if node.where is not None:
@@ -342,6 +452,43 @@ def positive_facts(cond: Condition) -> set[str]:
         return set().union(*(positive_facts(p) for p in cond.parts))
     if isinstance(cond, Compare):
         return {cond.ref.scope} if cond.ref.scope and not cond.ref.is_context else set()
+    if isinstance(cond, DateCompare):
+        return {t.ref.scope for t in cond.terms() if t.ref.scope}
     if isinstance(cond, Exists):
         return {cond.fact}
     return set()
+
+
+def is_local(cond: Condition) -> bool:
+    """Reads only the one fact's own fields: compiled as a single durable-rules pattern.
+
+    Anything else in a `when` (other facts, dates, episodes) is evaluated in Python over
+    durable-rules' single-fact answers (docs/design/expressions.md).
+    """
+    for node in walk(cond):
+        if isinstance(node, (Exists, DateCompare)):
+            return False
+        if isinstance(node, Compare) and (node.ref.select != "any" or node.ref.is_context):
+            return False
+    return True
+
+
+def uncolumned(cond: Condition) -> Condition:
+    """The same condition with every column set to 0: equal meaning gives equal keys."""
+    if isinstance(cond, (And, Or)):
+        return type(cond)(tuple(uncolumned(p) for p in cond.parts))
+    if isinstance(cond, Not):
+        return Not(uncolumned(cond.part))
+    if isinstance(cond, Exists):
+        where = uncolumned(cond.where) if cond.where is not None else None
+        return Exists(cond.fact, where, cond.since)
+    if isinstance(cond, Compare):
+        return Compare(replace(cond.ref, col=0), cond.op, cond.value)
+    if isinstance(cond, DateCompare):
+        right = cond.right if isinstance(cond.right, str) else _uncol_term(cond.right)
+        return DateCompare(_uncol_term(cond.left), cond.op, right)
+    return cond
+
+
+def _uncol_term(term: DateTerm) -> DateTerm:
+    return DateTerm(replace(term.ref, col=0), term.shift)

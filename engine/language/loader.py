@@ -21,6 +21,7 @@ from engine.language.model import (
     AnchorKind,
     Calendar,
     Check,
+    Due,
     Escalation,
     FactType,
     Field,
@@ -35,6 +36,7 @@ from engine.language.model import (
 )
 from engine.language.reader import Reader, to_date
 from engine.language.source import LocDict, LocList, normalise_space
+from engine.text import quoted
 
 T = TypeVar("T")
 V = TypeVar("V", Requirement, Check)
@@ -49,7 +51,8 @@ STAGE_KEYS = ("title", "phase", "owner", "start", "terminal", "records", "descri
 TRANSITION_KEYS = ("id", "from", "to", "on", "when", "label", "reopens")
 REQUIREMENT_KEYS = ("title", "owner", "source", "on", "when", "anchor", "due", "completed_by",
                     "cancelled_by", "active_in", "every", "once", "single", "statutory",
-                    "local_exception", "description", "versions")
+                    "local_exception", "description", "versions", "runs_after_closure",
+                    "not_triggered_in")
 # What a dated version may change: what is computed in Python, never what durable-rules matches.
 REQUIREMENT_VERSION_KEYS = ("effective_from", "effective_to", "title", "owner", "source", "due",
                             "every", "statutory", "local_exception", "description")
@@ -58,8 +61,10 @@ CHECK_VERSION_KEYS = ("effective_from", "effective_to", "title", "condition", "s
 REGIONS = ("england-and-wales", "scotland", "northern-ireland")
 ESCALATION_KEYS = ("title", "to", "source", "requirements", "when_overdue", "condition",
                    "persists")
-CHECK_KEYS = ("title", "condition", "source", "advice", "severity", "versions")
+CHECK_KEYS = ("title", "condition", "source", "advice", "severity", "versions", "scope")
+SCOPES = ("episode", "case")
 MATCHER_KEYS = ("fact", "when")
+DUE_FORMS = ("earliest_of", "latest_of", "when")
 
 
 class Loader:
@@ -201,7 +206,7 @@ class Loader:
         value = data.get("values")
         if isinstance(value, str):
             if value not in self.lists:
-                self.r.error(data.value_loc("values"), f"no list named '{value}' in 'lists'")
+                self.r.error(data.value_loc("values"), f"no list named {quoted(value)} in 'lists'")
             return self.lists.get(value, ())
         return self.r.names(data, "values")
 
@@ -303,6 +308,10 @@ class Loader:
         if unit == "hours" and key != "due":
             self.r.error(where, f"'{key}' cannot be counted in hours; only 'due' can")
             return None
+        if unit == "hours" and value.get("before") is True:
+            self.r.error(value.key_loc("before"), "a limit in hours counts forward from a "
+                         "fact's time: 'before' is not allowed")
+            return None
         if amount > MAX_AMOUNT[unit]:
             self.r.error(where, f"'{key}: {{{unit}: {amount}}}' is longer than any procedure "
                          f"needs: at most {MAX_AMOUNT[unit]} {unit} (ten years)")
@@ -328,23 +337,102 @@ class Loader:
         return replace(closes, opens=opens)
 
     def _anchor(self, data: LocDict) -> Anchor:
-        value = data.get("anchor")
-        if value is None or value == "trigger":
+        if data.get("anchor") is None:
             return Anchor()
-        loc = data.value_loc("anchor")
+        return self._anchor_value(data.get("anchor"), data.value_loc("anchor"))
+
+    def _anchor_value(self, value: Any, loc: Loc) -> Anchor:
+        """`trigger`, or {first|last|nth: type, n, where, otherwise} or {field, otherwise}."""
+        if value == "trigger":
+            return Anchor(loc=loc)
         value = self.r.mapping(value, loc, "'anchor'")
         if value is None:
             return Anchor()
-        self.r.keys(value, ("first", "last", "nth", "n", "field"), "'anchor'")
+        self.r.keys(value, ("first", "last", "nth", "n", "field", "where", "otherwise"),
+                    "'anchor'")
+        otherwise = None
+        if "otherwise" in value:
+            otherwise = self._anchor_value(value["otherwise"], value.value_loc("otherwise"))
         kinds: tuple[AnchorKind, ...] = ("first", "last", "nth")
         for kind in kinds:
             if kind in value:
-                return Anchor(kind, self.r.text(value, kind), self._nth(value, kind, loc),
-                              loc=value.value_loc(kind))
+                fact = self.r.text(value, kind)
+                where = self._matcher(value, kind, "where") if "where" in value else None
+                return Anchor(kind, fact, self._nth(value, kind, loc),
+                              loc=value.value_loc(kind), where=where, otherwise=otherwise)
+        if "where" in value:
+            self.r.error(value.value_loc("where"), "'where' filters first, last or nth")
         if "field" in value:
-            return Anchor("field", field=self.r.text(value, "field"), loc=value.value_loc("field"))
+            return Anchor("field", field=self.r.text(value, "field"),
+                          loc=value.value_loc("field"), otherwise=otherwise)
         self.r.error(loc, "'anchor' needs first, last, nth or field")
         return Anchor()
+
+    def _due(self, data: LocDict, anchor: Anchor, triggers: tuple[Matcher, ...]
+             ) -> tuple[Limit | None, Due | None]:
+        """The simple `due: {unit: n}`, or a due rule; the first result is the longest clock's
+        limit (what statutory comparisons and diagrams use)."""
+        value = data.get("due")
+        if not isinstance(value, LocDict) or not (set(value) & set(DUE_FORMS + ("anchor",))):
+            return self._limit(data, "due", window=True), None
+        rule = self._due_rule(data, "due", anchor, triggers)
+        if rule is None:
+            return None, None
+        limits = [c.limit for c in rule.clocks() if c.limit is not None]
+        return max(limits, key=lambda x: x.nominal_days()) if limits else None, rule
+
+    def _due_rule(self, data: LocDict, key: str | int, anchor: Anchor,
+                  triggers: tuple[Matcher, ...]) -> Due | None:
+        value, loc = data.get(key), data.value_loc(key)
+        value = self.r.mapping(value, loc, f"'{key}'")
+        if value is None:
+            return None
+        for kind in ("earliest_of", "latest_of"):
+            if kind in value:
+                self.r.keys(value, (kind,), f"'{key}'")
+                items = value[kind]
+                if not isinstance(items, LocList) or len(items) < 2:
+                    self.r.error(value.value_loc(kind), f"'{kind}' needs a list of at least "
+                                 "two clocks")
+                    return None
+                wrapped = LocDict(dict(enumerate(items)), loc=items.loc)
+                for i in range(len(items)):
+                    wrapped.value_locs[i] = items.item_loc(i)
+                parts = [self._due_rule(wrapped, i, anchor, triggers) for i in range(len(items))]
+                known = tuple(p for p in parts if p is not None)
+                if len(known) != len(parts):
+                    return None
+                return Due(kind.split("_")[0], loc, parts=known)
+        if "when" in value:
+            return self._choice(value, loc, anchor, triggers)
+        self.r.keys(value, UNITS + ("before", "anchor"), f"'{key}'")
+        own = self._anchor_value(value["anchor"], value.value_loc("anchor")) \
+            if "anchor" in value else None
+        plain = LocDict({k: v for k, v in value.items() if k != "anchor"}, loc=value.loc)
+        plain.value_locs = dict(value.value_locs)
+        holder = LocDict({"due": plain}, loc=data.loc)
+        holder.value_locs["due"] = loc
+        limit = self._limit(holder, "due")
+        return Due("clock", loc, limit, own) if limit is not None else None
+
+    def _choice(self, value: LocDict, loc: Loc, anchor: Anchor,
+                triggers: tuple[Matcher, ...]) -> Due | None:
+        """`when: <condition on the anchor fact>`, `then: <due>`, `otherwise: <due>`."""
+        self.r.keys(value, ("when", "then", "otherwise"), "a due choice",
+                    ("then", "otherwise"))
+        cond = self.r.condition(value, "when")
+        if cond is None or "then" not in value or "otherwise" not in value:
+            return None
+        facts = (anchor.fact,) if anchor.kind in ("first", "last", "nth") else tuple(
+            dict.fromkeys(m.fact for m in triggers))
+        text = normalise_space(value["when"])
+        span = condition_loc(value, "when")
+        when = tuple(Matcher(f, value.value_loc("when"), cond, text, span) for f in facts if f)
+        then = self._due_rule(value, "then", anchor, triggers)
+        otherwise = self._due_rule(value, "otherwise", anchor, triggers)
+        if then is None or otherwise is None:
+            return None
+        return Due("choice", loc, parts=(then, otherwise), when=when, text=text)
 
     def _nth(self, value: LocDict, kind: str, loc: Loc) -> int:
         """`n` is required with `nth` (never a silent 1) and meaningless without it."""
@@ -372,7 +460,8 @@ class Loader:
             where = condition_loc(data, "when", 0)
             trigger = tuple(Matcher(m.fact, m.loc, when, normalise_space(data["when"]), where)
                             for m in trigger)
-        due = self._limit(data, "due", window=True)
+        anchor = self._anchor(data)
+        due, rule = self._due(data, anchor, trigger)
         if not trigger or due is None:
             return None
         exception = data.get("local_exception")
@@ -380,14 +469,16 @@ class Loader:
             id=name, title=self.r.text(data, "title", name.replace("_", " ")), loc=loc,
             triggers=trigger, due=due, completed_by=self._matchers(data, "completed_by"),
             owner=self.r.text(data, "owner"), source=self.r.text(data, "source"),
-            anchor=self._anchor(data), cancelled_by=self._matchers(data, "cancelled_by"),
+            anchor=anchor, cancelled_by=self._matchers(data, "cancelled_by"),
             active_in=self.r.names(data, "active_in"),
+            not_triggered_in=self.r.names(data, "not_triggered_in"),
             every=self._limit(data, "every", minimum=1, window=True),
             once=self.r.boolean(data, "once"), single=self.r.boolean(data, "single"),
+            runs_after_closure=self.r.boolean(data, "runs_after_closure"),
             statutory=self.r.boolean(data, "statutory"),
             local_exception=str(exception) if exception else None,
             description=self.r.text(data, "description"), origin=loc.file,
-            overrides=self._inherited_limit(data, due))
+            overrides=self._inherited_limit(data, due), due_rule=rule)
         return self._versions(built, data, REQUIREMENT_VERSION_KEYS, self._requirement_version)
 
     def _requirement_version(self, base: Requirement, data: LocDict) -> Requirement:
@@ -396,6 +487,7 @@ class Loader:
             else base.every
         exception = data.get("local_exception", base.local_exception)
         return replace(base, title=self.r.text(data, "title", base.title),
+                       due_rule=None if "due" in data else base.due_rule,
                        owner=self.r.text(data, "owner", base.owner),
                        source=self.r.text(data, "source", base.source), due=due or base.due,
                        every=every, statutory=self.r.boolean(data, "statutory", base.statutory),
@@ -478,11 +570,17 @@ class Loader:
         self.r.keys(data, CHECK_KEYS, f"check '{name}'", ("condition",))
         condition = self.r.condition(data, "condition") if "condition" in data else None
         severity = self._severity(data, "warning")
+        scope = self.r.text(data, "scope", "episode")
+        if scope not in SCOPES:
+            self.r.error(data.value_loc("scope"), f"scope must be episode or case, not "
+                         f"'{scope}'", "episode: the current episode's facts (the default); "
+                         "case: every episode")
         if condition is None:
             return None
         built = Check(name, self.r.text(data, "title", name.replace("_", " ")), condition, loc,
                       normalise_space(data["condition"]), self.r.text(data, "source"),
-                      self.r.text(data, "advice"), severity, condition_loc(data, "condition", 0))
+                      self.r.text(data, "advice"), severity, condition_loc(data, "condition", 0),
+                      scope=scope)
         return self._versions(built, data, CHECK_VERSION_KEYS, self._check_version)
 
     def _severity(self, data: LocDict, default: Severity) -> Severity:

@@ -4,11 +4,13 @@ Spec only (no case data): a Procedure is shared by every evaluation and never mu
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from typing import Literal, TypeVar, get_args
 
+from engine.dates import iso
 from engine.errors import Loc, Span
 from engine.language.conditions import Condition, positive_facts, references
 
@@ -177,22 +179,70 @@ class Limit:
 
 @dataclass(frozen=True)
 class Anchor:
-    """Which date a clock starts from: the trigger, first/last/nth of a type, or a date field."""
+    """Which date a clock starts from: the trigger, first/last/nth of a type (optionally only
+    those matching `where`), or a date field; `otherwise` is tried when none is recorded."""
 
     kind: AnchorKind = "trigger"
     fact: str | None = None
     n: int = 1
     field: str | None = None
     loc: Loc | None = None
+    where: Matcher | None = None
+    otherwise: Anchor | None = None
 
-    def describe(self, trigger: str) -> str:
+    def describe(self, trigger: str, named: Callable[[str], str] = str) -> str:
+        """In words, after the trigger's words; `named` words a fact type or field name
+        (explanations keep the names, diagrams and the pack use titles)."""
         if self.kind == "trigger":
-            return trigger
-        if self.kind == "field":
-            return f"the {self.field} date of the {trigger}"
-        if self.kind == "nth":
-            return f"occurrence {self.n} of {self.fact}"
-        return f"the {self.kind} {self.fact}"
+            text = trigger
+        elif self.kind == "field":
+            text = f"the {named(self.field or '')} date of the {trigger}"
+        elif self.kind == "nth":
+            text = f"occurrence {self.n} of {named(self.fact or '')}"
+        else:
+            text = f"the {self.kind} {named(self.fact or '')}"
+        if self.where is not None:
+            text += f" where {self.where.text}"
+        if self.otherwise is not None:
+            text += f", otherwise {self.otherwise.describe(trigger, named)}"
+        return text
+
+    def chain(self) -> tuple[Anchor, ...]:
+        """This anchor and its fallbacks, in the order they are tried."""
+        return (self,) + (self.otherwise.chain() if self.otherwise else ())
+
+
+@dataclass(frozen=True)
+class Due:
+    """How a due date is reached (docs/design/expressions.md).
+
+    kind 'clock': `limit` counted from `anchor` (None: the requirement's anchor);
+    'earliest' / 'latest': the earliest or latest of `parts`; 'choice': `parts` is
+    (then, otherwise) and `when` holds one matcher per fact type the choice reads.
+    """
+
+    kind: str
+    loc: Loc
+    limit: Limit | None = None
+    anchor: Anchor | None = None
+    parts: tuple[Due, ...] = ()
+    when: tuple[Matcher, ...] = ()
+    text: str = ""
+
+    def clocks(self) -> tuple[Due, ...]:
+        if self.kind == "clock":
+            return (self,)
+        return tuple(c for p in self.parts for c in p.clocks())
+
+    def describe(self, trigger: str = "it") -> str:
+        if self.kind == "clock" and self.limit is not None:
+            start = self.anchor.describe(trigger) if self.anchor else trigger
+            return f"{self.limit.describe()} {'' if self.limit.before else 'from '}{start}"
+        if self.kind == "choice":
+            return (f"{self.parts[0].describe(trigger)} when {self.text}, otherwise "
+                    f"{self.parts[1].describe(trigger)}")
+        word = "sooner" if self.kind == "earliest" else "later"
+        return " or ".join(p.describe(trigger) for p in self.parts) + f", whichever is {word}"
 
 
 @dataclass(frozen=True)
@@ -210,14 +260,17 @@ class Requirement:
     anchor: Anchor = field(default_factory=Anchor)
     cancelled_by: tuple[Matcher, ...] = ()
     active_in: tuple[str, ...] = ()
+    not_triggered_in: tuple[str, ...] = ()
     every: Limit | None = None
     once: bool = False
     single: bool = False
+    runs_after_closure: bool = False
     statutory: bool = False
     local_exception: str | None = None
     description: str = ""
     origin: str = ""
     overrides: Limit | None = None
+    due_rule: Due | None = None
     effective_from: date | None = None
     effective_to: date | None = None
     versions: tuple[Requirement, ...] = ()
@@ -258,6 +311,7 @@ class Check:
     advice: str = ""
     severity: Severity = "warning"
     condition_loc: Span | None = None
+    scope: str = "episode"
     effective_from: date | None = None
     effective_to: date | None = None
     versions: tuple[Check, ...] = ()
@@ -294,6 +348,11 @@ def _in_force(entry: E, day: date) -> E:
         if start <= day <= end:
             found = version
     return found
+
+
+def rule_version(entry: Requirement | Check) -> str | None:
+    """How outputs name a version (`rule_version`): the date it took effect; None undated."""
+    return iso(entry.effective_from)
 
 
 def version_words(entry: Requirement | Check) -> str:
@@ -370,8 +429,9 @@ class Procedure:
             return f"{self.id}@{self.version}@{self.effective_from.isoformat()}"
         return f"{self.id}@{self.version}"
 
-    def identity(self) -> dict:
-        """How a CaseStatus names the procedure: id, version, when in force, which calendar."""
+    @cached_property
+    def identity(self) -> dict[str, str | None]:
+        """How a CaseStatus names the procedure: id, version, when in force, which calendar
+        (computed once; callers copy it)."""
         return {"id": self.id, "version": self.version,
-                "effective_from": self.effective_from.isoformat() if self.effective_from
-                else None, "calendar": self.calendar.region}
+                "effective_from": iso(self.effective_from), "calendar": self.calendar.region}

@@ -4,46 +4,123 @@ Runs inside checks.py; every problem points at the column of the part at fault.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from engine.errors import Problem, Span, did_you_mean
-from engine.language.conditions import CONTEXT, Compare, Condition, Exists, Ref, walk
+from engine.language.conditions import (
+    CONTEXT,
+    EPISODE,
+    And,
+    Compare,
+    Condition,
+    DateCompare,
+    DateTerm,
+    Exists,
+    Or,
+    Ref,
+    normalise,
+    walk,
+)
 from engine.language.model import FactType, Field
 from engine.language.reader import to_date
+from engine.text import quoted
 
 ORDERED = ("<", "<=", ">", ">=")
 
 
 class ConditionChecker:
-    """Type-checks one condition; `own` is the fact a `when` is about (None in checks)."""
+    """Type-checks one condition; `own` is the fact a `when` is about (None in checks).
+
+    `episodes`: whether `since=episode` may be used (not in a transition's `when`, which
+    decides the episodes)."""
 
     def __init__(self, facts: dict[str, FactType], stages: tuple[str, ...], span: Span,
-                 own: str | None, problems: list[Problem]):
+                 own: str | None, problems: list[Problem], episodes: bool = True):
         self.facts, self.stages, self.span, self.own = facts, stages, span, own
         self.problems = problems
+        self.episodes = episodes
+        self.defaulted = False  # a due choice: `otherwise` already says what absence means
 
     def error(self, col: int, message: str, hint: str | None = None) -> None:
         self.problems.append(Problem(self.span.at(col), message, "error", hint))
 
     def run(self, cond: Condition) -> None:
+        self._unguarded(cond)
         for node in walk(cond, into_exists=False):
             if isinstance(node, Compare):
                 self._compare(node)
+            elif isinstance(node, DateCompare):
+                self._dates(node)
             elif isinstance(node, Exists):
                 self._exists(node)
 
     def _exists(self, node: Exists) -> None:
-        if self.own is not None:
-            self.error(node.col, "exists(...) cannot be used here: a 'when' reads only the "
-                       f"'{self.own}' fact itself")
-            return
         self._fact_type(node.fact, node.col)
-        if node.since:
+        if node.since == EPISODE and not self.episodes:
+            self.error(node.col, "since=episode cannot be used in a transition's 'when': "
+                       "transitions decide where episodes start")
+        elif node.since and node.since != EPISODE:
             self._fact_type(node.since, node.col)
         if node.where is not None:
-            inner = ConditionChecker(self.facts, self.stages, self.span, node.fact, self.problems)
+            inner = ConditionChecker(self.facts, self.stages, self.span, node.fact, self.problems,
+                                     self.episodes)
+            inner.local = True
+            inner.defaulted = True  # warnings are decided on the whole condition
             inner.run(node.where)
+
+    local = False
+
+    def _unguarded(self, cond: Condition) -> None:
+        """Warn where a negative comparison reads an optional field with no has() guard: when
+        the field is not recorded the comparison is unknown and never holds (three-valued)."""
+        if self.defaulted:
+            return
+        flat = normalise(cond)
+        guarded = {_key(n.ref) for n in walk(flat) if isinstance(n, Compare)
+                   and n.ref.func == "present"}
+        for node in _held(flat):
+            if node.ref.func or node.ref.is_context:
+                continue
+            field = self._field_of(node.ref)
+            if field is None or field.required or field.type in ("list", "records"):
+                continue
+            if _negative(node, field) and _key(node.ref) not in guarded:
+                self.problems.append(Problem(self.span.at(node.col), f"'{field.name}' is "
+                                     f"optional: when it is not recorded, this comparison is "
+                                     "unknown and never holds", "warning",
+                                     f"say what absence means: has({_text(node.ref)}) and "
+                                     f"..., or not has({_text(node.ref)}) or ..."))
+
+    def _field_of(self, ref: Ref) -> Field | None:
+        name = ref.scope if ref.scope and ref.select != "any" or self.own is None else self.own
+        fact = self.facts.get(name or self.own or "")
+        return fact.field(ref.field) if fact else None
+
+    def _dates(self, node: DateCompare) -> None:
+        for term in node.terms():
+            self._date_term(term)
+        if isinstance(node.right, str) and to_date(node.right) is None:
+            self.error(node.col, f"{quoted(node.right)} is not a date like 2024-04-01")
+
+    def _date_term(self, term: DateTerm) -> None:
+        ref = term.ref
+        if not ref.scope and self.own is None:
+            self.error(ref.col, f"say which fact '{ref.field}' belongs to, like "
+                       f"latest(referral).{ref.field}")
+            return
+        if ref.scope and ref.select == "any":
+            self.error(ref.col, f"say which {ref.scope} you mean: latest({ref.scope}), "
+                       f"first({ref.scope})" + (f" or previous({ref.scope})" if self.own else ""))
+            return
+        fact = self._scope(ref)
+        if fact is None or ref.field == "date":
+            return
+        field = fact.field(ref.field)
+        if field is None or field.type != "date":
+            self.error(ref.col, f"'{ref.field}' is not a date field of '{fact.name}'",
+                       _listing(f.name for f in fact.fields if f.type == "date") or
+                       f"use {ref.scope or 'the fact'}'s own date: .date")
 
     def _fact_type(self, name: str, col: int) -> FactType | None:
         found = self.facts.get(name)
@@ -59,6 +136,14 @@ class ConditionChecker:
         fact = self._scope(ref)
         if fact is None:
             return
+        if self.own is not None and ref.scope and ref.func not in ("", "present"):
+            self.error(ref.col, f"{ref.func}() of another fact cannot be used in a 'when'")
+            return
+        if ref.func == "present":
+            if fact.field(ref.field) is None:
+                self.error(ref.col, f"'{fact.name}' has no field '{ref.field}'",
+                           did_you_mean(ref.field, [f.name for f in fact.fields]))
+            return
         if ref.func == "age_at":
             self._expect_number(node)
             return
@@ -71,10 +156,19 @@ class ConditionChecker:
         self._value(node, field)
 
     def _scope(self, ref: Ref) -> FactType | None:
-        if self.own is not None:
-            if ref.scope not in ("", self.own) or ref.select != "any":
-                self.error(ref.col, f"a 'when' reads only the '{self.own}' fact itself",
-                           f"write the field name alone, like {ref.field}")
+        if ref.select == "previous" and self.own is None:
+            self.error(ref.col, "previous(...) is for a 'when': it means the one before the "
+                       "fact being matched", f"in a check, use latest({ref.scope}, 2)")
+            return None
+        if self.own is not None and (self.local or ref.select == "any"):
+            if ref.scope not in ("", self.own):
+                self.error(ref.col, f"this reads only the '{self.own}' fact itself",
+                           f"write the field name alone, like {ref.field}, or name another "
+                           f"fact with previous({ref.scope}) or latest({ref.scope})")
+                return None
+            if self.local and ref.select != "any":
+                self.error(ref.col, "inside exists(...), the condition reads only the fact "
+                           "being looked for")
                 return None
             return self.facts.get(self.own)
         if not ref.scope and ref.func in ("count", "lacking") and ref.field in self.facts:
@@ -100,7 +194,7 @@ class ConditionChecker:
         elif ref.field == "stage":
             for value in _values(node.value):
                 if value not in self.stages:
-                    self.error(node.col, f"'{value}' is not a stage",
+                    self.error(node.col, f"{quoted(value)} is not a stage",
                                did_you_mean(value, self.stages))
         else:
             self._expect_number(node)
@@ -108,7 +202,7 @@ class ConditionChecker:
     def _expect_number(self, node: Compare) -> None:
         for value in _values(node.value):
             if type(value) is not int:
-                self.error(node.col, f"compares a number with {value!r}")
+                self.error(node.col, f"compares a number with {quoted(value)}")
 
     def _value(self, node: Compare, field: Field) -> None:
         ref = node.ref
@@ -140,7 +234,7 @@ class ConditionChecker:
             return
         item = node.ref.args[0]
         if field.values and item not in field.values:
-            self.error(node.col, f"'{item}' is not an allowed value of '{field.name}'",
+            self.error(node.col, f"{quoted(item)} is not an allowed value of '{field.name}'",
                        did_you_mean(item, field.values) or _listing(field.values))
 
     def _scalar(self, node: Compare, field: Field, value: Any) -> None:
@@ -149,9 +243,9 @@ class ConditionChecker:
               "string": isinstance(value, str), "enum": isinstance(value, str)}[field.type]
         if not ok:
             self.error(node.col, f"'{field.name}' is {_article(field.type)}, but is compared "
-                       f"with {value!r}")
+                       f"with {quoted(value)}")
         elif field.type == "enum" and value not in field.values:
-            self.error(node.col, f"'{value}' is not an allowed value of '{field.name}'",
+            self.error(node.col, f"{quoted(value)} is not an allowed value of '{field.name}'",
                        did_you_mean(value, field.values) or _listing(field.values))
         elif field.type in ("boolean", "enum", "string") and node.op in ORDERED:
             self.error(node.col, f"'{field.name}' cannot be compared with {node.op}")
@@ -169,3 +263,33 @@ def _article(kind: str) -> str:
 def _listing(names: Iterable[str]) -> str | None:
     listed = list(names)
     return "known: " + ", ".join(listed) if listed else None
+
+
+def _held(cond: Condition) -> Iterator[Compare]:
+    """Comparisons that must hold for the condition to hold: those inside a `not exists(...)`
+    are left out (there an unrecorded field already counts as not matching)."""
+    if isinstance(cond, (And, Or)):
+        for part in cond.parts:
+            yield from _held(part)
+    elif isinstance(cond, Compare):
+        yield cond
+    elif isinstance(cond, Exists) and cond.where is not None:
+        yield from _held(cond.where)
+
+
+def _key(ref: Ref) -> tuple:
+    return (ref.scope, ref.select, ref.n, ref.field)
+
+
+def _negative(node: Compare, field: Field) -> bool:
+    """A comparison an author may expect to hold when the field is absent."""
+    if node.op in ("!=", "not in"):
+        return True
+    return field.type == "boolean" and node.op == "==" and node.value is False
+
+
+def _text(ref: Ref) -> str:
+    if ref.select == "any":
+        return f"{ref.scope}.{ref.field}" if ref.scope else ref.field
+    n = f", {ref.n}" if ref.n != 1 else ""
+    return f"{ref.select}({ref.scope}{n}).{ref.field}"

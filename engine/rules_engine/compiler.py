@@ -8,14 +8,29 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain, product
 from typing import Any
 
-from engine.language.conditions import And, Compare, Condition, Exists, Not, Or, Ref, normalise
-from engine.language.model import Matcher, Procedure
+from engine.errors import Loc
+from engine.language.conditions import (
+    EPISODE,
+    And,
+    Compare,
+    Condition,
+    DateCompare,
+    Exists,
+    Not,
+    Or,
+    Ref,
+    is_local,
+    normalise,
+    uncolumned,
+    walk,
+)
+from engine.language.model import Due, Matcher, Procedure, Requirement
 
 NOW = {"now": {"t": "$now"}}
 SENTINEL = "_sentinel"
@@ -25,6 +40,7 @@ CAP = 100000
 MAX_BRANCHES = 250
 CMP = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
 SELECT_FIELD = {"latest": "_rl", "first": "_rf"}
+ATOM_LOC = Loc("<compiled>")
 
 
 @dataclass(frozen=True)
@@ -39,10 +55,16 @@ class Derived:
 
 @dataclass(frozen=True)
 class Branch:
-    """One conjunction of a condition, compiled as one rule; `aliases` name its patterns."""
+    """One conjunction of a condition, compiled as one rule; `aliases` name its patterns.
+
+    `episode` lists aliases whose fact must lie in the current episode, `firsts` (alias, n)
+    pairs that must be the n-th fact of their type in it (checked in Python after matching).
+    """
 
     rule: str
     aliases: tuple[str, ...]
+    episode: tuple[str, ...] = ()
+    firsts: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,6 +74,33 @@ class CompiledCondition:
     owner: str
     branches: tuple[Branch, ...]
     facts: tuple[str, ...]
+    scope: str = "case"
+
+
+@dataclass(frozen=True)
+class CaseTerm:
+    """A field of the context fact computed in Python after replay (never a join).
+
+    'absent': 1 when no fact matching `key` lies in scope (`since` a type, the episode);
+    'date': 1 or 0 for a date comparison, left out when a date is missing (unknown).
+    """
+
+    kind: str
+    scope: str
+    key: tuple[str, str] | None = None
+    since: str | None = None
+    compare: DateCompare | None = None
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A `when` that reads more than its own fact, evaluated in Python per matching fact over
+    durable-rules' single-fact answers (`atoms`: comparison -> matcher key)."""
+
+    fact: str
+    cond: Condition
+    atoms: tuple[tuple[Compare, tuple[str, str]], ...]
+    exists: tuple[tuple[Exists, tuple[str, str]], ...]
 
 
 @dataclass
@@ -66,6 +115,8 @@ class Plan:
     fields: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     derived: dict[str, set[Derived]] = field(default_factory=lambda: defaultdict(set))
     date_fields: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    case_terms: dict[str, CaseTerm] = field(default_factory=dict)
+    relations: dict[str, Relation] = field(default_factory=dict)
 
     def matcher_rule(self, matcher: Matcher) -> str:
         return self.rule_of[matcher.key]
@@ -79,7 +130,7 @@ def compile_procedure(proc: Procedure) -> Plan:
     for matcher in _all_matchers(proc):
         compiler.matcher(matcher)
     for check in (c for entry in proc.checks for c in (entry, *entry.versions)):
-        compiler.condition(check.owner, check.condition)
+        compiler.condition(check.owner, check.condition, check.scope)
     for esc in proc.escalations:
         if esc.condition is not None:
             compiler.condition(f"escalation:{esc.id}", esc.condition)
@@ -91,7 +142,26 @@ def _all_matchers(proc: Procedure) -> list[Matcher]:
     found = [t.on for t in proc.transitions]
     for req in proc.requirements:
         found += [*req.triggers, *req.completed_by, *req.cancelled_by]
+        found += requirement_extras(req)
     return found
+
+
+def requirement_extras(req: Requirement) -> list[Matcher]:
+    """Matchers a requirement's clocks read: anchor filters and due-choice conditions."""
+    anchors = list(req.anchor.chain())
+    found: list[Matcher] = []
+    rule = req.due_rule
+    if rule is not None:
+        for clock in rule.clocks():
+            anchors += clock.anchor.chain() if clock.anchor else ()
+        found += [m for part in _walk_due(rule) for m in part.when]
+    return found + [a.where for a in anchors if a.where is not None]
+
+
+def _walk_due(rule: Due) -> Iterator[Due]:
+    yield rule
+    for part in rule.parts:
+        yield from _walk_due(part)
 
 
 class _Compiler:
@@ -99,14 +169,37 @@ class _Compiler:
         self.plan = plan
         self.dates = dates
 
-    def matcher(self, matcher: Matcher) -> None:
+    def matcher(self, matcher: Matcher) -> str:
         if matcher.key in self.plan.rule_of:
-            return
+            return self.plan.rule_of[matcher.key]
         self.plan.matchers.append(matcher.key)
         rule = f"m{len(self.plan.matchers) - 1}"
         self.plan.rule_of[matcher.key] = rule
-        pattern = self.pattern(matcher.fact, [matcher.when] if matcher.when else [])
+        when = matcher.when
+        if when is not None and not is_local(when):
+            self.plan.relations[rule] = self.relation(matcher.fact, normalise(when))
+            when = None
+        pattern = self.pattern(matcher.fact, [when] if when else [])
         self.plan.ruleset[rule] = {"all": [NOW, {"m": pattern}], "cap": CAP}
+        return rule
+
+    def atom(self, fact: str, cond: Condition | None) -> tuple[str, str]:
+        """A single-fact condition compiled as its own matcher; returns its key."""
+        key = (fact, "§" + repr(uncolumned(cond)) if cond is not None else "")
+        if key not in self.plan.rule_of:
+            self.matcher(Matcher(fact, ATOM_LOC, cond, key[1]))
+        return key
+
+    def relation(self, fact: str, cond: Condition) -> Relation:
+        """Own-field comparisons and exists(...) become single-fact matchers; the rest (dates,
+        other facts' fields) is read in Python from the facts themselves."""
+        atoms, exists = [], []
+        for node in walk(cond, into_exists=False):
+            if isinstance(node, Compare) and node.ref.select == "any":
+                atoms.append((node, self.atom(fact, node)))
+            elif isinstance(node, Exists):
+                exists.append((node, self.atom(node.fact, node.where)))
+        return Relation(fact, cond, tuple(atoms), tuple(exists))
 
     def pattern(self, fact: str, conds: Sequence[Condition],
                 select: tuple[str, int] = ("any", 1)) -> dict:
@@ -153,18 +246,25 @@ class _Compiler:
             return date.fromisoformat(value).toordinal()
         return value
 
-    def condition(self, owner: str, cond: Condition) -> None:
+    def condition(self, owner: str, cond: Condition, scope: str = "case") -> None:
         branches = []
         for i, conj in enumerate(dnf(normalise(cond))):
             rule = f"c{len(self.plan.conditions)}_{i}"
-            patterns, aliases = self.branch(conj)
+            patterns, branch = self.branch(conj, scope)
             self.plan.ruleset[rule] = {"all": patterns, "cap": CAP, "dist": 0}
-            branches.append(Branch(rule, aliases))
+            branches.append(Branch(rule, *branch))
         facts = sorted({a.split(":")[1] for b in branches for a in b.aliases if ":" in a})
-        self.plan.conditions[owner] = CompiledCondition(owner, tuple(branches), tuple(facts))
+        self.plan.conditions[owner] = CompiledCondition(owner, tuple(branches), tuple(facts),
+                                                        scope)
 
-    def branch(self, conj: list[Condition]) -> tuple[list[dict], tuple[str, ...]]:
-        """Group a conjunction's parts into a context pattern, fact patterns and negations."""
+    def branch(self, conj: list[Condition], scope: str = "case"
+               ) -> tuple[list[dict], tuple[tuple[str, ...], tuple[str, ...],
+                                            tuple[tuple[str, int], ...]]]:
+        """Group a conjunction's parts into a context pattern, fact patterns and negations.
+
+        In an episode-scoped condition every fact found must lie in the current episode and
+        every absence is judged within it (a Python-computed field of the context fact).
+        """
         context: list[dict] = []
         groups: defaultdict[tuple[str, str, int], list[Compare]] = defaultdict(list)
         positives: list[Exists] = []
@@ -174,28 +274,55 @@ class _Compiler:
                 context.append(self.context_test(part))
             elif isinstance(part, Compare):
                 groups[(part.ref.scope, part.ref.select, part.ref.n)].append(part)
+            elif isinstance(part, DateCompare):
+                context.append({self.case_term(CaseTerm("date", scope, compare=part)): 1})
+                for term in part.terms():
+                    if term.ref.scope:
+                        groups.setdefault((term.ref.scope, term.ref.select, term.ref.n), [])
             elif isinstance(part, Exists):
                 positives.append(part)
+            elif scope == EPISODE or _negated(part).since == EPISODE:
+                ex = _negated(part)
+                key = self.atom(ex.fact, ex.where)
+                since = ex.since if ex.since != EPISODE else None
+                within = EPISODE if EPISODE in (scope, ex.since) else "case"
+                context.append({self.case_term(CaseTerm("absent", within, key, since)): 1})
             else:
                 negatives.append(_negated(part))
         ctx = {"t": "$case"} if not context else {"$and": [{"t": "$case"}, *context]}
-        patterns, aliases = [{"ctx": ctx}], ["ctx"]
-        for (scope, select, n), parts in sorted(groups.items()):
+        patterns, aliases, episode, firsts = [{"ctx": ctx}], ["ctx"], [], []
+        for (fact, select, n), parts in sorted(groups.items()):
             strip = [Compare(Ref("", p.ref.field, "any", 1, p.ref.func, p.ref.args), p.op,
                              p.value) for p in parts]
-            aliases.append(f"p{len(aliases)}:{scope}")
-            patterns.append({aliases[-1].split(":")[0]: self.pattern(scope, strip, (select, n))})
+            aliases.append(f"p{len(aliases)}:{fact}")
+            alias = aliases[-1].split(":")[0]
+            if scope == EPISODE and select == "first":
+                firsts.append((aliases[-1], n))
+                select, n = "any", 1
+            if scope == EPISODE:
+                episode.append(aliases[-1])
+            patterns.append({alias: self.pattern(fact, strip, (select, n))})
         for ex in positives:
             aliases.append(f"p{len(aliases)}:{ex.fact}")
+            if EPISODE in (scope, ex.since):
+                episode.append(aliases[-1])
             patterns.append({aliases[-1].split(":")[0]: self.exists_pattern(ex)})
         for i, ex in enumerate(negatives):
             patterns.append({f"n{i}$not": self.exists_pattern(ex)})
-        return patterns, tuple(aliases)
+        return patterns, (tuple(aliases), tuple(episode), tuple(firsts))
+
+    def case_term(self, term: CaseTerm) -> str:
+        for name, known in self.plan.case_terms.items():
+            if known == term:
+                return name
+        name = f"_x{len(self.plan.case_terms)}"
+        self.plan.case_terms[name] = term
+        return name
 
     def exists_pattern(self, ex: Exists) -> dict:
         conds = [ex.where] if ex.where is not None else []
         pattern = self.pattern(ex.fact, conds)
-        if ex.since:
+        if ex.since and ex.since != EPISODE:
             name = f"_since_{ex.since}"
             self.plan.derived[ex.fact].add(Derived(name, "since", ex.since))
             pattern = {"$and": [pattern, {name: 1}]}

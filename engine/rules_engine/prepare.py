@@ -57,6 +57,8 @@ def _derived(d: Derived, fact: Fact, pos: int, same: list[int], latest: dict[str
         return age_on(dob, fact.date)
     if d.func == "since":
         return int(d.field in latest and pos > latest[d.field])
+    if d.func == "present":
+        return d.field in fact.fields
     items = fact.fields.get(d.field) or []
     if d.func == "count":
         return len(items)

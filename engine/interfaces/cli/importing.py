@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from engine.errors import SafeguardError
+from engine.errors import OutputError
 from engine.evaluation.status import dumps
 from engine.interfaces.cli.options import EXISTING, ssd_options, writable
 from engine.sources.inputs import load_census
@@ -29,7 +29,7 @@ def import_cin(xml: Path, output: Path) -> None:
             for case in result.cases:
                 handle.write(dumps(case) + "\n")
     except OSError as exc:
-        raise SafeguardError(f"cannot write: {exc.strerror or exc}", str(output)) from None
+        raise OutputError.writing(output, exc) from None
     for problem in result.problems:
         click.echo(problem.render(), err=True)
     click.echo(f"{result.episodes} episode(s) read, {len(result.cases)} case(s) written to "

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,7 +26,8 @@ from engine.evaluation.case import UNREADABLE
 from engine.evaluation.engine import Engine
 from engine.evaluation.status import dumps
 from engine.library import pick, read_library
-from engine.sources.inputs import Item, census_date, read_items
+from engine.sources.inputs import InputError, Item, census_date, read_items
+from engine.text import clean
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -122,6 +124,24 @@ def records(engine: Engine, path: Path, as_of: date, workers: int = 1,
         progress.tick()
         yield located(record, pending.popleft())
     progress.done()
+
+
+def one_case(path: Path) -> dict:
+    """The case in a file that holds exactly one (commands about one case: next, explain,
+    draw case, the pack's example); a cohort file here is an error, not its first case."""
+    items = list(islice((i for i in read_items(path) if not i.blank), 2))
+    if not items:
+        raise InputError("no case found (the file or folder holds no case)", str(path))
+    if len(items) > 1:
+        raise InputError("holds more than one case; give a file with one case (status, "
+                         "overdue and draw cohort take a cohort)", str(path))
+    item = items[0]
+    if item.case is None:
+        line = f":{item.line}" if item.line else ""
+        raise InputError(clean(item.error), f"{item.where or path}{line}")
+    if not isinstance(item.case, dict):
+        raise CaseError("a case must be a JSON object", where=str(path))
+    return item.case
 
 
 def located(record: dict | str, item: Item) -> dict | str:

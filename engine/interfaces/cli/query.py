@@ -29,11 +29,11 @@ from engine.interfaces.cli.options import (
     cohort_records,
     engine_for,
     filter_options,
+    one_case,
     procedure_option,
     resolve_as_of,
     ssd_options,
 )
-from engine.sources.inputs import InputError, read_items
 
 
 def _workers(value: int) -> int:
@@ -63,7 +63,7 @@ def status(ctx: click.Context, source: Path | None, from_url: str | None,
     if single and fmt == "text":
         assert source is not None
         with about(source):
-            result = engine.status(_only(source), day)
+            result = engine.status(one_case(source), day)
         stage = engine.procedure.stage(result.stage)
         click.echo(render.status_text(result, stage.title if stage else result.stage))
         return
@@ -104,17 +104,6 @@ def _emit_status(record: dict, fmt: str, single: bool) -> None:
                    f"{len(record['flags'])} flag(s)")
 
 
-def _only(path: Path) -> dict:
-    """The first case of a file (a case file, usually); none, or an unreadable one, is exit 2."""
-    item = next((i for i in read_items(path) if not i.blank), None)
-    if item is None:
-        raise InputError("no case found (the file or folder holds no case)", str(path))
-    if item.case is None:
-        line = f":{item.line}" if item.line else ""
-        raise InputError(render.clean(item.error), f"{item.where or path}{line}")
-    return item.case
-
-
 @click.command(name="next")
 @click.argument("case", type=EXISTING)
 @as_of_option
@@ -135,7 +124,7 @@ def next_(ctx: click.Context, case: Path, as_of: date | None, procedure: str | N
 
 def _status(engine: Engine, case: Path, day: date) -> CaseStatus:
     with about(case):
-        return engine.status(_only(case), day)
+        return engine.status(one_case(case), day)
 
 
 def _rows(rows: list[dict], fmt: str, columns: tuple[str, ...], shown: list[str]) -> None:
@@ -222,4 +211,4 @@ def explain_cmd(ctx: click.Context, case: Path, action: str, as_of: date | None,
         raise UnknownName(f"case {result.case} has no action, flag or escalation '{action}' "
                           f"(has: {known})")
     click.echo(json.dumps(info.to_dict(), indent=2, sort_keys=True) if fmt == "json"
-               else info.text())
+               else render.lines_text(info.text()))

@@ -21,18 +21,25 @@ NOT_RECORDED: tuple[str, ...] = tuple(sorted((
     "initial_conference.attended", "initial_conference.reports", "initial_conference.outcome",
     "review_conference.attended", "review_conference.reports", "review_conference.outcome",
     "child_protection_plan_started.outcomes", "child_protection_visit.seen_alone",
+    # added with the 2024.2 procedure review (docs/procedure-review.md)
+    "concern_closed", "dsl_consultation", "police_incident", "early_help_started",
+    "strategy_discussion_requested", "child_seen", "complex_case_review",
+    "child_in_need_visit", "child_in_need_review", "review_conference.outcomes_missed",
+    "review_conference.progress",
 )))
 
 # Same-day facts are emitted in pathway order.
 FACT_ORDER: tuple[str, ...] = (
-    "concern", "neglect_screening", "early_help_offered", "early_help_consent",
+    "concern", "concern_closed", "dsl_consultation", "police_incident", "neglect_screening",
+    "early_help_offered", "early_help_consent", "early_help_started",
     "early_help_assessment_completed", "early_help_review", "early_help_closed",
     "referral", "information_check", "referral_decision",
-    "assessment_started", "assessment_completed",
-    "strategy_discussion", "section_47_started", "section_47_completed",
+    "assessment_started", "assessment_completed", "strategy_discussion_requested",
+    "strategy_discussion", "section_47_started", "section_47_completed", "child_seen",
     "initial_conference", "child_protection_plan_started", "core_group",
-    "child_protection_visit", "review_conference", "child_protection_plan_ended",
-    "child_in_need_plan_started", "child_in_need_plan_ended", "case_closed",
+    "child_protection_visit", "review_conference", "complex_case_review",
+    "child_protection_plan_ended", "child_in_need_plan_started", "child_in_need_visit",
+    "child_in_need_review", "child_in_need_plan_ended", "case_closed",
     "management_oversight", "disagreement_raised", "disagreement_escalated",
     "disagreement_resolved",
 )
