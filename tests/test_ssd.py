@@ -356,7 +356,8 @@ def test_early_help_leading_to_a_referral_joins_its_case_with_the_contact(ssd_db
     assert set(cases) == {"P1/2024-05-01", "P1/early-help/2023-01-09"}
     facts = [(f["type"], f["date"]) for f in cases["P1/2024-05-01"]["facts"]]
     assert facts == [("concern", "2024-02-26"), ("early_help_offered", "2024-03-01"),
-                     ("referral", "2024-05-01"), ("early_help_closed", "2024-05-10")]
+                     ("early_help_started", "2024-03-01"), ("referral", "2024-05-01"),
+                     ("early_help_closed", "2024-05-10")]
     assert cases["P1/2024-05-01"]["facts"][0]["agency"] == "health"
 
 
@@ -365,3 +366,26 @@ def test_a_missing_sqlite_file_or_folder_is_a_clear_error(tmp_path):
     assert result.exit_code == 2 and "no such SQLite file" in result.output
     result = _run("ssd-synth", str(tmp_path / "no-folder" / "s.db"))
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_visits_keep_seen_and_not_recorded_follows_the_procedure(ssd_db, engine):
+    rows = dict(BASE)
+    rows["ssd_cin_plans"] = [{"cinp_cin_plan_id": "CP1", "cinp_person_id": "P1",
+                              "cinp_referral_id": "R1", "cinp_cin_plan_start_date": "2024-06-03"}]
+    rows["ssd_cin_visits"] = [
+        {"cinv_cin_visit_id": "CV1", "cinv_person_id": "P1", "cinv_cin_visit_date": "2024-06-20",
+         "cinv_cin_visit_seen": "N", "cinv_cin_visit_seen_alone": "N"},
+        {"cinv_cin_visit_id": "CV2", "cinv_person_id": "P1", "cinv_cin_visit_date": "2024-07-01",
+         "cinv_cin_visit_seen": "Y", "cinv_cin_visit_seen_alone": "1"}]
+    _hand_made(ssd_db, rows)
+    source = SsdSource(resolve_url(ssd_db), as_of=AS_OF, procedure=engine.procedure)
+    (case,) = list(source.cases())
+    source.close()
+    visits = [f for f in case["facts"] if f["type"] == "child_in_need_visit"]
+    assert [(v.get("seen"), v.get("seen_alone")) for v in visits] == [(False, None),
+                                                                       (True, True)]
+    lacks = set(case["not_recorded"])
+    vocabulary = {f.name for f in engine.procedure.facts}
+    assert {"core_group", "child_seen", "strategy_discussion", "referral_decision"} <= lacks
+    assert "child_in_need_visit" not in lacks and "child_protection_visit" not in lacks
+    assert {t for t in lacks if "." not in t} <= vocabulary

@@ -103,7 +103,7 @@ def as_census_knows(case: dict) -> dict:
     facts = []
     for fact in case["facts"]:
         kind = fact["type"]
-        if kind == "concern" or kind.startswith("early_help") or kind == "child_protection_visit":
+        if kind == "concern" or kind.startswith("early_help") or kind.endswith("_visit"):
             continue
         if kind == "section_47_completed" and fact.get("conference_required") is not False:
             continue

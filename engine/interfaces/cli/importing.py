@@ -8,7 +8,13 @@ import click
 
 from engine.errors import OutputError
 from engine.evaluation.status import dumps
-from engine.interfaces.cli.options import EXISTING, ssd_options, writable
+from engine.interfaces.cli.options import (
+    EXISTING,
+    engine_for,
+    procedure_option,
+    ssd_options,
+    writable,
+)
 from engine.sources.inputs import load_census
 
 
@@ -43,15 +49,19 @@ def import_cin(xml: Path, output: Path) -> None:
               callback=writable, help="Write the cases here as JSON Lines.")
 @click.option("--as-of", "as_of", default=None, metavar="DATE",
               help="Report dates after this date (kept: evaluation ignores them).")
-def import_csc_api(payload: Path, output: Path, as_of: str | None) -> None:
+@procedure_option
+@click.pass_context
+def import_csc_api(ctx: click.Context, payload: Path, output: Path, as_of: str | None,
+                   procedure: str | None) -> None:
     """Import a DfE children's social care API payload (JSON): one case per episode, with the
     same mapping as the SSD."""
     from engine.sources.ssd.csc_api import read_payload
+    from engine.sources.ssd.source import vocabulary
 
     day = _day(as_of)
     children = cases = problems = 0
     with output.open("w", encoding="utf-8") as handle:
-        for result in read_payload(payload, day):
+        for result in read_payload(payload, day, vocabulary(engine_for(ctx, procedure).procedure)):
             children += 1
             for case in result.cases:
                 cases += 1
@@ -69,13 +79,17 @@ def import_csc_api(payload: Path, output: Path, as_of: str | None) -> None:
               callback=writable, help="Write the cases here as JSON Lines.")
 @click.option("--as-of", "as_of", default=None, metavar="DATE",
               help="Report dates after this date (kept: evaluation ignores them).")
-def import_ssd(from_url: str | None, from_file: Path | None, ssd_schema: str | None,
-               output: Path, as_of: str | None) -> None:
+@procedure_option
+@click.pass_context
+def import_ssd(ctx: click.Context, from_url: str | None, from_file: Path | None,
+               ssd_schema: str | None, output: Path, as_of: str | None,
+               procedure: str | None) -> None:
     """Read a Standard Safeguarding Dataset database into cases as JSON Lines."""
     from engine.sources.ssd.connect import resolve_url
     from engine.sources.ssd.source import SsdSource
 
-    source = SsdSource(resolve_url(from_url, from_file), _day(as_of), ssd_schema)
+    source = SsdSource(resolve_url(from_url, from_file), _day(as_of), ssd_schema,
+                       procedure=engine_for(ctx, procedure).procedure)
     for warning in source.warnings:
         click.echo(f"warning: {warning}", err=True)
     cases = problems = 0

@@ -293,7 +293,8 @@ def _ssd_records(engine: Engine, cohort: Cohort, as_of: date, workers: int,
     from engine.sources.ssd.source import SsdSource
 
     assert cohort.url is not None
-    source = SsdSource(cohort.url, as_of=as_of, schema=cohort.schema)
+    source = SsdSource(cohort.url, as_of=as_of, schema=cohort.schema,
+                       procedure=engine.procedure)
     for warning in source.warnings:
         click.echo(f"warning: {warning}", err=True)
     progress = Progress()

@@ -13,6 +13,7 @@ import click
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from engine.evaluation.engine import Engine
 from engine.interfaces.cli import render
 from engine.interfaces.cli.options import (
     EXISTING,
@@ -31,9 +32,10 @@ from engine.sources.ssd.source import SsdSource
 
 
 def _source(from_url: str | None, from_file: Path | None, schema: str | None,
-            as_of: date) -> SsdSource:
+            as_of: date, engine: Engine) -> SsdSource:
     warn_password(from_url)
-    source = SsdSource(resolve_url(from_url, from_file), as_of=as_of, schema=schema)
+    source = SsdSource(resolve_url(from_url, from_file), as_of=as_of, schema=schema,
+                       procedure=engine.procedure)
     for warning in source.warnings:
         click.echo(f"warning: {warning}", err=True)
     return source
@@ -59,7 +61,7 @@ def publish(ctx: click.Context, from_url: str | None, from_file: Path | None,
     engine = engine_for(ctx, procedure)
     day = resolve_as_of(as_of)
     warn_password(to_url)
-    source = _source(from_url, from_file, ssd_schema, day)
+    source = _source(from_url, from_file, ssd_schema, day, engine)
     target = (open_database(resolve_url(to_url, to_file), must_exist=False)
               if to_url or to_file else source.db)
     paths = ctx.obj["definitions"] or bundled_dirs()
@@ -108,7 +110,7 @@ def ssd_quality(ctx: click.Context, from_url: str | None, from_file: Path | None
 
     engine = engine_for(ctx, procedure)
     day = resolve_as_of(as_of)
-    source = _source(from_url, from_file, ssd_schema, day)
+    source = _source(from_url, from_file, ssd_schema, day, engine)
     targets, problems, compared = [], [], 0
     for result in source.children():
         targets += result.targets

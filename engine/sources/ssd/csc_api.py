@@ -34,7 +34,9 @@ class NotAPayload(SafeguardError):
     """The file is not JSON or has no children."""
 
 
-def read_payload(path: Path, as_of: date | None = None) -> Iterator[ChildResult]:
+def read_payload(path: Path, as_of: date | None = None,
+                 vocabulary: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+                 ) -> Iterator[ChildResult]:
     """Every child of the payload, mapped; problems name payload paths, not SSD tables."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -47,7 +49,7 @@ def read_payload(path: Path, as_of: date | None = None) -> Iterator[ChildResult]
         children = [children]
     if not isinstance(children, list):
         raise NotAPayload(f"{path}: not a children's social care API payload (no 'Children')")
-    look = Lookups(PRESENT, as_of=as_of)
+    look = Lookups(PRESENT, as_of=as_of, vocabulary=vocabulary)
     for n, child in enumerate(children, start=1):
         yield _child(child, n, look)
 

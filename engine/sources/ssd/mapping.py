@@ -23,18 +23,43 @@ from engine.sources.ssd.tables import SPECS
 SOURCE = "ssd"
 CONTACT_WINDOW = timedelta(days=30)
 
-# What the SSD never records: requirements completed by these are unknown, never overdue.
+# The fact types the SSD gives, and the fields of each it fills. Given the procedure's
+# vocabulary, every other type and field is not_recorded (unknown, never overdue).
+MAPPED: dict[str, frozenset[str]] = {name: frozenset(fields.split()) for name, fields in {
+    "concern": "agency", "early_help_offered": "agency", "early_help_started": "agency",
+    "early_help_closed": "", "referral": "source", "assessment_started": "",
+    "assessment_completed": "outcome factors", "section_47_started": "",
+    "section_47_completed": "conference_required", "initial_conference": "outcome",
+    "child_protection_plan_started": "category", "child_protection_visit": "seen seen_alone",
+    "review_conference": "outcome", "child_protection_plan_ended": "",
+    "child_in_need_plan_started": "", "child_in_need_visit": "seen seen_alone",
+    "child_in_need_plan_ended": "", "case_closed": "reason",
+    "referral_decision": "outcome", "strategy_discussion": "outcome"}.items()}
+# Given only in part: the SSD has no-further-action decisions only (undated), and strategy
+# discussions only as the start of the section 47 enquiry they led to.
+PARTIAL = ("referral_decision", "strategy_discussion")
+
+# Without a vocabulary (library use): what the SSD lacks in the bundled neglect vocabulary.
 NOT_RECORDED: tuple[str, ...] = tuple(sorted((
-    "neglect_screening", "concern.indicators",
+    "neglect_screening", "concern.indicators", "concern.significant_harm_indicators",
+    "concern_closed", "dsl_consultation", "police_incident", "strategy_discussion_requested",
     "early_help_consent", "early_help_assessment_completed", "early_help_review",
-    "early_help_closed.reason",
-    "information_check", "referral_decision", "core_group", "management_oversight",
-    "disagreement_raised", "disagreement_escalated", "disagreement_resolved",
-    "strategy_discussion.attended",
-    "initial_conference.attended", "initial_conference.reports",
-    "review_conference.attended", "review_conference.reports",
-    "child_protection_plan_started.outcomes",
+    "early_help_closed.reason", "child_seen", "complex_case_review", "child_in_need_review",
+    "information_check", "referral_decision", "strategy_discussion", "core_group",
+    "management_oversight", "disagreement_raised", "disagreement_escalated",
+    "disagreement_resolved", "initial_conference.attended", "initial_conference.reports",
+    "review_conference.attended", "review_conference.reports", "review_conference.progress",
+    "review_conference.outcomes_missed", "child_protection_plan_started.outcomes",
+    "child_protection_visit.not_alone_reasons",
 )))
+
+
+def not_recorded_for(vocabulary: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Every fact type and field of a vocabulary the SSD does not give."""
+    out = {t for t in vocabulary if t not in MAPPED or t in PARTIAL}
+    out |= {f"{t}.{f}" for t, fields in vocabulary.items() if t in MAPPED and t not in PARTIAL
+            for f in fields if f not in MAPPED[t]}
+    return tuple(sorted(out))
 
 # CIN census referral source codes (used for contacts too) -> the vocabulary's agencies.
 AGENCIES = {"2": "school", "3": "health", "4": "housing", "5": "police", "6": "social_care"}
@@ -112,11 +137,13 @@ class Lookups:
     workers: frozenset[str] | None = None
     teams: frozenset[str] | None = None
     as_of: date | None = None
+    vocabulary: tuple[tuple[str, tuple[str, ...]], ...] | None = None   # (type, fields)
 
     @cached_property
     def not_recorded(self) -> tuple[str, ...]:
+        base = not_recorded_for(dict(self.vocabulary)) if self.vocabulary else NOT_RECORDED
         missing = [f for s in SPECS if s.name not in self.present for f in s.facts]
-        return tuple(sorted(set(NOT_RECORDED) | set(missing)))
+        return tuple(sorted(set(base) | set(missing)))
 
 
 class _Child:
@@ -273,6 +300,7 @@ def map_child(rows: ChildRows, look: Lookups) -> ChildResult:
     s47 = _section_47s(child)
     plans = _protection_plans(child, _conferences(child, s47))
     _visits(child, plans)
+    _cin_visits(child)
     _reviews(child, plans)
     _allocations(child)
     family = _family(child)
@@ -343,6 +371,8 @@ def _early_help(child: _Child) -> None:
         offered = _Fact("early_help_offered", start, (table, ident, "earl_episode_start_date"),
                         {"agency": "early_help"}, ident)
         ep.facts.append(offered)
+        ep.facts.append(_Fact("early_help_started", start, offered.where,
+                              {"agency": "early_help"}, ident))
         if end is not None:
             closed = _Fact("early_help_closed", end, (table, ident, "earl_episode_end_date"),
                            ref=ident)
@@ -592,10 +622,28 @@ def _visits(child: _Child, plans: dict[str, tuple[_Episode, date]]) -> None:
         ep = plan[0] if plan else found
         seen = child.flag(table, row, "cppv_cp_visit_seen", key, ep)
         alone = child.flag(table, row, "cppv_cp_visit_seen_alone", key, ep)
-        if seen is False or ep is None:
+        if ep is None:
             continue
         ep.facts.append(_Fact("child_protection_visit", day, (table, str(row[key]),
-                              "cppv_cp_visit_date"), {"seen_alone": alone}, str(row[key])))
+                              "cppv_cp_visit_date"),
+                              {"seen": seen, "seen_alone": alone if seen is not False else None},
+                              str(row[key])))
+
+
+def _cin_visits(child: _Child) -> None:
+    """CIN visits name no plan: each goes to the CIN episode open on its date."""
+    table, key = "ssd_cin_visits", "cinv_cin_visit_id"
+    for row in child.unique(table, key):
+        day = child.day(table, row, "cinv_cin_visit_date", key, required=True)
+        ep = child.place(table, row, key, None, day) if day else None
+        if ep is None or day is None:
+            continue
+        seen = child.flag(table, row, "cinv_cin_visit_seen", key, ep)
+        alone = child.flag(table, row, "cinv_cin_visit_seen_alone", key, ep)
+        ep.facts.append(_Fact("child_in_need_visit", day, (table, str(row[key]),
+                              "cinv_cin_visit_date"),
+                              {"seen": seen, "seen_alone": alone if seen is not False else None},
+                              str(row[key])))
 
 
 def _reviews(child: _Child, plans: dict[str, tuple[_Episode, date]]) -> None:

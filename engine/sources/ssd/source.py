@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
+from engine.language.model import Procedure
 from engine.sources.ssd.connect import SsdError, check_tables, open_database, shown
 from engine.sources.ssd.mapping import ChildResult, Lookups, map_child
 from engine.sources.ssd.problems import SsdProblem
@@ -23,8 +24,9 @@ class SsdSource:
     """One SSD database; `warnings` name the optional tables missing (their facts unknown)."""
 
     def __init__(self, url: URL, as_of: date | None = None, schema: str | None = None,
-                 batch: int = BATCH):
+                 batch: int = BATCH, procedure: Procedure | None = None):
         self.url, self.as_of, self.schema, self.batch = url, as_of, schema, batch
+        self.vocabulary = vocabulary(procedure) if procedure else None
         self.db = open_database(url)
         try:
             self.present, self.warnings = check_tables(self.db, schema)
@@ -51,7 +53,7 @@ class SsdSource:
     def _children(self, conn: Connection) -> Iterator[ChildResult]:
         reader = Reader(conn, self.present, self.schema, self.batch)
         look = Lookups(frozenset(self.present), reader.ids("ssd_professionals"),
-                       reader.ids("ssd_department"), self.as_of)
+                       reader.ids("ssd_department"), self.as_of, self.vocabulary)
         for rows in reader.children():
             result = map_child(rows, look)
             self.children_read += 1
@@ -74,6 +76,11 @@ class SsdSource:
 
     def close(self) -> None:
         self.db.dispose()
+
+
+def vocabulary(procedure: Procedure) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A procedure's fact types and their fields: what the SSD does not give is not_recorded."""
+    return tuple((f.name, tuple(x.name for x in f.fields)) for f in procedure.facts)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -250,6 +250,15 @@ class _Generator:
         add("ssd_cin_plans", cinp_cin_plan_id=self._id("CINP"), cinp_referral_id=ref,
             cinp_person_id=person, cinp_cin_plan_start_date=self._when(start),
             cinp_cin_plan_end_date=self._when(ended))
+        day, stop = start, min(ended or self.o.as_of, self.o.as_of)
+        while True:
+            day = self._wd(day, r.choice([15, 18, 20, 20, 20, 22, 26]))
+            if day > stop:
+                break
+            seen = r.random() < 0.93
+            add("ssd_cin_visits", cinv_cin_visit_id=self._id("CINV"), cinv_person_id=person,
+                cinv_cin_visit_date=self._when(day), cinv_cin_visit_seen="Y" if seen else "N",
+                cinv_cin_visit_seen_alone=r.choice(["Y", "N"]) if seen else "N")
         return ended
 
     def _section_47(self, add: Add, person: str, ref: str, start: date) -> date | None:

@@ -67,6 +67,10 @@ SPECS: tuple[Spec, ...] = (
           "cinp_cin_plan_id cinp_referral_id cinp_person_id cinp_cin_plan_start_date "
           "cinp_cin_plan_end_date", dates="cinp_cin_plan_start_date cinp_cin_plan_end_date",
           facts="child_in_need_plan_started child_in_need_plan_ended"),
+    _spec("ssd_cin_visits", "cinv_cin_visit_id", "cinv_person_id",
+          "cinv_cin_visit_id cinv_person_id cinv_cin_visit_date cinv_cin_visit_seen "
+          "cinv_cin_visit_seen_alone", dates="cinv_cin_visit_date",
+          flags="cinv_cin_visit_seen cinv_cin_visit_seen_alone", facts="child_in_need_visit"),
     _spec("ssd_s47_enquiry", "s47e_s47_enquiry_id", "s47e_person_id",
           "s47e_s47_enquiry_id s47e_referral_id s47e_person_id s47e_s47_start_date "
           "s47e_s47_end_date s47e_s47_nfa s47e_s47_outcome_json",
