@@ -132,7 +132,8 @@ def publish_in(conn: Connection, records: Iterable[dict], as_of: date, procedure
     def flush(force: bool = False) -> None:
         for name, rows in buffers.items():
             if rows and (force or len(rows) >= CHUNK):
-                conn.execute(insert(t[name]), rows)
+                conn.execute(insert(t[name]).execution_options(
+                    insertmanyvalues_page_size=CHUNK), rows)
                 rows.clear()
 
     for record in records:
