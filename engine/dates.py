@@ -18,6 +18,11 @@ FIRST_DAY = date(FIRST_YEAR, 1, 1)
 LAST_DAY = date(LAST_YEAR, 12, 31)
 
 
+def iso(day: date | None) -> str | None:
+    """A date as output carries it: 2024-04-01, or None when there is none."""
+    return day.isoformat() if day else None
+
+
 def parse_day(value: Any) -> date | None:
     """A calendar date written `YYYY-MM-DD` (or already a date), else None."""
     if value.__class__ is str:

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, Self
 
+from engine.text import clean
+
 
 @dataclass(frozen=True, order=True)
 class Loc:
@@ -60,9 +62,11 @@ class Problem:
     hint: str | None = None
 
     def render(self) -> str:
-        text = f"{self.loc}: {self.severity}: {self.message}"
+        """`file:line:col: severity: message`; definition text in it is escaped, so a hostile
+        file cannot put terminal control sequences into `check` output."""
+        text = clean(f"{self.loc}: {self.severity}: {self.message}")
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {clean(self.hint)}"
         return text
 
     def as_dict(self) -> dict:
@@ -89,7 +93,8 @@ class SafeguardError(Exception):
         return self
 
     def render(self) -> str:
-        return f"{self.where}: error: {self}" if self.where else f"error: {self}"
+        text = f"{self.where}: error: {self}" if self.where else f"error: {self}"
+        return clean(text)
 
 
 class DefinitionError(SafeguardError):

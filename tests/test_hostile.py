@@ -260,6 +260,47 @@ def test_a_value_repeated_in_a_list_thousands_of_times_still_runs(tmp_path: Path
     assert json.loads(result.stdout)["stage"] == "shut"
 
 
+def test_check_escapes_control_characters_from_a_definition(tmp_path: Path) -> None:
+    """A hostile definition cannot move the cursor or retitle the terminal through `check`."""
+    path = tmp_path / "big.yaml"
+    path.write_text(HEAD.replace("to: shut, on: ended}",
+                                 'to: "shut\\e[2J\\e]0;owned\\a\\nFAKE", on: ended}'))
+    result = run("check", str(path))
+    assert result.exit_code == 1
+    assert "goes to 'shut\\x1b[2J\\x1b]0;owned\\x07\\x0aFAKE'" in result.stdout
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "\nFAKE" not in result.output
+
+
+def test_titles_from_a_hostile_definition_are_escaped_in_text_output(tmp_path: Path) -> None:
+    """status and explain print definition titles; a title cannot drive the terminal."""
+    path = tmp_path / "hostile.yaml"
+    path.write_text(HEAD.replace("shut: {title: Shut,", 'shut: {title: "Shut\\e[2J",')
+                    + "requirements:\n  close_it:\n    title: \"Close\\e]0;owned\\a\"\n"
+                    "    on: event\n    completed_by: ended\n"
+                    "    due: {working_days: 2}\n    source: s\n"
+                    "sources:\n  s: A clause\n")
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps({"case": "H", "facts": [
+        {"type": "event", "date": "2024-01-02", "kind": "a"},
+        {"type": "ended", "date": "2024-01-03"}]}))
+    status = run("-d", str(path), "status", str(case), "--as-of", AS_OF)
+    why = run("-d", str(path), "explain", str(case), "close_it#1", "--as-of", AS_OF)
+    for result in (status, why):
+        assert result.exit_code == 0, result.output
+        assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "Stage: Shut\\x1b[2J since 2024-01-03" in status.output
+    assert "Close\\x1b]0;owned\\x07" in status.output and "Close\\x1b]0;owned" in why.output
+
+
+def test_messages_cut_a_long_literal_short(tmp_path: Path) -> None:
+    text = HEAD + f'checks:\n  long:\n    condition: "exists(event, kind == \'{"x" * 200_000}\')"\n'
+    found = _problems(tmp_path, text)
+    assert any(f"'{'x' * 40}…' (200000 characters) is not an allowed value of 'kind'" in p
+               for p in found), [p[:200] for p in found]
+    assert max(map(len, found)) < 300
+
+
 def test_long_literals_are_described_in_linear_time() -> None:
     words = condition_words("outcome == '" + "a_" * 100_000 + "'")
     assert words == "outcome is " + "a " * 100_000

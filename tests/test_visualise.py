@@ -29,6 +29,7 @@ from visualise.heat import heat_bucket, share
 from visualise.words import condition_words, long_date, timescale
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
+ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2022, 6, 20)
 CASE = {"case": "DRAW-1", "child": {"date_of_birth": "2015-02-01"}, "facts": [
     {"type": "concern", "date": "2022-05-09", "agency": "school"},
@@ -145,6 +146,23 @@ def test_stage_nodes_show_owner_and_timescales_in_words(proc) -> None:
             "section 47 or section 47 started (statutory)" in texts)
     plan = [line.text for line in procedure_diagram(proc).node("child_protection_plan").lines]
     assert any("then every 10 working days" in t for t in plan)
+
+
+def test_a_filtered_anchor_with_a_fallback_in_words() -> None:
+    """Diagrams name the anchor's fact by its title, the fallback after it (the same words
+    explanations give, with ids: Anchor.describe serves both)."""
+    from engine import load
+
+    overlay = ROOT / "docs" / "examples" / "overlays" / "definitions"
+    engine = load([ROOT / "processes", ROOT / "rules",
+                   overlay / "icpc-from-strategy-discussion.yaml"],
+                  "icpc_from_strategy_discussion")
+    req = next(r for r in engine.procedure.requirements if r.id == "initial_conference")
+    assert timescale(engine.procedure, req, short=True) == (
+        "15 working days from the first strategy discussion where outcome == 'section_47', "
+        "otherwise strategy discussion where outcome is section 47 or section 47 started")
+    assert req.anchor.describe("it") == (
+        "the first strategy_discussion where outcome == 'section_47', otherwise it")
 
 
 def test_timescales_and_conditions_in_plain_words(proc) -> None:

@@ -19,7 +19,7 @@ from engine.language.conditions import (
     Ref,
     parse,
 )
-from engine.language.model import Anchor, Matcher, Procedure, Requirement, Transition
+from engine.language.model import Matcher, Procedure, Requirement, Transition
 
 PHASES = ("identification and early help", "front door", "assessment", "child protection",
           "plans and review", "closure")
@@ -132,18 +132,7 @@ def transition_label(proc: Procedure, transition: Transition) -> str:
 def anchor_words(proc: Procedure, req: Requirement, short: bool = False) -> str:
     """Where a requirement's clock starts, in words."""
     trigger = " or ".join(fact_words(proc, m, short) for m in req.triggers)
-    spec: Anchor = req.anchor
-    if spec.kind == "trigger":
-        return trigger
-    if spec.kind == "field":
-        return f"the {(spec.field or '').replace('_', ' ')} date of the {trigger}"
-    named = _title(proc, spec.fact or "", short)
-    text = f"occurrence {spec.n} of {named}" if spec.kind == "nth" else f"the {spec.kind} {named}"
-    if spec.where is not None:
-        text += f" where {spec.where.text}"
-    if spec.otherwise is not None:
-        text += f", otherwise {spec.otherwise.describe(trigger)}"
-    return text
+    return req.anchor.describe(trigger, lambda name: _title(proc, name, short))
 
 
 def _title(proc: Procedure, fact: str, short: bool = False) -> str:

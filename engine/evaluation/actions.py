@@ -15,7 +15,14 @@ from engine.evaluation.replay import Replay
 from engine.evaluation.status import Action, ActionStatus, AnchorFact
 from engine.language.model import Anchor as AnchorSpec
 from engine.language.model import Due as DueRule
-from engine.language.model import Limit, Matcher, Procedure, Requirement, version_words
+from engine.language.model import (
+    Limit,
+    Matcher,
+    Procedure,
+    Requirement,
+    rule_version,
+    version_words,
+)
 from engine.rules_engine.compiler import Plan
 
 _NONE: frozenset[int] = frozenset()
@@ -337,7 +344,7 @@ def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Act
         "source": ctx.proc.citation(rule.source), "statutory": rule.statutory,
         "limit": limit.describe() if limit is not None else _limit_words(rule),
         "due_from": due.opens if due else None, "due_at": due.at if due else None,
-        "rule_version": rule.effective_from.isoformat() if rule.effective_from else None}
+        "rule_version": rule_version(rule)}
     if due is None or anchor is None or limit is None:
         return _unanchored(base, reading, end)
     lead = "required by" if rule.due_rule is None else "counted from"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from engine.dates import FIRST_YEAR, LAST_YEAR, in_range, parse_day, parse_moment
+from engine.dates import FIRST_YEAR, LAST_YEAR, in_range, iso, parse_day, parse_moment
 from engine.errors import CaseError, did_you_mean
 from engine.language.model import FactType, Field, Procedure
 
@@ -135,7 +135,7 @@ def cite(item: object, proc: Procedure) -> dict:
         return {"type": None, "date": None, "ref": None}
     kind, day, ref = item.get("type"), _date(item.get("date")), item.get("id")
     return {"type": kind if isinstance(kind, str) and proc.fact_type(kind) else None,
-            "date": day.isoformat() if day else None,
+            "date": iso(day),
             "ref": _ref(ref)}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from engine.dates import FIRST_YEAR, LAST_YEAR
+from engine.dates import FIRST_YEAR, LAST_YEAR, iso
 from engine.evaluation.calendar import WorkingCalendar, working_calendar
 from engine.evaluation.status import Action, CaseStatus, Flag, RaisedEscalation
 from engine.language.model import (
@@ -19,6 +19,7 @@ from engine.language.model import (
     Procedure,
     Requirement,
     Unit,
+    rule_version,
     version_words,
 )
 from engine.library import in_force_on
@@ -72,7 +73,7 @@ class Explanation:
                        "ref": a.anchor.ref, "words": a.anchor.words,
                        "time": a.anchor.time.isoformat(timespec="minutes")
                        if a.anchor.time else None} if a.anchor else None,
-            "limit": a.limit, "due": _d(a.due), "due_from": _d(a.due_from),
+            "limit": a.limit, "due": iso(a.due), "due_from": iso(a.due_from),
             "due_at": a.due_at.isoformat(timespec="minutes") if a.due_at else None,
             "calendar": {"region": cal.region,
                          "closures": [d.isoformat() for d in cal.closures],
@@ -83,7 +84,7 @@ class Explanation:
             "non_working_days_skipped": [{"date": d.isoformat(), "why": why}
                                          for d, why in self.skipped],
             "working_days_overdue": a.working_days_overdue,
-            "done_on": _d(a.done_on), "cancelled_on": _d(a.cancelled_on),
+            "done_on": iso(a.done_on), "cancelled_on": iso(a.cancelled_on),
             "rule": {"requirement": req.id, "defined_at": str(self.rule.loc),
                      "version": version_words(self.rule) or None},
             "procedure": dict(self.procedure),
@@ -101,7 +102,7 @@ class Explanation:
             f"  owner:    {a.owner}",
             _clock_line(a),
             f"  limit:    {a.limit}, {CONVENTIONS[self.unit]}",
-            f"  due:      {_d(a.due) or 'not known'}{window}{ends}",
+            f"  due:      {iso(a.due) or 'not known'}{window}{ends}",
             f"  calendar: {self.calendar.describe()}",
         ]
         if self.skipped:
@@ -154,7 +155,7 @@ def explain(proc: Procedure, cal: WorkingCalendar, status: CaseStatus,
 
 def _rule(req: Requirement, version: str | None) -> Requirement:
     for rule in (req, *req.versions):
-        if (rule.effective_from.isoformat() if rule.effective_from else None) == version:
+        if rule_version(rule) == version:
             return rule
     return req
 
@@ -166,10 +167,6 @@ def _limit(rule: Requirement, action: Action) -> Limit | None:
         if limit is not None and limit.describe() == action.limit:
             return limit
     return None
-
-
-def _d(value: date | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 @dataclass(frozen=True)
@@ -185,7 +182,7 @@ class FlagExplanation:
         f = self.flag
         return {"case": self.case, "as_of": self.as_of.isoformat(), "flag": f.id,
                 "title": f.title, "status": f.status, "severity": f.severity,
-                "since": _d(f.since), "facts": list(f.facts),
+                "since": iso(f.since), "facts": list(f.facts),
                 "condition": self.check.text, "advice": f.advice,
                 "rule": {"check": self.check.id, "defined_at": str(self.check.loc),
                          "version": f.rule_version},
@@ -194,7 +191,7 @@ class FlagExplanation:
     def text(self) -> str:
         f = self.flag
         lines = [f"{f.title} (flag {f.id}) for case {self.case}, as of {self.as_of.isoformat()}",
-                 f"  status:   {f.status} since {_d(f.since) or '-'}"]
+                 f"  status:   {f.status} since {iso(f.since) or '-'}"]
         if f.facts:
             lines.append("  facts:    " + "; ".join(f"{x['type']} on {x['date']}"
                                                     for x in f.facts))
@@ -219,7 +216,7 @@ class EscalationExplanation:
         r = self.raised
         return {"case": self.case, "as_of": self.as_of.isoformat(),
                 "escalation": r.id, "title": r.title, "to": r.to,
-                "status": r.status, "since": _d(r.since), "action": r.action,
+                "status": r.status, "since": iso(r.since), "action": r.action,
                 "rule": {"escalation": self.rule.id, "defined_at": str(self.rule.loc)},
                 "source": r.source, "because": r.because}
 
@@ -227,7 +224,7 @@ class EscalationExplanation:
         r = self.raised
         lines = [f"{r.title} (escalation {r.id}) for case {self.case}, as of "
                  f"{self.as_of.isoformat()}",
-                 f"  status:   {r.status} since {_d(r.since) or '-'}",
+                 f"  status:   {r.status} since {iso(r.since) or '-'}",
                  f"  to:       {r.to}" + (f" (about {r.action})" if r.action else "")]
         return "\n".join(lines + _closing("escalation", self.rule.id, str(self.rule.loc),
                                            r.source, r.because))

@@ -11,7 +11,7 @@ from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.status import Action, EscalationStatus, Flag, FlagStatus
 from engine.evaluation.status import RaisedEscalation as Raised
-from engine.language.model import Check, Procedure
+from engine.language.model import Check, Procedure, rule_version
 
 
 def reached(cal: WorkingCalendar, due: date, margin: int) -> date:
@@ -103,7 +103,7 @@ def flags(proc: Procedure, case: Case, facts: list[Fact], bindings: dict,
 
 def _flag(proc: Procedure, check: Check, status: FlagStatus, since: date | None,
           indices: tuple[dict, ...], because: str) -> Flag:
-    version = check.effective_from.isoformat() if check.effective_from else None
+    version = rule_version(check)
     return Flag(check.id, check.title, check.severity, status, because,
                 proc.citation(check.source), since, indices, check.advice, version)
 

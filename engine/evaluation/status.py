@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Literal, get_args
 
+from engine.dates import iso
 from engine.language.model import Severity
 
 SCHEMA_VERSION = 1
@@ -132,45 +133,41 @@ class CaseStatus:
 
     def to_dict(self) -> dict:
         return {
-            "schema_version": SCHEMA_VERSION, "case": self.case, "as_of": _d(self.as_of),
+            "schema_version": SCHEMA_VERSION, "case": self.case, "as_of": iso(self.as_of),
             "procedure": self.procedure, "stage": self.stage,
-            "stage_since": _d(self.stage_since),
-            "path": [{"stage": p.stage, "entered": _d(p.entered), "left": _d(p.left)}
+            "stage_since": iso(self.stage_since),
+            "path": [{"stage": p.stage, "entered": iso(p.entered), "left": iso(p.left)}
                      for p in self.path],
             "actions": [_action(a) for a in self.actions],
             "escalations": [_escalation(e) for e in self.escalations],
             "flags": [_flag(f) for f in self.flags],
             "errors": list(self.errors),
             "facts_ignored_after_as_of": self.facts_ignored_after_as_of,
-            "episode": ({"number": self.episode.number, "since": _d(self.episode.since)}
+            "episode": ({"number": self.episode.number, "since": iso(self.episode.since)}
                         if self.episode else None),
         }
 
 
-def _d(value: date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def _action(a: Action) -> dict:
     return {"id": a.id, "requirement": a.requirement, "title": a.title, "owner": a.owner,
-            "due": _d(a.due), "status": a.status, "done_on": _d(a.done_on),
-            "cancelled_on": _d(a.cancelled_on), "working_days_overdue": a.working_days_overdue,
-            "statutory": a.statutory, "limit": a.limit, "due_from": _d(a.due_from),
+            "due": iso(a.due), "status": a.status, "done_on": iso(a.done_on),
+            "cancelled_on": iso(a.cancelled_on), "working_days_overdue": a.working_days_overdue,
+            "statutory": a.statutory, "limit": a.limit, "due_from": iso(a.due_from),
             "due_at": a.due_at.isoformat(timespec="minutes") if a.due_at else None,
             "rule_version": a.rule_version,
-            "anchor": ({"type": a.anchor.type, "date": _d(a.anchor.date), "ref": a.anchor.ref}
+            "anchor": ({"type": a.anchor.type, "date": iso(a.anchor.date), "ref": a.anchor.ref}
                        if a.anchor else None),
             "source": a.source, "because": a.because}
 
 
 def _escalation(e: RaisedEscalation) -> dict:
-    return {"id": e.id, "title": e.title, "to": e.to, "action": e.action, "since": _d(e.since),
+    return {"id": e.id, "title": e.title, "to": e.to, "action": e.action, "since": iso(e.since),
             "status": e.status, "source": e.source, "because": e.because}
 
 
 def _flag(f: Flag) -> dict:
     return {"id": f.id, "title": f.title, "severity": f.severity, "status": f.status,
-            "since": _d(f.since), "facts": list(f.facts), "source": f.source,
+            "since": iso(f.since), "facts": list(f.facts), "source": f.source,
             "because": f.because, "advice": f.advice, "rule_version": f.rule_version}
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import networkx as nx
 
 from engine.errors import Loc, Problem, Span, did_you_mean
+from engine.language.conditions import Condition
 from engine.language.model import (
     Anchor,
     Check,
@@ -200,8 +201,7 @@ def _requirements(proc: Procedure, problems: list[Problem]) -> None:
         _reachable_anchor(proc, req, problems)
         for version in (req, *req.versions):
             _statutory(version, problems)
-            if version.source and not proc.source_text(version.source):
-                _unknown_source(proc, version.source, version.loc, problems)
+            _cited(proc, version, problems)
 
 
 def _anchor(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:
@@ -321,25 +321,26 @@ def _escalations(proc: Procedure, problems: list[Problem]) -> None:
                 _err(problems, esc.loc, f"escalation '{esc.id}' names requirement '{name}', "
                      "which does not exist", did_you_mean(name, ids))
         if esc.condition is not None:
-            ConditionChecker(_facts_by_name(proc), _stage_ids(proc),
-                             _span(esc.condition_loc, esc.loc), None,
-                             problems).run(esc.condition)
-        if esc.source and not proc.source_text(esc.source):
-            _unknown_source(proc, esc.source, esc.loc, problems)
+            _condition(proc, esc.condition, _span(esc.condition_loc, esc.loc), problems)
+        _cited(proc, esc, problems)
 
 
 def _checks(proc: Procedure, problems: list[Problem]) -> None:
     for check in (c for entry in proc.checks for c in (entry, *entry.versions)):  # each version
-        ConditionChecker(_facts_by_name(proc), _stage_ids(proc),
-                         _span(check.condition_loc, check.loc), None,
-                         problems).run(check.condition)
-        if check.source and not proc.source_text(check.source):
-            _unknown_source(proc, check.source, check.loc, problems)
+        _condition(proc, check.condition, _span(check.condition_loc, check.loc), problems)
+        _cited(proc, check, problems)
 
 
-def _unknown_source(proc: Procedure, key: str, loc: Loc, problems: list[Problem]) -> None:
-    _err(problems, loc, f"cites source '{key}', which is not in 'sources'",
-         did_you_mean(key, [s.key for s in proc.sources]))
+def _condition(proc: Procedure, cond: Condition, span: Span, problems: list[Problem]) -> None:
+    """A condition over the whole case (an escalation's or a check's), not one fact's `when`."""
+    ConditionChecker(_facts_by_name(proc), _stage_ids(proc), span, None, problems).run(cond)
+
+
+def _cited(proc: Procedure, item: Requirement | Escalation | Check,
+           problems: list[Problem]) -> None:
+    if item.source and not proc.source_text(item.source):
+        _err(problems, item.loc, f"cites source '{item.source}', which is not in 'sources'",
+             did_you_mean(item.source, [s.key for s in proc.sources]))
 
 
 def _sources(proc: Procedure, problems: list[Problem]) -> None:

@@ -36,6 +36,7 @@ from engine.language.model import (
 )
 from engine.language.reader import Reader, to_date
 from engine.language.source import LocDict, LocList, normalise_space
+from engine.text import quoted
 
 T = TypeVar("T")
 V = TypeVar("V", Requirement, Check)
@@ -205,7 +206,7 @@ class Loader:
         value = data.get("values")
         if isinstance(value, str):
             if value not in self.lists:
-                self.r.error(data.value_loc("values"), f"no list named '{value}' in 'lists'")
+                self.r.error(data.value_loc("values"), f"no list named {quoted(value)} in 'lists'")
             return self.lists.get(value, ())
         return self.r.names(data, "values")
 

@@ -4,11 +4,13 @@ Spec only (no case data): a Procedure is shared by every evaluation and never mu
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from typing import Literal, TypeVar, get_args
 
+from engine.dates import iso
 from engine.errors import Loc, Span
 from engine.language.conditions import Condition, positive_facts, references
 
@@ -188,19 +190,21 @@ class Anchor:
     where: Matcher | None = None
     otherwise: Anchor | None = None
 
-    def describe(self, trigger: str) -> str:
+    def describe(self, trigger: str, named: Callable[[str], str] = str) -> str:
+        """In words, after the trigger's words; `named` words a fact type or field name
+        (explanations keep the names, diagrams and the pack use titles)."""
         if self.kind == "trigger":
             text = trigger
         elif self.kind == "field":
-            text = f"the {self.field} date of the {trigger}"
+            text = f"the {named(self.field or '')} date of the {trigger}"
         elif self.kind == "nth":
-            text = f"occurrence {self.n} of {self.fact}"
+            text = f"occurrence {self.n} of {named(self.fact or '')}"
         else:
-            text = f"the {self.kind} {self.fact}"
+            text = f"the {self.kind} {named(self.fact or '')}"
         if self.where is not None:
             text += f" where {self.where.text}"
         if self.otherwise is not None:
-            text += f", otherwise {self.otherwise.describe(trigger)}"
+            text += f", otherwise {self.otherwise.describe(trigger, named)}"
         return text
 
     def chain(self) -> tuple[Anchor, ...]:
@@ -346,6 +350,11 @@ def _in_force(entry: E, day: date) -> E:
     return found
 
 
+def rule_version(entry: Requirement | Check) -> str | None:
+    """How outputs name a version (`rule_version`): the date it took effect; None undated."""
+    return iso(entry.effective_from)
+
+
 def version_words(entry: Requirement | Check) -> str:
     """How explanations name a version: 'in force from 2025-04-01' or 'the original'."""
     if entry.effective_from is None:
@@ -425,5 +434,4 @@ class Procedure:
         """How a CaseStatus names the procedure: id, version, when in force, which calendar
         (computed once; callers copy it)."""
         return {"id": self.id, "version": self.version,
-                "effective_from": self.effective_from.isoformat() if self.effective_from
-                else None, "calendar": self.calendar.region}
+                "effective_from": iso(self.effective_from), "calendar": self.calendar.region}

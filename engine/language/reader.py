@@ -11,6 +11,7 @@ from engine.dates import parse_day
 from engine.errors import Loc, Problem, did_you_mean
 from engine.language.conditions import Condition, ParseError, parse
 from engine.language.source import LocDict, LocList
+from engine.text import quoted
 
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 
@@ -54,7 +55,7 @@ class Reader:
     def name(self, data: LocDict, key: str) -> str:
         value = self.text(data, key)
         if value and not is_name(value):
-            self.error(data.value_loc(key), f"'{value}' is not a valid name",
+            self.error(data.value_loc(key), f"{quoted(value)} is not a valid name",
                        "use lower-case letters, digits and '_' (like initial_conference)")
         return value
 
@@ -130,4 +131,4 @@ def _kind(value: Any) -> str:
         return f"{str(value).lower()}"
     if value is None:
         return "nothing"
-    return f"'{value}'"
+    return quoted(value)

@@ -24,6 +24,7 @@ from engine.language.conditions import (
 )
 from engine.language.model import FactType, Field
 from engine.language.reader import to_date
+from engine.text import quoted
 
 ORDERED = ("<", "<=", ">", ">=")
 
@@ -100,7 +101,7 @@ class ConditionChecker:
         for term in node.terms():
             self._date_term(term)
         if isinstance(node.right, str) and to_date(node.right) is None:
-            self.error(node.col, f"{node.right!r} is not a date like 2024-04-01")
+            self.error(node.col, f"{quoted(node.right)} is not a date like 2024-04-01")
 
     def _date_term(self, term: DateTerm) -> None:
         ref = term.ref
@@ -193,7 +194,7 @@ class ConditionChecker:
         elif ref.field == "stage":
             for value in _values(node.value):
                 if value not in self.stages:
-                    self.error(node.col, f"'{value}' is not a stage",
+                    self.error(node.col, f"{quoted(value)} is not a stage",
                                did_you_mean(value, self.stages))
         else:
             self._expect_number(node)
@@ -201,7 +202,7 @@ class ConditionChecker:
     def _expect_number(self, node: Compare) -> None:
         for value in _values(node.value):
             if type(value) is not int:
-                self.error(node.col, f"compares a number with {value!r}")
+                self.error(node.col, f"compares a number with {quoted(value)}")
 
     def _value(self, node: Compare, field: Field) -> None:
         ref = node.ref
@@ -233,7 +234,7 @@ class ConditionChecker:
             return
         item = node.ref.args[0]
         if field.values and item not in field.values:
-            self.error(node.col, f"'{item}' is not an allowed value of '{field.name}'",
+            self.error(node.col, f"{quoted(item)} is not an allowed value of '{field.name}'",
                        did_you_mean(item, field.values) or _listing(field.values))
 
     def _scalar(self, node: Compare, field: Field, value: Any) -> None:
@@ -242,9 +243,9 @@ class ConditionChecker:
               "string": isinstance(value, str), "enum": isinstance(value, str)}[field.type]
         if not ok:
             self.error(node.col, f"'{field.name}' is {_article(field.type)}, but is compared "
-                       f"with {value!r}")
+                       f"with {quoted(value)}")
         elif field.type == "enum" and value not in field.values:
-            self.error(node.col, f"'{value}' is not an allowed value of '{field.name}'",
+            self.error(node.col, f"{quoted(value)} is not an allowed value of '{field.name}'",
                        did_you_mean(value, field.values) or _listing(field.values))
         elif field.type in ("boolean", "enum", "string") and node.op in ORDERED:
             self.error(node.col, f"'{field.name}' cannot be compared with {node.op}")

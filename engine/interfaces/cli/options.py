@@ -23,9 +23,9 @@ from engine.errors import CaseError, DefinitionError, EvaluationError
 from engine.evaluation.case import UNREADABLE
 from engine.evaluation.engine import Engine
 from engine.evaluation.status import dumps
-from engine.interfaces.cli.render import clean
 from engine.library import pick, read_library
 from engine.sources.inputs import InputError, Item, census_date, read_items
+from engine.text import clean
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")

@@ -189,4 +189,4 @@ def explain_cmd(ctx: click.Context, case: Path, action: str, as_of: date | None,
         raise UnknownName(f"case {result.case} has no action, flag or escalation '{action}' "
                           f"(has: {known})")
     click.echo(json.dumps(info.to_dict(), indent=2, sort_keys=True) if fmt == "json"
-               else info.text())
+               else render.lines_text(info.text()))

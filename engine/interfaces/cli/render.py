@@ -9,6 +9,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from engine.evaluation.status import CaseStatus
+from engine.text import clean
 
 OVERDUE_COLUMNS = ("case", "stage", "action", "title", "owner", "due", "working_days_overdue",
                    "source")
@@ -16,18 +17,8 @@ ACTION_COLUMNS = ("case", "stage", "action", "title", "owner", "due", "status", 
                   "working_days_overdue", "source")
 
 
-# Characters that could split a line or fool a terminal: C0 and C1 controls, DEL, line and
-# paragraph separators, bidirectional overrides, and lone surrogates. Shown as escapes.
-_UNSAFE = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
-_UNSAFE |= {code: f"\\u{code:04x}" for code in [0x2028, 0x2029, *range(0x202A, 0x202F),
-                                                  *range(0x2066, 0x206A), *range(0xD800, 0xE000)]}
 # OWASP CSV injection: a cell starting with one of these may run as a spreadsheet formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def clean(value: object) -> str:
-    """Text safe to print on one line: control characters and the like become escapes."""
-    return str(value).translate(_UNSAFE)
 
 
 def csv_cell(value: object) -> object:
@@ -79,7 +70,7 @@ def status_text(status: CaseStatus, title: str) -> str:
     """A one-case report: where it sits, its actions, escalations, flags and errors."""
     lines = [f"Case {clean(status.case)} as of {status.as_of} ({status.procedure['id']} "
              f"{status.procedure['version']})",
-             f"Stage: {title} since {status.stage_since or '-'}"]
+             f"Stage: {clean(title)} since {status.stage_since or '-'}"]
     if status.procedure.get("warning"):
         lines.append(f"Warning: {status.procedure['warning']}")
     if status.path:
@@ -94,6 +85,11 @@ def status_text(status: CaseStatus, title: str) -> str:
     lines += _section("Flags", [f"[{f.status}] {clean(f.title)}" for f in status.flags])
     lines += _section("Errors in the case's facts", [_error(e) for e in status.errors])
     return "\n".join(lines)
+
+
+def lines_text(text: str) -> str:
+    """Several lines of text, each made safe to print (an explanation, a story's failure)."""
+    return "\n".join(map(clean, text.split("\n")))
 
 
 def _status_word(status: str, late: int | None) -> str:

@@ -12,7 +12,9 @@ import click
 
 from engine.evaluation.engine import Engine
 from engine.interfaces.cli.options import EXISTING, engine_for, procedure_option
+from engine.interfaces.cli.render import lines_text
 from engine.sources.inputs import InputError
+from engine.text import clean
 
 
 @click.command()
@@ -39,9 +41,9 @@ def test(ctx: click.Context, paths: tuple[Path, ...], procedure: str | None) -> 
     for path in files:
         result = run_file(path, engine_of)
         passed, failed = passed + result.passed, failed + (not result.passed)
-        click.echo(f"{'PASS' if result.passed else 'FAIL'}  {path}  {result.name}")
+        click.echo(clean(f"{'PASS' if result.passed else 'FAIL'}  {path}  {result.name}"))
         for failure in result.failures:
-            click.echo("      " + failure.replace("\n", "\n      "))
+            click.echo("      " + lines_text(failure).replace("\n", "\n      "))
     click.echo(f"{passed} passed, {failed} failed")
     if failed:
         raise SystemExit(1)
