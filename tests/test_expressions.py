@@ -250,6 +250,8 @@ requirements:
      "needs a list of at least two clocks"),
     ("requirements:\n  assessment:\n    anchor: {first: strategy_discussion, where: 'x == 1'}\n",
      "'strategy_discussion' has no field 'x'"),
+    ("checks:\n  x:\n    condition: \"exists(referral, date >= '2024-01-01')\"\n"
+     "    source: local-neglect\n", "inside exists(...) can only compare that fact's own"),
 ])
 def test_new_forms_are_checked(tmp_path, body: str, words: str) -> None:
     found = _problems(tmp_path, body)
