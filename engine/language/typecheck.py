@@ -19,6 +19,7 @@ from engine.language.conditions import (
     Exists,
     Or,
     Ref,
+    is_local,
     normalise,
     walk,
 )
@@ -62,7 +63,11 @@ class ConditionChecker:
                        "transitions decide where episodes start")
         elif node.since and node.since != EPISODE:
             self._fact_type(node.since, node.col)
-        if node.where is not None:
+        if node.where is not None and self.own is None and not is_local(node.where):
+            self.error(node.col, "in a check, the condition inside exists(...) can only "
+                       "compare that fact's own fields with values",
+                       "compare dates outside it, like latest(referral).date >= ...")
+        elif node.where is not None:
             inner = ConditionChecker(self.facts, self.stages, self.span, node.fact, self.problems,
                                      self.episodes)
             inner.local = True
