@@ -10,7 +10,7 @@ AS_OF ?= 2024-11-29
 MEMCHECK_CASES ?= 240
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all setup graphviz chromium demo test lint schema bench memcheck clean
+.PHONY: all setup graphviz chromium postgresql demo test lint schema bench memcheck clean
 
 all: test
 
@@ -38,6 +38,12 @@ chromium:
 	@command -v chromium >/dev/null || { echo "Installing Chromium for the pack test..."; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
+# The SSD tests start a throwaway PostgreSQL server (as the postgres user when run as root).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || { \
+	  echo "Installing PostgreSQL for the SSD tests..."; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql >/dev/null; }
+
 demo: setup
 	@mkdir -p out
 	$(SAFEGUARD) check
@@ -46,11 +52,15 @@ demo: setup
 	$(SAFEGUARD) draw procedure neglect -o out/neglect.svg
 	$(SAFEGUARD) draw cohort examples/cohort.jsonl --as-of $(AS_OF) -o out/cohort-heatmap.svg
 	$(SAFEGUARD) pack neglect -o out/neglect-pack.html
+	$(SAFEGUARD) ssd-synth out/ssd.db --children 500 --messy 0.05
+	$(SAFEGUARD) overdue --from out/ssd.db --as-of $(AS_OF) --team T01
+	$(SAFEGUARD) publish --from out/ssd.db --as-of $(AS_OF)
+	$(SAFEGUARD) ssd-quality --from out/ssd.db --as-of $(AS_OF) > out/ssd-quality.txt
 	@echo
 	@echo "Demo output in $(CURDIR)/out/:"
 	@ls -1 out | sed 's/^/  out\//'
 
-test: setup chromium
+test: setup chromium postgresql
 	$(BIN)/ruff check engine visualise tests bench
 	$(BIN)/python -m mypy engine visualise
 	$(BIN)/python -m pytest
@@ -58,9 +68,10 @@ test: setup chromium
 schema: setup
 	$(BIN)/python -m pytest tests/test_schema.py
 
-bench: setup
+bench: setup postgresql
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/ssd.py
 
 memcheck: setup
 	@mkdir -p out

@@ -16,11 +16,14 @@ from engine.errors import OutputError
 from engine.interfaces.cli.options import (
     about,
     as_of_option,
+    cohort_of,
+    cohort_records,
     engine_for,
+    filter_options,
     one_case,
     procedure_option,
-    records,
     resolve_as_of,
+    ssd_options,
     writable,
 )
 
@@ -79,20 +82,26 @@ def draw_case(ctx: click.Context, case: Path, as_of: date | None, procedure: str
 
 
 @draw.command(name="cohort")
-@click.argument("cohort", type=EXISTING)
+@click.argument("cohort", type=EXISTING, required=False)
+@ssd_options
+@filter_options
 @as_of_option
 @procedure_option
 @diagram_output
 @click.pass_context
-def draw_cohort(ctx: click.Context, cohort: Path, as_of: date | None, procedure: str | None,
+def draw_cohort(ctx: click.Context, cohort: Path | None, from_url: str | None,
+                from_file: Path | None, ssd_schema: str | None, team: str | None,
+                worker: str | None, as_of: date | None, procedure: str | None,
                 output: Path) -> None:
     """A heat map of where a cohort's cases sit and where timescales are missed.
 
-    COHORT is a JSON Lines file, a folder of cases, or a CIN census XML file.
+    COHORT is a JSON Lines file, a folder of cases, or a CIN census XML file; or use --from
+    for an SSD database (and --team / --worker for one team's or worker's cases).
     """
+    chosen = cohort_of(cohort, from_url, from_file, ssd_schema, team, worker)
     engine = engine_for(ctx, procedure)
     bad = [0]
-    stream = _counting(records(engine, cohort, resolve_as_of(as_of, cohort)), bad)
+    stream = _counting(cohort_records(engine, chosen, resolve_as_of(as_of, cohort)), bad)
     _write(lambda: cohort_diagram(engine.procedure, stream), output)
     if bad[0]:
         click.echo(f"{bad[0]} case(s) could not be evaluated (counted in the legend)", err=True)

@@ -19,7 +19,8 @@ from engine.errors import CaseError, did_you_mean
 from engine.language.model import FactType, Field, Procedure
 
 META = ("type", "date", "id", "estimated")
-CASE_KEYS = ("case", "child", "facts", "source", "not_recorded", "problems")
+CASE_KEYS = ("case", "child", "facts", "source", "not_recorded", "problems", "family",
+             "allocations")
 UNREADABLE = "$unreadable"
 
 
@@ -60,6 +61,22 @@ class Case:
     system: str = ""
     not_recorded: frozenset[str] = frozenset()
     errors: tuple[dict, ...] = ()
+    family: str | None = None
+    allocations: tuple[Allocation, ...] = ()
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Who holds the case from `start` to `end` (ids only: a team and a worker)."""
+
+    start: date
+    end: date | None = None
+    team: str | None = None
+    worker: str | None = None
+    role: str | None = None
+
+    def holds_on(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
 
 
 def read_case(raw: Any, proc: Procedure) -> Case:
@@ -95,8 +112,42 @@ def read_case(raw: Any, proc: Procedure) -> Case:
     not_recorded = raw.get("not_recorded") or []
     if not isinstance(not_recorded, list):
         raise CaseError("'not_recorded' must be a list of fact types", ident)
+    family = raw.get("family")
+    if family is not None and not isinstance(family, (str, int)):
+        errors.append({"fact": None, "message": "'family' must be an id (text)"})
+        family = None
+    allocations = _allocations(raw.get("allocations"), errors)
     return Case(ident, tuple(good), dob, str(raw.get("source") or ""),
-                frozenset(map(str, not_recorded)), tuple(errors))
+                frozenset(map(str, not_recorded)), tuple(errors),
+                str(family) if family is not None else None, allocations)
+
+
+def _allocations(items: object, errors: list[dict]) -> tuple[Allocation, ...]:
+    """Allocation periods; a malformed one is reported and left out."""
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        errors.append({"fact": None, "message": "'allocations' must be a list"})
+        return ()
+    out = []
+    for i, item in enumerate(items):
+        start = _date(item.get("start")) if isinstance(item, dict) else None
+        end = item.get("end") if isinstance(item, dict) else None
+        ids = [item.get(k) for k in ("team", "worker", "role")] if isinstance(item, dict) else []
+        if start is None or (end is not None and _date(end) is None) or not all(
+                v is None or isinstance(v, str) for v in ids):
+            errors.append({"fact": None, "message": f"allocations[{i}]: needs a 'start' date, "
+                           "an optional 'end' date and text ids 'team', 'worker', 'role'"})
+            continue
+        out.append(Allocation(start, _date(end) if end is not None else None, *ids))
+    return tuple(sorted(out, key=lambda a: (a.start, a.team or "", a.worker or "",
+                                            a.role or "")))
+
+
+def allocation_on(case: Case, day: date) -> Allocation | None:
+    """The allocation holding on `day`: the latest started; ties by team then worker id."""
+    holding = [a for a in case.allocations if a.holds_on(day)]
+    return holding[-1] if holding else None
 
 
 def _problem(p: dict) -> dict:

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from engine.evaluation.actions import Context, actions_for
 from engine.evaluation.calendar import WorkingCalendar, add_months
-from engine.evaluation.case import Case, Fact, canonical
+from engine.evaluation.case import Case, Fact, allocation_on, canonical
 from engine.evaluation.findings import condition_escalations, flags, overdue_escalations
 from engine.evaluation.replay import Replay, replay, start_stage
 from engine.evaluation.status import CaseStatus, Episode
@@ -71,13 +71,25 @@ def evaluate(compiled: Compiled, case: Case, as_of: date,
         escalations=tuple(sorted(raised, key=lambda e: (e.since, e.id, e.action or ""))),
         flags=tuple(flags(proc, case, facts, named, since, as_of, rep.current_start)),
         errors=case.errors, facts_ignored_after_as_of=len(case.facts) - len(facts),
-        episode=_episode(rep, facts))
+        episode=_episode(rep, facts), family=case.family, allocation=_allocation(case, as_of))
 
 
 def _episode(rep: Replay, facts: list[Fact]) -> Episode | None:
     if not facts:
         return None
     return Episode(len(rep.episode_starts), facts[rep.current_start].date)
+
+
+def _allocation(case: Case, as_of: date) -> dict | None:
+    """Team and worker ids holding the case on the as-of date (for worklists)."""
+    held = allocation_on(case, as_of)
+    if held is None:
+        return None
+    out: dict = {"since": held.start.isoformat()}
+    for key in ("team", "worker", "role"):
+        if getattr(held, key) is not None:
+            out[key] = getattr(held, key)
+    return out
 
 
 def _where(rep: Replay, start: str) -> tuple[str, date | None]:

@@ -130,9 +130,11 @@ class CaseStatus:
     errors: tuple[dict, ...] = ()
     facts_ignored_after_as_of: int = 0
     episode: Episode | None = None
+    family: str | None = None
+    allocation: dict | None = None
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "schema_version": SCHEMA_VERSION, "case": self.case, "as_of": iso(self.as_of),
             "procedure": self.procedure, "stage": self.stage,
             "stage_since": iso(self.stage_since),
@@ -146,6 +148,11 @@ class CaseStatus:
             "episode": ({"number": self.episode.number, "since": iso(self.episode.since)}
                         if self.episode else None),
         }
+        if self.family is not None:
+            out["family"] = self.family
+        if self.allocation is not None:
+            out["allocation"] = self.allocation
+        return out
 
 
 def _action(a: Action) -> dict:

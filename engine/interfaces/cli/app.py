@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from engine.errors import SafeguardError
-from engine.interfaces.cli import check, importing, keys, query, serve, story
+from engine.interfaces.cli import check, importing, keys, query, serve, ssd, story
 
 
 class SafeguardGroup(click.Group):
@@ -43,7 +43,7 @@ def _register(group: click.Group) -> click.Group:
 
     commands = [check.check, story.test, query.status, query.next_, query.overdue,
                 query.explain_cmd, importing.import_group, draw, pack, serve.serve_cmd,
-                keys.keys_group]
+                keys.keys_group, ssd.publish, ssd.ssd_quality, ssd.ssd_synth]
     for command in commands:
         group.add_command(command)
     return group

@@ -1,13 +1,20 @@
 """`safeguard import`: turn other formats (the CIN census) into cases as JSON Lines."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
 
 from engine.errors import OutputError
 from engine.evaluation.status import dumps
-from engine.interfaces.cli.options import EXISTING, writable
+from engine.interfaces.cli.options import (
+    EXISTING,
+    engine_for,
+    procedure_option,
+    ssd_options,
+    writable,
+)
 from engine.sources.inputs import load_census
 
 
@@ -34,3 +41,74 @@ def import_cin(xml: Path, output: Path) -> None:
     click.echo(f"{result.episodes} episode(s) read, {len(result.cases)} case(s) written to "
                f"{output}; {result.episodes_with_problems} episode(s) had problems "
                f"(reference date {result.reference_date})", err=True)
+
+
+@import_group.command(name="csc-api")
+@click.argument("payload", type=EXISTING)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              callback=writable, help="Write the cases here as JSON Lines.")
+@click.option("--as-of", "as_of", default=None, metavar="DATE",
+              help="Report dates after this date (kept: evaluation ignores them).")
+@procedure_option
+@click.pass_context
+def import_csc_api(ctx: click.Context, payload: Path, output: Path, as_of: str | None,
+                   procedure: str | None) -> None:
+    """Import a DfE children's social care API payload (JSON): one case per episode, with the
+    same mapping as the SSD."""
+    from engine.sources.ssd.csc_api import read_payload
+    from engine.sources.ssd.source import vocabulary
+
+    day = _day(as_of)
+    children = cases = problems = 0
+    with output.open("w", encoding="utf-8") as handle:
+        for result in read_payload(payload, day, vocabulary(engine_for(ctx, procedure).procedure)):
+            children += 1
+            for case in result.cases:
+                cases += 1
+                handle.write(dumps(case) + "\n")
+            for problem in result.problems:
+                problems += 1
+                click.echo(f"{payload}: {problem.render()}", err=True)
+    click.echo(f"{children} child(ren) read, {cases} case(s) written to {output}; "
+               f"{problems} problem(s)", err=True)
+
+
+@import_group.command(name="ssd")
+@ssd_options
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              callback=writable, help="Write the cases here as JSON Lines.")
+@click.option("--as-of", "as_of", default=None, metavar="DATE",
+              help="Report dates after this date (kept: evaluation ignores them).")
+@procedure_option
+@click.pass_context
+def import_ssd(ctx: click.Context, from_url: str | None, from_file: Path | None,
+               ssd_schema: str | None, output: Path, as_of: str | None,
+               procedure: str | None) -> None:
+    """Read a Standard Safeguarding Dataset database into cases as JSON Lines."""
+    from engine.sources.ssd.connect import resolve_url
+    from engine.sources.ssd.source import SsdSource
+
+    source = SsdSource(resolve_url(from_url, from_file), _day(as_of), ssd_schema,
+                       procedure=engine_for(ctx, procedure).procedure)
+    for warning in source.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    cases = problems = 0
+    with output.open("w", encoding="utf-8") as handle:
+        for result in source.children():
+            for case in result.cases:
+                cases += 1
+                handle.write(dumps(case) + "\n")
+            problems += len(result.problems)
+    loose = sum(1 for _ in source.table_problems())
+    click.echo(f"{source.children_read} child(ren) read, {cases} case(s) written to {output}; "
+               f"{problems + loose} problem record(s) (list them with 'safeguard ssd-quality "
+               f"--problems'); {source.loose_contacts} contact(s) led to no episode", err=True)
+
+
+def _day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date like 2024-04-01") from None

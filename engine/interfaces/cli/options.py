@@ -11,12 +11,14 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.engine import URL
 
 from engine.dates import parse_day
 from engine.errors import CaseError, DefinitionError, EvaluationError
@@ -200,3 +202,108 @@ class Progress:
             click.echo(f"\r  evaluated {self.count:,} cases", err=True)
         if self.blank:
             click.echo(f"{self.blank} blank line(s) skipped", err=True)
+
+
+# ---------------------------------------------------------------- cohorts from an SSD database
+
+FROM_HELP = ("Read the cohort from a Standard Safeguarding Dataset database: a SQLAlchemy URL "
+             "or an SQLite file (default: $SAFEGUARD_DB_URL). Never put a password here: use "
+             "SAFEGUARD_DB_PASSWORD_FILE or --from-file.")
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Where a cohort comes from (a file or folder, or an SSD database) and who to keep."""
+
+    path: Path | None = None
+    url: URL | None = None
+    schema: str | None = None
+    team: str | None = None
+    worker: str | None = None
+
+    def keeps(self, record: dict) -> bool:
+        held = record.get("allocation") or {}
+        return ((self.team is None or held.get("team") == self.team)
+                and (self.worker is None or held.get("worker") == self.worker))
+
+    @property
+    def filtered(self) -> bool:
+        return self.team is not None or self.worker is not None
+
+
+def ssd_options(f: F) -> F:
+    """--from / --from-file / --ssd-schema: the SSD database to read."""
+    f = click.option("--ssd-schema", metavar="NAME",
+                     help="Database schema holding the ssd_* tables (e.g. dbo).")(f)
+    f = click.option("--from-file", "from_file", type=EXISTING, metavar="FILE",
+                     help="A file holding the database URL (keeps it off the command line).")(f)
+    return click.option("--from", "from_url", metavar="URL", help=FROM_HELP)(f)
+
+
+def filter_options(f: F) -> F:
+    f = click.option("--worker", metavar="ID", help="Only cases allocated to this worker id "
+                     "on the as-of date.")(f)
+    return click.option("--team", metavar="ID", help="Only cases allocated to this team id on "
+                        "the as-of date.")(f)
+
+
+def warn_password(url: str | None) -> None:
+    """A password typed on the command line is visible in the process list and shell history."""
+    if url and "://" in url and "@" in url.split("://", 1)[1]:
+        credentials = url.split("://", 1)[1].rsplit("@", 1)[0]
+        if ":" in credentials:
+            click.echo("warning: a password on the command line can be seen by other users "
+                       "and stays in your shell history; use SAFEGUARD_DB_PASSWORD_FILE or "
+                       "--from-file", err=True)
+
+
+def cohort_of(source: Path | None, from_url: str | None, from_file: Path | None,
+              schema: str | None, team: str | None = None, worker: str | None = None) -> Cohort:
+    """A file or folder argument, else an SSD from --from, --from-file or $SAFEGUARD_DB_URL."""
+    from engine.sources.ssd.connect import URL_VAR, resolve_url
+
+    if source is not None and (from_url or from_file):
+        raise click.UsageError("give either a file or folder, or --from/--from-file, not both")
+    if source is not None:
+        return Cohort(path=source, team=team, worker=worker)
+    if not (from_url or from_file or os.environ.get(URL_VAR)):
+        raise click.UsageError(f"give a file or folder, or --from URL (or set {URL_VAR})")
+    warn_password(from_url)
+    return Cohort(url=resolve_url(from_url, from_file), schema=schema, team=team,
+                  worker=worker)
+
+
+def cohort_records(engine: Engine, cohort: Cohort, as_of: date, workers: int = 1,
+                   as_json: bool = False) -> Iterator[Any]:
+    """Status records of a file cohort or an SSD, filtered by team and worker."""
+    if cohort.path is not None:
+        stream = records(engine, cohort.path, as_of, workers, as_json and not cohort.filtered)
+    else:
+        stream = _ssd_records(engine, cohort, as_of, workers, as_json and not cohort.filtered)
+    if not cohort.filtered:
+        yield from stream
+        return
+    for record in stream:
+        if cohort.keeps(record):
+            yield dumps(record) if as_json else record
+
+
+def _ssd_records(engine: Engine, cohort: Cohort, as_of: date, workers: int,
+                 as_json: bool) -> Iterator[Any]:
+    from engine.sources.ssd.source import SsdSource
+
+    assert cohort.url is not None
+    source = SsdSource(cohort.url, as_of=as_of, schema=cohort.schema,
+                       procedure=engine.procedure)
+    for warning in source.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    progress = Progress()
+    for record in engine.cohort(source.cases(), as_of, workers=workers, as_json=as_json):
+        progress.tick()
+        yield record
+    progress.done()
+    table_problems = sum(1 for _ in source.table_problems())
+    if table_problems:
+        click.echo(f"warning: {table_problems} SSD row(s) belong to no child and were not "
+                   "imported (see 'safeguard ssd-quality')", err=True)
+    source.close()

@@ -19,17 +19,20 @@ from engine.evaluation.explain import (
     find_action,
 )
 from engine.evaluation.status import CaseStatus, dumps
-from engine.interfaces.cli import render
+from engine.interfaces.cli import render, worklist
 from engine.interfaces.cli.options import (
     EXISTING,
     FORMATS,
     about,
     as_of_option,
+    cohort_of,
+    cohort_records,
     engine_for,
+    filter_options,
     one_case,
     procedure_option,
-    records,
     resolve_as_of,
+    ssd_options,
 )
 
 
@@ -38,20 +41,27 @@ def _workers(value: int) -> int:
 
 
 @click.command()
-@click.argument("source", type=EXISTING)
+@click.argument("source", type=EXISTING, required=False)
+@ssd_options
+@filter_options
 @as_of_option
 @procedure_option
 @click.option("--format", "fmt", type=FORMATS, default="text")
 @click.option("--workers", "-j", default=1, show_default=True,
               help="Processes for a cohort (0 = all cores).")
 @click.pass_context
-def status(ctx: click.Context, source: Path, as_of: date | None, procedure: str | None, fmt: str,
+def status(ctx: click.Context, source: Path | None, from_url: str | None,
+           from_file: Path | None, ssd_schema: str | None, team: str | None,
+           worker: str | None, as_of: date | None, procedure: str | None, fmt: str,
            workers: int) -> None:
-    """Where each case sits and its actions (a case file, JSON Lines, folder or census XML)."""
+    """Where each case sits and its actions (a case file, JSON Lines, folder, census XML, or
+    an SSD database with --from)."""
+    cohort = cohort_of(source, from_url, from_file, ssd_schema, team, worker)
     engine = engine_for(ctx, procedure)
     day = resolve_as_of(as_of, source)
-    single = source.suffix == ".json"
+    single = source is not None and source.suffix == ".json"
     if single and fmt == "text":
+        assert source is not None
         with about(source):
             result = engine.status(one_case(source), day)
         stage = engine.procedure.stage(result.stage)
@@ -61,11 +71,11 @@ def status(ctx: click.Context, source: Path, as_of: date | None, procedure: str 
     if fmt == "csv":
         click.echo(",".join(render.ACTION_COLUMNS))
     if fmt == "json" and not single:
-        for line in records(engine, source, day, _workers(workers), as_json=True):
+        for line in cohort_records(engine, cohort, day, _workers(workers), as_json=True):
             bad += '"error":' in line   # only error records have this key (sorted, canonical)
             click.echo(line)
     else:
-        for record in records(engine, source, day, _workers(workers)):
+        for record in cohort_records(engine, cohort, day, _workers(workers)):
             bad += "error" in record
             _emit_status(record, fmt, single)
     if bad:
@@ -130,7 +140,9 @@ def _rows(rows: list[dict], fmt: str, columns: tuple[str, ...], shown: list[str]
 
 
 @click.command()
-@click.argument("cohort", type=EXISTING)
+@click.argument("cohort", type=EXISTING, required=False)
+@ssd_options
+@filter_options
 @as_of_option
 @procedure_option
 @click.option("--format", "fmt", type=FORMATS, default="text")
@@ -138,24 +150,34 @@ def _rows(rows: list[dict], fmt: str, columns: tuple[str, ...], shown: list[str]
 @click.option("--limit", type=int, default=0, help="Show at most this many rows (text only).")
 @click.option("--workers", "-j", default=1, show_default=True)
 @click.pass_context
-def overdue(ctx: click.Context, cohort: Path, as_of: date | None, procedure: str | None,
-            fmt: str, fail_on_overdue: bool, limit: int, workers: int) -> None:
-    """One row per overdue action across a cohort, most overdue first."""
+def overdue(ctx: click.Context, cohort: Path | None, from_url: str | None,
+            from_file: Path | None, ssd_schema: str | None, team: str | None,
+            worker: str | None, as_of: date | None, procedure: str | None, fmt: str,
+            fail_on_overdue: bool, limit: int, workers: int) -> None:
+    """One row per overdue action across a cohort, most overdue first; with allocations
+    (an SSD), grouped by team and worker: the worklist."""
+    chosen = cohort_of(cohort, from_url, from_file, ssd_schema, team, worker)
     engine = engine_for(ctx, procedure)
     day = resolve_as_of(as_of, cohort)
     rows: list[dict] = []
     cases = bad = 0
-    for record in records(engine, cohort, day, _workers(workers)):
+    allocated = False
+    for record in cohort_records(engine, chosen, day, _workers(workers)):
         cases += 1
         if "error" in record:
             bad += 1
             click.echo(render.error_text(record), err=True)
             continue
-        rows += [r for r in render.action_rows(record) if r["status"] == "overdue"]
-    rows.sort(key=lambda r: (-r["working_days_overdue"], r["due"], r["case"], r["action"]))
-    shown = rows[:limit] if limit and fmt == "text" else rows
-    _rows(shown, fmt, render.OVERDUE_COLUMNS, ["case", "stage", "action", "due",
-                                              "working_days_overdue", "owner"])
+        allocated = allocated or "allocation" in record or "family" in record
+        rows += [worklist.with_owner(r, record) for r in render.action_rows(record)
+                 if r["status"] == "overdue"]
+    if allocated:
+        worklist.emit(rows, fmt, limit)
+    else:
+        rows.sort(key=lambda r: (-r["working_days_overdue"], r["due"], r["case"], r["action"]))
+        shown = rows[:limit] if limit and fmt == "text" else rows
+        _rows(shown, fmt, render.OVERDUE_COLUMNS, ["case", "stage", "action", "due",
+                                                  "working_days_overdue", "owner"])
     click.echo(f"{len(rows)} overdue action(s) in {cases} case(s) as of {day}"
                + (f"; {bad} case(s) could not be evaluated" if bad else ""), err=True)
     if bad:
