@@ -79,10 +79,10 @@ class ConditionChecker:
         flat = normalise(cond)
         guarded = {_key(n.ref) for n in walk(flat) if isinstance(n, Compare)
                    and n.ref.func == "present"}
-        for node in _held(flat):
+        for node, own in _held(flat, self.own):
             if node.ref.func or node.ref.is_context:
                 continue
-            field = self._field_of(node.ref)
+            field = self._field_of(node.ref, own)
             if field is None or field.required or field.type in ("list", "records"):
                 continue
             if _negative(node, field) and _key(node.ref) not in guarded:
@@ -92,9 +92,12 @@ class ConditionChecker:
                                      f"say what absence means: has({_text(node.ref)}) and "
                                      f"..., or not has({_text(node.ref)}) or ..."))
 
-    def _field_of(self, ref: Ref) -> Field | None:
-        name = ref.scope if ref.scope and ref.select != "any" or self.own is None else self.own
-        fact = self.facts.get(name or self.own or "")
+    def _field_of(self, ref: Ref, own: str | None = None) -> Field | None:
+        """The field a reference reads: of its named fact, else of `own` (the fact a `when` or
+        an `exists(...)` is about; default: this checker's)."""
+        own = own or self.own
+        name = ref.scope if ref.scope and ref.select != "any" or own is None else own
+        fact = self.facts.get(name or own or "")
         return fact.field(ref.field) if fact else None
 
     def _dates(self, node: DateCompare) -> None:
@@ -265,16 +268,17 @@ def _listing(names: Iterable[str]) -> str | None:
     return "known: " + ", ".join(listed) if listed else None
 
 
-def _held(cond: Condition) -> Iterator[Compare]:
-    """Comparisons that must hold for the condition to hold: those inside a `not exists(...)`
-    are left out (there an unrecorded field already counts as not matching)."""
+def _held(cond: Condition, own: str | None) -> Iterator[tuple[Compare, str | None]]:
+    """Comparisons that must hold for the condition to hold, each with the fact its bare
+    field names read (inside `exists(t, ...)`: t); those inside a `not exists(...)` are left
+    out (there an unrecorded field already counts as not matching)."""
     if isinstance(cond, (And, Or)):
         for part in cond.parts:
-            yield from _held(part)
+            yield from _held(part, own)
     elif isinstance(cond, Compare):
-        yield cond
+        yield cond, own
     elif isinstance(cond, Exists) and cond.where is not None:
-        yield from _held(cond.where)
+        yield from _held(cond.where, cond.fact)
 
 
 def _key(ref: Ref) -> tuple:
