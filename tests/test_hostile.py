@@ -299,6 +299,14 @@ def test_messages_cut_a_long_literal_short(tmp_path: Path) -> None:
     assert any(f"'{'x' * 40}…' (200000 characters) is not an allowed value of 'kind'" in p
                for p in found), [p[:200] for p in found]
     assert max(map(len, found)) < 300
+    long = "y" * 100_000
+    found = _problems(tmp_path, HEAD.replace("to: shut, on: ended}",
+                                             f"to: {long}, on: {long}}}"))
+    assert any(f"goes to '{'y' * 40}…' (100000 characters), which is not a stage" in p
+               for p in found), [p[:200] for p in found]
+    assert any(f"triggered by '{'y' * 40}…' (100000 characters), which is not a fact type" in p
+               for p in found), [p[:200] for p in found]
+    assert max(map(len, found)) < 300
 
 
 def test_long_literals_are_described_in_linear_time() -> None:

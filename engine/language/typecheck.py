@@ -128,7 +128,7 @@ class ConditionChecker:
     def _fact_type(self, name: str, col: int) -> FactType | None:
         found = self.facts.get(name)
         if found is None:
-            self.error(col, f"'{name}' is not a fact type", did_you_mean(name, self.facts))
+            self.error(col, f"{quoted(name)} is not a fact type", did_you_mean(name, self.facts))
         return found
 
     def _compare(self, node: Compare) -> None:
@@ -144,7 +144,7 @@ class ConditionChecker:
             return
         if ref.func == "present":
             if fact.field(ref.field) is None:
-                self.error(ref.col, f"'{fact.name}' has no field '{ref.field}'",
+                self.error(ref.col, f"'{fact.name}' has no field {quoted(ref.field)}",
                            did_you_mean(ref.field, [f.name for f in fact.fields]))
             return
         if ref.func == "age_at":
@@ -153,7 +153,7 @@ class ConditionChecker:
         field = fact.field(ref.field)
         if field is None:
             names = [f.name for f in fact.fields]
-            self.error(ref.col, f"'{fact.name}' has no field '{ref.field}'",
+            self.error(ref.col, f"'{fact.name}' has no field {quoted(ref.field)}",
                        did_you_mean(ref.field, names) or _listing(names))
             return
         self._value(node, field)
