@@ -60,6 +60,7 @@ schema: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/load.py
 
 memcheck: setup
 	@mkdir -p out

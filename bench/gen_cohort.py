@@ -340,19 +340,29 @@ def cp_plan(c: Case, icpc: date, budget: int, ending: bool) -> bool:
             c.add(d, "child_protection_visit", seen=seen,
                   **(_seen(c, d) if seen else {"seen_alone": False}))
         elif kind == "core_group":
-            c.add(d, kind, progress=rng.choice(PROGRESS))
+            progress = rng.choice(PROGRESS)
+            c.add(d, kind, progress=progress, outcomes_missed=_missed(rng, outcomes, d, progress))
         elif kind != "review":
             c.add(d, kind)
         else:
             reviews_left -= 1
             closing = ending and reviews_left == 0
             attended, reports = _conference_people(rng)
+            progress = rng.choice(PROGRESS)
             c.add(d, "review_conference", outcome="end" if closing else "continue",
-                  attended=attended, reports=reports, progress=rng.choice(PROGRESS))
+                  attended=attended, reports=reports, progress=progress,
+                  outcomes_missed=_missed(rng, outcomes, d, progress))
             if closing:
                 c.add(d, "child_protection_plan_ended")
                 return True
     return False
+
+
+def _missed(rng: random.Random, outcomes: list[dict[str, Any]], d: date,
+            progress: str) -> list[str]:
+    """Outcomes past their by-date and not achieved: only where progress has stalled."""
+    due = [o["measure"] for o in outcomes if o["by"] < d.isoformat()]
+    return due if progress != "improving" and rng.random() < 0.5 else []
 
 
 def cin_plan(c: Case, extra: int, ending: bool) -> None:
@@ -475,6 +485,10 @@ def _social_care(c: Case, ch: Choices, source: str, budget: int) -> None:
     if route == "referral_nfa":
         referral(c, source, ch.checks, "no_further_action")
         c.add(c.step(0, 2), "case_closed", reason="no_further_action")
+        if rng.random() < 0.4:   # referred again (a re-referral if within 12 months)
+            c.day = add_working_days(c.day, rng.randint(60, 330))
+            referral(c, rng.choice(REFERRERS), ch.checks, "no_further_action")
+            c.add(c.step(0, 2), "case_closed", reason="no_further_action")
         return
     ref = referral(c, source, ch.checks, "strategy_discussion" if ch.direct_s47 else "assessment")
     if not ch.direct_s47:

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from engine.errors import CaseError, DefinitionError, EvaluationError, SafeguardError, UnknownName
 from engine.interfaces.cli.app import main_group
-from engine.interfaces.service import BadRequest
+from engine.interfaces.service.keys import KeyStoreError
+from engine.interfaces.service.server import ServeRefused
 from engine.sources.cin.census import NotACensus
 from engine.sources.inputs import InputError
 from visualise.dot import RenderError
@@ -25,8 +26,8 @@ def run(*args: str):
     return CliRunner().invoke(main_group, list(args), catch_exceptions=False)
 
 
-@pytest.mark.parametrize("kind", [InputError, NotACensus, RenderError, BadRequest, CaseError,
-                                  DefinitionError, EvaluationError, UnknownName])
+@pytest.mark.parametrize("kind", [InputError, NotACensus, RenderError, KeyStoreError, ServeRefused,
+                                  CaseError, DefinitionError, EvaluationError, UnknownName])
 def test_every_user_error_is_a_safeguard_error(kind: type) -> None:
     assert issubclass(kind, SafeguardError)
 

@@ -129,3 +129,29 @@ def test_one_fact_can_satisfy_an_exists_and_cancel_a_negation() -> None:
             "referral_without_source"]
     finally:
         built.close()
+
+
+def test_asserting_only_distinct_facts_changes_no_status(engine) -> None:
+    """Facts with the same asserted form are sent once per pattern a rule can bind; every
+    status must be what asserting them all gives, repeats or not."""
+    from pathlib import Path
+
+    from engine.rules_engine.runtime import Runtime
+
+    every = Engine(engine.procedure)
+    every.runtime.close()
+    every.runtime = Runtime(every.plan, copies=10**9)
+    rng = random.Random(14)
+    lines = (Path(__file__).resolve().parents[1] / "examples" / "cohort.jsonl").read_text()
+    try:
+        for line in lines.splitlines()[:80]:
+            case = json.loads(line)
+            facts = case["facts"]
+            repeats = [dict(rng.choice(facts)) for _ in range(rng.randrange(0, 40))]
+            case["facts"] = facts + repeats + [dict(f) for f in facts if rng.random() < 0.3]
+            as_of = date(2024, 11, 29)
+            assert dumps(engine.status(case, as_of).to_dict()) == dumps(
+                every.status(case, as_of).to_dict()), case["case"]
+        assert engine.runtime.copies < every.runtime.copies
+    finally:
+        every.close()

@@ -37,11 +37,28 @@ def _translate(exc: Exception, doing: str) -> EvaluationError:
     return EvaluationError(f"durable-rules failed while {doing}: {meaning} (code {code})", code)
 
 
-class Runtime:
-    """Owns one ruleset handle; evaluations are serialised by a lock (the sid is shared)."""
+def _patterns(rule: object) -> int:
+    """How many facts one match of a rule can bind (its patterns, nested ones included)."""
+    if isinstance(rule, dict):
+        for key in ("all", "any"):
+            if key in rule:
+                return sum(_patterns(part) for part in rule[key])
+        return 1
+    return 0
 
-    def __init__(self, plan: Plan):
+
+class Runtime:
+    """Owns one ruleset handle; evaluations are serialised by a lock (the sid is shared).
+
+    Facts whose asserted form is identical are indistinguishable to every rule, so only the
+    first `copies` of each (as many as one rule can bind) are asserted and each match stands
+    for all of them. durable-rules' assert cost grows faster than linearly with the facts in
+    a batch (docs/design/durable-rules.md), and long cases repeat the same record many times.
+    """
+
+    def __init__(self, plan: Plan, copies: int | None = None):
         self.plan = plan
+        self.copies = copies or max((_patterns(r) for r in plan.ruleset.values()), default=1)
         self.lock = threading.Lock()
         try:
             self.handle = dre.create_ruleset(plan.name, json.dumps(plan.ruleset))
@@ -70,7 +87,8 @@ class Runtime:
 
     def _run(self, facts: list[dict], context: Callable[[dict[str, set[int]]], dict | None]
              ) -> tuple[dict[str, set[int]], dict[str, list[dict[str, int]]]]:
-        batch = [dict(f, sid=SID, id=str(i)) for i, f in enumerate(facts)]
+        same, sent = self._distinct(facts)
+        batch = [dict(facts[i], sid=SID, id=str(i)) for i in sent]
         batch.append(_SENTINEL)
         payload = json.dumps(batch)[:-1] + ", " + _NOW + "]"
         matches: dict[str, set[int]] = {}
@@ -78,6 +96,8 @@ class Runtime:
         try:
             _code, offset = dre.assert_facts(self.handle, payload)
             self._drain(offset, matches, conditions)
+            for positions in matches.values():
+                positions.update(*(same[i] for i in list(positions)))
             ctx = context(matches)
             if ctx is not None:
                 _code, offset = dre.assert_fact(self.handle, json.dumps(
@@ -86,6 +106,21 @@ class Runtime:
         finally:
             dre.delete_state(self.handle, SID)
         return matches, conditions
+
+    def _distinct(self, facts: list[dict]) -> tuple[list[list[int]], list[int]]:
+        """(for each position, every position with the same asserted form; the positions to
+        assert: the first `copies` of each form). The earliest copies are kept, so the first
+        match of a condition (sorted by position) is the one the whole batch would give."""
+        forms: dict[str, list[int]] = {}
+        same: list[list[int]] = []
+        sent: list[int] = []
+        for i, fact in enumerate(facts):
+            group = forms.setdefault(json.dumps(fact, sort_keys=True), [])
+            group.append(i)
+            same.append(group)
+            if len(group) <= self.copies:
+                sent.append(i)
+        return same, sent
 
     def _drain(self, offset: int, matches: dict[str, set[int]],
                conditions: dict[str, list[dict[str, int]]]) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from engine.errors import SafeguardError
-from engine.interfaces.cli import check, importing, query, serve, story
+from engine.interfaces.cli import check, importing, keys, query, serve, story
 
 
 class SafeguardGroup(click.Group):
@@ -42,7 +42,8 @@ def _register(group: click.Group) -> click.Group:
     from visualise.commands import draw, pack
 
     commands = [check.check, story.test, query.status, query.next_, query.overdue,
-                query.explain_cmd, importing.import_group, draw, pack, serve.serve_cmd]
+                query.explain_cmd, importing.import_group, draw, pack, serve.serve_cmd,
+                keys.keys_group]
     for command in commands:
         group.add_command(command)
     return group

@@ -24,7 +24,8 @@ NOT_RECORDED: tuple[str, ...] = tuple(sorted((
     # added with the 2024.2 procedure review (docs/procedure-review.md)
     "concern_closed", "dsl_consultation", "police_incident", "early_help_started",
     "strategy_discussion_requested", "child_seen", "complex_case_review",
-    "child_in_need_visit", "child_in_need_review", "review_conference.progress",
+    "child_in_need_visit", "child_in_need_review", "review_conference.outcomes_missed",
+    "review_conference.progress",
 )))
 
 # Same-day facts are emitted in pathway order.

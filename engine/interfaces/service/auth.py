@@ -1,0 +1,107 @@
+"""Who is asking, and may they: API keys from the key store, optionally OAuth2 JWT bearer tokens.
+
+Every route except /health names the scope it needs. An admin may do everything. Without
+credentials the answer is 401 with a `WWW-Authenticate: Bearer` challenge; with a valid
+credential lacking the scope, 403.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.interfaces.service.keys import SCOPES, KeyStore
+from engine.interfaces.service.problems import Refusal
+
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="safeguard"'}
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The caller, as the audit log names it: a key's name or a token's client id."""
+
+    name: str
+    scopes: frozenset[str]
+
+    def may(self, scope: str) -> bool:
+        return scope in self.scopes or "admin" in self.scopes
+
+
+@dataclass(frozen=True)
+class JwtSettings:
+    """An identity provider's tokens: who issues them, for whom, signed with which keys."""
+
+    issuer: str
+    audience: str
+    jwks: Path
+
+
+class JwtVerifier:
+    """RS256 tokens checked for signature, issuer, audience and expiry (PyJWT).
+
+    Scopes come from the `scp` claim (delegated, space-separated) and the `roles` claim
+    (application roles), as Microsoft Entra ID issues them; only the names in SCOPES count.
+    """
+
+    def __init__(self, settings: JwtSettings):
+        import jwt
+
+        self._jwt = jwt
+        self.settings = settings
+        try:
+            document = json.loads(settings.jwks.read_text(encoding="utf-8"))
+            self._keys = {key.key_id: key for key in jwt.PyJWKSet.from_dict(document).keys}
+        except (OSError, ValueError, jwt.PyJWTError) as exc:
+            raise ValueError(f"{settings.jwks}: not a usable JWKS file ({exc})") from None
+
+    def verify(self, token: str) -> Identity | None:
+        jwt = self._jwt
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            key = self._keys.get(kid) if kid else None
+            if key is None:
+                return None
+            claims: dict[str, Any] = jwt.decode(
+                token, key.key, algorithms=["RS256"], audience=self.settings.audience,
+                issuer=self.settings.issuer, options={"require": ["exp", "iss", "aud"]})
+        except jwt.PyJWTError:
+            return None
+        granted = set(str(claims.get("scp", "")).split())
+        roles = claims.get("roles")
+        if isinstance(roles, list):
+            granted.update(str(r) for r in roles)
+        client = claims.get("azp") or claims.get("appid") or claims.get("sub") or "unknown"
+        return Identity(f"jwt:{client}", frozenset(granted & set(SCOPES)))
+
+
+class Authenticator:
+    """Turns an Authorization header into an Identity, or refuses with 401."""
+
+    def __init__(self, keys: KeyStore | None, tokens: JwtVerifier | None = None,
+                 insecure_local: bool = False):
+        self.keys = keys
+        self.tokens = tokens
+        self.insecure_local = insecure_local
+
+    def identify(self, authorization: str | None) -> Identity:
+        if self.insecure_local:
+            return Identity("local", frozenset(SCOPES))
+        scheme, _, credential = (authorization or "").partition(" ")
+        credential = credential.strip()
+        if scheme.lower() != "bearer" or not credential:
+            raise Refusal(401, "credentials are needed: send 'Authorization: Bearer <key>'",
+                          CHALLENGE)
+        if credential.startswith("sg_") and self.keys is not None:
+            entry = self.keys.find(credential)
+            if entry is not None:
+                return Identity(entry.name, frozenset(entry.scopes))
+        elif self.tokens is not None:
+            identity = self.tokens.verify(credential)
+            if identity is not None:
+                return identity
+        raise Refusal(401, "the credentials were not accepted", CHALLENGE)
+
+    def require(self, identity: Identity, scope: str) -> None:
+        if not identity.may(scope):
+            raise Refusal(403, f"'{identity.name}' lacks the '{scope}' scope this needs")
