@@ -174,6 +174,23 @@ def test_the_checker_warns_on_an_unguarded_negative_comparison(tmp_path) -> None
     assert len(warned) == 1 and ":12:" in warned[0], found  # review_not_improving only
 
 
+def test_the_checker_warns_inside_exists_too(tmp_path) -> None:
+    """`exists(t, field != ...)` reads t's field: a t without it never matches, silently."""
+    found = _problems(tmp_path, """
+checks:
+  unguarded:
+    title: A review not improving
+    condition: exists(early_help_review, progress != 'improving')
+    source: local-neglect
+  guarded:
+    title: A review not improving, or not recorded
+    condition: exists(early_help_review, not has(progress) or progress != 'improving')
+    source: local-neglect
+""")
+    warned = [p for p in found if "'progress' is optional" in p]
+    assert len(warned) == 1 and ":8:42:" in warned[0], found
+
+
 def test_a_trigger_can_ask_about_earlier_facts_of_its_episode(tmp_path) -> None:
     """A consultation is required for a concern when a neglect screening graded 4 or 5 came
     before it in the same episode; the 2022 screening does not count in 2024."""
