@@ -174,6 +174,23 @@ def test_the_checker_warns_on_an_unguarded_negative_comparison(tmp_path) -> None
     assert len(warned) == 1 and ":12:" in warned[0], found  # review_not_improving only
 
 
+def test_the_checker_warns_inside_exists_too(tmp_path) -> None:
+    """`exists(t, field != ...)` reads t's field: a t without it never matches, silently."""
+    found = _problems(tmp_path, """
+checks:
+  unguarded:
+    title: A review not improving
+    condition: exists(early_help_review, progress != 'improving')
+    source: local-neglect
+  guarded:
+    title: A review not improving, or not recorded
+    condition: exists(early_help_review, not has(progress) or progress != 'improving')
+    source: local-neglect
+""")
+    warned = [p for p in found if "'progress' is optional" in p]
+    assert len(warned) == 1 and ":8:42:" in warned[0], found
+
+
 def test_a_trigger_can_ask_about_earlier_facts_of_its_episode(tmp_path) -> None:
     """A consultation is required for a concern when a neglect screening graded 4 or 5 came
     before it in the same episode; the 2022 screening does not count in 2024."""
@@ -250,6 +267,8 @@ requirements:
      "needs a list of at least two clocks"),
     ("requirements:\n  assessment:\n    anchor: {first: strategy_discussion, where: 'x == 1'}\n",
      "'strategy_discussion' has no field 'x'"),
+    ("checks:\n  x:\n    condition: \"exists(referral, date >= '2024-01-01')\"\n"
+     "    source: local-neglect\n", "inside exists(...) can only compare that fact's own"),
 ])
 def test_new_forms_are_checked(tmp_path, body: str, words: str) -> None:
     found = _problems(tmp_path, body)
@@ -385,3 +404,33 @@ def test_the_new_forms_give_byte_identical_output_whatever_the_fact_order(story:
                     == first
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("started, whole_years", [
+    ("2024-03-13", 1),   # a day short of 2 years after 14 Mar 2022
+    ("2024-03-14", 2),   # the anniversary: 2 whole years
+    ("2025-03-13", 2),
+    ("2025-03-14", 3),
+])
+def test_whole_years_between_two_dates(tmp_path, started: str, whole_years: int) -> None:
+    engine = _engine(tmp_path, "checks:\n" + "".join(f"""  years_{op_name}:
+    title: years {op}
+    scope: case
+    condition: >-
+      years_between(latest(child_protection_plan_ended).date,
+                    latest(child_protection_plan_started).date) {op} 2
+    source: local-neglect
+""" for op_name, op in (("ge", ">="), ("gt", ">"), ("eq", "=="), ("lt", "<"), ("ne", "!="))))
+    case = {"case": "Y1", "facts": [
+        {"type": "referral", "date": "2021-01-04"},
+        {"type": "initial_conference", "date": "2021-01-25", "outcome": "child_protection_plan"},
+        {"type": "child_protection_plan_started", "date": "2021-01-25"},
+        {"type": "child_protection_plan_ended", "date": "2022-03-14"},
+        {"type": "child_protection_plan_started", "date": started},
+    ]}
+    found = {f.id for f in engine.status(case, date(2025, 6, 1)).flags}
+    engine.close()
+    expected = {"years_ge": whole_years >= 2, "years_gt": whole_years > 2,
+                "years_eq": whole_years == 2, "years_lt": whole_years < 2,
+                "years_ne": whole_years != 2}
+    assert {k for k, v in expected.items() if v} == found & set(expected)

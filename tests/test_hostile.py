@@ -299,6 +299,14 @@ def test_messages_cut_a_long_literal_short(tmp_path: Path) -> None:
     assert any(f"'{'x' * 40}…' (200000 characters) is not an allowed value of 'kind'" in p
                for p in found), [p[:200] for p in found]
     assert max(map(len, found)) < 300
+    long = "y" * 100_000
+    found = _problems(tmp_path, HEAD.replace("to: shut, on: ended}",
+                                             f"to: {long}, on: {long}}}"))
+    assert any(f"goes to '{'y' * 40}…' (100000 characters), which is not a stage" in p
+               for p in found), [p[:200] for p in found]
+    assert any(f"triggered by '{'y' * 40}…' (100000 characters), which is not a fact type" in p
+               for p in found), [p[:200] for p in found]
+    assert max(map(len, found)) < 300
 
 
 def test_long_literals_are_described_in_linear_time() -> None:
@@ -347,12 +355,29 @@ def test_census_prologs_that_are_refused(tmp_path: Path, prolog: str, words: str
         assert result.exit_code == 2 and words in result.output, (args, result.output)
 
 
-def test_a_foreign_namespace_is_reported(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [("import", "cin"), ("status",), ("overdue",),
+                                     ("draw", "cohort")])
+def test_a_foreign_namespace_is_reported(tmp_path: Path, command: tuple[str, ...]) -> None:
+    """Whichever command reads the census, not only import."""
     text = CLEAN.read_text(encoding="utf-8").replace("<Message>", '<Message xmlns="urn:x:cin">')
-    result = run("import", "cin", str(_census(tmp_path, "ns.xml", text)), "-o",
-                 str(tmp_path / "out.jsonl"))
-    assert result.exit_code == 0
+    out = tmp_path / ("out.svg" if command[0] == "draw" else "out.jsonl")
+    result = run(*command, str(_census(tmp_path, "ns.xml", text)),
+                 *(["-o", str(out)] if command[0] in ("import", "draw") else []))
+    assert result.exit_code == 0, result.output
     assert "XML namespace 'urn:x:cin', but a CIN census uses none" in result.stderr
+
+
+def test_evaluating_a_census_says_what_no_case_carries() -> None:
+    """broken.xml has a child with no LAchildID and episodes that cannot be cases: status and
+    overdue say so on stderr (import lists each), and evaluate the rest."""
+    broken = CLEAN.parent / "broken.xml"
+    for args in (("status", str(broken), "--format", "json"), ("overdue", str(broken))):
+        result = run(*args)
+        assert result.exit_code == 0, result.output
+        assert "LAchildID missing; this child's 1 episode(s) are not imported" in result.stderr
+        assert "5 episode(s) could not be read as cases; 'safeguard import cin" in result.stderr
+    cases = run("status", str(broken), "--format", "json").stdout.splitlines()
+    assert len(cases) == 8
 
 
 def test_unknown_census_elements_are_named_by_length_only(tmp_path: Path) -> None:

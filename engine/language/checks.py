@@ -21,6 +21,7 @@ from engine.language.model import (
     Transition,
 )
 from engine.language.typecheck import ConditionChecker
+from engine.text import quoted
 
 ANY = ("any", "*")
 
@@ -53,14 +54,14 @@ def _stage_ids(proc: Procedure) -> tuple[str, ...]:
 
 def _stage_ref(proc: Procedure, name: str, loc: Loc, problems: list[Problem], what: str) -> None:
     if name not in _stage_ids(proc) and name not in ANY:
-        _err(problems, loc, f"{what} '{name}', which is not a stage",
+        _err(problems, loc, f"{what} {quoted(name)}, which is not a stage",
              did_you_mean(name, _stage_ids(proc)))
 
 
 def _fact_ref(proc: Procedure, name: str | None, loc: Loc, problems: list[Problem],
               what: str) -> bool:
     if name and proc.fact_type(name) is None:
-        _err(problems, loc, f"{what} '{name}', which is not a fact type",
+        _err(problems, loc, f"{what} {quoted(name)}, which is not a fact type",
              did_you_mean(name, _facts_by_name(proc)))
         return False
     return bool(name)
@@ -101,7 +102,8 @@ def _transitions(proc: Procedure, problems: list[Problem]) -> None:
     seen: dict[str, Loc] = {}
     for t in proc.transitions:
         if t.id in seen:
-            _err(problems, t.loc, f"transition id '{t.id}' is used twice (also at {seen[t.id]})")
+            _err(problems, t.loc,
+                 f"transition id {quoted(t.id)} is used twice (also at {seen[t.id]})")
         seen[t.id] = t.loc
         for stage in t.from_stages:
             _stage_ref(proc, stage, t.from_loc or t.loc, problems, "transition comes from")
@@ -118,8 +120,9 @@ def _shadowed(proc: Procedure, problems: list[Problem]) -> None:
             if earlier.on.when is None and earlier.on.fact == later.on.fact and \
                     set(later.from_stages) <= set(earlier.from_stages) and \
                     earlier.reopens == later.reopens:
-                problems.append(Problem(later.loc, f"transition '{later.id}' can never happen: "
-                                        f"'{earlier.id}' (line {earlier.loc.line}) always "
+                problems.append(Problem(later.loc, f"transition {quoted(later.id)} can never "
+                                        f"happen: {quoted(earlier.id)} (line "
+                                        f"{earlier.loc.line}) always "
                                         "takes the same fact first", "warning",
                                         "remove it, or narrow the earlier one with 'when'"))
                 break
@@ -339,7 +342,7 @@ def _condition(proc: Procedure, cond: Condition, span: Span, problems: list[Prob
 def _cited(proc: Procedure, item: Requirement | Escalation | Check,
            problems: list[Problem]) -> None:
     if item.source and not proc.source_text(item.source):
-        _err(problems, item.loc, f"cites source '{item.source}', which is not in 'sources'",
+        _err(problems, item.loc, f"cites source {quoted(item.source)}, which is not in 'sources'",
              did_you_mean(item.source, [s.key for s in proc.sources]))
 
 

@@ -22,8 +22,10 @@ NEGATE: dict[Op, Op] = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=",
                         "in": "not in", "not in": "in"}
 CONTEXT = {"case": ("stage", "days_in_stage", "months_in_stage"), "child": ("age",)}
 SELECTORS = ("latest", "first", "previous")
-FUNCTIONS = ("count", "lacking", "age_at", "exists", "has") + SELECTORS
+FUNCTIONS = ("count", "lacking", "age_at", "exists", "has") + SELECTORS + (
+    "days_between", "weeks_between", "months_between", "years_between")
 DURATIONS = ("days", "weeks", "months", "years")
+BETWEEN = {f"{unit}_between": unit for unit in DURATIONS}
 EPISODE = "episode"
 
 
@@ -201,7 +203,7 @@ def _has(node: ast.Call) -> Compare:
                    True, _col(node))
 
 
-def _compare(node: ast.Compare) -> Compare | DateCompare:
+def _compare(node: ast.Compare) -> Compare | DateCompare | And | Or:
     if len(node.ops) != 1:
         raise ParseError("compare two things at a time: use 'and' to join comparisons",
                          _col(node))
@@ -209,6 +211,8 @@ def _compare(node: ast.Compare) -> Compare | DateCompare:
     if op is None:
         raise ParseError("unsupported comparison (use == != < <= > >= in, not in)", _col(node))
     left, right = node.left, node.comparators[0]
+    if isinstance(left, ast.Call) and _func_name(left) in BETWEEN:
+        return _between(node, op, left, right)
     if _is_date(left) or _is_date(right) or not (_is_literal(left) or _is_literal(right)):
         return _date_compare(node, op, left, right)
     if op in ("in", "not in") and _is_literal(left):
@@ -221,6 +225,38 @@ def _compare(node: ast.Compare) -> Compare | DateCompare:
     if op in ("in", "not in") and not isinstance(value, tuple):
         raise ParseError("'in' needs a list of values, like ['a', 'b']", _col(right))
     return Compare(_ref(left), op, value, _col(node))
+
+
+def _between(node: ast.Compare, op: Op, call: ast.Call, right: ast.AST
+             ) -> DateCompare | And | Or:
+    """`months_between(a, b) >= n`: whole units from date a to date b, compared with n.
+
+    Rewritten as date comparisons (b >= a + n units), so it is evaluated like them: unknown
+    when a date is missing. Whole months are calendar months, clamped at a month's end.
+    """
+    unit = BETWEEN[_func_name(call)]
+    value = _literal(right) if _is_literal(right) else None
+    if len(call.args) != 2 or call.keywords or type(value) is not int or value < 0:
+        raise ParseError(f"{_func_name(call)}(earlier date, later date) is compared with a "
+                         "whole number, like >= 2", _col(node))
+    if op in ("in", "not in"):
+        raise ParseError("compare a number of days, weeks, months or years with == != < <= > "
+                         ">=", _col(node))
+    start, end, col = _date_term(call.args[0]), _date_term(call.args[1]), _col(node)
+
+    def at_least(n: int) -> DateCompare:
+        return DateCompare(end, ">=", DateTerm(start.ref, start.shift + ((n, unit),)), col)
+
+    def less_than(n: int) -> DateCompare:
+        return DateCompare(end, "<", DateTerm(start.ref, start.shift + ((n, unit),)), col)
+
+    if op in (">=", ">"):
+        return at_least(value + (op == ">"))
+    if op in ("<", "<="):
+        return less_than(value + (op == "<="))
+    if op == "==":
+        return And((at_least(value), less_than(value + 1)))
+    return Or((less_than(value), at_least(value + 1)))
 
 
 def _is_date(node: ast.AST) -> bool:

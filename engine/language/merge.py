@@ -11,6 +11,7 @@ from typing import Any
 from engine.errors import Problem, did_you_mean
 from engine.language.documents import Document, effective_from
 from engine.language.source import LocDict, LocList
+from engine.text import quoted
 
 SECTIONS = ("sources", "lists", "facts", "stages", "requirements", "escalations", "checks")
 SCALARS = ("title", "version", "effective_from", "description", "calendar")
@@ -73,7 +74,7 @@ class Merger:
         if target is None:
             values = doc.data[key]
             loc = values.item_loc(index) if index is not None else doc.data.value_loc(key)
-            self.problems.append(Problem(loc, f"'{key}' names '{name}', which is not a known "
+            self.problems.append(Problem(loc, f"'{key}' names {quoted(name)}, which is not a known "
                                          "procedure or rule set",
                                          hint=did_you_mean(name, self.by_id)))
         return target

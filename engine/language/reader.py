@@ -40,7 +40,7 @@ class Reader:
         for key in data:
             if key not in allowed:
                 hint = did_you_mean(key, allowed) or "allowed: " + ", ".join(allowed)
-                self.error(data.key_loc(key), f"unknown key '{key}' in {what}", hint)
+                self.error(data.key_loc(key), f"unknown key {quoted(key)} in {what}", hint)
         for key in required:
             if key not in data:
                 self.error(data.loc, f"{what} needs '{key}'")

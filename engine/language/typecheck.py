@@ -19,6 +19,7 @@ from engine.language.conditions import (
     Exists,
     Or,
     Ref,
+    is_local,
     normalise,
     walk,
 )
@@ -62,7 +63,11 @@ class ConditionChecker:
                        "transitions decide where episodes start")
         elif node.since and node.since != EPISODE:
             self._fact_type(node.since, node.col)
-        if node.where is not None:
+        if node.where is not None and self.own is None and not is_local(node.where):
+            self.error(node.col, "in a check, the condition inside exists(...) can only "
+                       "compare that fact's own fields with values",
+                       "compare dates outside it, like latest(referral).date >= ...")
+        elif node.where is not None:
             inner = ConditionChecker(self.facts, self.stages, self.span, node.fact, self.problems,
                                      self.episodes)
             inner.local = True
@@ -79,10 +84,10 @@ class ConditionChecker:
         flat = normalise(cond)
         guarded = {_key(n.ref) for n in walk(flat) if isinstance(n, Compare)
                    and n.ref.func == "present"}
-        for node in _held(flat):
+        for node, own in _held(flat, self.own):
             if node.ref.func or node.ref.is_context:
                 continue
-            field = self._field_of(node.ref)
+            field = self._field_of(node.ref, own)
             if field is None or field.required or field.type in ("list", "records"):
                 continue
             if _negative(node, field) and _key(node.ref) not in guarded:
@@ -92,9 +97,12 @@ class ConditionChecker:
                                      f"say what absence means: has({_text(node.ref)}) and "
                                      f"..., or not has({_text(node.ref)}) or ..."))
 
-    def _field_of(self, ref: Ref) -> Field | None:
-        name = ref.scope if ref.scope and ref.select != "any" or self.own is None else self.own
-        fact = self.facts.get(name or self.own or "")
+    def _field_of(self, ref: Ref, own: str | None = None) -> Field | None:
+        """The field a reference reads: of its named fact, else of `own` (the fact a `when` or
+        an `exists(...)` is about; default: this checker's)."""
+        own = own or self.own
+        name = ref.scope if ref.scope and ref.select != "any" or own is None else own
+        fact = self.facts.get(name or own or "")
         return fact.field(ref.field) if fact else None
 
     def _dates(self, node: DateCompare) -> None:
@@ -125,7 +133,7 @@ class ConditionChecker:
     def _fact_type(self, name: str, col: int) -> FactType | None:
         found = self.facts.get(name)
         if found is None:
-            self.error(col, f"'{name}' is not a fact type", did_you_mean(name, self.facts))
+            self.error(col, f"{quoted(name)} is not a fact type", did_you_mean(name, self.facts))
         return found
 
     def _compare(self, node: Compare) -> None:
@@ -141,7 +149,7 @@ class ConditionChecker:
             return
         if ref.func == "present":
             if fact.field(ref.field) is None:
-                self.error(ref.col, f"'{fact.name}' has no field '{ref.field}'",
+                self.error(ref.col, f"'{fact.name}' has no field {quoted(ref.field)}",
                            did_you_mean(ref.field, [f.name for f in fact.fields]))
             return
         if ref.func == "age_at":
@@ -150,7 +158,7 @@ class ConditionChecker:
         field = fact.field(ref.field)
         if field is None:
             names = [f.name for f in fact.fields]
-            self.error(ref.col, f"'{fact.name}' has no field '{ref.field}'",
+            self.error(ref.col, f"'{fact.name}' has no field {quoted(ref.field)}",
                        did_you_mean(ref.field, names) or _listing(names))
             return
         self._value(node, field)
@@ -265,16 +273,17 @@ def _listing(names: Iterable[str]) -> str | None:
     return "known: " + ", ".join(listed) if listed else None
 
 
-def _held(cond: Condition) -> Iterator[Compare]:
-    """Comparisons that must hold for the condition to hold: those inside a `not exists(...)`
-    are left out (there an unrecorded field already counts as not matching)."""
+def _held(cond: Condition, own: str | None) -> Iterator[tuple[Compare, str | None]]:
+    """Comparisons that must hold for the condition to hold, each with the fact its bare
+    field names read (inside `exists(t, ...)`: t); those inside a `not exists(...)` are left
+    out (there an unrecorded field already counts as not matching)."""
     if isinstance(cond, (And, Or)):
         for part in cond.parts:
-            yield from _held(part)
+            yield from _held(part, own)
     elif isinstance(cond, Compare):
-        yield cond
+        yield cond, own
     elif isinstance(cond, Exists) and cond.where is not None:
-        yield from _held(cond.where)
+        yield from _held(cond.where, cond.fact)
 
 
 def _key(ref: Ref) -> tuple:

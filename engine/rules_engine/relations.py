@@ -142,9 +142,10 @@ def case_fields(plan: Plan, scope: Scope, matches: dict[str, set[int]]) -> dict[
         lowest = start if term.scope == EPISODE else 0
         if term.kind == "absent" and term.key is not None:
             hits = matches.get(plan.rule_of[term.key], _NONE)
-            if term.since:
-                lowest = max(lowest, _since(term.since, scope, len(scope.facts)))
-            out[name] = int(not any(p >= lowest for p in hits))
+            if hits and term.since:
+                since = scope.by_type.get(term.since)
+                lowest = max(lowest, since[-1] + 1 if since else len(scope.facts))
+            out[name] = int(not hits or max(hits) < lowest)
         elif term.compare is not None:
             value = _dates(term.compare, scope, None, lowest)
             if value is not None:

@@ -26,7 +26,7 @@ from engine.evaluation.case import UNREADABLE
 from engine.evaluation.engine import Engine
 from engine.evaluation.status import dumps
 from engine.library import pick, read_library
-from engine.sources.inputs import InputError, Item, census_date, read_items
+from engine.sources.inputs import InputError, Item, census_date, load_census, read_items
 from engine.text import clean
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -109,6 +109,8 @@ def records(engine: Engine, path: Path, as_of: date, workers: int = 1,
     JSON Lines are skipped and counted on stderr.
     """
     items = list_or_stream(read_items(path))
+    if path.suffix == ".xml" and not path.is_dir():
+        census_notes(path)
     progress = Progress()
     pending: deque[Item] = deque()
 
@@ -182,6 +184,20 @@ def _raw(item: Item) -> Any:
     if item.case is not None:
         return item.case
     return {"case": None, UNREADABLE: item.error or "unreadable"}
+
+
+def census_notes(path: Path) -> None:
+    """What a census holds that no case carries, on stderr: problems with the file itself (a
+    foreign namespace, a header element) or with a child as a whole, and how many episodes
+    could not become cases, so evaluating a census loses nothing silently."""
+    result = load_census(path)
+    for problem in result.problems:
+        if problem.child is None:
+            click.echo(clean(problem.render()), err=True)
+    left_out = result.episodes - len(result.cases)
+    if left_out:
+        click.echo(f"{path}: {left_out} episode(s) could not be read as cases; "
+                   f"'safeguard import cin {path} -o FILE' lists why", err=True)
 
 
 class Progress:
