@@ -18,6 +18,7 @@ from engine.rules_engine.compiler import SENTINEL, Plan
 
 SID = "s"
 ID_RE = re.compile(r'"id": "(\d+)"')
+DISTINCT_FROM = 128   # facts in a case below which grouping repeated forms costs more than it saves
 CODE_RE = re.compile(r"error code: (\d+)")
 CODES = {
     311: "a referenced field is missing", 312: "unsupported comparison (null?)",
@@ -56,8 +57,10 @@ class Runtime:
     a batch (docs/design/durable-rules.md), and long cases repeat the same record many times.
     """
 
-    def __init__(self, plan: Plan, copies: int | None = None):
+    def __init__(self, plan: Plan, copies: int | None = None,
+                 distinct_from: int = DISTINCT_FROM):
         self.plan = plan
+        self.distinct_from = distinct_from
         self.copies = copies or max((_patterns(r) for r in plan.ruleset.values()), default=1)
         self.lock = threading.Lock()
         try:
@@ -110,7 +113,11 @@ class Runtime:
     def _distinct(self, facts: list[dict]) -> tuple[list[list[int]], list[int]]:
         """(for each position, every position with the same asserted form; the positions to
         assert: the first `copies` of each form). The earliest copies are kept, so the first
-        match of a condition (sorted by position) is the one the whole batch would give."""
+        match of a condition (sorted by position) is the one the whole batch would give.
+        An ordinary case has too few facts for repeats to cost anything, so it is sent whole
+        without paying for the grouping."""
+        if len(facts) <= self.distinct_from:
+            return [[i] for i in range(len(facts))], list(range(len(facts)))
         forms: dict[str, list[int]] = {}
         same: list[list[int]] = []
         sent: list[int] = []
