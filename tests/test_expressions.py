@@ -300,8 +300,8 @@ def _visit(node: object, aliases: set[str]) -> None:
             _visit(item, aliases)
 
 
-def test_an_optional_anchor_field_without_a_fallback_is_warned(tmp_path) -> None:
-    found = _problems(tmp_path, """
+# A requirement whose clock starts at a date field the fact may not carry.
+PAPERS_FROM_OPTIONAL_FIELD = """
 facts:
   conference_scheduled:
     fields:
@@ -314,25 +314,16 @@ requirements:
     due: {working_days: 2, before: true}
     completed_by: initial_conference
     source: local-neglect
-""")
+"""
+
+
+def test_an_optional_anchor_field_without_a_fallback_is_warned(tmp_path) -> None:
+    found = _problems(tmp_path, PAPERS_FROM_OPTIONAL_FIELD)
     assert any("'scheduled_for' is optional on 'conference_scheduled'" in p for p in found), found
 
 
 def test_an_unrecorded_anchor_field_makes_the_action_unknown(tmp_path) -> None:
-    engine = _engine(tmp_path, """
-facts:
-  conference_scheduled:
-    fields:
-      scheduled_for: {type: date}
-requirements:
-  conference_papers:
-    title: Send the conference papers
-    on: conference_scheduled
-    anchor: {field: scheduled_for}
-    due: {working_days: 2, before: true}
-    completed_by: initial_conference
-    source: local-neglect
-""")
+    engine = _engine(tmp_path, PAPERS_FROM_OPTIONAL_FIELD)
     case = {"case": "F1", "facts": [REFERRAL, {"type": "conference_scheduled",
                                               "date": "2024-03-05"}]}
     status = engine.status(case, date(2024, 3, 6))
