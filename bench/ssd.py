@@ -33,7 +33,7 @@ def _peak_mb() -> float:
 def generate(url: str, children: int) -> None:
     from sqlalchemy import create_engine
 
-    from engine.sources.ssd import synthetic
+    from engine.inputs.ssd import synthetic
 
     db = create_engine(url)
     synthetic.write(db, synthetic.Options(children=children, seed=7, as_of=AS_OF,
@@ -43,8 +43,8 @@ def generate(url: str, children: int) -> None:
 
 def export_jsonl(url: str, path: Path) -> int:
     from engine.evaluation.status import dumps
-    from engine.sources.ssd.connect import resolve_url
-    from engine.sources.ssd.source import SsdSource
+    from engine.inputs.ssd.connect import resolve_url
+    from engine.inputs.ssd.dataset import SsdSource
 
     source = SsdSource(resolve_url(url), as_of=AS_OF)
     n = 0
@@ -59,9 +59,9 @@ def export_jsonl(url: str, path: Path) -> int:
 def measure(route: str, where: str) -> dict:
     """One route, timed from loading the procedure to the last record (or the commit)."""
     from engine import load
-    from engine.sources.ssd.connect import resolve_url
-    from engine.sources.ssd.publish import ensure_tables, publish_in
-    from engine.sources.ssd.source import SsdSource
+    from engine.inputs.ssd.connect import resolve_url
+    from engine.inputs.ssd.dataset import SsdSource
+    from engine.inputs.ssd.publish import ensure_tables, publish_in
 
     engine = load()
     started = time.perf_counter()

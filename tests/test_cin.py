@@ -1,4 +1,4 @@
-"""The CIN census importer (engine/sources/cin) on the real-format samples and local fixtures."""
+"""The CIN census importer (engine/inputs/cin) on the real-format samples and local fixtures."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from defusedxml import ElementTree as SafeET
 
-from engine.sources.cin.census import (
+from engine.inputs.cin.census import (
     FACT_ORDER,
     NOT_RECORDED,
     ImportProblem,

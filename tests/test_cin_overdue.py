@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from engine.inputs.cin.census import NOT_RECORDED, read_census
 from engine.interfaces.cli.app import main_group
-from engine.sources.cin.census import NOT_RECORDED, read_census
 
 CIN = Path(__file__).resolve().parent / "fixtures" / "cin" / "samples"
 SYNTHETIC = CIN / "synthetic_2022-12-23.xml"

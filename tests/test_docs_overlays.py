@@ -49,7 +49,7 @@ def test_each_overlay_matches_the_definition_schema(path: Path) -> None:
 
     import jsonschema
 
-    from engine.language.source import load_file
+    from engine.language.located import load_file
 
     def plain(value: object) -> object:
         if isinstance(value, dict):

@@ -10,12 +10,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.errors import CaseError, DefinitionError, EvaluationError, SafeguardError, UnknownName
+from engine.core.errors import (
+    CaseError,
+    DefinitionError,
+    EvaluationError,
+    SafeguardError,
+    UnknownName,
+)
+from engine.inputs.case_files import InputError
+from engine.inputs.cin.census import NotACensus
 from engine.interfaces.cli.app import main_group
 from engine.interfaces.service.keys import KeyStoreError
 from engine.interfaces.service.server import ServeRefused
-from engine.sources.cin.census import NotACensus
-from engine.sources.inputs import InputError
 from visualise.dot import RenderError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,7 +12,7 @@ import random
 from datetime import date
 from pathlib import Path
 
-from engine.errors import CaseError
+from engine.core.errors import CaseError
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 JUNK = [None, True, 0, -7, 3.5, "", "x" * 300, "2022-02-30", "2022-13-01", "20220101", [],

@@ -12,11 +12,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.errors import CaseError
+from engine.core.errors import CaseError
 from engine.evaluation.engine import Engine
+from engine.inputs.case_files import Item, decode_case, read_items
+from engine.inputs.cin.census import ImportResult, NotACensus, read_census
 from engine.language.conditions import ParseError, parse
-from engine.sources.cin.census import ImportResult, NotACensus, read_census
-from engine.sources.inputs import Item, decode_case, read_items
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = (ROOT / "examples" / "cohort.jsonl").read_text(encoding="utf-8").splitlines()[:4]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.library import Library, read_library
+from engine.rules_engine.library import Library, read_library
 
 BASE = """\
 procedure: base

@@ -97,7 +97,7 @@ def test_every_shipped_ruleset_creates_and_is_freed() -> None:
 
 
 def test_evaluation_errors_are_translated_not_raw(engine) -> None:
-    from engine.errors import EvaluationError
+    from engine.core.errors import EvaluationError
     from engine.rules_engine.runtime import _translate
 
     error = _translate(Exception("Could not assert facts, error code: 311"), "testing")

@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from engine.language.source import load_file
+from engine.language.located import load_file
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "docs" / "schema"

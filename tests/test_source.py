@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from engine.language.source import LocDict, LocList, load_text
+from engine.language.located import LocDict, LocList, load_text
 
 
 def test_every_key_and_item_has_its_location() -> None:

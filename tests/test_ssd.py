@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, insert, text
 
+from engine.inputs.ssd import synthetic
+from engine.inputs.ssd.connect import resolve_url
+from engine.inputs.ssd.dataset import SsdSource
+from engine.inputs.ssd.publish import publish
 from engine.interfaces.cli.app import main_group
-from engine.sources.ssd import synthetic
-from engine.sources.ssd.connect import resolve_url
-from engine.sources.ssd.publish import publish
-from engine.sources.ssd.source import SsdSource
 
 AS_OF = date(2024, 11, 29)
 _names = itertools.count(1)

@@ -14,11 +14,11 @@ from xml.etree import ElementTree as ET
 
 from sqlalchemy import create_engine
 
-from engine.sources.cin.layout import NOT_RECORDED as CENSUS_LACKS
-from engine.sources.inputs import load_census
-from engine.sources.ssd import synthetic
-from engine.sources.ssd.connect import resolve_url
-from engine.sources.ssd.source import SsdSource
+from engine.inputs.case_files import load_census
+from engine.inputs.cin.layout import NOT_RECORDED as CENSUS_LACKS
+from engine.inputs.ssd import synthetic
+from engine.inputs.ssd.connect import resolve_url
+from engine.inputs.ssd.dataset import SsdSource
 
 AS_OF = date(2024, 11, 29)
 

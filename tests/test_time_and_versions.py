@@ -11,8 +11,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from engine import load, read_library
-from engine.dates import parse_day, parse_moment
-from engine.errors import Loc
+from engine.core.dates import parse_day, parse_moment
+from engine.core.errors import Loc
 from engine.evaluation.calendar import working_calendar
 from engine.evaluation.explain import explain
 from engine.interfaces.cli.app import main_group

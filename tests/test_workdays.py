@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from engine.errors import Loc
+from engine.core.errors import Loc
 from engine.evaluation.calendar import add_months, working_calendar
 from engine.language.model import Calendar, Limit
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import networkx as nx
 
-from engine.errors import Loc, Problem, Span, did_you_mean
+from engine.core.errors import Loc, Problem, Span, did_you_mean
+from engine.core.text import quoted
 from engine.language.conditions import Condition
 from engine.language.model import (
     Anchor,
@@ -21,7 +22,6 @@ from engine.language.model import (
     Transition,
 )
 from engine.language.typecheck import ConditionChecker
-from engine.text import quoted
 
 ANY = ("any", "*")
 

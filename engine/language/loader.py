@@ -10,8 +10,10 @@ from dataclasses import replace
 from datetime import date
 from typing import Any, TypeVar
 
-from engine.dates import FIRST_YEAR, LAST_YEAR, in_range
-from engine.errors import Loc, Span
+from engine.core.dates import FIRST_YEAR, LAST_YEAR, in_range
+from engine.core.errors import Loc, Span
+from engine.core.text import quoted
+from engine.language.located import LocDict, LocList, normalise_space
 from engine.language.model import (
     FIELD_TYPES,
     MAX_AMOUNT,
@@ -35,8 +37,6 @@ from engine.language.model import (
     Transition,
 )
 from engine.language.reader import Reader, to_date
-from engine.language.source import LocDict, LocList, normalise_space
-from engine.text import quoted
 
 T = TypeVar("T")
 V = TypeVar("V", Requirement, Check)

@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from engine.errors import Problem, did_you_mean
+from engine.core.errors import Problem, did_you_mean
+from engine.core.text import quoted
 from engine.language.documents import Document, effective_from
-from engine.language.source import LocDict, LocList
-from engine.text import quoted
+from engine.language.located import LocDict, LocList
 
 SECTIONS = ("sources", "lists", "facts", "stages", "requirements", "escalations", "checks")
 SCALARS = ("title", "version", "effective_from", "description", "calendar")

@@ -10,8 +10,8 @@ from datetime import date
 from functools import cached_property
 from typing import Literal, TypeVar, get_args
 
-from engine.dates import iso
-from engine.errors import Loc, Span
+from engine.core.dates import iso
+from engine.core.errors import Loc, Span
 from engine.language.conditions import Condition, positive_facts, references
 
 Unit = Literal["working_days", "calendar_days", "weeks", "months", "hours"]

@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from engine.dates import parse_day
-from engine.errors import Loc, Problem, did_you_mean
+from engine.core.dates import parse_day
+from engine.core.errors import Loc, Problem, did_you_mean
+from engine.core.text import quoted
 from engine.language.conditions import Condition, ParseError, parse
-from engine.language.source import LocDict, LocList
-from engine.text import quoted
+from engine.language.located import LocDict, LocList
 
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 

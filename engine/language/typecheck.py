@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from engine.errors import Problem, Span, did_you_mean
+from engine.core.errors import Problem, Span, did_you_mean
+from engine.core.text import quoted
 from engine.language.conditions import (
     CONTEXT,
     EPISODE,
@@ -25,7 +26,6 @@ from engine.language.conditions import (
 )
 from engine.language.model import FactType, Field
 from engine.language.reader import to_date
-from engine.text import quoted
 
 ORDERED = ("<", "<=", ">", ">=")
 

@@ -14,7 +14,7 @@ from datetime import date
 from itertools import chain, product
 from typing import Any
 
-from engine.errors import Loc
+from engine.core.errors import Loc
 from engine.language.conditions import (
     EPISODE,
     And,

@@ -20,14 +20,14 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.engine import URL
 
-from engine.dates import parse_day
-from engine.errors import CaseError, DefinitionError, EvaluationError
+from engine.core.dates import parse_day
+from engine.core.errors import CaseError, DefinitionError, EvaluationError
+from engine.core.text import clean
 from engine.evaluation.case import UNREADABLE
 from engine.evaluation.engine import Engine
 from engine.evaluation.status import dumps
-from engine.library import pick, read_library
-from engine.sources.inputs import InputError, Item, census_date, load_census, read_items
-from engine.text import clean
+from engine.inputs.case_files import InputError, Item, census_date, load_census, read_items
+from engine.rules_engine.library import pick, read_library
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -276,7 +276,7 @@ def warn_password(url: str | None) -> None:
 def cohort_of(source: Path | None, from_url: str | None, from_file: Path | None,
               schema: str | None, team: str | None = None, worker: str | None = None) -> Cohort:
     """A file or folder argument, else an SSD from --from, --from-file or $SAFEGUARD_DB_URL."""
-    from engine.sources.ssd.connect import URL_VAR, resolve_url
+    from engine.inputs.ssd.connect import URL_VAR, resolve_url
 
     if source is not None and (from_url or from_file):
         raise click.UsageError("give either a file or folder, or --from/--from-file, not both")
@@ -306,7 +306,7 @@ def cohort_records(engine: Engine, cohort: Cohort, as_of: date, workers: int = 1
 
 def _ssd_records(engine: Engine, cohort: Cohort, as_of: date, workers: int,
                  as_json: bool) -> Iterator[Any]:
-    from engine.sources.ssd.source import SsdSource
+    from engine.inputs.ssd.dataset import SsdSource
 
     assert cohort.url is not None
     source = SsdSource(cohort.url, as_of=as_of, schema=cohort.schema,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from engine.errors import UnknownName
+from engine.core.errors import UnknownName
 from engine.evaluation.engine import Engine
 from engine.evaluation.explain import (
     EscalationExplanation,

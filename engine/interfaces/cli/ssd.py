@@ -14,6 +14,8 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.evaluation.engine import Engine
+from engine.inputs.ssd.connect import SsdError, open_database, resolve_url, shown
+from engine.inputs.ssd.dataset import SsdSource
 from engine.interfaces.cli import render
 from engine.interfaces.cli.options import (
     EXISTING,
@@ -27,8 +29,6 @@ from engine.interfaces.cli.options import (
     warn_password,
 )
 from engine.language.documents import bundled_dirs
-from engine.sources.ssd.connect import SsdError, open_database, resolve_url, shown
-from engine.sources.ssd.source import SsdSource
 
 
 def _source(from_url: str | None, from_file: Path | None, schema: str | None,
@@ -56,7 +56,7 @@ def publish(ctx: click.Context, from_url: str | None, from_file: Path | None,
             as_of: date | None, procedure: str | None, workers: int) -> None:
     """Evaluate the SSD as of a date and write the run, its actions, escalations, flags and
     problems into sg_ tables, in one transaction (a failed run leaves earlier runs whole)."""
-    from engine.sources.ssd.publish import definitions_hash, ensure_tables, publish_in
+    from engine.inputs.ssd.publish import definitions_hash, ensure_tables, publish_in
 
     engine = engine_for(ctx, procedure)
     day = resolve_as_of(as_of)
@@ -106,7 +106,7 @@ def ssd_quality(ctx: click.Context, from_url: str | None, from_file: Path | None
                 show_problems: bool) -> None:
     """Where the authority's recorded ICPC target and review due dates disagree with the
     engine's, each with its working-day explanation; and the problems found in the rows."""
-    from engine.sources.ssd.quality import disagreements
+    from engine.inputs.ssd.quality import disagreements
 
     engine = engine_for(ctx, procedure)
     day = resolve_as_of(as_of)
@@ -165,7 +165,7 @@ def ssd_synth(url: str, children: int, seed: int, as_of: str, messy: float,
 
     Its tables are replaced. For tests, demos and the benchmark only.
     """
-    from engine.sources.ssd import synthetic
+    from engine.inputs.ssd import synthetic
 
     try:
         day = date.fromisoformat(as_of)

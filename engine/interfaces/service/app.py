@@ -25,7 +25,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from engine.errors import SafeguardError
+from engine.core.errors import SafeguardError
 from engine.evaluation.status import dumps, error_record
 from engine.interfaces.service import audit
 from engine.interfaces.service.auth import Authenticator, Identity, JwtVerifier
@@ -38,7 +38,7 @@ from engine.interfaces.service.openapi import document
 from engine.interfaces.service.pool import Pool
 from engine.interfaces.service.problems import Refusal, problem, problem_body
 from engine.language.model import Procedure
-from engine.library import pick, read_library
+from engine.rules_engine.library import pick, read_library
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

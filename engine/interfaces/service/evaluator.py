@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from engine.errors import CaseError, EvaluationError
+from engine.core.errors import CaseError, EvaluationError
 from engine.evaluation.engine import Engine
 from engine.evaluation.explain import explain, find_action
 from engine.evaluation.status import dumps, error_record

@@ -22,7 +22,7 @@ from typing import Any
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from engine.errors import SafeguardError
+from engine.core.errors import SafeguardError
 from engine.interfaces.service.config import ENVIRONMENT, ServiceConfig
 from engine.interfaces.service.keys import KeyStore
 from engine.interfaces.service.problems import problem_body

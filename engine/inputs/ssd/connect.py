@@ -14,8 +14,8 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import URL, Engine, Inspector, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
-from engine.errors import SafeguardError
-from engine.sources.ssd.tables import SPECS
+from engine.core.errors import SafeguardError
+from engine.inputs.ssd.tables import SPECS
 
 URL_VAR = "SAFEGUARD_DB_URL"
 PASSWORD_VAR = "SAFEGUARD_DB_PASSWORD"

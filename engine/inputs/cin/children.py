@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from xml.etree.ElementTree import Element
 
-from engine.sources.cin.episode import episode_facts
-from engine.sources.cin.layout import NOT_RECORDED, SOURCE, all_of, first, text
-from engine.sources.cin.sink import Fact, ImportProblem, Sink
-from engine.sources.cin.values import date_at, read_date, walk
+from engine.inputs.cin.episode import episode_facts
+from engine.inputs.cin.layout import NOT_RECORDED, SOURCE, all_of, first, text
+from engine.inputs.cin.sink import Fact, ImportProblem, Sink
+from engine.inputs.cin.values import date_at, read_date, walk
 
 
 @dataclass

@@ -17,8 +17,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Column, DateTime, Engine, Index, MetaData, String, Table, insert
 
 from engine.evaluation.calendar import add_months, working_calendar
+from engine.inputs.ssd.tables import SPECS
 from engine.language.model import Calendar
-from engine.sources.ssd.tables import SPECS
 
 # Columns the engine never reads, written so tests can prove they never leak.
 UNREAD = {

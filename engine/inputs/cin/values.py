@@ -10,9 +10,9 @@ from collections import Counter
 from datetime import date
 from xml.etree.ElementTree import Element
 
-from engine.errors import did_you_mean
-from engine.sources.cin.layout import KNOWN, REPEATABLE, SCHEMA, first, steps, tag_name, text
-from engine.sources.cin.sink import Sink
+from engine.core.errors import did_you_mean
+from engine.inputs.cin.layout import KNOWN, REPEATABLE, SCHEMA, first, steps, tag_name, text
+from engine.inputs.cin.sink import Sink
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_LIKE = re.compile(r"[0-9TZ:+./ -]{1,30}")

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from engine.evaluation.calendar import WorkingCalendar
+from engine.inputs.ssd.mapping import Target
 from engine.language.model import Limit, Procedure
-from engine.sources.ssd.mapping import Target
 
 
 @dataclass(frozen=True)

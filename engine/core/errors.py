@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, Self
 
-from engine.text import clean
+from engine.core.text import clean
 
 
 @dataclass(frozen=True, order=True)

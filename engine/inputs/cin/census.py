@@ -18,12 +18,12 @@ from defusedxml import DTDForbidden
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
-from engine.errors import SafeguardError
-from engine.files import CASE_LIMIT, open_regular, read_bytes
-from engine.sources.cin.children import FileState, read_child
-from engine.sources.cin.layout import FACT_ORDER, NOT_RECORDED, SOURCE, all_of, local, text
-from engine.sources.cin.sink import ImportProblem, Sink
-from engine.sources.cin.values import read_date, walk
+from engine.core.errors import SafeguardError
+from engine.core.files import CASE_LIMIT, open_regular, read_bytes
+from engine.inputs.cin.children import FileState, read_child
+from engine.inputs.cin.layout import FACT_ORDER, NOT_RECORDED, SOURCE, all_of, local, text
+from engine.inputs.cin.sink import ImportProblem, Sink
+from engine.inputs.cin.values import read_date, walk
 
 __all__ = ["FACT_ORDER", "NOT_RECORDED", "SOURCE", "ImportProblem", "ImportResult",
            "NotACensus", "is_census", "read_census"]

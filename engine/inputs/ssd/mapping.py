@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property, lru_cache
 
-from engine.sources.cin.episode import PRE_BIRTH
-from engine.sources.cin.layout import FACT_ORDER
-from engine.sources.ssd.problems import SsdProblem, show
-from engine.sources.ssd.read import ChildRows
-from engine.sources.ssd.tables import SPECS
+from engine.inputs.cin.episode import PRE_BIRTH
+from engine.inputs.cin.layout import FACT_ORDER
+from engine.inputs.ssd.problems import SsdProblem, show
+from engine.inputs.ssd.read import ChildRows
+from engine.inputs.ssd.tables import SPECS
 
 SOURCE = "ssd"
 CONTACT_WINDOW = timedelta(days=30)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from xml.etree.ElementTree import Element
 
-from engine.sources.cin.layout import FACT_ORDER, all_of, first, tag_name, text
-from engine.sources.cin.sink import Fact, Sink
-from engine.sources.cin.values import date_at, flag, quiet_dates, read_date, walk
+from engine.inputs.cin.layout import FACT_ORDER, all_of, first, tag_name, text
+from engine.inputs.cin.sink import Fact, Sink
+from engine.inputs.cin.values import date_at, flag, quiet_dates, read_date, walk
 
 # Pre-birth work is normal: like DfE rule 8606, only dates over 40 weeks before birth are wrong.
 PRE_BIRTH = timedelta(weeks=40)

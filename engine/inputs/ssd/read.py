@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, exists, func, select
 
-from engine.sources.ssd.problems import SsdProblem
-from engine.sources.ssd.tables import BY_NAME, CHILD_TABLES, Spec, table
+from engine.inputs.ssd.problems import SsdProblem
+from engine.inputs.ssd.tables import BY_NAME, CHILD_TABLES, Spec, table
 
 BATCH = 500          # children per batch; also the largest IN list (Oracle allows 1,000)
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from engine.errors import SafeguardError
-from engine.files import CASE_LIMIT, Line, read_bytes, read_lines
-from engine.sources.cin.census import ImportResult, NotACensus, read_census
+from engine.core.errors import SafeguardError
+from engine.core.files import CASE_LIMIT, Line, read_bytes, read_lines
+from engine.inputs.cin.census import ImportResult, NotACensus, read_census
 
 MAX_DEPTH = 64
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")

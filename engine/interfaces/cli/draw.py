@@ -1,4 +1,4 @@
-"""`safeguard draw procedure|case|cohort` and `safeguard pack`: the visualise commands.
+"""`safeguard draw procedure|case|cohort` and `safeguard pack`: the CLI over visualise.
 
 engine/interfaces/cli/app.py adds `draw` and `pack` to the `safeguard` group (add_command).
 Errors are raised, never printed here: a missing `dot` binary is a RenderError (exit 2).
@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from engine.errors import OutputError
+from engine.core.errors import OutputError
 from engine.interfaces.cli.options import (
     about,
     as_of_option,
@@ -26,11 +26,10 @@ from engine.interfaces.cli.options import (
     ssd_options,
     writable,
 )
-
-from .diagram import Diagram
-from .dot import output_format, render
-from .extract import case_diagram, cohort_diagram, procedure_diagram
-from .pack import build_pack, example_case, fact_dates
+from visualise.diagram import Diagram
+from visualise.dot import output_format, render
+from visualise.extract import case_diagram, cohort_diagram, procedure_diagram
+from visualise.pack import build_pack, example_case, fact_dates
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXISTING = click.Path(exists=True, path_type=Path)

@@ -13,11 +13,11 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
+from engine.inputs.ssd.connect import SsdError, check_tables, open_database, shown
+from engine.inputs.ssd.mapping import ChildResult, Lookups, map_child
+from engine.inputs.ssd.problems import SsdProblem
+from engine.inputs.ssd.read import BATCH, Reader
 from engine.language.model import Procedure
-from engine.sources.ssd.connect import SsdError, check_tables, open_database, shown
-from engine.sources.ssd.mapping import ChildResult, Lookups, map_child
-from engine.sources.ssd.problems import SsdProblem
-from engine.sources.ssd.read import BATCH, Reader
 
 
 class SsdSource:

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from engine.errors import SafeguardError
-from engine.sources.ssd.mapping import ChildResult, Lookups, map_child
-from engine.sources.ssd.problems import SsdProblem
-from engine.sources.ssd.read import ChildRows
+from engine.core.errors import SafeguardError
+from engine.inputs.ssd.mapping import ChildResult, Lookups, map_child
+from engine.inputs.ssd.problems import SsdProblem
+from engine.inputs.ssd.read import ChildRows
 
 SOURCE = "csc-api"
 PRESENT = frozenset({"ssd_person", "ssd_cin_episodes", "ssd_cin_assessments",

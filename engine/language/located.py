@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
-from engine.errors import Loc, Problem, Span
-from engine.files import DEFINITION_LIMIT, read_text
+from engine.core.errors import Loc, Problem, Span
+from engine.core.files import DEFINITION_LIMIT, read_text
 
 
 class LocDict(dict[Any, Any]):

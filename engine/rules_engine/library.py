@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from engine.errors import Problem, UnknownName
+from engine.core.errors import Problem, UnknownName
 from engine.language.checks import check_procedure
 from engine.language.conditions import normalise
 from engine.language.documents import Document, bundled_dirs, effective_from, read_documents
