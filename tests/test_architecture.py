@@ -1,68 +1,26 @@
-"""The architecture as tests: no import cycles, durable-rules behind one module, the CLI
-assembled without import side effects, and the built wheel working outside the checkout.
-
-Import graph: every `import` and `from ... import` in engine/ and visualise/, wherever it is
-written (module level, inside a function, under `if TYPE_CHECKING`), is an edge from the
-importing module to the imported one (`from pkg import name` goes to `pkg.name` when that is
-a module). Imports inside functions count too: deferring an import hides a cycle from Python
-but not from a reader, so the layers must be acyclic either way. As in grimp and import-linter,
-importing `a.b.c` is an edge to `a.b.c` only, not to the packages `a` and `a.b` around it
-(their `__init__` re-exports are the public facade, `engine.load` and friends).
+"""The architecture as tests: first-level packages in one-way layers, no import cycles,
+durable-rules behind one module, the CLI assembled without import side effects, and the built
+wheel working outside the checkout. The import graph and the layers are in tests/layers.py.
 """
 from __future__ import annotations
 
 import ast
 import subprocess
 import sys
-from pathlib import Path
 
 import networkx as nx
 import pytest
 from click.testing import CliRunner
 
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("engine", "visualise")
-
-
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def modules() -> dict[str, Path]:
-    found = {}
-    for package in PACKAGES:
-        for path in sorted((ROOT / package).rglob("*.py")):
-            found[module_name(path)] = path
-    return found
-
-
-def imported(node: ast.Import | ast.ImportFrom, here: str, is_package: bool,
-             known: set[str]) -> list[str]:
-    if isinstance(node, ast.Import):
-        return [alias.name for alias in node.names]
-    base = node.module or ""
-    if node.level:
-        package = here if is_package else here.rsplit(".", 1)[0]
-        for _ in range(node.level - 1):
-            package = package.rsplit(".", 1)[0]
-        base = f"{package}.{base}" if base else package
-    return [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
-
-
-def import_graph() -> nx.DiGraph:
-    found = modules()
-    known = set(found)
-    graph: nx.DiGraph = nx.DiGraph()
-    graph.add_nodes_from(known)
-    for name, path in found.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                for target in imported(node, name, path.name == "__init__.py", known):
-                    if target in known and target != name:
-                        graph.add_edge(name, target)
-    return graph
+from tests.layers import (
+    FACADES,
+    LAYERS,
+    ROOT,
+    import_graph,
+    layer_problems,
+    modules,
+    package_graph,
+)
 
 
 def test_the_import_graph_is_read_correctly() -> None:
@@ -70,7 +28,60 @@ def test_the_import_graph_is_read_correctly() -> None:
     assert len(graph) > 50
     assert graph.has_edge("engine.interfaces.cli.app", "engine.interfaces.cli.check")  # from-import
     assert graph.has_edge("visualise.pack", "visualise.dot")  # relative import
-    assert graph.has_edge("engine.interfaces.cli.app", "engine.interfaces.cli.draw")  # in a function
+    assert graph.has_edge("engine.interfaces.scenarios", "engine.evaluation.explain")  # in a def
+
+
+def test_the_first_level_packages_are_the_layers() -> None:
+    """A new package under engine/ must take its place in the order (tests/layers.py)."""
+    found = {f"engine.{p.name}" for p in (ROOT / "engine").iterdir()
+             if p.is_dir() and (p / "__init__.py").exists()}
+    assert found | {"visualise"} == set(LAYERS)
+    assert {m for m in modules() if m.count(".") == 1 and (ROOT / "engine" / f"{m[7:]}.py")
+            .exists()} == {"engine.__main__"}
+
+
+def test_layers_import_only_the_layers_below_them() -> None:
+    """core <- language <- rules_engine <- evaluation <- inputs <- visualise <- interfaces."""
+    problems = layer_problems(import_graph())
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_packages_form_the_ordered_chain() -> None:
+    """The package graph has no cycle, and its order is the one LAYERS lists."""
+    packages = package_graph(import_graph())
+    assert nx.is_directed_acyclic_graph(packages)
+    layers = packages.subgraph(LAYERS)
+    for i, layer in enumerate(LAYERS):
+        assert set(nx.descendants(layers, layer)) <= set(LAYERS[:i]), layer
+
+
+@pytest.mark.parametrize(("importer", "imported"), [
+    ("engine.rules_engine.compiler", "engine.evaluation.case"),   # the old upward reach
+    ("engine.core.errors", "engine.interfaces.cli.app"),
+    ("visualise.dot", "engine.interfaces.cli.draw"),
+    ("engine.language.model", "engine"),                           # into the facade
+])
+def test_a_planted_upward_import_fails_the_check(importer: str, imported: str) -> None:
+    graph = import_graph()
+    graph.add_edge(importer, imported)
+    problems = layer_problems(graph)
+    assert problems
+    assert any(p.startswith(f"{importer} imports") for p in problems), problems
+
+
+def test_a_planted_import_from_inside_a_function_is_read(tmp_path) -> None:
+    """The check reads the files: an upward import written inside a function is caught."""
+    import shutil
+
+    for package in ("engine", "visualise"):
+        shutil.copytree(ROOT / package, tmp_path / package)
+    planted = tmp_path / "engine" / "language" / "model.py"
+    planted.write_text(planted.read_text() + "\n\ndef _planted() -> None:\n"
+                       "    from engine.evaluation.status import CaseStatus  # noqa: F401\n")
+    problems = layer_problems(import_graph(tmp_path))
+    assert ("engine.language.model imports engine.evaluation.status: engine.language is below "
+            "engine.evaluation in the layers") in problems
+    assert "package cycle: engine.evaluation -> engine.language" in problems
 
 
 def test_no_import_cycles_in_engine_and_visualise() -> None:
@@ -94,19 +105,6 @@ def test_only_the_runtime_imports_durable_rules() -> None:
             if any(n.split(".")[0] in ("durable", "durable_rules_engine") for n in names):
                 users.add(name)
     assert users == {"engine.rules_engine.runtime"}
-
-
-def test_layers_point_one_way() -> None:
-    """language knows nothing of the layers after it; the rules engine and evaluation know
-    nothing of sources, interfaces or visualise (only the CLI assembles visualise in)."""
-    graph = import_graph()
-    below = {"engine.language": ("engine.rules_engine", "engine.evaluation", "engine.inputs",
-                                 "engine.interfaces", "engine.rules_engine.library", "visualise"),
-             "engine.evaluation": ("engine.interfaces", "engine.inputs", "visualise"),
-             "engine.rules_engine": ("engine.interfaces", "engine.inputs", "visualise")}
-    wrong = [(a, b) for a, b in graph.edges for layer, banned in below.items()
-             if a.startswith(layer + ".") and b.startswith(banned)]
-    assert wrong == []
 
 
 WALK = """
