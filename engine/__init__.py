@@ -11,11 +11,11 @@ from engine.core.errors import (
     EvaluationError,
     Problem,
     SafeguardError,
-    UnknownName,
+    UnknownNameError,
 )
 from engine.evaluation.engine import Engine, load
 from engine.rules_engine.library import Library, read_library
 
 __version__ = "0.1.0"
 __all__ = ["CaseError", "DefinitionError", "Engine", "EvaluationError", "Library", "Problem",
-           "SafeguardError", "UnknownName", "load", "read_library"]
+           "SafeguardError", "UnknownNameError", "load", "read_library"]

@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 
 from tests.layers import (
-    FACADES,
     LAYERS,
     ROOT,
     import_graph,

@@ -14,7 +14,7 @@ from engine.inputs.cin.census import (
     NOT_RECORDED,
     ImportProblem,
     ImportResult,
-    NotACensus,
+    NotACensusError,
     is_census,
     read_census,
 )
@@ -331,7 +331,7 @@ def test_render_is_one_line(broken: ImportResult) -> None:
     ("not_xml.xml", "not well-formed XML"),
 ])
 def test_not_a_census(name: str, words: str) -> None:
-    with pytest.raises(NotACensus, match=words) as raised:
+    with pytest.raises(NotACensusError, match=words) as raised:
         read_census(FIXTURES / name)
     assert "\n" not in str(raised.value)
     assert not is_census(FIXTURES / name)
@@ -341,7 +341,7 @@ def test_other_collection_is_not_a_census(tmp_path: Path) -> None:
     other = tmp_path / "other.xml"
     other.write_text("<Message><Header><CollectionDetails><Collection>SCHOOL</Collection>"
                      "</CollectionDetails></Header><Children><Child/></Children></Message>")
-    with pytest.raises(NotACensus, match="collection is 'SCHOOL'"):
+    with pytest.raises(NotACensusError, match="collection is 'SCHOOL'"):
         read_census(other)
     assert not is_census(other)
 
@@ -357,5 +357,5 @@ def test_is_census_sniffs_without_raising(tmp_path: Path) -> None:
     empty = tmp_path / "empty.xml"
     empty.write_bytes(b"")
     assert not is_census(empty)
-    with pytest.raises(NotACensus):
+    with pytest.raises(NotACensusError):
         read_census(empty)

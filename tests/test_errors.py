@@ -15,13 +15,13 @@ from engine.core.errors import (
     DefinitionError,
     EvaluationError,
     SafeguardError,
-    UnknownName,
+    UnknownNameError,
 )
 from engine.inputs.case_files import InputError
-from engine.inputs.cin.census import NotACensus
+from engine.inputs.cin.census import NotACensusError
 from engine.interfaces.cli.app import main_group
 from engine.interfaces.service.keys import KeyStoreError
-from engine.interfaces.service.server import ServeRefused
+from engine.interfaces.service.server import ServeRefusedError
 from visualise.dot import RenderError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,8 +32,9 @@ def run(*args: str):
     return CliRunner().invoke(main_group, list(args), catch_exceptions=False)
 
 
-@pytest.mark.parametrize("kind", [InputError, NotACensus, RenderError, KeyStoreError, ServeRefused,
-                                  CaseError, DefinitionError, EvaluationError, UnknownName])
+@pytest.mark.parametrize("kind", [InputError, NotACensusError, RenderError, KeyStoreError,
+                                  ServeRefusedError, CaseError, DefinitionError, EvaluationError,
+                                  UnknownNameError])
 def test_every_user_error_is_a_safeguard_error(kind: type) -> None:
     assert issubclass(kind, SafeguardError)
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from engine.core.errors import CaseError
 from engine.evaluation.engine import Engine
 from engine.inputs.case_files import Item, decode_case, read_items
-from engine.inputs.cin.census import ImportResult, NotACensus, read_census
+from engine.inputs.cin.census import ImportResult, NotACensusError, read_census
 from engine.language.conditions import ParseError, parse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,7 +103,7 @@ def test_the_census_reader_refuses_cleanly(tmp_path_factory,
     path.write_bytes(data)
     try:
         result = read_census(path)
-    except (NotACensus, OSError):
+    except (NotACensusError, OSError):
         return
     assert isinstance(result, ImportResult)
     assert all(isinstance(case["case"], str) for case in result.cases)

@@ -121,7 +121,7 @@ class OutputError(SafeguardError):
         return cls(f"cannot write: {exc.strerror or exc}", str(path))
 
 
-class UnknownName(SafeguardError):
+class UnknownNameError(SafeguardError):
     """A name given on the command line or in a request (procedure, action) names nothing."""
 
 

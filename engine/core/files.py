@@ -2,7 +2,7 @@
 
 Every reader of outside data (case files, JSON Lines, census XML, definition YAML) opens through
 here, so a FIFO never hangs, a device or a symlink to /dev/zero is refused, and a huge or
-endless file cannot exhaust memory. Refusals are `FileRefused`, an OSError, so each reader's
+endless file cannot exhaust memory. Refusals are `FileRefusedError`, an OSError, so each reader's
 "cannot read" path reports them. The limits are documented in docs/facts.md (cases),
 docs/cin-census.md (census files) and docs/authoring.md (definitions).
 """
@@ -18,7 +18,7 @@ from typing import BinaryIO
 CHUNK = 1 << 16
 
 
-class FileRefused(OSError):
+class FileRefusedError(OSError):
     """The file is not a regular file, or is larger than its limit; the message says which."""
 
     def __str__(self) -> str:
@@ -26,7 +26,7 @@ class FileRefused(OSError):
 
 
 @dataclass(frozen=True)
-class Limit:
+class SizeLimit:
     """A size limit read from an environment variable (in `unit`), with a default."""
 
     variable: str
@@ -40,22 +40,22 @@ class Limit:
         if not raw:
             return self.default * scale
         if not raw.isdigit() or int(raw) < 1:
-            raise FileRefused(f"{self.variable}={raw[:20]!r} must be a whole number of "
+            raise FileRefusedError(f"{self.variable}={raw[:20]!r} must be a whole number of "
                               f"{self.unit} (1 or more)")
         return int(raw) * scale
 
     def describe(self) -> str:
         return f"{self.bytes // {'KB': 1024, 'MB': 1024 * 1024}[self.unit]} {self.unit}"
 
-    def refusal(self, what: str) -> FileRefused:
-        return FileRefused(f"{what} is larger than {self.describe()} (set {self.variable} "
+    def refusal(self, what: str) -> FileRefusedError:
+        return FileRefusedError(f"{what} is larger than {self.describe()} (set {self.variable} "
                            "to raise the limit)")
 
 
 # A case file, one line of JSON Lines, or a census file: each is held whole in memory.
-CASE_LIMIT = Limit("SAFEGUARD_MAX_INPUT_MB", 256)
+CASE_LIMIT = SizeLimit("SAFEGUARD_MAX_INPUT_MB", 256)
 # A definition file: YAML needs about a hundred times its size in memory while parsing.
-DEFINITION_LIMIT = Limit("SAFEGUARD_MAX_DEFINITION_KB", 1024, "KB")
+DEFINITION_LIMIT = SizeLimit("SAFEGUARD_MAX_DEFINITION_KB", 1024, "KB")
 
 
 def open_regular(path: Path | str) -> BinaryIO:
@@ -65,7 +65,7 @@ def open_regular(path: Path | str) -> BinaryIO:
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise FileRefused(f"not a regular file (it is {_kind(mode)}); give a file")
+            raise FileRefusedError(f"not a regular file (it is {_kind(mode)}); give a file")
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
@@ -84,7 +84,7 @@ def _kind(mode: int) -> str:
     return "not a file"
 
 
-def read_bytes(path: Path | str, limit: Limit = CASE_LIMIT) -> bytes:
+def read_bytes(path: Path | str, limit: SizeLimit = CASE_LIMIT) -> bytes:
     """The whole file, if it is a regular file within the limit (it may grow while read)."""
     most = limit.bytes
     with open_regular(path) as handle:
@@ -96,17 +96,17 @@ def read_bytes(path: Path | str, limit: Limit = CASE_LIMIT) -> bytes:
     return data
 
 
-def read_text(path: Path | str, limit: Limit = CASE_LIMIT) -> str:
+def read_text(path: Path | str, limit: SizeLimit = CASE_LIMIT) -> str:
     """The whole file as UTF-8 text (a leading byte-order mark is dropped)."""
     data = read_bytes(path, limit)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FileRefused(f"not UTF-8 text (byte {exc.start + 1} cannot be decoded)") from None
+        raise FileRefusedError(f"not UTF-8 text (byte {exc.start + 1} cannot be decoded)") from None
 
 
 @dataclass(frozen=True)
-class Line:
+class FileLine:
     """One line of a file as bytes, or `too_long` when it passed the limit (then not kept)."""
 
     number: int
@@ -114,7 +114,7 @@ class Line:
     too_long: bool = False
 
 
-def read_lines(path: Path | str, limit: Limit = CASE_LIMIT) -> Iterator[Line]:
+def read_lines(path: Path | str, limit: SizeLimit = CASE_LIMIT) -> Iterator[FileLine]:
     """Each line of a regular file; a line longer than the limit is skipped to its end."""
     most = limit.bytes
     with open_regular(path) as handle:
@@ -126,9 +126,9 @@ def read_lines(path: Path | str, limit: Limit = CASE_LIMIT) -> Iterator[Line]:
             number += 1
             if len(data) > most and not data.endswith(b"\n"):
                 _skip_line(handle)
-                yield Line(number, b"", too_long=True)
+                yield FileLine(number, b"", too_long=True)
             else:
-                yield Line(number, data)
+                yield FileLine(number, data)
 
 
 def _skip_line(handle: BinaryIO) -> None:

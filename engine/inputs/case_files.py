@@ -16,8 +16,8 @@ from datetime import date
 from pathlib import Path
 
 from engine.core.errors import SafeguardError
-from engine.core.files import CASE_LIMIT, Line, read_bytes, read_lines
-from engine.inputs.cin.census import ImportResult, NotACensus, read_census
+from engine.core.files import CASE_LIMIT, FileLine, read_bytes, read_lines
+from engine.inputs.cin.census import ImportResult, NotACensusError, read_census
 
 MAX_DEPTH = 64
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -96,7 +96,7 @@ def _one_file(path: Path, strict: bool) -> Item:
     return Item(case, error, where=str(path))
 
 
-def _open_lines(path: Path) -> Iterator[Line]:
+def _open_lines(path: Path) -> Iterator[FileLine]:
     """Start reading a JSON Lines file now, so a missing or refused file fails up front."""
     try:
         lines = read_lines(path, CASE_LIMIT)
@@ -106,13 +106,13 @@ def _open_lines(path: Path) -> Iterator[Line]:
     return _resume(first, lines)
 
 
-def _resume(first: Line | None, rest: Iterator[Line]) -> Iterator[Line]:
+def _resume(first: FileLine | None, rest: Iterator[FileLine]) -> Iterator[FileLine]:
     if first is not None:
         yield first
         yield from rest
 
 
-def _lines(path: Path, lines: Iterator[Line], where: str = "") -> Iterator[Item]:
+def _lines(path: Path, lines: Iterator[FileLine], where: str = "") -> Iterator[Item]:
     """One item per line; a read error part-way becomes one error item and ends the file."""
     number = 0
     try:
@@ -225,7 +225,7 @@ def load_census(path: Path) -> ImportResult:
             _LAST_CENSUS.clear()
             _LAST_CENSUS[key] = result
         return _LAST_CENSUS[key]
-    except NotACensus as exc:
+    except NotACensusError as exc:
         raise InputError(str(exc), exc.where or str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc}", str(path)) from None

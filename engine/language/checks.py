@@ -12,7 +12,7 @@ from engine.language.conditions import Condition
 from engine.language.model import (
     Anchor,
     Check,
-    Due,
+    DueRule,
     Escalation,
     FactType,
     Limit,
@@ -231,13 +231,13 @@ def _anchors(req: Requirement) -> list[Anchor]:
     return found
 
 
-def _clocks(req: Requirement) -> tuple[Due, ...]:
+def _clocks(req: Requirement) -> tuple[DueRule, ...]:
     if req.due_rule is None:
-        return (Due("clock", req.due.loc, req.due),)
+        return (DueRule("clock", req.due.loc, req.due),)
     return req.due_rule.clocks()
 
 
-def _choices(rule: Due) -> list[Due]:
+def _choices(rule: DueRule) -> list[DueRule]:
     own = [rule] if rule.kind == "choice" else []
     return own + [c for p in rule.parts for c in _choices(p)]
 

@@ -23,7 +23,7 @@ from engine.language.model import (
     AnchorKind,
     Calendar,
     Check,
-    Due,
+    DueRule,
     Escalation,
     FactType,
     Field,
@@ -369,7 +369,7 @@ class Loader:
         return Anchor()
 
     def _due(self, data: LocDict, anchor: Anchor, triggers: tuple[Matcher, ...]
-             ) -> tuple[Limit | None, Due | None]:
+             ) -> tuple[Limit | None, DueRule | None]:
         """The simple `due: {unit: n}`, or a due rule; the first result is the longest clock's
         limit (what statutory comparisons and diagrams use)."""
         value = data.get("due")
@@ -382,7 +382,7 @@ class Loader:
         return max(limits, key=lambda x: x.nominal_days()) if limits else None, rule
 
     def _due_rule(self, data: LocDict, key: str | int, anchor: Anchor,
-                  triggers: tuple[Matcher, ...]) -> Due | None:
+                  triggers: tuple[Matcher, ...]) -> DueRule | None:
         value, loc = data.get(key), data.value_loc(key)
         value = self.r.mapping(value, loc, f"'{key}'")
         if value is None:
@@ -402,7 +402,7 @@ class Loader:
                 known = tuple(p for p in parts if p is not None)
                 if len(known) != len(parts):
                     return None
-                return Due(kind.split("_")[0], loc, parts=known)
+                return DueRule(kind.split("_")[0], loc, parts=known)
         if "when" in value:
             return self._choice(value, loc, anchor, triggers)
         self.r.keys(value, UNITS + ("before", "anchor"), f"'{key}'")
@@ -413,10 +413,10 @@ class Loader:
         holder = LocDict({"due": plain}, loc=data.loc)
         holder.value_locs["due"] = loc
         limit = self._limit(holder, "due")
-        return Due("clock", loc, limit, own) if limit is not None else None
+        return DueRule("clock", loc, limit, own) if limit is not None else None
 
     def _choice(self, value: LocDict, loc: Loc, anchor: Anchor,
-                triggers: tuple[Matcher, ...]) -> Due | None:
+                triggers: tuple[Matcher, ...]) -> DueRule | None:
         """`when: <condition on the anchor fact>`, `then: <due>`, `otherwise: <due>`."""
         self.r.keys(value, ("when", "then", "otherwise"), "a due choice",
                     ("then", "otherwise"))
@@ -432,7 +432,7 @@ class Loader:
         otherwise = self._due_rule(value, "otherwise", anchor, triggers)
         if then is None or otherwise is None:
             return None
-        return Due("choice", loc, parts=(then, otherwise), when=when, text=text)
+        return DueRule("choice", loc, parts=(then, otherwise), when=when, text=text)
 
     def _nth(self, value: LocDict, kind: str, loc: Loc) -> int:
         """`n` is required with `nth` (never a silent 1) and meaningless without it."""

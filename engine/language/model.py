@@ -213,7 +213,7 @@ class Anchor:
 
 
 @dataclass(frozen=True)
-class Due:
+class DueRule:
     """How a due date is reached (docs/design/expressions.md).
 
     kind 'clock': `limit` counted from `anchor` (None: the requirement's anchor);
@@ -225,11 +225,11 @@ class Due:
     loc: Loc
     limit: Limit | None = None
     anchor: Anchor | None = None
-    parts: tuple[Due, ...] = ()
+    parts: tuple[DueRule, ...] = ()
     when: tuple[Matcher, ...] = ()
     text: str = ""
 
-    def clocks(self) -> tuple[Due, ...]:
+    def clocks(self) -> tuple[DueRule, ...]:
         if self.kind == "clock":
             return (self,)
         return tuple(c for p in self.parts for c in p.clocks())
@@ -270,7 +270,7 @@ class Requirement:
     description: str = ""
     origin: str = ""
     overrides: Limit | None = None
-    due_rule: Due | None = None
+    due_rule: DueRule | None = None
     effective_from: date | None = None
     effective_to: date | None = None
     versions: tuple[Requirement, ...] = ()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from engine.core.errors import Problem, UnknownName
+from engine.core.errors import Problem, UnknownNameError
 from engine.language.checks import check_procedure
 from engine.language.conditions import normalise
 from engine.language.documents import Document, bundled_dirs, effective_from, read_documents
@@ -19,7 +19,7 @@ from engine.language.loader import TOP_KEYS, Loader
 from engine.language.merge import Merger, in_force
 from engine.language.model import Check, Escalation, Procedure
 from engine.language.reader import Reader
-from engine.rules_engine.compiler import TooManyRules, compile_procedure, dnf
+from engine.rules_engine.compiler import TooManyRulesError, compile_procedure, dnf
 from engine.rules_engine.limits import check_limits
 
 
@@ -140,7 +140,7 @@ def _expansions(proc: Procedure) -> list[Problem]:
             continue
         try:
             dnf(normalise(item.condition))
-        except TooManyRules as exc:
+        except TooManyRulesError as exc:
             loc = item.condition_loc.start if item.condition_loc else item.loc
             found.append(Problem(loc, str(exc), hint="split it into smaller checks, or "
                                  "factor out the repeated 'or' terms"))
@@ -157,4 +157,4 @@ def pick(library: Library, name: str | None) -> Procedure:
     listing = ", ".join(sorted(procs)) or "none"
     message = f"no procedure named '{name}' (found: {listing})" if name else (
         f"several procedures found ({listing}); pick one with --procedure")
-    raise UnknownName(message)
+    raise UnknownNameError(message)

@@ -26,7 +26,7 @@ from engine.inputs.cin.sink import ImportProblem, Sink
 from engine.inputs.cin.values import read_date, walk
 
 __all__ = ["FACT_ORDER", "NOT_RECORDED", "SOURCE", "ImportProblem", "ImportResult",
-           "NotACensus", "is_census", "read_census"]
+           "NotACensusError", "is_census", "read_census"]
 
 _SNIFF_EVENTS = 5000
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.:/_#?=&%~-]{0,99}")
@@ -44,7 +44,7 @@ class ImportResult:
     episodes_with_problems: int
 
 
-class NotACensus(SafeguardError):
+class NotACensusError(SafeguardError):
     """The file is not XML, refuses safe parsing, or is not a CIN census Message."""
 
 
@@ -57,18 +57,18 @@ def _parse(path: Path) -> Element:
     try:
         root = SafeET.parse(io.BytesIO(data), forbid_dtd=True).getroot()
     except DTDForbidden:
-        raise NotACensus("refused: the file has a DTD (<!DOCTYPE ...>), which a "
+        raise NotACensusError("refused: the file has a DTD (<!DOCTYPE ...>), which a "
                          "census file never needs; remove it", str(path)) from None
     except DefusedXmlException:
-        raise NotACensus("refused: the file declares XML entities or external "
+        raise NotACensusError("refused: the file declares XML entities or external "
                          "references, which a census file never needs", str(path)) from None
     except ParseError as err:
-        raise NotACensus(f"not a CIN census: not well-formed XML ({err})", str(path)) from None
+        raise NotACensusError(f"not a CIN census: not well-formed XML ({err})", str(path)) from None
     except (LookupError, ValueError, UnicodeError):
-        raise NotACensus("not a CIN census: its XML declaration names an encoding "
+        raise NotACensusError("not a CIN census: its XML declaration names an encoding "
                          "Python does not know (a census file is UTF-8)", str(path)) from None
     if root is None:
-        raise NotACensus("not a CIN census: the document is empty", str(path))
+        raise NotACensusError("not a CIN census: the document is empty", str(path))
     return root
 
 
@@ -114,15 +114,15 @@ def _header(reader: FileState, root: Element, sink: Sink) -> None:
 
 
 def read_census(path: str | Path) -> ImportResult:
-    """Import a CIN census file. Raises NotACensus; OSError (FileRefused for a file that is not
-    regular or is over the size limit) when it cannot be read at all."""
+    """Import a CIN census file. Raises NotACensusError; OSError (FileRefusedError for a file
+    that is not regular or is over the size limit) when it cannot be read at all."""
     path = Path(path)
     root = _parse(path)
     sink = Sink(str(path))
     _strip_namespaces(root, sink)
     refusal = _census_refusal(root)
     if refusal:
-        raise NotACensus(f"not a CIN census: {refusal}", str(path))
+        raise NotACensusError(f"not a CIN census: {refusal}", str(path))
     reader = FileState(str(path))
     _header(reader, root, sink)
     children = root.find("Children")

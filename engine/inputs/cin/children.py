@@ -7,7 +7,7 @@ from xml.etree.ElementTree import Element
 
 from engine.inputs.cin.episode import episode_facts
 from engine.inputs.cin.layout import NOT_RECORDED, SOURCE, all_of, first, text
-from engine.inputs.cin.sink import Fact, ImportProblem, Sink
+from engine.inputs.cin.sink import CensusFact, ImportProblem, Sink
 from engine.inputs.cin.values import date_at, read_date, walk
 
 
@@ -27,7 +27,7 @@ class FileState:
 
 
 def _case(case_id: str, birth: date | None, prefix: str, problems: list[ImportProblem],
-          facts: list[Fact]) -> dict:
+          facts: list[CensusFact]) -> dict:
     child = {"date_of_birth": birth.isoformat()} if birth else {}
     return {
         "case": case_id,

@@ -7,21 +7,21 @@ from datetime import date, timedelta
 from xml.etree.ElementTree import Element
 
 from engine.inputs.cin.layout import FACT_ORDER, all_of, first, tag_name, text
-from engine.inputs.cin.sink import Fact, Sink
+from engine.inputs.cin.sink import CensusFact, Sink
 from engine.inputs.cin.values import date_at, flag, quiet_dates, read_date, walk
 
 # Pre-birth work is normal: like DfE rule 8606, only dates over 40 weeks before birth are wrong.
 PRE_BIRTH = timedelta(weeks=40)
 
 
-def _order(sink: Sink, earlier: Fact | None, later: Fact | None) -> None:
+def _order(sink: Sink, earlier: CensusFact | None, later: CensusFact | None) -> None:
     """Report (at the later element) two dates out of order; both facts stay."""
     if earlier and later and later.day < earlier.day:
         sink.report(later.path, f"{tag_name(later.path)} {later.day} is before "
                                 f"{tag_name(earlier.path)} {earlier.day}")
 
 
-def _referral(sink: Sink, ep: Element, path: str, referral: date, where: str) -> Fact | None:
+def _referral(sink: Sink, ep: Element, path: str, referral: date, where: str) -> CensusFact | None:
     source = text(first(ep, path, "ReferralSource")[0]) or None
     fact = sink.add("referral", referral, where, source=source)
     if flag(sink, ep, path, "ReferralNFA"):
@@ -30,7 +30,7 @@ def _referral(sink: Sink, ep: Element, path: str, referral: date, where: str) ->
     return fact
 
 
-def _closure(sink: Sink, ep: Element, path: str) -> Fact | None:
+def _closure(sink: Sink, ep: Element, path: str) -> CensusFact | None:
     day, where = date_at(sink, ep, path, "CINclosureDate")
     reason = text(first(ep, path, "ReasonForClosure")[0]) or None
     return sink.add("case_closed", day, where, reason=reason)
@@ -48,12 +48,13 @@ def _assessments(sink: Sink, ep: Element, path: str) -> None:
         _order(sink, start, done)
 
 
-def _conference(sink: Sink, day: date | None, where: str, cpp_starts: set[date]) -> Fact | None:
+def _conference(sink: Sink, day: date | None, where: str,
+                cpp_starts: set[date]) -> CensusFact | None:
     outcome = "child_protection_plan" if day in cpp_starts else None
     return sink.add("initial_conference", day, where, outcome=outcome)
 
 
-def _section47s(sink: Sink, ep: Element, path: str, cpp_starts: set[date]) -> list[Fact]:
+def _section47s(sink: Sink, ep: Element, path: str, cpp_starts: set[date]) -> list[CensusFact]:
     """Each Section47; returns the initial conferences it records."""
     conferences = []
     for block, here in all_of(ep, path, "Section47"):
@@ -69,7 +70,7 @@ def _section47s(sink: Sink, ep: Element, path: str, cpp_starts: set[date]) -> li
     return conferences
 
 
-def _not_required(sink: Sink, here: str, start: date | None, icpc: Fact | None) -> None:
+def _not_required(sink: Sink, here: str, start: date | None, icpc: CensusFact | None) -> None:
     where = f"{here}/ICPCnotRequired"
     if start is None:
         sink.report(where, "ICPCnotRequired is true but the S47 start date is missing or "
@@ -82,7 +83,7 @@ def _not_required(sink: Sink, here: str, start: date | None, icpc: Fact | None) 
 
 
 def _episode_conference(sink: Sink, ep: Element, path: str, cpp_starts: set[date],
-                        s47_conferences: list[Fact]) -> None:
+                        s47_conferences: list[CensusFact]) -> None:
     """Episode-level DateOfInitialCPC: the census records an ICPC here or in Section47, not both."""
     day, where = date_at(sink, ep, path, "DateOfInitialCPC")
     if day is None:
@@ -128,8 +129,8 @@ class _Bounds:
 
     birth: date | None
     reference: date | None
-    referral: Fact | None
-    closure: Fact | None
+    referral: CensusFact | None
+    closure: CensusFact | None
 
 
 def _check_bounds(sink: Sink, bounds: _Bounds) -> None:
@@ -153,7 +154,7 @@ def _check_bounds(sink: Sink, bounds: _Bounds) -> None:
 
 
 def episode_facts(sink: Sink, ep: Element, path: str, referral: tuple[date, str],
-                   birth: date | None, reference: date | None) -> list[Fact]:
+                   birth: date | None, reference: date | None) -> list[CensusFact]:
     """Every fact of one episode, checked, in deterministic order."""
     walk(ep, path, sink)
     first = _referral(sink, ep, path, *referral)

@@ -23,7 +23,7 @@ class ImportProblem:
 
 
 @dataclass(frozen=True)
-class Fact:
+class CensusFact:
     """A fact plus the element it came from, so checks can point at it."""
 
     type: str
@@ -49,7 +49,7 @@ class Sink:
     child: str | None = None
     episode: str | None = None
     problems: list[ImportProblem] = field(default_factory=list)
-    facts: list[Fact] = field(default_factory=list)
+    facts: list[CensusFact] = field(default_factory=list)
 
     def report(self, path: str, message: str) -> None:
         problem = ImportProblem(self.child, self.episode, path, message, self.file)
@@ -57,10 +57,10 @@ class Sink:
             self.problems.append(problem)
 
     def add(self, type_: str, day: date | None, path: str, estimated: bool = False,
-            **fields: object) -> Fact | None:
+            **fields: object) -> CensusFact | None:
         if day is None:
             return None
         kept = tuple((k, v) for k, v in fields.items() if v is not None and v != ())
-        fact = Fact(type_, day, path, kept, estimated)
+        fact = CensusFact(type_, day, path, kept, estimated)
         self.facts.append(fact)
         return fact

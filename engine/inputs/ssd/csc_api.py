@@ -30,7 +30,7 @@ PATHS = {"ssd_person": "child_details", "ssd_cin_episodes": "social_care_episode
          "ssd_cp_plans": "child_protection_plans", "ssd_involvements": "care_worker_details"}
 
 
-class NotAPayload(SafeguardError):
+class NotAPayloadError(SafeguardError):
     """The file is not JSON or has no children."""
 
 
@@ -41,14 +41,15 @@ def read_payload(path: Path, as_of: date | None = None,
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise NotAPayload(f"{path}: cannot read: {exc}") from None
+        raise NotAPayloadError(f"{path}: cannot read: {exc}") from None
     except json.JSONDecodeError as exc:
-        raise NotAPayload(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+        raise NotAPayloadError(
+            f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
     children = data.get("Children") if isinstance(data, dict) else data
     if isinstance(children, dict):
         children = [children]
     if not isinstance(children, list):
-        raise NotAPayload(f"{path}: not a children's social care API payload (no 'Children')")
+        raise NotAPayloadError(f"{path}: not a children's social care API payload (no 'Children')")
     look = Lookups(PRESENT, as_of=as_of, vocabulary=vocabulary)
     for n, child in enumerate(children, start=1):
         yield _child(child, n, look)

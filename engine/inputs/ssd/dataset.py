@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from engine.inputs.ssd.connect import SsdError, check_tables, open_database, shown
 from engine.inputs.ssd.mapping import ChildResult, Lookups, map_child
 from engine.inputs.ssd.problems import SsdProblem
-from engine.inputs.ssd.read import BATCH, Reader
+from engine.inputs.ssd.read import BATCH, TableReader
 from engine.language.model import Procedure
 
 
@@ -51,7 +51,7 @@ class SsdSource:
             raise SsdError(f"{shown(self.url)}: reading failed: {_first_line(exc)}") from None
 
     def _children(self, conn: Connection) -> Iterator[ChildResult]:
-        reader = Reader(conn, self.present, self.schema, self.batch)
+        reader = TableReader(conn, self.present, self.schema, self.batch)
         look = Lookups(frozenset(self.present), reader.ids("ssd_professionals"),
                        reader.ids("ssd_department"), self.as_of, self.vocabulary)
         for rows in reader.children():
@@ -68,7 +68,7 @@ class SsdSource:
         """Problems no child owns: rows of unknown persons, persons with no or a shared id."""
         try:
             with self.db.connect() as conn:
-                reader = Reader(conn, self.present, self.schema, self.batch)
+                reader = TableReader(conn, self.present, self.schema, self.batch)
                 yield from reader.person_problems()
                 yield from reader.orphans()
         except SQLAlchemyError as exc:

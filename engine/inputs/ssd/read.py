@@ -34,7 +34,7 @@ class ChildRows:
         return self.rows.get(name, [])
 
 
-class Reader:
+class TableReader:
     """Reads the tables found present; `schema` is the database schema holding them."""
 
     def __init__(self, conn: Connection, present: set[str], schema: str | None = None,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from engine.core.errors import UnknownName
+from engine.core.errors import UnknownNameError
 from engine.evaluation.engine import Engine
 from engine.evaluation.explain import (
     EscalationExplanation,
@@ -208,7 +208,7 @@ def explain_cmd(ctx: click.Context, case: Path, action: str, as_of: date | None,
     if info is None:
         known = ", ".join([a.id for a in result.actions] + [f.id for f in result.flags] +
                           [e.id for e in result.escalations]) or "none"
-        raise UnknownName(f"case {result.case} has no action, flag or escalation '{action}' "
+        raise UnknownNameError(f"case {result.case} has no action, flag or escalation '{action}' "
                           f"(has: {known})")
     click.echo(json.dumps(info.to_dict(), indent=2, sort_keys=True) if fmt == "json"
                else render.lines_text(info.text()))

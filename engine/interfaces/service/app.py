@@ -36,7 +36,7 @@ from engine.interfaces.service.limits import EARLIEST, LATEST, Limits
 from engine.interfaces.service.metrics import Metrics
 from engine.interfaces.service.openapi import document
 from engine.interfaces.service.pool import Pool
-from engine.interfaces.service.problems import Refusal, problem, problem_body
+from engine.interfaces.service.problems import RefusalError, problem, problem_body
 from engine.language.model import Procedure
 from engine.rules_engine.library import pick, read_library
 
@@ -102,10 +102,10 @@ class Service:
         try:
             async with asyncio.timeout(self.limits.request_seconds):
                 await self._checked(app, scope, receive, send_tagged, state)
-        except Refusal as refusal:
+        except RefusalError as refusal:
             await _refuse(send_tagged, sent, refusal, request_id)
         except TimeoutError:
-            await _refuse(send_tagged, sent, Refusal(
+            await _refuse(send_tagged, sent, RefusalError(
                 503, f"the request took longer than {self.limits.request_seconds:g} s",
                 {"Connection": "close"}), request_id)
         except ClientDisconnect:
@@ -114,7 +114,7 @@ class Service:
             logging.getLogger("safeguard.service").error(
                 "%s on request %s", type(exc).__name__, request_id)
             self.metrics.failed("internal")
-            await _refuse(send_tagged, sent, Refusal(500, "an internal error; it is logged"),
+            await _refuse(send_tagged, sent, RefusalError(500, "an internal error; it is logged"),
                           request_id)
         finally:
             self.in_flight -= 1
@@ -127,7 +127,7 @@ class Service:
         size = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
         size += sum(len(k) + len(v) + 4 for k, v in scope["headers"])
         if size > self.limits.max_header_bytes:  # h11 only limits headers still arriving
-            raise Refusal(431, "the request line and headers are over "
+            raise RefusalError(431, "the request line and headers are over "
                                f"{self.limits.max_header_bytes} bytes", {"Connection": "close"})
         methods, needed = ROUTES.get(path, ((), "procedure:read"))
         identity: Identity | None = None
@@ -135,18 +135,18 @@ class Service:
             identity = self.auth.identify(_header(scope, b"authorization"))
             state["client"] = identity.name
         if not methods:
-            raise Refusal(404, f"no such path: {path}")
+            raise RefusalError(404, f"no such path: {path}")
         if method == "OPTIONS":
             allow = ", ".join((*methods, "OPTIONS"))
             await Response(status_code=204, headers={"Allow": allow})(scope, receive, send)
             return
         if method not in methods:
-            raise Refusal(405, f"{path} takes {' or '.join(methods)}",
+            raise RefusalError(405, f"{path} takes {' or '.join(methods)}",
                           {"Allow": ", ".join((*methods, "OPTIONS"))})
         if identity is not None and needed is not None:
             self.auth.require(identity, needed)
         if self.in_flight > self.limits.max_in_flight:
-            raise Refusal(503, "the service is busy; try again shortly", {"Retry-After": "1"})
+            raise RefusalError(503, "the service is busy; try again shortly", {"Retry-After": "1"})
         await app(scope, receive, send)
 
     def _account(self, scope: Scope, state: dict[str, Any], status: int, request_id: str,
@@ -187,7 +187,7 @@ class Service:
     async def explain(self, request: Request) -> Response:
         action = request.query_params.get("action", "")
         if not action:
-            raise Refusal(400, "name the action to explain: ?action=<id>")
+            raise RefusalError(400, "name the action to explain: ?action=<id>")
         return await self._one(request, "explain", action)
 
     async def _one(self, request: Request, kind: str, action: str = "") -> Response:
@@ -198,12 +198,12 @@ class Service:
         outcome = await self._lane(body).run(job, self.limits.case_seconds)
         if outcome is None:
             self.metrics.failed("timeout")
-            raise Refusal(503, "the case took longer than the service's budget of "
+            raise RefusalError(503, "the case took longer than the service's budget of "
                                f"{self.limits.case_seconds:g} s to evaluate",
                           {"Retry-After": "60"})
         if outcome.status != 200:
             self.metrics.failed("internal" if outcome.status >= 500 else "case_error")
-            raise Refusal(outcome.status, outcome.detail)
+            raise RefusalError(outcome.status, outcome.detail)
         return Response(outcome.data, media_type=JSON)
 
     async def cohort(self, request: Request) -> Response:
@@ -211,7 +211,7 @@ class Service:
         body = await self._body(request, NDJSON)
         lines = [(n, line) for n, line in enumerate(body.split(b"\n"), start=1) if line.strip()]
         if len(lines) > self.limits.max_cases:
-            raise Refusal(413, f"the cohort has {len(lines)} cases; this service takes at "
+            raise RefusalError(413, f"the cohort has {len(lines)} cases; this service takes at "
                                f"most {self.limits.max_cases} per request: split it",
                           {"Connection": "close"})
         request.state.cases = len(lines)
@@ -263,9 +263,9 @@ class Service:
         except ValueError:
             day = None
         if day is None:
-            raise Refusal(400, f"as_of '{value[:40]}' is not a date like 2024-04-01")
+            raise RefusalError(400, f"as_of '{value[:40]}' is not a date like 2024-04-01")
         if not EARLIEST <= day <= LATEST:
-            raise Refusal(400, f"as_of must be between {EARLIEST} and {LATEST}")
+            raise RefusalError(400, f"as_of must be between {EARLIEST} and {LATEST}")
         return day
 
     async def _body(self, request: Request, media_type: str) -> bytes:
@@ -273,19 +273,19 @@ class Service:
         reading when it grows past the limit or is not sent in time."""
         given = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if given != media_type:
-            raise Refusal(415, f"send the body as {media_type}"
+            raise RefusalError(415, f"send the body as {media_type}"
                                + (f", not {given[:60]}" if given else ""))
         limit = self.limits.max_body
         declared = request.headers.get("content-length")
         chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
         close = {"Connection": "close"}
         if declared is None and not chunked:
-            raise Refusal(411, "a Content-Length header is needed", close)
+            raise RefusalError(411, "a Content-Length header is needed", close)
         if declared is not None:
             if not declared.strip().isdigit():
-                raise Refusal(400, "Content-Length is not a number of bytes", close)
+                raise RefusalError(400, "Content-Length is not a number of bytes", close)
             if int(declared) > limit:
-                raise Refusal(413, f"the body is over this service's limit of {limit} bytes",
+                raise RefusalError(413, f"the body is over this service's limit of {limit} bytes",
                               close)
         body = bytearray()
         try:
@@ -293,10 +293,10 @@ class Service:
                 async for chunk in request.stream():
                     body += chunk
                     if len(body) > limit:
-                        raise Refusal(413, f"the body is over this service's limit of {limit} "
+                        raise RefusalError(413, f"the body is over this service's limit of {limit} "
                                            "bytes", close)
         except TimeoutError:
-            raise Refusal(408, f"the body was not received within "
+            raise RefusalError(408, f"the body was not received within "
                                f"{self.limits.body_seconds:g} s", close) from None
         return bytes(body)
 
@@ -315,7 +315,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _refuse(send: Send, sent: dict[str, int], refusal: Refusal, request_id: str) -> None:
+async def _refuse(send: Send, sent: dict[str, int], refusal: RefusalError, request_id: str) -> None:
     """Answer with a problem, unless a response has begun (then the connection just ends)."""
     if sent["status"]:
         return
@@ -360,13 +360,13 @@ def application(service: Service) -> Guard:
               Route("/status", service.status, methods=["POST"]),
               Route("/explain", service.explain, methods=["POST"]),
               Route("/cohort", service.cohort, methods=["POST"])]
-    handlers = {Refusal: _refused, ClientDisconnect: _gone, Exception: _failed}
+    handlers = {RefusalError: _refused, ClientDisconnect: _gone, Exception: _failed}
     return Guard(Starlette(routes=routes, lifespan=lifespan,
                            exception_handlers=handlers), service)
 
 
 async def _refused(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Refusal)
+    assert isinstance(exc, RefusalError)
     return problem(exc.status, exc.detail, request.state.request_id, exc.headers)
 
 
