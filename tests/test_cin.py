@@ -12,12 +12,12 @@ from defusedxml import ElementTree as SafeET
 from engine.inputs.cin.census import (
     FACT_ORDER,
     NOT_RECORDED,
-    ImportProblem,
     ImportResult,
     NotACensusError,
     is_census,
     read_census,
 )
+from engine.inputs.problems import RecordProblem
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "cin"
 SAMPLE_DIR = FIXTURES / "samples"
@@ -135,13 +135,13 @@ def test_synthetic_icpc_not_required_hand_checked(shared: Path) -> None:
 
 def test_validator_fixture_mistakes_are_reported(shared: Path) -> None:
     result = read_census(shared / "CIN_Census_2024.xml")
-    paths = {(p.path, p.message.split(" ")[0]) for p in result.problems}
+    paths = {(p.where, p.message.split(" ")[0]) for p in result.problems}
     child = "Message/Children/Child[1]"
     assert (f"{child}/ChildIdentifiers", "stray") in paths
     late = f"{child}/CINdetails[1]/Assessments[1]/AssessmentActualStartDate"
-    assert any(p.path == late and "after the census ReferenceDate" in p.message
+    assert any(p.where == late and "after the census ReferenceDate" in p.message
                for p in result.problems)
-    assert any(p.path.endswith("AssessmentAuthorisationDate") and "before Assessment" in p.message
+    assert any(p.where.endswith("AssessmentAuthorisationDate") and "before Assessment" in p.message
                for p in result.problems)
     assert "PersonBirthDate" not in " ".join(p.message for p in result.problems
                                              if p.message.startswith("stray"))
@@ -231,8 +231,8 @@ def test_not_recorded_is_sorted_and_complete() -> None:
 # ---------------------------------------------------------------- broken fixture
 
 
-def _problem(result: ImportResult, path: str, words: str) -> ImportProblem:
-    found = [p for p in result.problems if p.path == path and words in p.message]
+def _problem(result: ImportResult, path: str, words: str) -> RecordProblem:
+    found = [p for p in result.problems if p.where == path and words in p.message]
     assert found, f"no problem at {path} mentioning {words!r}"
     return found[0]
 
@@ -302,7 +302,7 @@ def test_case_problems_mirror_import_problems(broken: ImportResult) -> None:
     case = next(c for c in broken.cases if c["case"] == "BRK001/2022-07-01")
     own = [p for p in broken.problems if p.episode == "BRK001/2022-07-01"]
     assert case["problems"] == [
-        {"where": p.path.removeprefix(f"{C1}/"), "message": p.message} for p in own]
+        {"where": p.where.removeprefix(f"{C1}/"), "message": p.message} for p in own]
     no_birth = next(c for c in broken.cases if c["case"] == "BRK003/2022-10-03")
     assert no_birth["child"] == {}
     assert no_birth["problems"][0]["where"] == "ChildIdentifiers/PersonBirthDate"
@@ -318,7 +318,7 @@ def test_render_is_one_line(broken: ImportResult) -> None:
     line = _problem(broken, f"{C1}/CINdetails[1]/CINclosureDate", "before").render()
     assert "\n" not in line
     assert line.startswith(f"{FIXTURES / 'broken.xml'}: child BRK001 episode BRK001/2022-05-03: ")
-    assert ImportProblem(None, None, "Message/Header", "m").render() == "Message/Header: m"
+    assert RecordProblem("Message/Header", "m").render() == "Message/Header: m"
 
 
 # ---------------------------------------------------------------- files that are not censuses

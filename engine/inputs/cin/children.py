@@ -7,8 +7,9 @@ from xml.etree.ElementTree import Element
 
 from engine.inputs.cin.episode import episode_facts
 from engine.inputs.cin.layout import NOT_RECORDED, SOURCE, all_of, first, text
-from engine.inputs.cin.sink import CensusFact, ImportProblem, Sink
+from engine.inputs.cin.sink import CensusFact, Sink
 from engine.inputs.cin.values import date_at, read_date, walk
+from engine.inputs.problems import RecordProblem
 
 
 @dataclass
@@ -18,7 +19,7 @@ class FileState:
     file: str
     reference: date | None = None
     cases: list[dict] = field(default_factory=list)
-    problems: list[ImportProblem] = field(default_factory=list)
+    problems: list[RecordProblem] = field(default_factory=list)
     episodes: int = 0
     troubled: int = 0
     children_seen: dict[str, str] = field(default_factory=dict)
@@ -26,7 +27,7 @@ class FileState:
     case_of: dict[tuple[str | None, date], dict] = field(default_factory=dict)
 
 
-def _case(case_id: str, birth: date | None, prefix: str, problems: list[ImportProblem],
+def _case(case_id: str, birth: date | None, prefix: str, problems: list[RecordProblem],
           facts: list[CensusFact]) -> dict:
     child = {"date_of_birth": birth.isoformat()} if birth else {}
     return {
@@ -34,7 +35,7 @@ def _case(case_id: str, birth: date | None, prefix: str, problems: list[ImportPr
         "child": child,
         "source": SOURCE,
         "not_recorded": list(NOT_RECORDED),
-        "problems": [{"where": p.path.removeprefix(prefix), "message": p.message}
+        "problems": [{"where": p.where.removeprefix(prefix), "message": p.message}
                      for p in problems],
         "facts": [f.as_dict() for f in facts],
     }
@@ -93,10 +94,10 @@ def read_child(reader: FileState, el: Element, path: str) -> None:
     ids, ids_at = first(el, path, "ChildIdentifiers")
     child_id = text(ids.find("LAchildID")) if ids is not None else ""
     if not child_id:
-        reader.problems.append(ImportProblem(
-            None, None, f"{ids_at}/LAchildID",
+        reader.problems.append(RecordProblem(
+            f"{ids_at}/LAchildID",
             f"LAchildID missing; this child's {len(episodes)} episode(s) are not imported",
-            reader.file))
+            file=reader.file))
         reader.episodes += len(episodes)
         reader.troubled += len(episodes)
         return

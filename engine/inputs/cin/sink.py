@@ -4,22 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-
-@dataclass(frozen=True)
-class ImportProblem:
-    """One problem in one episode, one child (episode None) or the file (child None)."""
-
-    child: str | None
-    episode: str | None
-    path: str
-    message: str
-    file: str = ""
-
-    def render(self) -> str:
-        who = " ".join(part for part in (
-            f"child {self.child}" if self.child else "",
-            f"episode {self.episode}" if self.episode else "") if part)
-        return ": ".join(part for part in (self.file, who, self.path, self.message) if part)
+from engine.inputs.problems import RecordProblem
 
 
 @dataclass(frozen=True)
@@ -48,11 +33,11 @@ class Sink:
     file: str
     child: str | None = None
     episode: str | None = None
-    problems: list[ImportProblem] = field(default_factory=list)
+    problems: list[RecordProblem] = field(default_factory=list)
     facts: list[CensusFact] = field(default_factory=list)
 
     def report(self, path: str, message: str) -> None:
-        problem = ImportProblem(self.child, self.episode, path, message, self.file)
+        problem = RecordProblem(path, message, self.child, self.episode, self.file)
         if problem not in self.problems:
             self.problems.append(problem)
 

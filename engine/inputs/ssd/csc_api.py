@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from engine.core.errors import SafeguardError
+from engine.inputs.problems import RecordProblem
 from engine.inputs.ssd.mapping import ChildResult, Lookups, map_child
-from engine.inputs.ssd.problems import SsdProblem
 from engine.inputs.ssd.read import ChildRows
 
 SOURCE = "csc-api"
@@ -58,23 +59,23 @@ def read_payload(path: Path, as_of: date | None = None,
 def _child(child: object, n: int, look: Lookups) -> ChildResult:
     where = f"Children[{n}]"
     if not isinstance(child, dict) or not str(child.get("la_child_id") or "").strip():
-        return ChildResult([], [SsdProblem(where, None, "la_child_id",
+        return ChildResult([], [RecordProblem.row(where, None, "la_child_id",
                                            "no la_child_id; the child is not imported")], [])
     ident = str(child["la_child_id"]).strip()
     if child.get("purge") is True:
-        return ChildResult([], [SsdProblem(where, ident, "purge",
+        return ChildResult([], [RecordProblem.row(where, ident, "purge",
                                            "marked purge; not imported", ident)], [])
     found = child.get("child_details")
     details = found if isinstance(found, dict) else {}
     rows = ChildRows({"pers_person_id": ident, "pers_dob": details.get("date_of_birth")})
-    skipped: list[SsdProblem] = []
+    skipped: list[RecordProblem] = []
     episodes = child.get("social_care_episodes") or []
     for k, ep in enumerate(episodes if isinstance(episodes, list) else [], start=1):
         if not isinstance(ep, dict):
-            skipped.append(SsdProblem(f"{where}.social_care_episodes[{k}]", None, None,
+            skipped.append(RecordProblem.row(f"{where}.social_care_episodes[{k}]", None, None,
                                       "not an object; not imported", ident))
         elif ep.get("purge") is True:
-            skipped.append(SsdProblem(f"{where}.social_care_episodes[{k}]",
+            skipped.append(RecordProblem.row(f"{where}.social_care_episodes[{k}]",
                                       str(ep.get("social_care_episode_id")), "purge",
                                       "marked purge; not imported", ident))
         else:
@@ -83,8 +84,8 @@ def _child(child: object, n: int, look: Lookups) -> ChildResult:
     for case in result.cases:
         case["source"] = SOURCE
         case["problems"] = [{**p, "where": _rename(p["where"])} for p in case["problems"]]
-    result.problems[:] = skipped + [SsdProblem(_rename(p.table), p.key, p.column, p.message,
-                                               p.child) for p in result.problems]
+    result.problems[:] = skipped + [replace(p, where=_rename(p.where), field=_rename(p.field))
+                                    for p in result.problems]
     return result
 
 

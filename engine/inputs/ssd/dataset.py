@@ -13,9 +13,9 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
+from engine.inputs.problems import RecordProblem
 from engine.inputs.ssd.connect import SsdError, check_tables, open_database, shown
 from engine.inputs.ssd.mapping import ChildResult, Lookups, map_child
-from engine.inputs.ssd.problems import SsdProblem
 from engine.inputs.ssd.read import BATCH, TableReader
 from engine.language.model import Procedure
 
@@ -64,7 +64,7 @@ class SsdSource:
         for result in self.children(conn):
             yield from result.cases
 
-    def table_problems(self) -> Iterator[SsdProblem]:
+    def table_problems(self) -> Iterator[RecordProblem]:
         """Problems no child owns: rows of unknown persons, persons with no or a shared id."""
         try:
             with self.db.connect() as conn:

@@ -16,7 +16,7 @@ from functools import cached_property, lru_cache
 
 from engine.inputs.cin.episode import PRE_BIRTH
 from engine.inputs.cin.layout import FACT_ORDER
-from engine.inputs.ssd.problems import SsdProblem, show
+from engine.inputs.problems import RecordProblem, show
 from engine.inputs.ssd.read import ChildRows
 from engine.inputs.ssd.tables import SPECS
 
@@ -112,7 +112,7 @@ class _Episode:
     case: str
     early_help: bool = False
     facts: list[_Fact] = field(default_factory=list)
-    problems: list[SsdProblem] = field(default_factory=list)
+    problems: list[RecordProblem] = field(default_factory=list)
     allocations: list[dict] = field(default_factory=list)
 
     def spans(self, day: date) -> bool:
@@ -124,7 +124,7 @@ class ChildResult:
     """A child's cases, its problems (child-wide ones first) and recorded target dates."""
 
     cases: list[dict]
-    problems: list[SsdProblem]
+    problems: list[RecordProblem]
     targets: list[Target]
     loose_contacts: int = 0
 
@@ -151,7 +151,7 @@ class _Child:
 
     def __init__(self, rows: ChildRows, look: Lookups):
         self.rows, self.look, self.id = rows, look, rows.id
-        self.problems: list[SsdProblem] = []
+        self.problems: list[RecordProblem] = []
         self.episodes: list[_Episode] = []
         self.by_key: dict[str, _Episode] = {}
         self.targets: list[Target] = []
@@ -162,7 +162,8 @@ class _Child:
 
     def report(self, table: str, key: object, column: str | None, message: str,
                episode: _Episode | None = None) -> None:
-        problem = SsdProblem(table, None if key is None else str(key), column, message, self.id)
+        ident = None if key is None else str(key)
+        problem = RecordProblem.row(table, ident, column, message, self.id)
         (episode.problems if episode else self.problems).append(problem)
 
     def day(self, table: str, row: dict, column: str, key: str, required: bool = False,

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, exists, func, select
 
-from engine.inputs.ssd.problems import SsdProblem
+from engine.inputs.problems import RecordProblem
 from engine.inputs.ssd.tables import BY_NAME, CHILD_TABLES, Spec, table
 
 BATCH = 500          # children per batch; also the largest IN list (Oracle allows 1,000)
@@ -110,7 +110,7 @@ class TableReader:
         query = select(column).where(column.is_not(None)).distinct()
         return frozenset(str(v) for v in self.conn.execute(query).scalars())
 
-    def orphans(self) -> Iterator[SsdProblem]:
+    def orphans(self) -> Iterator[RecordProblem]:
         """Rows whose person is missing from ssd_person: reported, since no case can hold them."""
         people = self.tables["ssd_person"]
         for spec in CHILD_TABLES:
@@ -123,20 +123,20 @@ class TableReader:
             for key, person in self.conn.execute(query):
                 what = ("no person id" if person is None or person == "" else
                         f"no ssd_person row for person {person}")
-                yield SsdProblem(spec.name, _text(key), spec.person,
+                yield RecordProblem.row(spec.name, _text(key), spec.person,
                                  f"{what}; the row is not imported")
 
-    def person_problems(self) -> Iterator[SsdProblem]:
+    def person_problems(self) -> Iterator[RecordProblem]:
         """Persons without an id, and person ids given to more than one row."""
         t = self.tables["ssd_person"]
         key = t.c.pers_person_id
         nulls = self.conn.execute(select(func.count()).where(key.is_(None))).scalar_one()
         if nulls:
-            yield SsdProblem("ssd_person", None, "pers_person_id",
+            yield RecordProblem.row("ssd_person", None, "pers_person_id",
                              f"{nulls} row(s) have no person id; they are not imported")
         query = select(key, func.count()).group_by(key).having(func.count() > 1).order_by(key)
         for person, count in self.conn.execute(query):
-            yield SsdProblem("ssd_person", _text(person), "pers_person_id",
+            yield RecordProblem.row("ssd_person", _text(person), "pers_person_id",
                              f"person id given to {count} rows; the first is used",
                              _text(person))
 

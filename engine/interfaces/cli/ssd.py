@@ -125,8 +125,7 @@ def _quality_out(found: list[dict], problems: list, compared: int, fmt: str,
                  show_problems: bool) -> None:
     counts: dict[str, int] = {}
     for p in problems:
-        where = p.table + (f".{p.column}" if p.column else "")
-        counts[where] = counts.get(where, 0) + 1
+        counts[p.field] = counts.get(p.field, 0) + 1
     if fmt == "json":
         click.echo(json.dumps({"compared": compared, "disagreements": found,
                                "problem_counts": dict(sorted(counts.items())),
