@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, insert, text
 
 from engine.inputs.ssd import synthetic
 from engine.inputs.ssd.connect import resolve_url
-from engine.inputs.ssd.dataset import SsdSource
+from engine.inputs.ssd.dataset import SsdDataset
 from engine.inputs.ssd.publish import publish
 from engine.interfaces.cli.app import main_group
 
@@ -37,7 +37,7 @@ def _generate(url: str, **options) -> None:
 
 
 def _read(url: str, batch: int = 500) -> tuple[list, list]:
-    source = SsdSource(resolve_url(url), as_of=AS_OF, batch=batch)
+    source = SsdDataset(resolve_url(url), as_of=AS_OF, batch=batch)
     results = list(source.children())
     table = list(source.table_problems())
     source.close()
@@ -176,7 +176,7 @@ def test_dates_after_the_as_of_date_are_reported_and_kept(ssd_db, engine):
 
 def test_missing_optional_table_is_not_recorded_with_a_warning(ssd_db, engine):
     _hand_made(ssd_db, BASE, drop=("ssd_cp_visits",))
-    source = SsdSource(resolve_url(ssd_db), as_of=AS_OF)
+    source = SsdDataset(resolve_url(ssd_db), as_of=AS_OF)
     assert any("ssd_cp_visits is missing" in w for w in source.warnings)
     (case,) = list(source.cases())
     assert "child_protection_visit" in case["not_recorded"]
@@ -244,7 +244,7 @@ def test_publish_writes_runs_and_a_failed_run_leaves_the_last_whole(ssd_db, engi
     assert actions > 0 and _count(ssd_db, "SELECT COUNT(*) FROM sg_run") == 1
 
     def broken():
-        source = SsdSource(resolve_url(ssd_db), as_of=AS_OF)
+        source = SsdDataset(resolve_url(ssd_db), as_of=AS_OF)
         for n, case in enumerate(source.cases()):
             if n == 30:
                 raise RuntimeError("injected failure")
@@ -378,7 +378,7 @@ def test_visits_keep_seen_and_not_recorded_follows_the_procedure(ssd_db, engine)
         {"cinv_cin_visit_id": "CV2", "cinv_person_id": "P1", "cinv_cin_visit_date": "2024-07-01",
          "cinv_cin_visit_seen": "Y", "cinv_cin_visit_seen_alone": "1"}]
     _hand_made(ssd_db, rows)
-    source = SsdSource(resolve_url(ssd_db), as_of=AS_OF, procedure=engine.procedure)
+    source = SsdDataset(resolve_url(ssd_db), as_of=AS_OF, procedure=engine.procedure)
     (case,) = list(source.cases())
     source.close()
     visits = [f for f in case["facts"] if f["type"] == "child_in_need_visit"]

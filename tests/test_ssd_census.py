@@ -18,7 +18,7 @@ from engine.inputs.case_files import load_census
 from engine.inputs.cin.layout import NOT_RECORDED as CENSUS_LACKS
 from engine.inputs.ssd import synthetic
 from engine.inputs.ssd.connect import resolve_url
-from engine.inputs.ssd.dataset import SsdSource
+from engine.inputs.ssd.dataset import SsdDataset
 
 AS_OF = date(2024, 11, 29)
 
@@ -128,7 +128,7 @@ def test_census_and_ssd_routes_agree_on_every_shared_obligation(tmp_path, engine
     xml = tmp_path / "census.xml"
     census_from_ssd(path, xml)
     census = {c["case"]: c for c in load_census(xml).cases}
-    source = SsdSource(resolve_url(str(path)), as_of=AS_OF)
+    source = SsdDataset(resolve_url(str(path)), as_of=AS_OF)
     ssd = {c["case"]: as_census_knows(c) for c in source.cases()
            if "/early-help/" not in c["case"]}
     source.close()

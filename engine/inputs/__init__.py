@@ -1,5 +1,7 @@
-"""Sources: outside data turned into cases (facts plus what the source does not record).
+"""Inputs: outside data turned into cases (facts plus what the input does not record).
 
-inputs reads the native JSON and JSON Lines; cin reads the DfE Children in Need census XML.
-A source reports problems per record and never drops one.
+case_files reads the native JSON, JSON Lines and folders (and tells a census file apart); cin
+reads the DfE Children in Need census XML; ssd reads the Standard Safeguarding Dataset and the
+children's social care API payload. An input reports a RecordProblem (problems.py) per bad
+record and never drops one silently.
 """

@@ -460,7 +460,7 @@ def walk(cond: Condition, into_exists: bool = True) -> Iterator[Condition]:
 
 
 def references(cond: Condition, own: str = "") -> set[str]:
-    """Fact types and `type.field` names a condition reads (for source coverage)."""
+    """Fact types and `type.field` names a condition reads (for coverage: what the case system records)."""
     out: set[str] = set()
     for node in walk(cond):
         if isinstance(node, Compare) and not node.ref.is_context:

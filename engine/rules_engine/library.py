@@ -1,6 +1,6 @@
 """The driver for definitions: read every file, merge, load, check and test-compile.
 
-It runs the language pipeline (source -> merge -> loader -> checks) and then the rules
+It runs the language pipeline (located -> merge -> loader -> checks) and then the rules
 engine's capacity check, and never raises for a mistake in a definition: every problem is
 collected so `safeguard check` can show them all at once.
 """

@@ -21,12 +21,12 @@ from defusedxml.common import DefusedXmlException
 from engine.core.errors import SafeguardError
 from engine.core.files import CASE_LIMIT, open_regular, read_bytes
 from engine.inputs.cin.children import FileState, read_child
-from engine.inputs.cin.layout import FACT_ORDER, NOT_RECORDED, SOURCE, all_of, local, text
+from engine.inputs.cin.layout import FACT_ORDER, NOT_RECORDED, SYSTEM, all_of, local, text
 from engine.inputs.cin.sink import Sink
 from engine.inputs.cin.values import read_date, walk
 from engine.inputs.problems import RecordProblem
 
-__all__ = ["FACT_ORDER", "NOT_RECORDED", "SOURCE", "ImportResult",
+__all__ = ["FACT_ORDER", "NOT_RECORDED", "SYSTEM", "ImportResult",
            "NotACensusError", "is_census", "read_census"]
 
 _SNIFF_EVENTS = 5000

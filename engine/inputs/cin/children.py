@@ -6,7 +6,7 @@ from datetime import date
 from xml.etree.ElementTree import Element
 
 from engine.inputs.cin.episode import episode_facts
-from engine.inputs.cin.layout import NOT_RECORDED, SOURCE, all_of, first, text
+from engine.inputs.cin.layout import NOT_RECORDED, SYSTEM, all_of, first, text
 from engine.inputs.cin.sink import CensusFact, Sink
 from engine.inputs.cin.values import date_at, read_date, walk
 from engine.inputs.problems import RecordProblem
@@ -33,7 +33,7 @@ def _case(case_id: str, birth: date | None, prefix: str, problems: list[RecordPr
     return {
         "case": case_id,
         "child": child,
-        "source": SOURCE,
+        "source": SYSTEM,
         "not_recorded": list(NOT_RECORDED),
         "problems": [{"where": p.where.removeprefix(prefix), "message": p.message}
                      for p in problems],

@@ -18,7 +18,7 @@ from engine.inputs.problems import RecordProblem
 from engine.inputs.ssd.mapping import ChildResult, Lookups, map_child
 from engine.inputs.ssd.read import ChildRows
 
-SOURCE = "csc-api"
+SYSTEM = "csc-api"   # the case system, written as the case\'s "source" key
 PRESENT = frozenset({"ssd_person", "ssd_cin_episodes", "ssd_cin_assessments",
                      "ssd_assessment_factors", "ssd_cin_plans", "ssd_s47_enquiry",
                      "ssd_initial_cp_conference", "ssd_cp_plans", "ssd_involvements"})
@@ -82,7 +82,7 @@ def _child(child: object, n: int, look: Lookups) -> ChildResult:
             _episode(rows, ident, ep, f"{ident}-{k}")
     result = map_child(rows, look)
     for case in result.cases:
-        case["source"] = SOURCE
+        case["source"] = SYSTEM
         case["problems"] = [{**p, "where": _rename(p["where"])} for p in case["problems"]]
     result.problems[:] = skipped + [replace(p, where=_rename(p.where), field=_rename(p.field))
                                     for p in result.problems]

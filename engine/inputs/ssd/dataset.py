@@ -1,8 +1,8 @@
-"""The SSD source as a whole: connect, check the tables, stream every child's cases.
+"""The SSD as a whole: connect, check the tables, stream every child's cases.
 
-    source = SsdSource(resolve_url(None), as_of=date(2024, 11, 29))
-    for result in source.children(): ...      # ChildResult: cases, problems, targets
-    for problem in source.table_problems(): ...  # orphans, persons without an id
+    dataset = SsdDataset(resolve_url(None), as_of=date(2024, 11, 29))
+    for result in dataset.children(): ...      # ChildResult: cases, problems, targets
+    for problem in dataset.table_problems(): ...  # orphans, persons without an id
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from engine.inputs.ssd.read import BATCH, TableReader
 from engine.language.model import Procedure
 
 
-class SsdSource:
+class SsdDataset:
     """One SSD database; `warnings` name the optional tables missing (their facts unknown)."""
 
     def __init__(self, url: URL, as_of: date | None = None, schema: str | None = None,

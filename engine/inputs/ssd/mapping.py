@@ -20,7 +20,7 @@ from engine.inputs.problems import RecordProblem, show
 from engine.inputs.ssd.read import ChildRows
 from engine.inputs.ssd.tables import SPECS
 
-SOURCE = "ssd"
+SYSTEM = "ssd"   # the case system, written as the case\'s "source" key
 CONTACT_WINDOW = timedelta(days=30)
 
 # The fact types the SSD gives, and the fields of each it fills. Given the procedure's
@@ -766,7 +766,7 @@ def _case(child: _Child, ep: _Episode, birth: date | None, family: str | None) -
     case: dict = {
         "case": ep.case,
         "child": {"date_of_birth": birth.isoformat()} if birth else {},
-        "source": SOURCE,
+        "source": SYSTEM,
         "not_recorded": list(child.look.not_recorded),
         "problems": [p.as_dict() for p in child.problems + ep.problems],
         "facts": [f.as_dict() for f in facts],

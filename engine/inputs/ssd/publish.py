@@ -112,17 +112,17 @@ def ensure_tables(db: Engine, prefix: str = PREFIX) -> MetaData:
 
 
 def publish(db: Engine, records: Iterable[dict], as_of: date, procedure: dict,
-            definitions: str, source: str, problems: Iterable[dict] = (),
+            definitions: str, dataset_url: str, problems: Iterable[dict] = (),
             prefix: str = PREFIX) -> RunSummary:
     """Write one run in one transaction; any exception rolls the whole run back."""
     ensure_tables(db, prefix)
     with db.begin() as conn:
-        return publish_in(conn, records, as_of, procedure, definitions, source, problems,
+        return publish_in(conn, records, as_of, procedure, definitions, dataset_url, problems,
                           prefix)
 
 
 def publish_in(conn: Connection, records: Iterable[dict], as_of: date, procedure: dict,
-               definitions: str, source: str, problems: Iterable[dict] = (),
+               definitions: str, dataset_url: str, problems: Iterable[dict] = (),
                prefix: str = PREFIX) -> RunSummary:
     """Write one run inside the caller's transaction (tables made by ensure_tables first)."""
     t = {name[len(prefix):]: table for name, table in _tables(prefix).tables.items()}
@@ -150,7 +150,7 @@ def publish_in(conn: Connection, records: Iterable[dict], as_of: date, procedure
     conn.execute(insert(t["run"]), [{
         "run_id": run.run_id, "as_of": as_of, "procedure_id": procedure.get("id"),
         "procedure_version": procedure.get("version"), "definitions_hash": definitions,
-        "source": source[:400], "started_at": run.started_at,
+        "source": dataset_url[:400], "started_at": run.started_at,
         "finished_at": run.finished_at, **run.counts}])
     return run
 

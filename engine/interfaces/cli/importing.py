@@ -86,23 +86,23 @@ def import_ssd(ctx: click.Context, from_url: str | None, from_file: Path | None,
                procedure: str | None) -> None:
     """Read a Standard Safeguarding Dataset database into cases as JSON Lines."""
     from engine.inputs.ssd.connect import resolve_url
-    from engine.inputs.ssd.dataset import SsdSource
+    from engine.inputs.ssd.dataset import SsdDataset
 
-    source = SsdSource(resolve_url(from_url, from_file), _day(as_of), ssd_schema,
+    dataset = SsdDataset(resolve_url(from_url, from_file), _day(as_of), ssd_schema,
                        procedure=engine_for(ctx, procedure).procedure)
-    for warning in source.warnings:
+    for warning in dataset.warnings:
         click.echo(f"warning: {warning}", err=True)
     cases = problems = 0
     with output.open("w", encoding="utf-8") as handle:
-        for result in source.children():
+        for result in dataset.children():
             for case in result.cases:
                 cases += 1
                 handle.write(dumps(case) + "\n")
             problems += len(result.problems)
-    loose = sum(1 for _ in source.table_problems())
-    click.echo(f"{source.children_read} child(ren) read, {cases} case(s) written to {output}; "
+    loose = sum(1 for _ in dataset.table_problems())
+    click.echo(f"{dataset.children_read} child(ren) read, {cases} case(s) written to {output}; "
                f"{problems + loose} problem record(s) (list them with 'safeguard ssd-quality "
-               f"--problems'); {source.loose_contacts} contact(s) led to no episode", err=True)
+               f"--problems'); {dataset.loose_contacts} contact(s) led to no episode", err=True)
 
 
 def _day(value: str | None) -> date | None:

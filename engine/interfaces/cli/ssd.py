@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engine.evaluation.engine import Engine
 from engine.inputs.ssd.connect import SsdError, open_database, resolve_url, shown
-from engine.inputs.ssd.dataset import SsdSource
+from engine.inputs.ssd.dataset import SsdDataset
 from engine.interfaces.cli import render
 from engine.interfaces.cli.options import (
     EXISTING,
@@ -31,14 +31,14 @@ from engine.interfaces.cli.options import (
 from engine.language.documents import bundled_dirs
 
 
-def _source(from_url: str | None, from_file: Path | None, schema: str | None,
-            as_of: date, engine: Engine) -> SsdSource:
+def _dataset(from_url: str | None, from_file: Path | None, schema: str | None,
+             as_of: date, engine: Engine) -> SsdDataset:
     warn_password(from_url)
-    source = SsdSource(resolve_url(from_url, from_file), as_of=as_of, schema=schema,
-                       procedure=engine.procedure)
-    for warning in source.warnings:
+    dataset = SsdDataset(resolve_url(from_url, from_file), as_of=as_of, schema=schema,
+                         procedure=engine.procedure)
+    for warning in dataset.warnings:
         click.echo(f"warning: {warning}", err=True)
-    return source
+    return dataset
 
 
 @click.command()
@@ -61,27 +61,27 @@ def publish(ctx: click.Context, from_url: str | None, from_file: Path | None,
     engine = engine_for(ctx, procedure)
     day = resolve_as_of(as_of)
     warn_password(to_url)
-    source = _source(from_url, from_file, ssd_schema, day, engine)
+    dataset = _dataset(from_url, from_file, ssd_schema, day, engine)
     target = (open_database(resolve_url(to_url, to_file), must_exist=False)
-              if to_url or to_file else source.db)
+              if to_url or to_file else dataset.db)
     paths = ctx.obj["definitions"] or bundled_dirs()
     progress = Progress()
 
     def records(conn: Connection | None) -> Iterator[dict]:
-        cases = source.cases(conn)
+        cases = dataset.cases(conn)
         for record in engine.cohort(cases, day, workers=max(workers, 1)):
             progress.tick()
             assert isinstance(record, dict)
             yield record
 
-    problems = [p.as_dict() for p in source.table_problems()]
+    problems = [p.as_dict() for p in dataset.table_problems()]
     summary = {"id": engine.procedure.id, "version": engine.procedure.version}
     try:
         ensure_tables(target, prefix)
         with target.begin() as conn:   # one transaction: all of the run or none of it
-            same = target is source.db
+            same = target is dataset.db
             run = publish_in(conn, records(conn if same else None), day, summary,
-                             definitions_hash(paths), shown(source.url), problems, prefix)
+                             definitions_hash(paths), shown(dataset.url), problems, prefix)
     except SQLAlchemyError as exc:  # the transaction is rolled back: earlier runs stay whole
         raise SsdError(f"publishing failed and was rolled back: {type(exc).__name__}: "
                        f"{str(getattr(exc, 'orig', exc)).splitlines()[0][:200]}") from None
@@ -110,12 +110,12 @@ def ssd_quality(ctx: click.Context, from_url: str | None, from_file: Path | None
 
     engine = engine_for(ctx, procedure)
     day = resolve_as_of(as_of)
-    source = _source(from_url, from_file, ssd_schema, day, engine)
+    dataset = _dataset(from_url, from_file, ssd_schema, day, engine)
     targets, problems, compared = [], [], 0
-    for result in source.children():
+    for result in dataset.children():
         targets += result.targets
         problems += result.problems
-    problems += list(source.table_problems())
+    problems += list(dataset.table_problems())
     compared = len(targets)
     found = [d.as_dict() for d in disagreements(engine.procedure, engine.calendar, targets)]
     _quality_out(found, problems, compared, fmt, show_problems)
