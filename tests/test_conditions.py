@@ -3,18 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.language.conditions import (
-    And,
-    Compare,
-    Exists,
-    Not,
-    Or,
-    ParseError,
-    normalise,
-    parse,
-    positive_facts,
-    references,
-)
+from engine.language.conditions.parse import ParseError, parse
+from engine.language.conditions.transform import normalise, positive_facts, references
+from engine.language.conditions.tree import And, Compare, Exists, Not, Or
 from engine.rules_engine.compiler import dnf
 
 

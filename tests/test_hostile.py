@@ -18,7 +18,7 @@ from engine import read_library
 from engine.inputs.case_files import read_items
 from engine.interfaces.cli import render
 from engine.interfaces.cli.app import main_group
-from engine.language.conditions import MAX_DEPTH, ParseError, parse
+from engine.language.conditions.parse import MAX_DEPTH, ParseError, parse
 from visualise.words import condition_words
 
 ROOT = Path(__file__).resolve().parents[1]

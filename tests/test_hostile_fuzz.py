@@ -16,7 +16,7 @@ from engine.core.errors import CaseError
 from engine.evaluation.engine import Engine
 from engine.inputs.case_files import Item, decode_case, read_items
 from engine.inputs.cin.census import ImportResult, NotACensusError, read_census
-from engine.language.conditions import ParseError, parse
+from engine.language.conditions.parse import ParseError, parse
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = (ROOT / "examples" / "cohort.jsonl").read_text(encoding="utf-8").splitlines()[:4]

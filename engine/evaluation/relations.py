@@ -13,7 +13,7 @@ from typing import Any
 from engine.evaluation.calendar import add_months
 from engine.evaluation.case import Fact
 from engine.evaluation.replay import Replay
-from engine.language.conditions import (
+from engine.language.conditions.tree import (
     EPISODE,
     And,
     Compare,

@@ -8,7 +8,8 @@ import networkx as nx
 
 from engine.core.errors import Loc, Problem, Span, did_you_mean
 from engine.core.text import quoted
-from engine.language.conditions import Condition
+from engine.language.conditions.tree import Condition
+from engine.language.conditions.typecheck import ConditionChecker
 from engine.language.model import (
     Anchor,
     Check,
@@ -21,7 +22,6 @@ from engine.language.model import (
     Requirement,
     Transition,
 )
-from engine.language.typecheck import ConditionChecker
 
 ANY = ("any", "*")
 

@@ -12,7 +12,8 @@ from typing import Literal, TypeVar, get_args
 
 from engine.core.dates import iso
 from engine.core.errors import Loc, Span
-from engine.language.conditions import Condition, positive_facts, references
+from engine.language.conditions.transform import positive_facts, references
+from engine.language.conditions.tree import Condition
 
 Unit = Literal["working_days", "calendar_days", "weeks", "months", "hours"]
 FieldType = Literal["string", "integer", "boolean", "date", "enum", "list", "records"]

@@ -10,7 +10,8 @@ from typing import Any
 from engine.core.dates import parse_day
 from engine.core.errors import Loc, Problem, did_you_mean
 from engine.core.text import quoted
-from engine.language.conditions import Condition, ParseError, parse
+from engine.language.conditions.parse import ParseError, parse
+from engine.language.conditions.tree import Condition
 from engine.language.located import LocDict, LocList
 
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")

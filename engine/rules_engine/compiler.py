@@ -15,7 +15,8 @@ from itertools import chain, product
 from typing import Any
 
 from engine.core.errors import Loc
-from engine.language.conditions import (
+from engine.language.conditions.transform import is_local, normalise, uncolumned, walk
+from engine.language.conditions.tree import (
     EPISODE,
     And,
     Compare,
@@ -25,10 +26,6 @@ from engine.language.conditions import (
     Not,
     Or,
     Ref,
-    is_local,
-    normalise,
-    uncolumned,
-    walk,
 )
 from engine.language.model import DueRule, Matcher, Procedure, Requirement
 

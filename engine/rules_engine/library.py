@@ -13,7 +13,7 @@ from pathlib import Path
 
 from engine.core.errors import Problem, UnknownNameError
 from engine.language.checks import check_procedure
-from engine.language.conditions import normalise
+from engine.language.conditions.transform import normalise
 from engine.language.documents import Document, bundled_dirs, effective_from, read_documents
 from engine.language.loader import TOP_KEYS, Loader
 from engine.language.merge import Merger, in_force

@@ -9,7 +9,8 @@ from typing import Any
 
 from engine.core.errors import Problem, Span, did_you_mean
 from engine.core.text import quoted
-from engine.language.conditions import (
+from engine.language.conditions.transform import is_local, normalise, walk
+from engine.language.conditions.tree import (
     CONTEXT,
     EPISODE,
     And,
@@ -20,9 +21,6 @@ from engine.language.conditions import (
     Exists,
     Or,
     Ref,
-    is_local,
-    normalise,
-    walk,
 )
 from engine.language.model import FactType, Field
 from engine.language.reader import to_date

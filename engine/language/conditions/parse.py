@@ -1,4 +1,4 @@
-"""The condition language: a small expression form parsed with `ast`, never evaluated.
+"""Condition text -> a condition tree: a small expression form parsed with `ast`, never evaluated.
 
 Grammar (documented in docs/authoring.md): comparisons, and/or/not, `in [...]`,
 `'x' in list_field`, field access (`outcome`, `referral.source`, `latest(t).grade`),
@@ -11,112 +11,27 @@ and date comparisons: `date`, `latest(t).date` or a date field, shifted by `days
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any
 
-Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not in"]
+from engine.language.conditions.tree import (
+    BETWEEN,
+    DURATIONS,
+    FUNCTIONS,
+    SELECTORS,
+    And,
+    Compare,
+    Condition,
+    DateCompare,
+    DateTerm,
+    Exists,
+    Not,
+    Op,
+    Or,
+    Ref,
+)
+
 OPS: dict[type[ast.cmpop], Op] = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=",
                                   ast.Gt: ">", ast.GtE: ">=", ast.In: "in", ast.NotIn: "not in"}
-NEGATE: dict[Op, Op] = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">",
-                        "in": "not in", "not in": "in"}
-CONTEXT = {"case": ("stage", "days_in_stage", "months_in_stage"), "child": ("age",)}
-SELECTORS = ("latest", "first", "previous")
-FUNCTIONS = ("count", "lacking", "age_at", "exists", "has") + SELECTORS + (
-    "days_between", "weeks_between", "months_between", "years_between")
-DURATIONS = ("days", "weeks", "months", "years")
-BETWEEN = {f"{unit}_between": unit for unit in DURATIONS}
-EPISODE = "episode"
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A value read from a fact (scope = fact type, '' = the matched fact) or the case context."""
-
-    scope: str
-    field: str
-    select: str = "any"
-    n: int = 1
-    func: str = ""
-    args: tuple = ()
-    col: int = 0
-
-    @property
-    def is_context(self) -> bool:
-        return self.scope in CONTEXT
-
-    def derived_name(self) -> str:
-        """The name of the Python-computed field that holds this value, if derived."""
-        if self.func == "count":
-            return f"_count_{self.field}"
-        if self.func == "lacking":
-            return f"_lacking_{self.field}_" + "_".join(self.args)
-        if self.func == "has":
-            return f"_has_{self.field}_{self.args[0]}"
-        if self.func == "age_at":
-            return "_age"
-        if self.func == "present":
-            return f"_rec_{self.field}"
-        return self.field
-
-
-@dataclass(frozen=True)
-class Compare:
-    ref: Ref
-    op: Op
-    value: object
-    col: int = 0
-
-
-@dataclass(frozen=True)
-class Exists:
-    fact: str
-    where: Condition | None = None
-    since: str | None = None
-    col: int = 0
-
-
-@dataclass(frozen=True)
-class DateTerm:
-    """A date read from a fact (`ref.field` is 'date' or a date field), shifted by `shift`."""
-
-    ref: Ref
-    shift: tuple[tuple[int, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class DateCompare:
-    """Two dates compared, or a date with a literal date (`right` is then ISO text).
-
-    Always evaluated in Python (docs/design/expressions.md): unknown when either date is
-    missing, and an unknown comparison never holds, nor does its negation.
-    """
-
-    left: DateTerm
-    op: Op
-    right: DateTerm | str
-    col: int = 0
-
-    def terms(self) -> tuple[DateTerm, ...]:
-        return (self.left, self.right) if isinstance(self.right, DateTerm) else (self.left,)
-
-
-@dataclass(frozen=True)
-class And:
-    parts: tuple
-
-
-@dataclass(frozen=True)
-class Or:
-    parts: tuple
-
-
-@dataclass(frozen=True)
-class Not:
-    part: Condition
-
-
-Condition = Compare | DateCompare | Exists | And | Or | Not
 
 
 class ParseError(Exception):
@@ -417,114 +332,3 @@ def _literal(node: ast.AST) -> Any:
     if isinstance(node, (ast.List, ast.Tuple)):
         return tuple(_literal(e) for e in node.elts)
     raise ParseError("expected a value: a number, 'text', true, false or a list", _col(node))
-
-
-def negate(cond: Condition) -> Condition:
-    """Push a `not` down to comparisons and exists (De Morgan); the result has no Not."""
-    if isinstance(cond, Not):
-        return normalise(cond.part)
-    if isinstance(cond, And):
-        return Or(tuple(negate(p) for p in cond.parts))
-    if isinstance(cond, Or):
-        return And(tuple(negate(p) for p in cond.parts))
-    if isinstance(cond, Compare):
-        return Compare(cond.ref, NEGATE[cond.op], cond.value, cond.col)
-    if isinstance(cond, DateCompare):
-        return DateCompare(cond.left, NEGATE[cond.op], cond.right, cond.col)
-    return Not(cond)  # Not(Exists) is kept: it means absence
-
-
-def normalise(cond: Condition) -> Condition:
-    """Remove every Not except directly around Exists."""
-    if isinstance(cond, Not):
-        return negate(cond.part)
-    if isinstance(cond, And):
-        return And(tuple(normalise(p) for p in cond.parts))
-    if isinstance(cond, Or):
-        return Or(tuple(normalise(p) for p in cond.parts))
-    if isinstance(cond, Exists) and cond.where is not None:
-        return Exists(cond.fact, normalise(cond.where), cond.since, cond.col)
-    return cond
-
-
-def walk(cond: Condition, into_exists: bool = True) -> Iterator[Condition]:
-    """Yield every node of a condition tree, depth first."""
-    yield cond
-    if isinstance(cond, (And, Or)):
-        for part in cond.parts:
-            yield from walk(part, into_exists)
-    elif isinstance(cond, Not):
-        yield from walk(cond.part, into_exists)
-    elif isinstance(cond, Exists) and cond.where is not None and into_exists:
-        yield from walk(cond.where)
-
-
-def references(cond: Condition, own: str = "") -> set[str]:
-    """Fact types and `type.field` names a condition reads (for coverage: what the case system records)."""
-    out: set[str] = set()
-    for node in walk(cond):
-        if isinstance(node, Compare) and not node.ref.is_context:
-            scope = node.ref.scope or own
-            out |= {scope, f"{scope}.{node.ref.field}"} if node.ref.func != "age_at" else {
-                scope, "child.date_of_birth"}
-        elif isinstance(node, Compare):
-            out.add("child.date_of_birth" if node.ref.scope == "child" else "case")
-        elif isinstance(node, DateCompare):
-            for term in node.terms():
-                scope = term.ref.scope or own
-                out |= {scope} if term.ref.field == "date" else {scope,
-                                                                 f"{scope}.{term.ref.field}"}
-        elif isinstance(node, Exists):
-            out.add(node.fact)
-            if node.where is not None:
-                out |= references(node.where, node.fact)
-    return out
-
-
-def positive_facts(cond: Condition) -> set[str]:
-    """Fact types a condition needs present: referenced or existing outside any negation."""
-    cond = normalise(cond)
-    if isinstance(cond, (And, Or)):
-        return set().union(*(positive_facts(p) for p in cond.parts))
-    if isinstance(cond, Compare):
-        return {cond.ref.scope} if cond.ref.scope and not cond.ref.is_context else set()
-    if isinstance(cond, DateCompare):
-        return {t.ref.scope for t in cond.terms() if t.ref.scope}
-    if isinstance(cond, Exists):
-        return {cond.fact}
-    return set()
-
-
-def is_local(cond: Condition) -> bool:
-    """Reads only the one fact's own fields: compiled as a single durable-rules pattern.
-
-    Anything else in a `when` (other facts, dates, episodes) is evaluated in Python over
-    durable-rules' single-fact answers (docs/design/expressions.md).
-    """
-    for node in walk(cond):
-        if isinstance(node, (Exists, DateCompare)):
-            return False
-        if isinstance(node, Compare) and (node.ref.select != "any" or node.ref.is_context):
-            return False
-    return True
-
-
-def uncolumned(cond: Condition) -> Condition:
-    """The same condition with every column set to 0: equal meaning gives equal keys."""
-    if isinstance(cond, (And, Or)):
-        return type(cond)(tuple(uncolumned(p) for p in cond.parts))
-    if isinstance(cond, Not):
-        return Not(uncolumned(cond.part))
-    if isinstance(cond, Exists):
-        where = uncolumned(cond.where) if cond.where is not None else None
-        return Exists(cond.fact, where, cond.since)
-    if isinstance(cond, Compare):
-        return Compare(replace(cond.ref, col=0), cond.op, cond.value)
-    if isinstance(cond, DateCompare):
-        right = cond.right if isinstance(cond.right, str) else _uncol_term(cond.right)
-        return DateCompare(_uncol_term(cond.left), cond.op, right)
-    return cond
-
-
-def _uncol_term(term: DateTerm) -> DateTerm:
-    return DateTerm(replace(term.ref, col=0), term.shift)
