@@ -15,7 +15,8 @@ from pathlib import Path
 
 from engine.core.errors import SafeguardError
 from engine.inputs.problems import RecordProblem
-from engine.inputs.ssd.mapping import ChildResult, Lookups, map_child
+from engine.inputs.ssd.child import ChildResult, Lookups
+from engine.inputs.ssd.mapping import map_child
 from engine.inputs.ssd.read import ChildRows
 
 SYSTEM = "csc-api"   # the case system, written as the case\'s "source" key

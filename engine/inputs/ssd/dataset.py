@@ -14,8 +14,9 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.inputs.problems import RecordProblem
+from engine.inputs.ssd.child import ChildResult, Lookups
 from engine.inputs.ssd.connect import SsdError, check_tables, open_database, shown
-from engine.inputs.ssd.mapping import ChildResult, Lookups, map_child
+from engine.inputs.ssd.mapping import map_child
 from engine.inputs.ssd.read import BATCH, TableReader
 from engine.language.model import Procedure
 

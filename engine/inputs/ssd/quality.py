@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from engine.evaluation.calendar import WorkingCalendar
-from engine.inputs.ssd.mapping import Target
+from engine.inputs.ssd.child import Target
 from engine.language.model import Limit, Procedure
 
 
