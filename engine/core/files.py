@@ -41,7 +41,7 @@ class SizeLimit:
             return self.default * scale
         if not raw.isdigit() or int(raw) < 1:
             raise FileRefusedError(f"{self.variable}={raw[:20]!r} must be a whole number of "
-                              f"{self.unit} (1 or more)")
+                                   f"{self.unit} (1 or more)")
         return int(raw) * scale
 
     def describe(self) -> str:
@@ -49,7 +49,7 @@ class SizeLimit:
 
     def refusal(self, what: str) -> FileRefusedError:
         return FileRefusedError(f"{what} is larger than {self.describe()} (set {self.variable} "
-                           "to raise the limit)")
+                                "to raise the limit)")
 
 
 # A case file, one line of JSON Lines, or a census file: each is held whole in memory.

@@ -59,15 +59,15 @@ def _parse(path: Path) -> Element:
         root = SafeET.parse(io.BytesIO(data), forbid_dtd=True).getroot()
     except DTDForbidden:
         raise NotACensusError("refused: the file has a DTD (<!DOCTYPE ...>), which a "
-                         "census file never needs; remove it", str(path)) from None
+                              "census file never needs; remove it", str(path)) from None
     except DefusedXmlException:
         raise NotACensusError("refused: the file declares XML entities or external "
-                         "references, which a census file never needs", str(path)) from None
+                              "references, which a census file never needs", str(path)) from None
     except ParseError as err:
         raise NotACensusError(f"not a CIN census: not well-formed XML ({err})", str(path)) from None
     except (LookupError, ValueError, UnicodeError):
         raise NotACensusError("not a CIN census: its XML declaration names an encoding "
-                         "Python does not know (a census file is UTF-8)", str(path)) from None
+                              "Python does not know (a census file is UTF-8)", str(path)) from None
     if root is None:
         raise NotACensusError("not a CIN census: the document is empty", str(path))
     return root

@@ -61,11 +61,11 @@ def _child(child: object, n: int, look: Lookups) -> ChildResult:
     where = f"Children[{n}]"
     if not isinstance(child, dict) or not str(child.get("la_child_id") or "").strip():
         return ChildResult([], [RecordProblem.row(where, None, "la_child_id",
-                                           "no la_child_id; the child is not imported")], [])
+                                                  "no la_child_id; the child is not imported")], [])
     ident = str(child["la_child_id"]).strip()
     if child.get("purge") is True:
         return ChildResult([], [RecordProblem.row(where, ident, "purge",
-                                           "marked purge; not imported", ident)], [])
+                                                  "marked purge; not imported", ident)], [])
     found = child.get("child_details")
     details = found if isinstance(found, dict) else {}
     rows = ChildRows({"pers_person_id": ident, "pers_dob": details.get("date_of_birth")})
@@ -74,11 +74,11 @@ def _child(child: object, n: int, look: Lookups) -> ChildResult:
     for k, ep in enumerate(episodes if isinstance(episodes, list) else [], start=1):
         if not isinstance(ep, dict):
             skipped.append(RecordProblem.row(f"{where}.social_care_episodes[{k}]", None, None,
-                                      "not an object; not imported", ident))
+                                             "not an object; not imported", ident))
         elif ep.get("purge") is True:
             skipped.append(RecordProblem.row(f"{where}.social_care_episodes[{k}]",
-                                      str(ep.get("social_care_episode_id")), "purge",
-                                      "marked purge; not imported", ident))
+                                             str(ep.get("social_care_episode_id")), "purge",
+                                             "marked purge; not imported", ident))
         else:
             _episode(rows, ident, ep, f"{ident}-{k}")
     result = map_child(rows, look)

@@ -124,7 +124,7 @@ class TableReader:
                 what = ("no person id" if person is None or person == "" else
                         f"no ssd_person row for person {person}")
                 yield RecordProblem.row(spec.name, _text(key), spec.person,
-                                 f"{what}; the row is not imported")
+                                        f"{what}; the row is not imported")
 
     def person_problems(self) -> Iterator[RecordProblem]:
         """Persons without an id, and person ids given to more than one row."""
@@ -133,12 +133,12 @@ class TableReader:
         nulls = self.conn.execute(select(func.count()).where(key.is_(None))).scalar_one()
         if nulls:
             yield RecordProblem.row("ssd_person", None, "pers_person_id",
-                             f"{nulls} row(s) have no person id; they are not imported")
+                                    f"{nulls} row(s) have no person id; they are not imported")
         query = select(key, func.count()).group_by(key).having(func.count() > 1).order_by(key)
         for person, count in self.conn.execute(query):
             yield RecordProblem.row("ssd_person", _text(person), "pers_person_id",
-                             f"person id given to {count} rows; the first is used",
-                             _text(person))
+                                    f"person id given to {count} rows; the first is used",
+                                    _text(person))
 
 
 def _text(value: object) -> str | None:

@@ -89,7 +89,7 @@ def import_ssd(ctx: click.Context, from_url: str | None, from_file: Path | None,
     from engine.inputs.ssd.dataset import SsdDataset
 
     dataset = SsdDataset(resolve_url(from_url, from_file), _day(as_of), ssd_schema,
-                       procedure=engine_for(ctx, procedure).procedure)
+                         procedure=engine_for(ctx, procedure).procedure)
     for warning in dataset.warnings:
         click.echo(f"warning: {warning}", err=True)
     cases = problems = 0

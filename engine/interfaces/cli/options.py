@@ -310,7 +310,7 @@ def _ssd_records(engine: Engine, cohort: Cohort, as_of: date, workers: int,
 
     assert cohort.url is not None
     dataset = SsdDataset(cohort.url, as_of=as_of, schema=cohort.schema,
-                       procedure=engine.procedure)
+                         procedure=engine.procedure)
     for warning in dataset.warnings:
         click.echo(f"warning: {warning}", err=True)
     progress = Progress()

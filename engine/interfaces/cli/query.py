@@ -209,6 +209,6 @@ def explain_cmd(ctx: click.Context, case: Path, action: str, as_of: date | None,
         known = ", ".join([a.id for a in result.actions] + [f.id for f in result.flags] +
                           [e.id for e in result.escalations]) or "none"
         raise UnknownNameError(f"case {result.case} has no action, flag or escalation '{action}' "
-                          f"(has: {known})")
+                               f"(has: {known})")
     click.echo(json.dumps(info.to_dict(), indent=2, sort_keys=True) if fmt == "json"
                else render.lines_text(info.text()))

@@ -91,7 +91,7 @@ class Authenticator:
         credential = credential.strip()
         if scheme.lower() != "bearer" or not credential:
             raise RefusalError(401, "credentials are needed: send 'Authorization: Bearer <key>'",
-                          CHALLENGE)
+                               CHALLENGE)
         if credential.startswith("sg_") and self.keys is not None:
             entry = self.keys.find(credential)
             if entry is not None:

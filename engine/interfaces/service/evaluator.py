@@ -92,7 +92,7 @@ def _parse(body: bytes, max_facts: int) -> dict[str, Any]:
     facts = value.get("facts")
     if isinstance(facts, list) and len(facts) > max_facts:
         raise UnusableBodyError(413, f"the case has {len(facts)} facts; this service takes at most "
-                            f"{max_facts} facts per case")
+                                f"{max_facts} facts per case")
     return value
 
 
@@ -113,4 +113,4 @@ def _encode(record: dict) -> bytes:
         return (dumps(record) + "\n").encode("utf-8")
     except UnicodeEncodeError:
         raise UnusableBodyError(400, "the case holds text that is not valid Unicode "
-                            "(a lone surrogate escape)") from None
+                                "(a lone surrogate escape)") from None

@@ -65,8 +65,8 @@ def check_exposure(listen: Listen, config: ServiceConfig) -> None:
         raise ServeRefusedError("give both --certfile and --keyfile for TLS")
     if not listen.loopback and listen.certfile is None and not listen.behind_proxy:
         raise ServeRefusedError(f"{listen.host} is not a loopback address: give --certfile and "
-                           "--keyfile for TLS, or --behind-proxy if a reverse proxy "
-                           "terminates TLS in front of this service")
+                                "--keyfile for TLS, or --behind-proxy if a reverse proxy "
+                                "terminates TLS in front of this service")
     if config.insecure_local:
         if not listen.loopback:
             raise ServeRefusedError("--insecure-local is only allowed on a loopback address")
@@ -74,9 +74,9 @@ def check_exposure(listen: Listen, config: ServiceConfig) -> None:
     has_keys = config.keys is not None and len(KeyStore(Path(config.keys))) > 0
     if not has_keys and config.jwt is None:
         raise ServeRefusedError("no credentials are configured: add a key with 'safeguard keys add "
-                           "NAME --scope evaluate' (and pass --keys FILE), or configure JWT "
-                           "(--jwt-issuer, --jwt-audience, --jwt-jwks); --insecure-local "
-                           "serves loopback without credentials")
+                                "NAME --scope evaluate' (and pass --keys FILE), or configure JWT "
+                                "(--jwt-issuer, --jwt-audience, --jwt-jwks); --insecure-local "
+                                "serves loopback without credentials")
 
 
 LINGER_SECONDS = 2.0
