@@ -14,7 +14,7 @@ from pathlib import Path
 
 from engine.core.errors import CaseError
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 JUNK = [None, True, 0, -7, 3.5, "", "x" * 300, "2022-02-30", "2022-13-01", "20220101", [],
         [1, 2], {}, {"a": 1}, "Jane Example", "no", "∞", "2022-06-01T10:00:00"]
 

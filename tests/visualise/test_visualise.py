@@ -3,7 +3,7 @@
 Diagram tests compare DOT text, never images. After an intended change to a drawing (or to
 processes/neglect.yaml), regenerate the goldens and review the diff:
 
-    UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_visualise.py
+    UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/visualise/test_visualise.py
 """
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ from visualise.extract import (
 from visualise.heat import heat_bucket, share
 from visualise.words import condition_words, long_date, timescale
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
-ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+ROOT = Path(__file__).resolve().parents[2]
 AS_OF = date(2022, 6, 20)
 CASE = {"case": "DRAW-1", "child": {"date_of_birth": "2015-02-01"}, "facts": [
     {"type": "concern", "date": "2022-05-09", "agency": "school"},

@@ -10,7 +10,7 @@ import pytest
 
 from engine.language.located import load_file
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "docs" / "schema"
 
 
@@ -88,7 +88,7 @@ def _vocabulary_schema() -> dict:
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": "https://safeguard.invalid/schema/neglect-facts.schema.json",
             "title": f"A fact of the bundled neglect procedure ({proc.version})",
-            "description": "Generated from the vocabulary by tests/test_schema.py "
+            "description": "Generated from the vocabulary by tests/project/test_schema.py "
                            "(UPDATE_SCHEMA=1 to regenerate); see docs/facts.md.",
             "oneOf": variants}
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from engine.inputs.cin.census import NOT_RECORDED, read_census
 from engine.interfaces.cli.app import main_group
 
-CIN = Path(__file__).resolve().parent / "fixtures" / "cin" / "samples"
+CIN = Path(__file__).resolve().parents[1] / "fixtures" / "cin" / "samples"
 SYNTHETIC = CIN / "synthetic_2022-12-23.xml"
 
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from engine.interfaces.cli.app import main_group
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COHORT = ROOT / "examples" / "cohort.jsonl"
 CASE = {"case": "C1", "facts": [
     {"type": "referral", "date": "2022-05-20", "source": "police"},

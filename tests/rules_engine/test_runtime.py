@@ -118,7 +118,7 @@ def test_one_fact_can_satisfy_an_exists_and_cancel_a_negation() -> None:
     to `exists(x)`; conditions are compiled with dist=0 so each exists stands alone."""
     from pathlib import Path
 
-    example = Path(__file__).resolve().parents[1] / "docs/examples/front-door/front-door.yaml"
+    example = Path(__file__).resolve().parents[2] / "docs/examples/front-door/front-door.yaml"
     built = load([example])
     try:
         with_source = {"case": "D", "facts": [{"type": "referral", "date": "2024-05-01",
@@ -145,7 +145,7 @@ def test_asserting_only_distinct_facts_changes_no_status(engine) -> None:
     grouped.runtime.close()
     grouped.runtime = Runtime(grouped.plan, distinct_from=0)
     rng = random.Random(14)
-    lines = (Path(__file__).resolve().parents[1] / "examples" / "cohort.jsonl").read_text()
+    lines = (Path(__file__).resolve().parents[2] / "examples" / "cohort.jsonl").read_text()
     try:
         for line in lines.splitlines()[:80]:
             case = json.loads(line)

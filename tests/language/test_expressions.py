@@ -279,7 +279,7 @@ def test_no_new_form_compiles_a_reference_to_another_pattern() -> None:
     """Dates, relational whens, episodes: all in Python; the ruleset compares with literals."""
     from engine.rules_engine.compiler import compile_procedure
 
-    variations = Path(__file__).resolve().parents[1] / "docs/examples/overlays/definitions"
+    variations = Path(__file__).resolve().parents[2] / "docs/examples/overlays/definitions"
     library = read_library([*bundled_dirs(), variations])
     assert not library.errors
     for proc in library.procedures.values():
@@ -372,7 +372,7 @@ checks:
 
 
 @pytest.mark.parametrize("story", sorted(
-    (Path(__file__).resolve().parents[1] / "docs/examples/overlays/stories").glob("*.yaml")),
+    (Path(__file__).resolve().parents[2] / "docs/examples/overlays/stories").glob("*.yaml")),
     ids=lambda p: p.stem)
 def test_the_new_forms_give_byte_identical_output_whatever_the_fact_order(story: Path) -> None:
     import random

@@ -19,7 +19,7 @@ from engine.inputs.cin.census import (
 )
 from engine.inputs.problems import RecordProblem
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "cin"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cin"
 SAMPLE_DIR = FIXTURES / "samples"
 SAMPLES = ("fake_CIN_data.xml", "CIN_Census_2021.xml", "CIN_Census_2024.xml",
            "synthetic_2022-12-23.xml")

@@ -19,7 +19,7 @@ from engine.interfaces.service.limits import Limits
 from engine.interfaces.service.openapi import document, json_schema
 from engine.interfaces.service.server import serving_in_thread
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = 30
 # Every conformance check. Not negative_data_rejection / positive_data_acceptance: cases are read
 # leniently by design (a fact outside the schema is reported in `errors`, the rest evaluated),

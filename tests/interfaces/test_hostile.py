@@ -21,7 +21,7 @@ from engine.interfaces.cli.app import main_group
 from engine.language.conditions.parse import MAX_DEPTH, ParseError, parse
 from visualise.words import condition_words
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COHORT = ROOT / "examples" / "cohort.jsonl"
 CLEAN = ROOT / "tests" / "fixtures" / "cin" / "clean.xml"
 AS_OF = "2024-11-29"

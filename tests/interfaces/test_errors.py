@@ -24,7 +24,7 @@ from engine.interfaces.service.keys import KeyStoreError
 from engine.interfaces.service.server import ServeRefusedError
 from visualise.dot import RenderError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GOOD_STORY = ROOT / "tests/scenarios/neglect/01-referral-decision-christmas-2017.yaml"
 
 

@@ -18,7 +18,7 @@ from engine.evaluation.explain import explain
 from engine.interfaces.cli.app import main_group
 from engine.language.model import Calendar, Limit
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = [ROOT / "processes", ROOT / "rules"]
 SMALL = """\
 procedure: small

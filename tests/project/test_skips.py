@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-CONFTEST = Path(__file__).with_name("conftest.py")
+CONFTEST = Path(__file__).resolve().parents[1] / "conftest.py"
 
 
 def test_a_vague_skip_fails_and_an_actionable_one_is_kept(pytester: pytest.Pytester) -> None:

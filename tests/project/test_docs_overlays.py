@@ -9,7 +9,7 @@ import pytest
 from engine import load, read_library
 from engine.interfaces.scenarios import read_scenario, run_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OVERLAYS = ROOT / "docs" / "examples" / "overlays"
 DEFINITIONS = [ROOT / "processes", ROOT / "rules", OVERLAYS / "definitions"]
 STORIES = sorted((OVERLAYS / "stories").glob("*.yaml"))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from engine import read_library
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def test_every_fact_type_and_field_is_documented() -> None:

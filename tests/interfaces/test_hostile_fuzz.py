@@ -18,7 +18,7 @@ from engine.inputs.case_files import Item, decode_case, read_items
 from engine.inputs.cin.census import ImportResult, NotACensusError, read_census
 from engine.language.conditions.parse import ParseError, parse
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GOOD = (ROOT / "examples" / "cohort.jsonl").read_text(encoding="utf-8").splitlines()[:4]
 CLEAN = (ROOT / "tests" / "fixtures" / "cin" / "clean.xml").read_bytes()
 AS_OF = date(2024, 11, 29)

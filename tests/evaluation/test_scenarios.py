@@ -112,7 +112,7 @@ import pytest
 from engine import load
 from engine.interfaces.scenarios import read_scenario, run_scenario, scenario_files
 
-SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 FILES = scenario_files([SCENARIOS])
 _OTHER_ENGINES: dict[str, object] = {}
 

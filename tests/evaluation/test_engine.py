@@ -7,7 +7,7 @@ from pathlib import Path
 
 from engine.evaluation.status import dumps
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def _case(*facts, **extra) -> dict:

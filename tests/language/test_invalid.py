@@ -12,8 +12,8 @@ import pytest
 
 from engine import read_library
 
-HERE = Path(__file__).parent / "invalid"
-RULES = Path(__file__).resolve().parents[1] / "rules"
+HERE = Path(__file__).resolve().parents[1] / "invalid"
+RULES = Path(__file__).resolve().parents[2] / "rules"
 EXPECT = re.compile(r"^# expect: (\d+):(\d+): (.+)$", re.M)
 HINT = re.compile(r"^# hint: (.+)$", re.M)
 
@@ -69,7 +69,7 @@ def _mutated(tmp_path: Path, folder: str, name: str, old: str, new: str) -> tupl
     """Copy the bundled definitions, change one name, return the file and where it now is."""
     import shutil
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     for part in ("processes", "rules"):
         shutil.copytree(root / part, tmp_path / part)
     path = tmp_path / folder / name

@@ -7,7 +7,7 @@ from pathlib import Path
 from engine import load, read_library
 from engine.interfaces.scenarios import read_scenario, run_scenario
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 EXAMPLE = DOCS / "examples" / "front-door"
 
 
