@@ -39,6 +39,16 @@ def test_the_first_level_packages_are_the_layers() -> None:
             .exists()} == {"engine.__main__"}
 
 
+def test_every_package_is_in_the_wheel() -> None:
+    """A new sub-package must be listed in pyproject.toml, or the wheel lacks it."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {module for module, path in modules().items() if path.name == "__init__.py"}
+    assert found - listed == set()
+
+
 def test_layers_import_only_the_layers_below_them() -> None:
     """core <- language <- rules_engine <- evaluation <- inputs <- visualise <- interfaces."""
     problems = layer_problems(import_graph())

@@ -166,8 +166,8 @@ def application(service: Service) -> Guard:
               Route("/explain", service.explain, methods=["POST"]),
               Route("/cohort", service.cohort, methods=["POST"])]
     handlers = {RefusalError: _refused, ClientDisconnect: _gone, Exception: _failed}
-    return Guard(Starlette(routes=routes, lifespan=lifespan,
-                           exception_handlers=handlers), service)
+    return Guard(Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers),
+                 service.limits, service.auth, service.metrics, service.audit)
 
 
 async def _refused(request: Request, exc: Exception) -> Response:

@@ -14,17 +14,16 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from engine.interfaces.service import audit
-from engine.interfaces.service.auth import Identity
+from engine.interfaces.service.auth import Authenticator, Identity
+from engine.interfaces.service.limits import Limits
+from engine.interfaces.service.metrics import Metrics
 from engine.interfaces.service.problems import RefusalError, problem_body
-
-if TYPE_CHECKING:
-    from engine.interfaces.service.app import Service
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -48,9 +47,10 @@ ROUTES: dict[str, tuple[tuple[str, ...], str | None]] = {
 class Guard:
     """Wraps the application: every HTTP request is checked and accounted for here first."""
 
-    def __init__(self, app: ASGIApp, service: Service):
+    def __init__(self, app: ASGIApp, limits: Limits, auth: Authenticator, metrics: Metrics,
+                 audit_log: logging.Logger):
         self.app = app
-        self.service = service
+        self.limits, self.auth, self.metrics, self.audit = limits, auth, metrics, audit_log
         self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -72,20 +72,20 @@ class Guard:
 
         self.in_flight += 1
         try:
-            async with asyncio.timeout(self.service.limits.request_seconds):
+            async with asyncio.timeout(self.limits.request_seconds):
                 await self._checked(scope, receive, send_tagged, state)
         except RefusalError as refusal:
             await _refuse(send_tagged, sent, refusal, request_id)
         except TimeoutError:
             await _refuse(send_tagged, sent, RefusalError(
-                503, f"the request took longer than {self.service.limits.request_seconds:g} s",
+                503, f"the request took longer than {self.limits.request_seconds:g} s",
                 {"Connection": "close"}), request_id)
         except ClientDisconnect:
             sent["status"] = sent["status"] or 499
         except Exception as exc:  # a bug: answer 500, log its type and the request id only
             logging.getLogger("safeguard.service").error(
                 "%s on request %s", type(exc).__name__, request_id)
-            self.service.metrics.failed("internal")
+            self.metrics.failed("internal")
             await _refuse(send_tagged, sent, RefusalError(500, "an internal error; it is logged"),
                           request_id)
         finally:
@@ -97,14 +97,14 @@ class Guard:
         path, method = scope["path"], scope["method"]
         size = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
         size += sum(len(k) + len(v) + 4 for k, v in scope["headers"])
-        if size > self.service.limits.max_header_bytes:  # h11 only limits headers still arriving
+        if size > self.limits.max_header_bytes:  # h11 only limits headers still arriving
             raise RefusalError(431, "the request line and headers are over "
-                               f"{self.service.limits.max_header_bytes} bytes",
+                               f"{self.limits.max_header_bytes} bytes",
                                {"Connection": "close"})
         methods, needed = ROUTES.get(path, ((), "procedure:read"))
         identity: Identity | None = None
         if needed is not None:
-            identity = self.service.auth.identify(_header(scope, b"authorization"))
+            identity = self.auth.identify(_header(scope, b"authorization"))
             state["client"] = identity.name
         if not methods:
             raise RefusalError(404, f"no such path: {path}")
@@ -116,8 +116,8 @@ class Guard:
             raise RefusalError(405, f"{path} takes {' or '.join(methods)}",
                           {"Allow": ", ".join((*methods, "OPTIONS"))})
         if identity is not None and needed is not None:
-            self.service.auth.require(identity, needed)
-        if self.in_flight > self.service.limits.max_in_flight:
+            self.auth.require(identity, needed)
+        if self.in_flight > self.limits.max_in_flight:
             raise RefusalError(503, "the service is busy; try again shortly", {"Retry-After": "1"})
         await self.app(scope, receive, send)
 
@@ -125,9 +125,9 @@ class Guard:
                  started: float) -> None:
         seconds = time.perf_counter() - started
         path = scope["path"] if scope["path"] in ROUTES else "(other)"
-        self.service.metrics.observe(scope["method"], path, status, seconds, state["cases"])
+        self.metrics.observe(scope["method"], path, status, seconds, state["cases"])
         client = scope.get("client")
-        audit.record(self.service.audit, audit.Entry(
+        audit.record(self.audit, audit.Entry(
             request_id=request_id, client=state["client"],
             address=client[0] if client else "-", method=scope["method"], path=path,
             status=status, cases=state["cases"], duration_ms=round(seconds * 1000, 2)))
