@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
+from engine.core.dates import field_moment
 from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
@@ -264,8 +265,8 @@ def _anchor(ctx: Context, req: Requirement, start: int, spec: AnchorSpec) -> Anc
     pos, one = found
     fact = ctx.facts[pos]
     if one.kind == "field" and one.field is not None:
-        return AnchorFact(f"{fact.type}.{one.field}", date.fromisoformat(fact.fields[one.field]),
-                          fact.ref)
+        day, clock = field_moment(fact.fields[one.field])
+        return AnchorFact(f"{fact.type}.{one.field}", day, fact.ref, clock)
     return AnchorFact(fact.type, fact.date, fact.ref, fact.time)
 
 
