@@ -5,6 +5,7 @@ vocabulary's pathway order, then content) so the answer never depends on input o
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any, Protocol
 
@@ -70,8 +71,13 @@ def evaluate(compiled: Compiled, case: Case, as_of: date,
         stage=stage, stage_since=since, path=rep.path, actions=tuple(actions),
         escalations=tuple(sorted(raised, key=lambda e: (e.since, e.id, e.action or ""))),
         flags=tuple(flags(proc, case, facts, named, since, as_of, rep.current_start)),
-        errors=case.errors, facts_ignored_after_as_of=len(case.facts) - len(facts),
+        errors=case.errors, facts_ignored_after_as_of=_sent(case.facts) - _sent(facts),
         episode=_episode(rep, facts), family=case.family, allocation=_allocation(case, as_of))
+
+
+def _sent(facts: Iterable[Fact]) -> int:
+    """How many of these facts the case system sent (derived facts are not counted)."""
+    return sum(1 for f in facts if f.origin is None)
 
 
 def _episode(rep: Replay, facts: list[Fact]) -> Episode | None:

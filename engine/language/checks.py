@@ -93,9 +93,24 @@ def _facts(proc: Procedure, problems: list[Problem]) -> None:
     for fact in proc.facts:
         for name in fact.follows:
             _fact_ref(proc, name, fact.loc, problems, f"fact '{fact.name}' follows")
+        if fact.any_of:
+            _derived(proc, fact, problems)
         for field in fact.fields:
             if field.type == "enum" and not field.values:
                 _err(problems, field.loc, f"enum field '{field.name}' needs 'values'")
+
+
+def _derived(proc: Procedure, fact: FactType, problems: list[Problem]) -> None:
+    """A derived fact type (`any_of`) names sent fact types and has nothing of its own."""
+    for name in fact.any_of:
+        found = proc.fact_type(name)
+        if _fact_ref(proc, name, fact.loc, problems, f"fact '{fact.name}' is any of") and \
+                found is not None and found.any_of:
+            _err(problems, fact.loc, f"fact '{fact.name}' is any of '{name}', which is itself "
+                 "derived", "list the fact types a case system sends")
+    if fact.fields or fact.follows:
+        _err(problems, fact.loc, f"fact '{fact.name}' is derived ('any_of'): it has no fields "
+             "and follows nothing of its own", "remove 'fields' and 'follows'")
 
 
 def _transitions(proc: Procedure, problems: list[Problem]) -> None:

@@ -63,6 +63,9 @@ class FactType:
     fields: tuple[Field, ...] = ()
     follows: tuple[str, ...] = ()
     description: str = ""
+    # A derived type (`any_of`) is never sent: the engine adds one, with the same date, time
+    # and ref, for each fact of the listed types, so a condition can count across them.
+    any_of: tuple[str, ...] = ()
 
     def field(self, name: str) -> Field | None:
         return self._fields.get(name)
@@ -393,6 +396,15 @@ class Procedure:
 
     def fact_type(self, name: str) -> FactType | None:
         return self._index["facts"].get(name)
+
+    @cached_property
+    def derivations(self) -> dict[str, tuple[str, ...]]:
+        """For each sent fact type, the derived types (`any_of`) a fact of it also counts as."""
+        out: dict[str, tuple[str, ...]] = {}
+        for fact in self.facts:
+            for name in fact.any_of:
+                out[name] = (*out.get(name, ()), fact.name)
+        return out
 
     def fact_rank(self, name: str) -> int:
         """Position in the vocabulary: the pathway order that breaks same-day ties."""

@@ -65,7 +65,7 @@ def _vocabulary_schema() -> dict:
     kinds = {"string": {"type": "string"}, "integer": {"type": "integer"},
              "boolean": {"type": "boolean"}, "date": base["date"]}
     variants = []
-    for fact in proc.facts:
+    for fact in (f for f in proc.facts if not f.any_of):   # derived types are never sent
         props = dict(base, type={"const": fact.name})
         for f in fact.fields:
             if f.type == "enum":
