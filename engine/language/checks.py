@@ -8,7 +8,8 @@ import networkx as nx
 
 from engine.core.errors import Loc, Problem, Span, did_you_mean
 from engine.core.text import quoted
-from engine.language.conditions.tree import Condition
+from engine.language.conditions.transform import normalise
+from engine.language.conditions.tree import And, Compare, Condition
 from engine.language.conditions.typecheck import ConditionChecker
 from engine.language.model import (
     Anchor,
@@ -272,11 +273,22 @@ def _one_anchor(proc: Procedure, req: Requirement, anchor: Anchor,
             if fact and (field is None or field.type != "date"):
                 _err(problems, loc, f"anchor field '{anchor.field}' is not a date field of "
                      f"'{m.fact}'")
-            elif field is not None and not field.required and anchor.otherwise is None:
+            elif field is not None and not field.required and anchor.otherwise is None \
+                    and not _requires(m, anchor.field):
                 problems.append(Problem(loc, f"'{anchor.field}' is optional on '{m.fact}': "
                                         "when it is not recorded the clock cannot start and "
                                         "the action is unknown", "warning",
                                         "make the field required, or add 'otherwise: trigger'"))
+
+
+def _requires(matcher: Matcher, field: str | None) -> bool:
+    """The trigger's `when` requires has(field): the field is recorded whenever it fires."""
+    if matcher.when is None:
+        return False
+    flat = normalise(matcher.when)
+    parts = flat.parts if isinstance(flat, And) else (flat,)
+    return any(isinstance(p, Compare) and p.ref.func == "present" and p.ref.field == field
+               and not p.ref.scope and p.op == "==" and p.value is True for p in parts)
 
 
 def facts_within(proc: Procedure, stages: tuple[str, ...]) -> set[str]:
