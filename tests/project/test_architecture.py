@@ -17,6 +17,7 @@ from tests.layers import (
     ROOT,
     import_graph,
     layer_problems,
+    layers_dot,
     modules,
     package_graph,
 )
@@ -104,6 +105,12 @@ def test_results_are_read_as_types_not_as_json() -> None:
                     and isinstance(node.ops[0], (ast.In, ast.NotIn))):
                 found.append(f"{name}:{node.lineno}")
     assert found == []
+
+
+def test_the_layer_picture_is_drawn_from_the_current_graph() -> None:
+    """docs/architecture.md shows docs/images/architecture.svg, made from this DOT."""
+    drawn = (ROOT / "docs" / "images" / "architecture.dot").read_text(encoding="utf-8")
+    assert drawn == layers_dot(import_graph()), "run 'make architecture' and commit the result"
 
 
 def test_no_import_cycles_in_engine_and_visualise() -> None:
