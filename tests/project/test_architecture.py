@@ -113,6 +113,32 @@ def test_the_layer_picture_is_drawn_from_the_current_graph() -> None:
     assert drawn == layers_dot(import_graph()), "run 'make architecture' and commit the result"
 
 
+def test_no_two_classes_share_a_name() -> None:
+    """One word per concept: a class name means one thing across engine/ and visualise/."""
+    seen: dict[str, list[str]] = {}
+    for name, path in modules().items():
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef):
+                seen.setdefault(node.name, []).append(name)
+    assert {k: v for k, v in seen.items() if len(v) > 1} == {}
+
+
+def test_every_exception_name_ends_in_error() -> None:
+    import importlib
+    import inspect
+
+    found = []
+    for name in modules():
+        if name.endswith("__main__"):
+            continue   # running it would run the CLI
+        for value in vars(importlib.import_module(name)).values():
+            if (inspect.isclass(value) and issubclass(value, BaseException)
+                    and value.__module__.startswith(("engine", "visualise"))
+                    and not value.__name__.endswith("Error")):
+                found.append(f"{value.__module__}.{value.__name__}")
+    assert sorted(set(found)) == []
+
+
 def test_no_import_cycles_in_engine_and_visualise() -> None:
     cycles = sorted(sorted(c) for c in nx.simple_cycles(import_graph()))
     assert cycles == [], "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
