@@ -62,8 +62,10 @@ def _vocabulary_schema() -> dict:
     base = {"type": {}, "date": {"type": "string", "format": "date",
                                  "pattern": "^\\d{4}-\\d{2}-\\d{2}$"},
             "id": {"type": ["string", "integer"]}, "estimated": {"type": "boolean"}}
+    # a date field may carry a local time, as a fact's date may (docs/facts.md)
+    moment = {"type": "string", "pattern": "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2})?)?$"}
     kinds = {"string": {"type": "string"}, "integer": {"type": "integer"},
-             "boolean": {"type": "boolean"}, "date": base["date"]}
+             "boolean": {"type": "boolean"}, "date": moment}
     variants = []
     for fact in (f for f in proc.facts if not f.any_of):   # derived types are never sent
         props = dict(base, type={"const": fact.name})
