@@ -1,0 +1,203 @@
+"""The one-page map (`draw procedure --page a4|slide`): the procedure drawn to be printed or
+projected, and fitted to the page (an extract step: model -> Diagram, then measured).
+
+The statutory path runs straight (spine.py), phases are bands, routes from many stages are
+notes in the header, requirements are brief lines per stage (brief.py). `fit` tries the
+richest detail first on each page orientation, renders it, measures the smallest text and
+the edge crossings (measure.py) and keeps the first that meets the page's limits.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from engine.language.model import Procedure, Stage
+
+from .brief import KEY, Summary, route_notes, summaries, throughout
+from .diagram import Cluster, Diagram, Edge, LegendEntry, Line, Node
+from .measure import Measure, measure
+from .page import MAX_CROSSINGS, Page
+from .spine import Route, anchors, reading_order, routes, spine
+from .words import long_date
+
+STOP = frozenset({"a", "an", "and", "the", "of", "or", "to", "for", "on", "in", "by"})
+
+
+@dataclass(frozen=True)
+class Detail:
+    """How much each stage shows: its owner (and the reasons in route notes), up to `most`
+    timescale lines, and whether route notes are shown at all."""
+
+    name: str
+    owner: bool
+    most: int
+    notes: bool
+
+
+DETAILS = (Detail("full", True, 4, True), Detail("timescales", False, 3, True),
+           Detail("brief", False, 1, True), Detail("titles", False, 0, True),
+           Detail("titles only", False, 0, False))
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """The map chosen for a page, how it measures, and the limits it could not meet."""
+
+    diagram: Diagram
+    page: Page
+    detail: Detail
+    layout: str
+    measure: Measure
+    problems: tuple[str, ...] = ()
+
+    @property
+    def words(self) -> str:
+        """'A4 landscape, full detail: smallest text 9.1 pt, 2 edge crossings, 12 of 12 stage
+        titles'."""
+        return (f"{self.page.words}, {self.layout}, {self.detail.name} detail: smallest text "
+                f"{self.measure.fitted(self.page):.1f} pt, {self.measure.crossings} edge "
+                f"crossing{'' if self.measure.crossings == 1 else 's'}")
+
+
+LAYOUTS = ("spine", "bands")
+
+
+def page_diagram(proc: Procedure, detail: Detail, landscape: bool, layout: str = "spine",
+                 drawn: tuple[Route, ...] | None = None) -> Diagram:
+    """The map at one level of detail, laid out along a straight spine (side stages level
+    with theirs) or in bands (each phase one row or column, stages in reading order);
+    `drawn` overrides which routes are arrows."""
+    every = routes(proc)
+    arrows = tuple(r for r in every if r.drawn) if drawn is None else drawn
+    noted = tuple(r for r in every if not r.drawn) + tuple(
+        replace(r, kind="shared") for r in every if r.drawn and r not in arrows)
+    brief = summaries(proc, detail.most)
+    on_spine = set(spine(proc))
+    nodes = tuple(_node(s, brief.get(s.id), detail, s.id in on_spine) for s in proc.stages)
+    bands = _bands(proc)
+    levels = tuple(c.nodes for c in bands) if layout == "bands" else _levels(proc)
+    edges = tuple(_edge(proc, r) for r in arrows) + _ordering(levels)
+    return Diagram(f"page_{'lr' if landscape else 'tb'}", proc.title, _subtitle(proc),
+                   bands, nodes, edges, _header(proc, noted, detail), levels)
+
+
+def _ordering(levels: tuple[tuple[str, ...], ...]) -> tuple[Edge, ...]:
+    """Invisible edges keep the stages of a level in reading order."""
+    return tuple(Edge(a, b, "", "page_order_edge") for level in levels
+                 for a, b in zip(level, level[1:], strict=False))
+
+
+def _levels(proc: Procedure) -> tuple[tuple[str, ...], ...]:
+    """Stages off the spine level with their spine stage: the spine stays one straight line."""
+    level: dict[str, list[str]] = {}
+    for stage, anchor in anchors(proc).items():
+        level.setdefault(anchor, [anchor]).append(stage)
+    return tuple(tuple(ids) for ids in level.values())
+
+
+def _subtitle(proc: Procedure) -> tuple[str, ...]:
+    since = f", in force from {long_date(proc.effective_from)}" if proc.effective_from else ""
+    return (f"Procedure '{proc.id}' version {proc.version}{since}",)
+
+
+def _bands(proc: Procedure) -> tuple[Cluster, ...]:
+    phases: dict[str, list[str]] = {}
+    for stage_id in reading_order(proc):
+        stage = proc.stage(stage_id)
+        phase = (stage.phase if stage else "") or "other stages"
+        phases.setdefault(phase, []).append(stage_id)
+    return tuple(Cluster(f"band_{i}", p[:1].upper() + p[1:], tuple(ids), "band")
+                 for i, (p, ids) in enumerate(phases.items()))
+
+
+def _node(stage: Stage, brief: Summary | None, detail: Detail, on_spine: bool) -> Node:
+    lines = [Line(stage.title, "page_title")]
+    if detail.owner and stage.owner:
+        lines.append(Line(stage.owner, "page_owner"))
+    if brief is not None and detail.most:
+        lines += [Line(words, "page_due_statutory" if statutory else "page_due")
+                  for words, statutory in brief.lines[:detail.most]]
+        hidden = brief.more + max(0, len(brief.lines) - detail.most)
+        lines += [Line(f"+{hidden} more", "page_more")] if hidden else []
+    return Node(stage.id, tuple(lines), _look(stage, on_spine))
+
+
+def _look(stage: Stage, on_spine: bool) -> str:
+    if stage.start:
+        return "page_start"
+    if stage.terminal:
+        return "page_end"
+    return "page_spine" if on_spine else "page_branch"
+
+
+def _edge(proc: Procedure, route: Route) -> Edge:
+    """Spine arrows go unlabelled (the usual next stage); others say why unless the target's
+    title already does."""
+    target = proc.stage(route.target)
+    obvious = route.kind == "spine" or _obvious(route.label, target.title if target else "")
+    return Edge(route.sources[0], route.target, "" if obvious else route.label,
+                f"page_{route.kind}_edge")
+
+
+def _obvious(label: str, title: str) -> bool:
+    """'child in need plan' into 'Child in need plan' says nothing the title does not."""
+    said = set(title.lower().replace("(", " ").replace(")", " ").split())
+    return all(set(part.lower().split()) - STOP <= said for part in label.split(" / "))
+
+
+def _header(proc: Procedure, noted: tuple[Route, ...], detail: Detail
+            ) -> tuple[LegendEntry, ...]:
+    key = LegendEntry("Thick arrows: the usual route; thin arrows: other routes. " + KEY,
+                      "page_key")
+    if not detail.notes:
+        return (key, LegendEntry("Other routes and requirements on many stages: see the full "
+                                 "map or the training pack", "page_note"))
+    notes = route_notes(proc, noted, detail.owner) + throughout(proc)
+    return (key, *(LegendEntry(n, "page_note") for n in notes))
+
+
+Render = Callable[[Diagram], str]
+
+
+def fit(proc: Procedure, pages: tuple[Page, ...], render: Render) -> Fitted:
+    """The richest map that meets a page's limits; else the best one, with its problems."""
+    tried: list[Fitted] = []
+    for detail in DETAILS:
+        for layout in LAYOUTS:
+            found = [_fit_one(proc, page, detail, layout, render) for page in pages]
+            tried += found
+            good = [f for f in found if not f.problems]
+            if good:
+                return max(good, key=lambda f: f.measure.fitted(f.page))
+    return max(tried, key=lambda f: (-len(f.problems), f.measure.fitted(f.page)))
+
+
+def _fit_one(proc: Procedure, page: Page, detail: Detail, layout: str,
+             render: Render) -> Fitted:
+    """One page and detail; arrows off the spine become notes, longest first, while the
+    edges cross more often than the limit allows."""
+    drawn = tuple(r for r in routes(proc) if r.drawn)
+    order = {s: i for i, s in enumerate(reading_order(proc))}
+    while True:
+        diagram = page_diagram(proc, detail, page.landscape, layout, drawn)
+        found = measure(render(diagram))
+        branches = [r for r in drawn if r.kind == "branch"]
+        if found.crossings <= MAX_CROSSINGS or not branches:
+            return Fitted(diagram, page, detail, layout, found, _problems(proc, page, found))
+        longest = max(branches, key=lambda r: (abs(order[r.target] - order[r.sources[0]]),
+                                               order[r.sources[0]]))
+        drawn = tuple(r for r in drawn if r != longest)
+
+
+def _problems(proc: Procedure, page: Page, found: Measure) -> tuple[str, ...]:
+    out = []
+    if found.fitted(page) < page.min_text:
+        out.append(f"its smallest text is {found.fitted(page):.1f} pt when fitted to the "
+                   f"{page.words} page; at least {page.min_text:g} pt is needed")
+    if found.crossings > MAX_CROSSINGS:
+        out.append(f"its edges cross {found.crossings} times; at most {MAX_CROSSINGS} "
+                   "are allowed")
+    missing = [s.title for s in proc.stages if not found.has(s.title)]
+    if missing:
+        out.append(f"stage titles missing: {', '.join(missing)}")
+    return tuple(out)
