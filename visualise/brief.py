@@ -90,8 +90,7 @@ def throughout(proc: Procedure) -> tuple[str, ...]:
         homes = sorted(home_stages(proc, req), key=order.index)
         if len(homes) >= THROUGHOUT:
             span = f"{_title(proc, homes[0])} to {_title(proc, homes[-1])}"
-            notes.append(f"{requirement_words(req)}: in every stage from {span} "
-                         f"({len(homes)} stages)")
+            notes.append(f"{requirement_words(req)}: {span} ({len(homes)} stages)")
     return tuple(notes)
 
 
@@ -106,8 +105,13 @@ def route_notes(proc: Procedure, noted: tuple[Route, ...], reasons: bool) -> tup
     Without `reasons` the words in brackets are left out."""
     by_target: dict[str, list[str]] = {}
     for route in noted:
-        why = f" ({route.label})" if reasons else ""
-        by_target.setdefault(route.target, []).append(f"from {_sources(proc, route)}{why}")
+        said = by_target.setdefault(route.target, [])
+        if reasons:
+            said.append(f"from {_sources(proc, route)} ({route.label})")
+        else:
+            said += [s for s in _sources(proc, route).split(", ") if s not in said]
+    if not reasons:
+        by_target = {t: [f"from {', '.join(s)}"] for t, s in by_target.items()}
     order = reading_order(proc)
     return tuple(f"{_title(proc, t)}: {'; '.join(parts)}"
                  for t, parts in sorted(by_target.items(), key=lambda i: order.index(i[0])))

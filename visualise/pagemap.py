@@ -75,10 +75,17 @@ def page_diagram(proc: Procedure, detail: Detail, landscape: bool, layout: str =
     on_spine = set(spine(proc))
     nodes = tuple(_node(s, brief.get(s.id), detail, s.id in on_spine) for s in proc.stages)
     bands = _bands(proc)
-    levels = tuple(c.nodes for c in bands) if layout == "bands" else _levels(proc)
+    path = spine(proc)
+    levels = (tuple(_spine_first(c.nodes, path) for c in bands) if layout == "bands"
+              else _levels(proc))
     edges = tuple(_edge(proc, r) for r in arrows) + _ordering(levels)
     return Diagram(f"page_{'lr' if landscape else 'tb'}", proc.title, _subtitle(proc),
                    bands, nodes, edges, _header(proc, noted, detail), levels)
+
+
+def _spine_first(ids: tuple[str, ...], path: tuple[str, ...]) -> tuple[str, ...]:
+    """A band's spine stages first, in spine order, so the spine runs straight through it."""
+    return tuple(sorted(ids, key=lambda s: (s not in path, path.index(s) if s in path else 0)))
 
 
 def _ordering(levels: tuple[tuple[str, ...], ...]) -> tuple[Edge, ...]:
