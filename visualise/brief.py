@@ -17,6 +17,7 @@ UNITS = {"working_days": "wd", "calendar_days": "d", "weeks": "wk", "months": "m
          "hours": "h"}
 KEY = ("wd working days, d calendar days, wk weeks, mo months, h hours; "
        "§ statutory (Working Together); ↻ repeats")
+ANYWHERE = "any open stage"
 THROUGHOUT = 3  # a requirement on this many stages or more is noted once, not on each
 
 
@@ -110,16 +111,20 @@ def route_notes(proc: Procedure, noted: tuple[Route, ...], reasons: bool) -> tup
             said.append(f"from {_sources(proc, route)} ({route.label})")
         else:
             said += [s for s in _sources(proc, route).split(", ") if s not in said]
-    if not reasons:
-        by_target = {t: [f"from {', '.join(s)}"] for t, s in by_target.items()}
+    if not reasons:  # from any open stage says it all
+        by_target = {t: [f"from {_any(s)}"] for t, s in by_target.items()}
     order = reading_order(proc)
-    return tuple(f"{_title(proc, t)}: {'; '.join(parts)}"
+    return tuple(f"{_title(proc, t)} also {'; '.join(parts)}"
                  for t, parts in sorted(by_target.items(), key=lambda i: order.index(i[0])))
+
+
+def _any(sources: list[str]) -> str:
+    return ANYWHERE if ANYWHERE in sources else ", ".join(sources)
 
 
 def _sources(proc: Procedure, route: Route) -> str:
     if route.kind == "any":
-        return "any open stage"
+        return ANYWHERE
     return ", ".join(_title(proc, s) for s in route.sources)
 
 

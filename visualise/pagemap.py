@@ -8,35 +8,41 @@ the edge crossings (measure.py) and keeps the first that meets the page's limits
 """
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from engine.language.model import Procedure, Stage
 
+from . import style
 from .brief import KEY, Summary, route_notes, summaries, throughout
 from .diagram import Cluster, Diagram, Edge, LegendEntry, Line, Node
+from .dot import render, svg
 from .measure import Measure, measure
-from .page import MAX_CROSSINGS, Page
+from .page import MAX_CROSSINGS, PAGES, Page
 from .spine import Route, anchors, reading_order, routes, spine
 from .words import long_date
 
+COLUMN = 250  # pt: the width of a column of notes (44 characters of 10 pt text)
 STOP = frozenset({"a", "an", "and", "the", "of", "or", "to", "for", "on", "in", "by"})
 
 
 @dataclass(frozen=True)
 class Detail:
-    """How much each stage shows: its owner (and the reasons in route notes), up to `most`
-    timescale lines, and whether route notes are shown at all."""
+    """How much each stage shows: its owner, up to `most` timescale lines; whether route
+    notes are shown, and with the reasons (the transitions' words)."""
 
     name: str
     owner: bool
     most: int
     notes: bool
+    reasons: bool
 
 
-DETAILS = (Detail("full", True, 4, True), Detail("timescales", False, 3, True),
-           Detail("brief", False, 1, True), Detail("titles", False, 0, True),
-           Detail("titles only", False, 0, False))
+DETAILS = (Detail("full", True, 4, True, True), Detail("owners", True, 2, True, False),
+           Detail("timescales", False, 3, True, False), Detail("brief", False, 1, True, False),
+           Detail("titles", False, 0, True, False), Detail("titles only", False, 0, False, False))
 
 
 @dataclass(frozen=True)
@@ -63,10 +69,10 @@ LAYOUTS = ("spine", "bands")
 
 
 def page_diagram(proc: Procedure, detail: Detail, landscape: bool, layout: str = "spine",
-                 drawn: tuple[Route, ...] | None = None) -> Diagram:
+                 drawn: tuple[Route, ...] | None = None, columns: int = 2) -> Diagram:
     """The map at one level of detail, laid out along a straight spine (side stages level
     with theirs) or in bands (each phase one row or column, stages in reading order);
-    `drawn` overrides which routes are arrows."""
+    `drawn` overrides which routes are arrows; the header's notes take `columns`."""
     every = routes(proc)
     arrows = tuple(r for r in every if r.drawn) if drawn is None else drawn
     noted = tuple(r for r in every if not r.drawn) + tuple(
@@ -78,9 +84,10 @@ def page_diagram(proc: Procedure, detail: Detail, landscape: bool, layout: str =
     path = spine(proc)
     levels = (tuple(_spine_first(c.nodes, path) for c in bands) if layout == "bands"
               else _levels(proc))
-    edges = tuple(_edge(proc, r) for r in arrows) + _ordering(levels)
+    level = {n: i for i, ids in enumerate(levels) for n in ids}
+    edges = tuple(_edge(proc, r, level) for r in arrows) + _ordering(levels)
     return Diagram(f"page_{'lr' if landscape else 'tb'}", proc.title, _subtitle(proc),
-                   bands, nodes, edges, _header(proc, noted, detail), levels)
+                   bands, nodes, edges, _header(proc, noted, detail, columns), levels)
 
 
 def _spine_first(ids: tuple[str, ...], path: tuple[str, ...]) -> tuple[str, ...]:
@@ -137,11 +144,14 @@ def _look(stage: Stage, on_spine: bool) -> str:
     return "page_spine" if on_spine else "page_branch"
 
 
-def _edge(proc: Procedure, route: Route) -> Edge:
-    """Spine arrows go unlabelled (the usual next stage); others say why unless the target's
-    title already does."""
+def _edge(proc: Procedure, route: Route, level: dict[str, int]) -> Edge:
+    """Spine arrows go unlabelled (the usual next stage), and so do the short arrows between
+    stages side by side (no room; the SVG still describes them); others say why unless the
+    target's title already does."""
     target = proc.stage(route.target)
-    obvious = route.kind == "spine" or _obvious(route.label, target.title if target else "")
+    side = route.sources[0] in level and level[route.sources[0]] == level.get(route.target)
+    obvious = (route.kind == "spine" or side
+               or _obvious(route.label, target.title if target else ""))
     return Edge(route.sources[0], route.target, "" if obvious else route.label,
                 f"page_{route.kind}_edge")
 
@@ -152,15 +162,33 @@ def _obvious(label: str, title: str) -> bool:
     return all(set(part.lower().split()) - STOP <= said for part in label.split(" / "))
 
 
-def _header(proc: Procedure, noted: tuple[Route, ...], detail: Detail
+def _header(proc: Procedure, noted: tuple[Route, ...], detail: Detail, columns: int
             ) -> tuple[LegendEntry, ...]:
-    key = LegendEntry("Thick arrows: the usual route; thin arrows: other routes. " + KEY,
-                      "page_key")
+    arrows = ("Thick arrows: the usual route; thin arrows: other routes; dashed: off the "
+              "usual route.")
+    key = LegendEntry(f"{arrows} {KEY}" if detail.most else arrows, "page_key")
     if not detail.notes:
-        return (key, LegendEntry("Other routes and requirements on many stages: see the full "
-                                 "map or the training pack", "page_note"))
-    notes = route_notes(proc, noted, detail.owner) + throughout(proc)
-    return (key, *(LegendEntry(n, "page_note") for n in notes))
+        return (key, LegendEntry("Other routes into a stage, and requirements on many stages: "
+                                 "see the full map or the training pack", "page_note"))
+    notes = route_notes(proc, noted, detail.reasons) + tuple(
+        f"Throughout: {n}" for n in throughout(proc))
+    return (key, *_flowed(notes, columns))
+
+
+def _flowed(notes: tuple[str, ...], columns: int) -> tuple[LegendEntry, ...]:
+    """Notes in order, in `columns` of about equal height (a note is never split)."""
+    lines = [len(textwrap.wrap(n, style.WRAP["page_note"])) for n in notes]
+    per = -(-sum(lines) // max(1, columns))
+    out: list[LegendEntry] = []
+    height = 0
+    for note, size in zip(notes, lines, strict=True):
+        if height and height + size > per and sum(e.look == "page_column" for e in out) < \
+                columns - 1:
+            out.append(LegendEntry("", "page_column"))
+            height = 0
+        out.append(LegendEntry(note, "page_note"))
+        height += size
+    return tuple(out)
 
 
 Render = Callable[[Diagram], str]
@@ -185,8 +213,11 @@ def _fit_one(proc: Procedure, page: Page, detail: Detail, layout: str,
     edges cross more often than the limit allows."""
     drawn = tuple(r for r in routes(proc) if r.drawn)
     order = {s: i for i, s in enumerate(reading_order(proc))}
+    bare = replace(detail, notes=False)
+    wide = measure(render(page_diagram(proc, bare, page.landscape, layout))).width
+    columns = max(1, min(4, int(wide // COLUMN)))
     while True:
-        diagram = page_diagram(proc, detail, page.landscape, layout, drawn)
+        diagram = page_diagram(proc, detail, page.landscape, layout, drawn, columns)
         found = measure(render(diagram))
         branches = [r for r in drawn if r.kind == "branch"]
         if found.crossings <= MAX_CROSSINGS or not branches:
@@ -208,3 +239,11 @@ def _problems(proc: Procedure, page: Page, found: Measure) -> tuple[str, ...]:
     if missing:
         out.append(f"stage titles missing: {', '.join(missing)}")
     return tuple(out)
+
+
+def draw(proc: Procedure, name: str, output: Path) -> Fitted:
+    """Fit the map to the page named (`a4`, `slide`) and write it; the caller reports the
+    problems of a map that could not meet every limit (it is still drawn, as best it can)."""
+    fitted = fit(proc, PAGES[name], svg)
+    render(fitted.diagram, output, fitted.page)
+    return fitted

@@ -102,7 +102,7 @@ def _reachable(start: str, edges: dict[str, tuple[str, ...]]) -> set[str]:
 
 def _shortest(start: str, goal: str, edges: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
     """Breadth first, successors in reading order: the same answer every time."""
-    paths = {start: (start,)}
+    paths: dict[str, tuple[str, ...]] = {start: (start,)}
     frontier = [start]
     while frontier and goal not in paths:
         frontier = [_visit(paths, s, n) for s in frontier for n in edges[s] if n not in paths]

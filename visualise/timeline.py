@@ -95,7 +95,7 @@ def _months(axis: Axis, height: float) -> list[Shape]:
     """A tick and a name at the first of each month (every other month on a long span)."""
     day = date(axis.first.year, axis.first.month, 1)
     step = 1 if axis.days <= 400 else 2
-    out = []
+    out: list[Shape] = []
     while (day - axis.first).days <= axis.days:
         if day >= axis.first:
             x = axis.x(day)
@@ -111,7 +111,8 @@ def _months(axis: Axis, height: float) -> list[Shape]:
 def _stages(proc: Procedure, status: CaseStatus, axis: Axis
             ) -> tuple[list[Shape], list[str]]:
     """Numbered bands for the stages the case passed through; their names in a key below."""
-    out, key = [], []
+    out: list[Shape] = []
+    key: list[str] = []
     for i, step in enumerate(status.path, start=1):
         stage = proc.stage(step.stage)
         title = stage.title if stage else step.stage
@@ -127,8 +128,13 @@ def _stages(proc: Procedure, status: CaseStatus, axis: Axis
 
 def _span_words(start: date, end: date | None) -> str:
     if end is None:
-        return f"from {long_date(start)}"
-    return long_date(start) if end == start else f"{long_date(start)} to {long_date(end)}"
+        return f"from {_short(start)}"
+    return _short(start) if end == start else f"{_short(start)} to {_short(end)}"
+
+
+def _short(day: date) -> str:
+    """'9 Jan 2023': the key keeps to one line a stage."""
+    return f"{day.day} {day:%b %Y}"
 
 
 def _row(i: int, y: float, requirement: str, actions: list[Action], axis: Axis
