@@ -14,8 +14,8 @@ import pytest
 from visualise import style
 from visualise.dot import render, svg
 from visualise.measure import measure
-from visualise.page import A4_LANDSCAPE
 from visualise.pack import example_case
+from visualise.page import A4_LANDSCAPE
 from visualise.timeline import LEGEND, WIDTH, timeline
 
 TWO_YEARS = Path(__file__).resolve().parent / "fixtures" / "page" / "two-years.json"

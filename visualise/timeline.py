@@ -48,10 +48,13 @@ def timeline(proc: Procedure, status: CaseStatus) -> Chart:
     bands, key = _stages(proc, status, axis)
     shapes += bands
     y = TOP + 40
-    for i, (requirement, actions) in enumerate(rows):
-        shapes += _row(i, y + i * ROW, requirement, actions, axis)
+    markers = _markers(status, axis, y + len(rows) * ROW,
+                       {r: y + i * ROW for i, (r, _) in enumerate(rows)})
+    for i, (_, actions) in enumerate(rows):
+        taken = [m.x + m.width for m in markers if m.y == y + i * ROW]
+        shapes += _row(i, y + i * ROW, actions, axis, taken)
     y += len(rows) * ROW
-    shapes += _markers(status, axis, y, {r: TOP + 40 + i * ROW for i, (r, _) in enumerate(rows)})
+    shapes += markers
     y += 2 * ROW
     shapes.append(_as_of_line(axis, status.as_of, y))
     shapes += _stage_key(key, y + 6)
@@ -137,12 +140,13 @@ def _short(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
-def _row(i: int, y: float, requirement: str, actions: list[Action], axis: Axis
+def _row(i: int, y: float, actions: list[Action], axis: Axis, taken: list[float]
          ) -> list[Shape]:
+    """The row's name, then its bars; `taken` are the right edges of markers on the row."""
     name = actions[0].title
     out = [Shape(f"row_{i}", 0, y, LABELS - 6, ROW, "chart_row", _cut(name, 40), name)]
     for n, action in enumerate(actions):
-        out += _bar(f"{requirement}_{n}", action, y, axis)
+        out += _bar(f"{action.requirement}_{n}", action, y, axis, taken)
     return out
 
 
@@ -150,7 +154,8 @@ def _cut(text: str, most: int) -> str:
     return text if len(text) <= most else text[:most - 1].rstrip() + "…"
 
 
-def _bar(ident: str, action: Action, y: float, axis: Axis) -> list[Shape]:
+def _bar(ident: str, action: Action, y: float, axis: Axis, taken: list[float]
+         ) -> list[Shape]:
     start = action.anchor.date if action.anchor else action.due or axis.first
     end = _end(action, axis)
     x0, x1 = axis.x(start), max(axis.x(end), axis.x(start) + 3)
@@ -163,7 +168,8 @@ def _bar(ident: str, action: Action, y: float, axis: Axis) -> list[Shape]:
     out = [Shape(f"bar_{ident}", x0, y + (ROW - BAR) / 2, x1 - x0, BAR,
                  f"bar_{action.status}", "", desc)]
     if late:
-        out.append(Shape(f"late_{ident}", x1 + 2, y, 40, ROW, "chart_late",
+        after = max([x1, *(x for x in taken if x1 - 14 <= x <= x1 + 40)])  # past ▲ markers
+        out.append(Shape(f"late_{ident}", after + 2, y, 40, ROW, "chart_late",
                          ("⚠ " if action.status == "overdue" else "") + late))
     return out
 
