@@ -95,9 +95,10 @@ def _heading(proc: Procedure, status: CaseStatus) -> list[Shape]:
 
 
 def _months(axis: Axis, height: float) -> list[Shape]:
-    """A tick and a name at the first of each month (every other month on a long span)."""
+    """A tick and a name at the first of a month: every month, or every n months so that a
+    long span still has at most about 18 ticks."""
     day = date(axis.first.year, axis.first.month, 1)
-    step = 1 if axis.days <= 400 else 2
+    step = max(1, round(axis.days / 30.4 / 18 + 0.49))
     out: list[Shape] = []
     while (day - axis.first).days <= axis.days:
         if day >= axis.first:
