@@ -9,6 +9,7 @@ unreadable fails here. After an intended change to the drawing, regenerate the g
 """
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -116,10 +117,11 @@ def test_png_and_pdf_are_written(proc, tmp_path: Path) -> None:
 @NEEDS_DOT
 def test_every_stage_and_arrow_has_a_title_and_description(proc) -> None:
     text = svg(fit(proc, PAGES["a4"], svg).diagram)
-    assert "<title>Stage: Section 47 enquiry</title>" in text
-    assert "<desc>Initial conference 15 wd §" in text
-    assert "<title>From Referral (front door) to Strategy discussion pending</title>" in text
-    assert "<desc>strategy discussion needed</desc>" in text
+    assert re.search(r"<title>Stage: Section 47 enquiry</title><desc>[^<]*Initial conference "
+                     r"15 wd §", text)
+    assert "<title>From Referral (front door) to Assessment</title>" in text
+    assert "<desc>assessment / assessment started</desc>" in text  # a label left off the page
+    assert "<title>From Initial child protection conference to Child in need plan</title>" in text
     assert text.count("<desc>") >= len(proc.stages) + 8
 
 
@@ -142,7 +144,7 @@ def test_a_procedure_with_more_stages_fits_a4_and_says_what_the_slide_cannot_mee
     if slide.problems:  # drawn as best it can, with the limit it misses in words
         assert slide.problems[0].startswith("its smallest text is ")
         assert "at least 12 pt is needed" in slide.problems[0]
-        assert slide.detail.name == "titles only"
+        assert slide.detail.name.startswith("titles only")
     assert all(slide.measure.has(s.title) for s in proc.stages)
 
 

@@ -20,14 +20,14 @@ def diagram_words(diagram: Diagram) -> Words:
     """Graphviz's name for each node and edge -> (title, description)."""
     names = {n.id: n.title for n in diagram.nodes}
     out: Words = {diagram.kind: (diagram.title, " ".join(diagram.subtitle))}
-    for node in diagram.nodes:
+    for node in (n for n in diagram.nodes if n.lines):  # invisible helpers say nothing
         lines = [line.text for line in node.lines[1:]]
         out[node.id] = (f"Stage: {node.title}", ". ".join(lines) or node.title)
     for edge in diagram.edges:
         if "invis" in edge.look or "order" in edge.look:
             continue
         title = f"From {names.get(edge.tail, edge.tail)} to {names.get(edge.head, edge.head)}"
-        words = (title, edge.label.replace("\n", " ") or "the usual next stage")
+        words = (title, edge.label.replace("\n", " ") or edge.words or "the usual next stage")
         out[f"{edge.tail}->{edge.head}"] = out[f"{edge.head}->{edge.tail}"] = words
     return out
 

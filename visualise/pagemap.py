@@ -24,7 +24,8 @@ from .page import MAX_CROSSINGS, PAGES, Page
 from .spine import Route, anchors, reading_order, routes, spine
 from .words import long_date
 
-COLUMN = 250  # pt: the width of a column of notes (44 characters of 10 pt text)
+TOP = "__top_"  # invisible nodes heading each level of a banded map
+COLUMN = 220  # pt: about the width of a column of notes (44 characters of 10 pt text)
 STOP = frozenset({"a", "an", "and", "the", "of", "or", "to", "for", "on", "in", "by"})
 
 
@@ -38,11 +39,13 @@ class Detail:
     most: int
     notes: bool
     reasons: bool
+    title: str = "page_title"  # 'page_title_narrow' wraps titles shorter (a wide map)
 
 
 DETAILS = (Detail("full", True, 4, True, True), Detail("owners", True, 2, True, False),
            Detail("timescales", False, 3, True, False), Detail("brief", False, 1, True, False),
-           Detail("titles", False, 0, True, False), Detail("titles only", False, 0, False, False))
+           Detail("titles", False, 0, True, False), Detail("titles only", False, 0, False, False),
+           Detail("titles only, narrow", False, 0, False, False, "page_title_narrow"))
 
 
 @dataclass(frozen=True)
@@ -65,16 +68,20 @@ class Fitted:
                 f"crossing{'' if self.measure.crossings == 1 else 's'}")
 
 
-LAYOUTS = ("spine", "bands")
+# spine: one straight line; bands: a phase a column (landscape) or row (portrait); bands-N:
+# a phase's stages in columns (or rows) of at most N, for phases with many stages
+LAYOUTS = ("spine", "bands", "bands-3", "bands-2")
 
 
 def page_diagram(proc: Procedure, detail: Detail, landscape: bool, layout: str = "spine",
                  drawn: tuple[Route, ...] | None = None, columns: int = 2) -> Diagram:
     """The map at one level of detail, laid out along a straight spine (side stages level
-    with theirs) or in bands (each phase one row or column, stages in reading order);
-    `drawn` overrides which routes are arrows; the header's notes take `columns`."""
+    with theirs) or in bands (each phase one or more columns, or rows on a portrait page,
+    stages in reading order); `drawn` overrides which routes are arrows; the header's notes
+    take `columns`."""
     every = routes(proc)
     arrows = tuple(r for r in every if r.drawn) if drawn is None else drawn
+    arrows = tuple(r for r in arrows if r.kind == "spine" or _near(proc, r))
     noted = tuple(r for r in every if not r.drawn) + tuple(
         replace(r, kind="shared") for r in every if r.drawn and r not in arrows)
     brief = summaries(proc, detail.most)
@@ -82,12 +89,52 @@ def page_diagram(proc: Procedure, detail: Detail, landscape: bool, layout: str =
     nodes = tuple(_node(s, brief.get(s.id), detail, s.id in on_spine) for s in proc.stages)
     bands = _bands(proc)
     path = spine(proc)
-    levels = (tuple(_spine_first(c.nodes, path) for c in bands) if layout == "bands"
-              else _levels(proc))
+    levels = _in_bands(bands, path, layout) if layout != "spine" else _levels(proc)
+    tops: tuple[Node, ...] = ()
+    if layout != "spine":  # every level hangs from one straight invisible line: tops align
+        tops = tuple(Node(f"{TOP}{i}", (), "page_top") for i in range(len(levels)))
+        levels = tuple((t.id, *ids) for t, ids in zip(tops, levels, strict=True))
+        bands = _topped(bands, levels)
     level = {n: i for i, ids in enumerate(levels) for n in ids}
-    edges = tuple(_edge(proc, r, level) for r in arrows) + _ordering(levels)
+    edges = tuple(_edge(proc, r, level, layout) for r in arrows) + _ordering(levels)
+    edges += _next(levels) if layout != "spine" else ()
+    nodes += tops
     return Diagram(f"page_{'lr' if landscape else 'tb'}", proc.title, _subtitle(proc),
                    bands, nodes, edges, _header(proc, noted, detail, columns), levels)
+
+
+def _topped(bands: tuple[Cluster, ...], levels: tuple[tuple[str, ...], ...]
+            ) -> tuple[Cluster, ...]:
+    """Each level's invisible top goes in the band of the level's stages."""
+    top = {ids[1]: ids[0] for ids in levels if len(ids) > 1}
+    return tuple(replace(b, nodes=tuple(n for s in b.nodes for n in (
+        (top[s], s) if s in top else (s,)))) for b in bands)
+
+
+def _near(proc: Procedure, route: Route) -> bool:
+    """An arrow off the spine joins stages in the same or neighbouring phases; a longer one
+    would cross the bands between, so it is a note."""
+    phase = {s: i for i, band in enumerate(_bands(proc)) for s in band.nodes}
+    return abs(phase[route.sources[0]] - phase[route.target]) <= 1
+
+
+def _in_bands(bands: tuple[Cluster, ...], path: tuple[str, ...], layout: str
+              ) -> tuple[tuple[str, ...], ...]:
+    """Each phase's stages, the spine's first, cut into levels of at most N ('bands-N')."""
+    most = int(layout.partition("-")[2] or 0)
+    out = []
+    for band in bands:
+        ids = _spine_first(band.nodes, path)
+        step = most or len(ids)
+        out += [ids[i:i + step] for i in range(0, len(ids), step)]
+    return tuple(out)
+
+
+def _next(levels: tuple[tuple[str, ...], ...]) -> tuple[Edge, ...]:
+    """Heavy invisible edges along the levels' tops keep the levels in reading order, their
+    tops in one straight line."""
+    return tuple(Edge(a[0], b[0], "", "page_next_edge")
+                 for a, b in zip(levels, levels[1:], strict=False))
 
 
 def _spine_first(ids: tuple[str, ...], path: tuple[str, ...]) -> tuple[str, ...]:
@@ -125,7 +172,7 @@ def _bands(proc: Procedure) -> tuple[Cluster, ...]:
 
 
 def _node(stage: Stage, brief: Summary | None, detail: Detail, on_spine: bool) -> Node:
-    lines = [Line(stage.title, "page_title")]
+    lines = [Line(stage.title, detail.title)]
     if detail.owner and stage.owner:
         lines.append(Line(stage.owner, "page_owner"))
     if brief is not None and detail.most:
@@ -144,7 +191,7 @@ def _look(stage: Stage, on_spine: bool) -> str:
     return "page_spine" if on_spine else "page_branch"
 
 
-def _edge(proc: Procedure, route: Route, level: dict[str, int]) -> Edge:
+def _edge(proc: Procedure, route: Route, level: dict[str, int], layout: str) -> Edge:
     """Spine arrows go unlabelled (the usual next stage), and so do the short arrows between
     stages side by side (no room; the SVG still describes them); others say why unless the
     target's title already does."""
@@ -152,8 +199,10 @@ def _edge(proc: Procedure, route: Route, level: dict[str, int]) -> Edge:
     side = route.sources[0] in level and level[route.sources[0]] == level.get(route.target)
     obvious = (route.kind == "spine" or side
                or _obvious(route.label, target.title if target else ""))
+    # in bands the tops keep the order; a heavy spine would pull the levels into a staircase
+    kind = "band_spine" if route.kind == "spine" and layout != "spine" else route.kind
     return Edge(route.sources[0], route.target, "" if obvious else route.label,
-                f"page_{route.kind}_edge")
+                f"page_{kind}_edge", route.label)
 
 
 def _obvious(label: str, title: str) -> bool:
@@ -166,10 +215,10 @@ def _header(proc: Procedure, noted: tuple[Route, ...], detail: Detail, columns: 
             ) -> tuple[LegendEntry, ...]:
     arrows = ("Thick arrows: the usual route; thin arrows: other routes; dashed: off the "
               "usual route.")
-    key = LegendEntry(f"{arrows} {KEY}" if detail.most else arrows, "page_key")
     if not detail.notes:
-        return (key, LegendEntry("Other routes into a stage, and requirements on many stages: "
-                                 "see the full map or the training pack", "page_note"))
+        return (LegendEntry(f"{arrows} Other routes, and requirements on many stages: in the "
+                            "full map and the training pack.", "page_key"),)
+    key = LegendEntry(f"{arrows} {KEY}" if detail.most else arrows, "page_key")
     notes = route_notes(proc, noted, detail.reasons) + tuple(
         f"Throughout: {n}" for n in throughout(proc))
     return (key, *_flowed(notes, columns))
@@ -198,12 +247,13 @@ def fit(proc: Procedure, pages: tuple[Page, ...], render: Render) -> Fitted:
     """The richest map that meets a page's limits; else the best one, with its problems."""
     tried: list[Fitted] = []
     for detail in DETAILS:
-        for layout in LAYOUTS:
-            found = [_fit_one(proc, page, detail, layout, render) for page in pages]
-            tried += found
-            good = [f for f in found if not f.problems]
-            if good:
-                return max(good, key=lambda f: f.measure.fitted(f.page))
+        found = [_fit_one(proc, page, detail, layout, render)
+                 for layout in LAYOUTS for page in pages]
+        tried += found
+        good = [f for f in found if not f.problems]
+        if good:  # the largest text; the straight spine when it does as well
+            return max(good, key=lambda f: (round(f.measure.fitted(f.page), 1),
+                                            f.layout == "spine"))
     return max(tried, key=lambda f: (-len(f.problems), f.measure.fitted(f.page)))
 
 
