@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.language.model import Due, Limit, Procedure, Requirement
+from engine.language.model import DueRule, Limit, Procedure, Requirement
 
 from .extract import home_stages
 from .spine import Route, reading_order
@@ -48,7 +48,7 @@ def due_words(req: Requirement) -> str:
     return f"↻ {again}" if again == first else f"{first}, ↻ {again}"
 
 
-def _rule_words(rule: Due) -> str:
+def _rule_words(rule: DueRule) -> str:
     words = list(dict.fromkeys(limit_words(c.limit) for c in rule.clocks() if c.limit))
     joiner = " or " if rule.kind == "choice" else " / "
     return joiner.join(words) + (" (sooner)" if rule.kind == "earliest" else "")

@@ -16,6 +16,7 @@ class Page:
     """One sheet or screen: its name, its size, margin and the smallest text allowed on it."""
 
     name: str
+    words: str
     width: float
     height: float
     margin: float
@@ -29,14 +30,10 @@ class Page:
         return min((self.width - 2 * self.margin) / width,
                    (self.height - 2 * self.margin) / height)
 
-    @property
-    def words(self) -> str:
-        return f"{self.name} {'landscape' if self.landscape else 'portrait'}"
 
-
-A4_LANDSCAPE = Page("A4", 297 * MM, 210 * MM, 10 * MM, 8.0, True)
-A4_PORTRAIT = Page("A4", 210 * MM, 297 * MM, 10 * MM, 8.0, False)
-SLIDE = Page("slide", 960.0, 540.0, 0.0, 12.0, True)
+A4_LANDSCAPE = Page("a4", "A4 landscape", 297 * MM, 210 * MM, 10 * MM, 8.0, True)
+A4_PORTRAIT = Page("a4", "A4 portrait", 210 * MM, 297 * MM, 10 * MM, 8.0, False)
+SLIDE = Page("slide", "16:9 slide", 960.0, 540.0, 0.0, 12.0, True)
 
 # `--page NAME`: the pages tried, best first when they do equally well
 PAGES: dict[str, tuple[Page, ...]] = {"a4": (A4_LANDSCAPE, A4_PORTRAIT), "slide": (SLIDE,)}
