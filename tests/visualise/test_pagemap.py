@@ -52,7 +52,8 @@ def test_the_spine_is_the_statutory_path_in_reading_order(proc) -> None:
 def test_without_statutory_timescales_the_spine_is_the_longest_forward_route(proc) -> None:
     local = replace(proc, requirements=tuple(replace(r, statutory=False)
                                              for r in proc.requirements))
-    assert spine(local)[:4] == ("concern", "early_help_consent", "early_help", "referral")
+    assert spine(local)[:5] == ("concern", "early_help_consent", "early_help", "stepping_up",
+                                "referral")
     assert spine(local)[-1] == "closed"
 
 
@@ -137,7 +138,7 @@ def test_the_overlays_fit_both_pages(definition: Path) -> None:
 @NEEDS_DOT
 def test_a_procedure_with_more_stages_fits_a4_and_says_what_the_slide_cannot_meet() -> None:
     proc = procedure_of(MORE_STAGES)
-    assert len(proc.stages) == 17
+    assert len(proc.stages) == 18
     a4 = fit(proc, PAGES["a4"], svg)
     assert a4.problems == () and a4.measure.fitted(a4.page) >= 8
     slide = fit(proc, PAGES["slide"], svg)
