@@ -68,11 +68,6 @@ lint: setup
 	$(BIN)/ruff check engine visualise tests bench
 	$(BIN)/python -m mypy engine visualise
 
-# The layer picture in docs/architecture.md, drawn from the import graph the architecture
-# test reads (tests/layers.py): docs/images/architecture.dot and .svg.
-architecture: setup graphviz
-	$(BIN)/python -m tests.layers docs/images/architecture.dot
-
 test: lint chromium postgresql
 	$(BIN)/python -m pytest
 
@@ -96,6 +91,12 @@ memcheck: setup
 	PYTHONMALLOC=malloc valgrind --errors-for-leak-kinds=none --leak-check=no \
 	  --log-file=out/valgrind.log $(BIN)/python bench/memcheck.py $(MEMCHECK_CASES)
 	$(BIN)/python bench/valgrind_report.py out/valgrind.log
+
+# The layer picture in docs/architecture.md, drawn from the import graph the architecture
+# test reads (tests/layers.py): docs/images/architecture.dot and .svg.
+.PHONY: architecture
+architecture: setup graphviz
+	$(BIN)/python -m tests.layers docs/images/architecture.dot
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info
