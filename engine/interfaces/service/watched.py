@@ -14,12 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from engine.files import FileRefused, Limit, open_regular
+from engine.core.files import FileRefusedError, SizeLimit, open_regular
 
 T = TypeVar("T")
-LOG = logging.getLogger("safeguard.service")
+LOG = logging.getLogger("safeguard.service")  # audit.service_logger() sends it to stderr
 # A key file of 1 MiB holds about 5,000 keys; an identity provider's JWKS is a few KiB.
-CREDENTIALS_LIMIT = Limit("SAFEGUARD_MAX_CREDENTIALS_KB", 1024, "KB")
+CREDENTIALS_LIMIT = SizeLimit("SAFEGUARD_MAX_CREDENTIALS_KB", 1024, "KB")
 SHARED = stat.S_IWGRP | stat.S_IWOTH
 
 
@@ -29,7 +29,7 @@ def read_trusted(path: Path) -> bytes:
     cannot write to (or one with the sticky bit, like /tmp, where they cannot replace it)."""
     most = CREDENTIALS_LIMIT.bytes
     with open_regular(path) as handle:
-        _check_owner(os.fstat(handle.fileno()), "it")
+        _check_owner(os.fstat(handle.fileno()), "the file", path)
         _check_folder(Path(os.path.realpath(path)).parent)
         data = handle.read(most + 1)
     if len(data) > most:
@@ -37,20 +37,20 @@ def read_trusted(path: Path) -> bytes:
     return data
 
 
-def _check_owner(info: os.stat_result, what: str) -> None:
+def _check_owner(info: os.stat_result, what: str, path: Path) -> None:
     if info.st_mode & SHARED:
-        raise FileRefused(f"{what} can be changed by other users (mode "
-                          f"{stat.S_IMODE(info.st_mode):04o}): run 'chmod go-w' on it")
+        raise FileRefusedError(f"{what} can be changed by other users (mode "
+                               f"{stat.S_IMODE(info.st_mode):04o}): run 'chmod go-w {path}'")
     if info.st_uid not in (os.geteuid(), 0):
-        raise FileRefused(f"{what} is owned by user id {info.st_uid}, not by this service's "
-                          "user or root, so that user can change it")
+        raise FileRefusedError(f"{what} is owned by user id {info.st_uid}, not by this "
+                               "service's user or root, so that user can change it")
 
 
 def _check_folder(folder: Path) -> None:
     info = os.stat(folder)
     if info.st_mode & stat.S_ISVTX:
         return
-    _check_owner(info, f"its folder {folder}")
+    _check_owner(info, f"its folder {folder}", folder)
 
 
 Stamp = tuple[int, ...]
@@ -107,7 +107,7 @@ class Watched(Generic[T]):
     def _reread(self, present: bool) -> None:
         try:
             if not present:
-                raise FileRefused("the file is gone")
+                raise FileRefusedError("the file is gone")
             self._value = self._parse(read_trusted(self.path))
         except (OSError, ValueError) as exc:
             self._value = self._empty

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import socket
 import sys
 from collections.abc import Callable, Iterator
@@ -94,13 +95,16 @@ def serve(folder: Path, taken: str) -> Callable[..., Result]:
     return run
 
 
+ERROR = re.compile(r"^(\S+: )?error: \S")  # `error: ...`, or `FILE: error: ...` about a file
+
+
 def one_error(result: Result) -> str:
     """The single error line; fails on a traceback, a second line, or a "serving" line."""
     assert result.exception is None or isinstance(result.exception, SystemExit), \
         repr(result.exception)
     assert result.exit_code == 2, result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    assert len(lines) == 1 and ERROR.match(lines[0]), result.output
     assert "serving" not in result.output and "Traceback" not in result.output
     return lines[0]
 
@@ -180,7 +184,7 @@ def test_forwarded_ips_star_behind_a_proxy_is_a_warning(serve: Callable[..., Res
                    "--audit-log", "/nonexistent-folder/audit.log")
     warning, error = (line for line in result.output.splitlines() if line.strip())
     assert warning.startswith("warning: --forwarded-allow-ips '*'")
-    assert error.startswith("error: ") and result.exit_code == 2
+    assert ERROR.match(error) and result.exit_code == 2
 
 
 def test_keys_add_where_the_key_file_cannot_be_written_is_one_error_line(tmp_path: Path
@@ -189,6 +193,6 @@ def test_keys_add_where_the_key_file_cannot_be_written_is_one_error_line(tmp_pat
         result = CliRunner().invoke(main_group, ["keys", "add", "cs", "--scope", "evaluate",
                                                  "--keys", place])
         if place.startswith("/proc"):
-            assert one_error(result).startswith(f"error: {place}")
+            assert one_error(result).startswith(f"{place}: error: the key file cannot be written")
         else:
             assert result.exit_code == 0, result.output
