@@ -100,8 +100,8 @@ class Guard:
                        state: dict[str, Any]) -> None:
         path, method = scope["path"], scope["method"]
         if state.get(OVER_CAPACITY):
-            raise RefusalError(503, f"the service has {state[OVER_CAPACITY]} connections open, "
-                               "its most; try again shortly",
+            raise RefusalError(503, "the service is at its limit of "
+                               f"{state[OVER_CAPACITY]} open connections; try again shortly",
                                {"Retry-After": "1", "Connection": "close"})
         size = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
         size += sum(len(k) + len(v) + 4 for k, v in scope["headers"])

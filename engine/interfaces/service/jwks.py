@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from engine.core.text import quoted
+
 JWT_EXTRA = ("the --jwt-* options need PyJWT with cryptography: "
              "pip install 'safeguarding-engine[jwt]'")
 PRIVATE = ("d", "p", "q", "dp", "dq", "qi", "k")  # RFC 7518 private and symmetric members
@@ -70,4 +72,6 @@ def _usable_kid(member: object) -> str | None:
 
 
 def describe(keys: dict[str, Any]) -> str:
-    return f"{len(keys)} signing key(s)"
+    """What a log line says about the keys: how many and their kids (public names)."""
+    shown = ", ".join(quoted(kid) for kid in sorted(keys)[:10])
+    return f"{len(keys)} signing key(s): {shown}{', ...' if len(keys) > 10 else ''}"

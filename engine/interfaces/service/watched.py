@@ -116,4 +116,4 @@ class Watched(Generic[T]):
                       "until it is fixed", self.what, self.path, exc)
             return
         self.problem = None
-        LOG.warning("%s %s re-read: %s", self.what, self.path, self._describe(self._value))
+        LOG.info("%s %s re-read: %s", self.what, self.path, self._describe(self._value))
