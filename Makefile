@@ -10,7 +10,7 @@ AS_OF ?= 2024-11-29
 MEMCHECK_CASES ?= 240
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all setup graphviz chromium postgresql demo test lint schema bench memcheck clean
+.PHONY: all setup graphviz chromium postgresql demo test lint architecture schema bench memcheck clean
 
 all: test
 
@@ -64,6 +64,11 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check engine visualise tests bench
 	$(BIN)/python -m mypy engine visualise
+
+# The layer picture in docs/architecture.md, drawn from the import graph the architecture
+# test reads (tests/layers.py): docs/images/architecture.dot and .svg.
+architecture: setup graphviz
+	$(BIN)/python -m tests.layers docs/images/architecture.dot
 
 test: lint chromium postgresql
 	$(BIN)/python -m pytest
