@@ -13,12 +13,12 @@ from typing import Any
 import h11
 
 
-class AmbiguousFraming(h11.RemoteProtocolError):
+class AmbiguousFramingError(h11.RemoteProtocolError):
     """A request with both Transfer-Encoding and Content-Length."""
 
 
 class FramedConnection(h11.Connection):
-    """h11's server connection, raising AmbiguousFraming on a request framed two ways."""
+    """h11's server connection, raising AmbiguousFramingError on a request framed two ways."""
 
     refused: str | None = None
 
@@ -27,7 +27,7 @@ class FramedConnection(h11.Connection):
         if isinstance(event, h11.Request) and _framed_twice(event.headers):
             self.refused = ("the request has both Transfer-Encoding and Content-Length; "
                             "send one of them")
-            raise AmbiguousFraming(self.refused, error_status_hint=400)
+            raise AmbiguousFramingError(self.refused, error_status_hint=400)
         return event
 
 

@@ -132,7 +132,7 @@ def check_tls(certfile: str | None, keyfile: str | None) -> None:
     try:
         ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(certfile, keyfile,
                                                                  password=_encrypted)
-    except _Encrypted:
+    except _EncryptedKeyError:
         raise ServeRefusedError("the private key is encrypted; give the service an "
                                 "unencrypted key readable only by its user", keyfile) from None
     except ssl.SSLError as exc:
@@ -142,13 +142,13 @@ def check_tls(certfile: str | None, keyfile: str | None) -> None:
         raise ServeRefusedError("not a PEM private key", keyfile) from None
 
 
-class _Encrypted(Exception):
+class _EncryptedKeyError(Exception):
     pass
 
 
 def _encrypted() -> str:
     """OpenSSL asks for a password only for an encrypted key: refuse rather than prompt."""
-    raise _Encrypted
+    raise _EncryptedKeyError
 
 
 def _regular(path: str) -> None:
