@@ -48,13 +48,17 @@ REASONS = {"400": "The request or its JSON cannot be read", "401": "No acceptabl
            "404": "No such action in the case", "408": "The body was not sent in time",
            "411": "Content-Length is needed", "413": "Over a size limit",
            "415": "Not a media type this route takes", "422": "Not a case this procedure reads",
+           "429": "Over the client's rate limit: try again after Retry-After seconds",
            "503": "Busy, or the evaluation ran out of time"}
+RETRY_AFTER = {"Retry-After": {"description": "Whole seconds to wait before trying again",
+                               "schema": {"type": "integer", "minimum": 1}}}
 
 
 def _problems(*codes: str) -> dict[str, Any]:
     ref = {"$ref": "#/components/schemas/Problem"}
     return {code: {"description": REASONS[code],
-                   "content": {"application/problem+json": {"schema": ref}}} for code in codes}
+                   "content": {"application/problem+json": {"schema": ref}},
+                   **({"headers": RETRY_AFTER} if code == "429" else {})} for code in codes}
 
 
 def _json(ref: str, description: str) -> dict[str, Any]:
@@ -66,14 +70,15 @@ def document(procedure: Procedure) -> dict[str, Any]:
     """The whole OpenAPI document for a service of this procedure."""
     as_of = {"name": "as_of", "in": "query", "required": False,
              "schema": {"type": "string", "format": "date", "pattern": AS_OF_PATTERN},
-             "description": "Evaluate as of this date, 1990-01-01 to 2060-12-31 (default: "
-                            "today). Empty is refused."}
+             "description": "Evaluate as of this date, YYYY-MM-DD, 1990-01-01 to 2060-12-31 "
+                            "(default: today). Empty, another date form, or as_of given "
+                            "twice is refused."}
     action = {"name": "action", "in": "query", "required": True,
               "schema": {"type": "string", "minLength": 1}, "example": "referral_decision",
               "description": "An action id (assessment#2) or a requirement id (the latest)."}
     case_body = {"required": True, "content": {"application/json": {
         "schema": {"$ref": "#/components/schemas/Case"}, "example": EXAMPLE_CASE}}}
-    auth = _problems("401", "403")
+    auth = _problems("401", "403", "429")
     evaluate = _problems("400", "408", "411", "413", "415", "422", "503")
     return {
         "openapi": "3.1.0",
