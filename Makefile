@@ -14,21 +14,35 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 all: test
 
+# Recipes print one line per step; the apt-get fallbacks run (and print) only when a tool is
+# missing. pip runs with -qq (errors only) and PYTHONWARNINGS=ignore silences setuptools'
+# notes about editable installs: a clean set-up prints no warnings.
+PIP := PYTHONWARNINGS=ignore $(BIN)/pip install -qq
+
 $(BIN)/python:
 	@test -n "$(PY)" || { echo "error: Python 3.11 or 3.12 is needed (apt-get install python3)"; exit 2; }
-	$(PY) -m venv $(VENV) || { rm -rf $(VENV); echo "Installing python3-venv..."; \
+	@echo "Creating $(VENV) with $(PY)"
+	@$(PY) -m venv $(VENV) 2>/dev/null || { rm -rf $(VENV); echo "Installing python3-venv..."; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv >/dev/null \
 	  && $(PY) -m venv $(VENV); }
-	$(BIN)/pip install -q --upgrade pip
+	@$(PIP) --upgrade pip
 
-# durable-rules is built from source: a C compiler and the Python headers are needed.
+# What running needs (make demo). durable-rules is built from source: a C compiler and the
+# Python headers are installed first when missing.
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q -e '.[dev]' || { echo "Installing a C compiler and Python headers..."; \
+	@echo "Installing safeguard and what it needs to run into $(VENV)"
+	@$(PIP) -e . 2>/dev/null || { echo "Installing a C compiler and Python headers..."; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq gcc python3-dev >/dev/null \
-	  && $(BIN)/pip install -q -e '.[dev]'; }
-	touch $@
+	  && $(PIP) -e .; }
+	@touch $@
 
-setup: $(VENV)/.installed graphviz
+# The development tools on top (make test, make setup): pytest, ruff, mypy, hypothesis, ...
+$(VENV)/.installed-dev: $(VENV)/.installed
+	@echo "Installing the test tools into $(VENV)"
+	@$(PIP) -e '.[dev]'
+	@touch $@
+
+setup: $(VENV)/.installed-dev graphviz
 
 graphviz:
 	@command -v dot >/dev/null || { echo "Installing Graphviz (dot)..."; \
@@ -44,7 +58,7 @@ postgresql:
 	  echo "Installing PostgreSQL for the SSD tests..."; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql >/dev/null; }
 
-demo: setup
+demo: $(VENV)/.installed graphviz
 	@mkdir -p out
 	$(SAFEGUARD) check
 	$(SAFEGUARD) overdue examples/cohort.jsonl --as-of $(AS_OF) --limit 15
