@@ -85,8 +85,8 @@ def import_ssd(ctx: click.Context, from_url: str | None, from_file: Path | None,
                ssd_schema: str | None, output: Path, as_of: str | None,
                procedure: str | None) -> None:
     """Read a Standard Safeguarding Dataset database into cases as JSON Lines."""
-    from engine.inputs.ssd.connect import resolve_url
     from engine.inputs.ssd.dataset import SsdDataset
+    from engine.inputs.ssd.urls import resolve_url
 
     dataset = SsdDataset(resolve_url(from_url, from_file), _day(as_of), ssd_schema,
                          procedure=engine_for(ctx, procedure).procedure)

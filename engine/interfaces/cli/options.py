@@ -276,7 +276,7 @@ def warn_password(url: str | None) -> None:
 def cohort_of(input_path: Path | None, from_url: str | None, from_file: Path | None,
               schema: str | None, team: str | None = None, worker: str | None = None) -> Cohort:
     """A file or folder argument, else an SSD from --from, --from-file or $SAFEGUARD_DB_URL."""
-    from engine.inputs.ssd.connect import URL_VAR, resolve_url
+    from engine.inputs.ssd.urls import URL_VAR, resolve_url
 
     if input_path is not None and (from_url or from_file):
         raise click.UsageError("give either a file or folder, or --from/--from-file, not both")

@@ -14,8 +14,9 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.evaluation.engine import Engine
-from engine.inputs.ssd.connect import SsdError, open_database, resolve_url, shown
+from engine.inputs.ssd.connect import open_database
 from engine.inputs.ssd.dataset import SsdDataset
+from engine.inputs.ssd.urls import SsdError, resolve_url, shown
 from engine.interfaces.cli import render
 from engine.interfaces.cli.options import (
     EXISTING,
