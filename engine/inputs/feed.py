@@ -8,18 +8,21 @@ to no case (a census header problem, SSD rows of no child) comes after, as `note
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from sqlalchemy.engine import URL
+
+from engine.core.errors import OutputError
 from engine.core.files import open_regular
+from engine.evaluation.case import UNREADABLE
 from engine.inputs.case_files import InputError, Item, census_date, load_census, read_items
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import URL
-
     from engine.inputs.ssd.dataset import SsdDataset
     from engine.language.model import Procedure
 
@@ -187,7 +190,7 @@ def child_items(result: object, where: str) -> Iterator[Item]:
     for case in getattr(result, "cases", ()):
         yield Item(case, where=where)
     for case_id, message in getattr(result, "failed", ()):
-        yield Item({"case": case_id, "$unreadable": message}, where=where)
+        yield Item({"case": case_id, UNREADABLE: message}, where=where)
 
 
 def open_feed(name: str | Path | None, options: FeedOptions | None = None,
@@ -214,6 +217,35 @@ def open_feed(name: str | Path | None, options: FeedOptions | None = None,
     if path.suffix == ".json" and _is_payload(head):
         return PayloadFeed(path, options)
     return FileFeed(path)
+
+
+def refuse_overwrite(output: Path, *inputs: Path | str | URL | None) -> None:
+    """An output that names an input (the same file by any path or link) is refused before
+    anything is opened for writing: writing it would destroy the input."""
+    for given in inputs:
+        path = _path_of(given)
+        if path is not None and _same_file(output, path):
+            raise OutputError(f"is the input {path}; writing it would destroy the input, so "
+                              "give another output file", str(output))
+
+
+def _path_of(given: Path | str | URL | None) -> Path | None:
+    if given is None:
+        return None
+    if isinstance(given, (Path, str)):
+        return Path(given)
+    if given.get_backend_name() == "sqlite" and given.database not in (None, "", ":memory:"):
+        return Path(str(given.database))
+    return None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 def _head(path: Path) -> bytes:

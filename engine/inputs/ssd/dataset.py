@@ -67,15 +67,23 @@ class SsdDataset:
         for result in self.children(conn):
             yield from result.cases
 
-    def table_problems(self) -> Iterator[RecordProblem]:
-        """Problems no child owns: rows of unknown persons, persons with no or a shared id."""
+    def table_problems(self, conn: Connection | None = None) -> Iterator[RecordProblem]:
+        """Problems no child owns: rows of unknown persons, persons with no or a shared id
+        (on `conn` when given: publish reads and writes one SQLite file on one connection)."""
         try:
-            with self.db.connect() as conn:
-                reader = TableReader(conn, self.present, self.schema, self.batch, self.kinds)
-                yield from reader.person_problems()
-                yield from reader.orphans()
+            if conn is not None:
+                yield from self._table_problems(conn)
+                return
+            with self.db.connect() as own:
+                yield from self._table_problems(own)
         except SQLAlchemyError as exc:
-            raise SsdError(f"{shown(self.url)}: reading failed: {reason(exc, self.url)}") from None
+            raise SsdError(f"{shown(self.url)}: reading failed: {reason(exc, self.url)}") \
+                from None
+
+    def _table_problems(self, conn: Connection) -> Iterator[RecordProblem]:
+        reader = TableReader(conn, self.present, self.schema, self.batch, self.kinds)
+        yield from reader.person_problems()
+        yield from reader.orphans()
 
     def close(self) -> None:
         self.db.dispose()

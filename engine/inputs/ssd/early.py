@@ -47,7 +47,7 @@ def map_early_help(child: Child, allocate: Callable[..., None]) -> None:
         ident = str(row[KEY])
         if start is None:
             child.failed.append((f"{child.id}/early-help/{ident}", f"{TABLE}[{ident}]."
-                                 "earl_episode_start_date is missing or not a date (see its "
+                                 "earl_episode_start_date: missing or not a date (see its "
                                  "problem); this early help episode cannot be evaluated"))
             continue
         end = child.day(TABLE, row, "earl_episode_end_date", KEY)

@@ -72,8 +72,8 @@ def _episodes(child: Child) -> None:
         start = child.day(table, row, "cine_referral_date", key, required=True)
         ident = str(row[key])
         if start is None:
-            child.failed.append((f"{child.id}/{ident}", f"{table}[{ident}].cine_referral_date "
-                                 "is missing or not a date (see its problem); this episode "
+            child.failed.append((f"{child.id}/{ident}", f"{table}[{ident}].cine_referral_date: "
+                                 "missing or not a date (see its problem); this episode "
                                  "cannot be evaluated"))
             continue
         if start in by_date:
@@ -134,10 +134,10 @@ def _assessments(child: Child) -> None:
         ep.facts.append(begun)
         child.flag(table, row, "cina_assessment_child_seen", key, ep)
         done = child.day(table, row, "cina_assessment_auth_date", key, ep=ep)
-        if done is None:
-            continue
         outcome = child.outcome(table, row, "cina_assessment_outcome_json", key, ep)
         nfa = child.flag(table, row, "cina_assessment_outcome_nfa", key, ep)
+        if done is None:
+            continue
         fields = {"outcome": _assessment_outcome(outcome, nfa),
                   "factors": factors.get(ident) or None}
         completed = MappedFact("assessment_completed", done,
