@@ -124,7 +124,8 @@ def _read_secret(path: Path) -> str:
 def shown(url: URL) -> str:
     """The URL as it may be printed: the password and every secret query value as ***."""
     masked = {k: "***" if SECRET.search(k) else v for k, v in url.query.items()}
-    return url.set(query=masked).render_as_string(hide_password=True)
+    text = url.set(query=masked).render_as_string(hide_password=True)
+    return text.replace("%2A%2A%2A", "***")
 
 
 def secrets_of(url: URL) -> list[str]:
