@@ -43,8 +43,8 @@ def generate(url: str, children: int) -> None:
 
 def export_jsonl(url: str, path: Path) -> int:
     from engine.evaluation.status import dumps
-    from engine.inputs.ssd.connect import resolve_url
     from engine.inputs.ssd.dataset import SsdDataset
+    from engine.inputs.ssd.urls import resolve_url
 
     dataset = SsdDataset(resolve_url(url), as_of=AS_OF)
     n = 0
@@ -59,9 +59,9 @@ def export_jsonl(url: str, path: Path) -> int:
 def measure(route: str, where: str) -> dict:
     """One route, timed from loading the procedure to the last record (or the commit)."""
     from engine import load
-    from engine.inputs.ssd.connect import resolve_url
     from engine.inputs.ssd.dataset import SsdDataset
     from engine.inputs.ssd.publish import ensure_tables, publish_in
+    from engine.inputs.ssd.urls import resolve_url
 
     engine = load()
     started = time.perf_counter()

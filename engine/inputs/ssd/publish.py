@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from engine.evaluation.status import Record
 from engine.inputs.cells import shown as shown_value
 from engine.inputs.ssd.connect import reason
 from engine.inputs.ssd.dataset import SsdDataset
@@ -135,7 +136,7 @@ def drop_created(db: Engine, names: list[str]) -> None:
         pass
 
 
-def publish(db: Engine, records: Iterable[dict], as_of: date, procedure: dict,
+def publish(db: Engine, records: Iterable[Record], as_of: date, procedure: dict,
             definitions: str, dataset_url: str, problems: Iterable[dict] = (),
             prefix: str = PREFIX) -> RunSummary:
     """Write one run in one transaction; any exception rolls the whole run back (and takes
@@ -151,7 +152,7 @@ def publish(db: Engine, records: Iterable[dict], as_of: date, procedure: dict,
 
 
 def publish_dataset(dataset: SsdDataset, target: Engine,
-                    evaluate: Callable[[Iterator[dict]], Iterable[dict]], as_of: date,
+                    evaluate: Callable[[Iterator[dict]], Iterable[Record]], as_of: date,
                     procedure: dict, definitions: str, prefix: str = PREFIX) -> RunSummary:
     """Evaluate an SSD and write the run into `target` (the SSD's own database, or another)
     in one transaction; a database error is an SsdError naming no secret."""
@@ -180,7 +181,7 @@ def _problems(dataset: SsdDataset, conn: Connection | None) -> Iterator[dict]:
         yield problem.as_dict()
 
 
-def publish_in(conn: Connection, records: Iterable[dict], as_of: date, procedure: dict,
+def publish_in(conn: Connection, records: Iterable[Record], as_of: date, procedure: dict,
                definitions: str, dataset_url: str, problems: Iterable[dict] = (),
                prefix: str = PREFIX) -> RunSummary:
     """Write one run inside the caller's transaction (tables made by ensure_tables first)."""

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from engine.evaluation.status import CaseStatus, Failure, Record
+
 CHUNK = 2000
 VIEWS = ("case", "action", "escalation", "flag", "problem")
 # The counts stored in sg_run (its columns), and those only printed.
@@ -41,65 +43,58 @@ class RunSummary:
                 f"{c['problems']} problem record(s)")
 
 
-def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value[:10]) if value else None
-
-
-def run_rows(run: RunSummary, record: dict) -> Iterator[tuple[str, dict]]:
-    """The rows of one case record, counted into the run."""
-    rid, case = run.run_id, record.get("case")
-    held = record.get("allocation") or {}
+def run_rows(run: RunSummary, record: Record) -> Iterator[tuple[str, dict]]:
+    """The table rows of one record, read from its typed fields, counted into the run."""
+    rid, case = run.run_id, record.case
+    held = (record.allocation if isinstance(record, CaseStatus) else None) or {}
     owner = {"team_id": held.get("team"), "worker_id": held.get("worker")}
     run.counts["cases"] += 1
     child = str(case).split("/", 1)[0] if case else None
-    if "error" in record:
+    if isinstance(record, Failure):
         run.counts["cases_with_errors"] += 1
         yield "case", {"run_id": rid, "case_id": case, "child_id": child, "family_id": None,
                        **owner, "stage": None, "stage_since": None,
-                       "error": str(record["error"])[:400]}
+                       "error": record.error[:400]}
         run.counts["problems"] += 1
-        where, message = location(str(record["error"]), None)
-        yield "problem", {"run_id": rid, "case_id": case, "location": where,
+        where, message = location(record.error, None)
+        yield "problem", {"run_id": rid, "case_id": case, "location": where[:400],
                           "message": message[:600]}
         return
-    family = record.get("family")
-    yield "case", {"run_id": rid, "case_id": case, "child_id": child, "family_id": family,
-                   **owner, "stage": record["stage"],
-                   "stage_since": _day(record["stage_since"]), "error": None}
-    yield from _actions(run, record, owner, family)
+    yield "case", {"run_id": rid, "case_id": case, "child_id": child,
+                   "family_id": record.family, **owner, "stage": record.stage,
+                   "stage_since": record.stage_since, "error": None}
+    yield from _actions(run, record, owner)
     yield from _findings(run, record, owner)
 
 
-def _actions(run: RunSummary, record: dict, owner: dict, family: str | None
-             ) -> Iterator[tuple[str, dict]]:
-    case = record["case"]
-    for a in record["actions"]:
+def _actions(run: RunSummary, record: CaseStatus, owner: dict) -> Iterator[tuple[str, dict]]:
+    case = record.case
+    for a in record.actions:
         run.counts["actions"] += 1
-        if a["status"] == "overdue":
+        if a.status == "overdue":
             run.counts["overdue"] += 1
             run.overdue_cases.add(case)
-        yield "action", {"run_id": run.run_id, "case_id": case, "action_id": a["id"],
-                         "requirement": a["requirement"], "title": a["title"],
-                         "owner": a["owner"], **owner, "family_id": family,
-                         "due": _day(a["due"]), "status": a["status"],
-                         "done_on": _day(a["done_on"]), "cancelled_on": _day(a["cancelled_on"]),
-                         "working_days_overdue": a["working_days_overdue"],
-                         "statutory": a["statutory"], "source_key": a["source"]["key"]}
+        yield "action", {"run_id": run.run_id, "case_id": case, "action_id": a.id,
+                         "requirement": a.requirement, "title": a.title, "owner": a.owner,
+                         **owner, "family_id": record.family, "due": a.due,
+                         "status": a.status, "done_on": a.done_on,
+                         "cancelled_on": a.cancelled_on,
+                         "working_days_overdue": a.working_days_overdue,
+                         "statutory": a.statutory, "source_key": a.source["key"]}
 
 
-def _findings(run: RunSummary, record: dict, owner: dict) -> Iterator[tuple[str, dict]]:
-    rid, case = run.run_id, record["case"]
-    for e in record["escalations"]:
-        run.counts["escalations"] += e["status"] == "open"
-        yield "escalation", {"run_id": rid, "case_id": case, "escalation_id": e["id"],
-                             "title": e["title"], "to_whom": e["to"], "action_id": e["action"],
-                             "since": _day(e["since"]), "status": e["status"], **owner}
-    for f in record["flags"]:
-        run.counts["flags"] += f["status"] == "found"
-        yield "flag", {"run_id": rid, "case_id": case, "flag_id": f["id"], "title": f["title"],
-                       "severity": f["severity"], "status": f["status"],
-                       "since": _day(f["since"]), **owner}
-    for err in record["errors"]:
+def _findings(run: RunSummary, record: CaseStatus, owner: dict) -> Iterator[tuple[str, dict]]:
+    rid, case = run.run_id, record.case
+    for e in record.escalations:
+        run.counts["escalations"] += e.status == "open"
+        yield "escalation", {"run_id": rid, "case_id": case, "escalation_id": e.id,
+                             "title": e.title, "to_whom": e.to, "action_id": e.action,
+                             "since": e.since, "status": e.status, **owner}
+    for f in record.flags:
+        run.counts["flags"] += f.status == "found"
+        yield "flag", {"run_id": rid, "case_id": case, "flag_id": f.id, "title": f.title,
+                       "severity": f.severity, "status": f.status, "since": f.since, **owner}
+    for err in record.errors:
         run.counts["problems"] += 1
         where, message = location(str(err["message"]), err.get("fact"))
         yield "problem", {"run_id": rid, "case_id": case, "location": where[:400],

@@ -7,11 +7,10 @@ their input's line, the --team/--worker filter, and what the feed says on stderr
 """
 from __future__ import annotations
 
-import json
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,12 +21,13 @@ from sqlalchemy.engine import URL
 from engine.core.text import clean
 from engine.evaluation.case import UNREADABLE
 from engine.evaluation.engine import Engine
-from engine.evaluation.status import dumps
+from engine.evaluation.status import CaseStatus, Failure, Record
 from engine.inputs.case_files import Item
 from engine.inputs.feed import CaseFeed, FeedOptions, open_feed
 from engine.interfaces.cli.options import Progress
 
 T = TypeVar("T")
+Encode = Callable[[Record], Any]
 
 
 @dataclass
@@ -43,8 +43,10 @@ class Cohort:
     kept: int = 0
     teams: set[str] = field(default_factory=set)
 
-    def keeps(self, record: dict) -> bool:
-        held = record.get("allocation") or {}
+    def keeps(self, record: Record) -> bool:
+        """A status allocated to the team and worker asked for; a Failure has no known
+        allocation, so it belongs to no team's or worker's cohort."""
+        held = (record.allocation if isinstance(record, CaseStatus) else None) or {}
         if held.get("team"):
             self.teams.add(str(held["team"]))
         ok = ((self.team is None or held.get("team") == self.team)
@@ -107,21 +109,23 @@ def resolve_as_of(as_of: date | None, path: Path | None = None) -> date:
 
 
 def cohort_records(engine: Engine, cohort: Cohort, as_of: date, workers: int = 1,
-                   as_json: bool = False) -> Iterator[Any]:
-    """Status records of every case of the cohort, in input order, kept to its team and
-    worker; the feed's warnings before them and its notes after, on stderr."""
+                   encode: Encode | None = None) -> Iterator[Any]:
+    """The record of every case of the cohort, in input order, kept to its team and worker,
+    each passed through `encode` when given (in the workers, unless a filter needs the record
+    first; `encode` must leave a Failure as it is); the feed's warnings before them and its
+    notes after, on stderr."""
     feed = open_feed(cohort.path, FeedOptions(as_of, engine.procedure, cohort.schema),
                      cohort.url)
     try:
         for warning in feed.warnings:
             click.echo(f"warning: {clean(warning)}", err=True)
-        stream = _records(engine, feed, as_of, workers, as_json and not cohort.filtered)
+        stream = _records(engine, feed, as_of, workers, None if cohort.filtered else encode)
         if not cohort.filtered:
             yield from stream
         else:
             for record in stream:
                 if cohort.keeps(record):
-                    yield dumps(record) if as_json else record
+                    yield encode(record) if encode is not None else record
         for note in feed.notes():
             click.echo(clean(note), err=True)
     finally:
@@ -129,9 +133,9 @@ def cohort_records(engine: Engine, cohort: Cohort, as_of: date, workers: int = 1
 
 
 def _records(engine: Engine, feed: CaseFeed, as_of: date, workers: int,
-             as_json: bool) -> Iterator[Any]:
-    """Error records get the line (and, in a folder, the file) of their input; blank lines of
-    JSON Lines are skipped and counted on stderr."""
+             encode: Encode | None) -> Iterator[Any]:
+    """Failures get the line (and, in a folder, the file) of their input; blank lines of JSON
+    Lines are skipped and counted on stderr."""
     items = list_or_stream(feed.items())
     progress = Progress()
     pending: deque[Item] = deque()
@@ -144,28 +148,27 @@ def _records(engine: Engine, feed: CaseFeed, as_of: date, workers: int,
             pending.append(item)
             yield _raw(item)
 
-    for record in engine.cohort(raws(), as_of, workers=workers, as_json=as_json):
+    for record in _cohort(engine, raws(), as_of, workers, encode):
         progress.tick()
         yield located(record, pending.popleft())
     progress.done()
 
 
-def located(record: dict | str, item: Item) -> dict | str:
-    """An error record with its input's line, and its file's name when read from a folder."""
-    if isinstance(record, str):
-        if '"error":' not in record:
-            return record
-        return dumps(_locate(json.loads(record), item))
-    return _locate(record, item)
+def _cohort(engine: Engine, cases: Iterable, as_of: date, workers: int,
+            encode: Encode | None) -> Iterator[Any]:
+    if encode is None:
+        return engine.cohort(cases, as_of, workers=workers)
+    return engine.cohort(cases, as_of, workers=workers, encode=encode)
 
 
-def _locate(record: dict, item: Item) -> dict:
-    if "error" not in record:
+def located(record: Any, item: Item) -> Any:
+    """A Failure with its input's line, and its file's name when read from a folder."""
+    if not isinstance(record, Failure):
         return record
-    message = str(record["error"])
+    message = record.error
     if item.where and not message.startswith(item.where):
         message = f"{item.where}: {message}"
-    return {**record, "error": message, "line": item.line}
+    return replace(record, error=message, line=item.line)
 
 
 def list_or_stream(items: Iterable[T]) -> Iterator[T]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from engine.evaluation.engine import Engine
+from engine.evaluation.status import Record
 from engine.inputs.ssd.connect import open_database
 from engine.inputs.ssd.dataset import SsdDataset
 from engine.inputs.ssd.urls import resolve_url, shown
@@ -66,10 +67,9 @@ def publish(ctx: click.Context, from_url: str | None, from_file: Path | None,
               if to_url or to_file else dataset.db)
     progress = Progress()
 
-    def evaluate(cases: Iterator[dict]) -> Iterable[dict]:
+    def evaluate(cases: Iterator[dict]) -> Iterable[Record]:
         for record in engine.cohort(cases, day, workers=max(workers, 1)):
             progress.tick()
-            assert isinstance(record, dict)
             yield record
 
     run = publish_dataset(dataset, target, evaluate, day,
