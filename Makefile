@@ -7,10 +7,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 SAFEGUARD := $(BIN)/safeguard
 AS_OF ?= 2024-11-29
+# The synthetic SSD of the demo is made as of today (seeded: the same day gives the same SSD),
+# so its worklist is this week's.
+TODAY ?= $(shell date +%F)
 MEMCHECK_CASES ?= 240
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all setup graphviz chromium postgresql demo test lint schema bench memcheck clean
+.PHONY: all setup graphviz chromium postgresql demo test lint docs-ssd schema bench memcheck clean
 
 all: test
 
@@ -66,10 +69,10 @@ demo: $(VENV)/.installed graphviz
 	$(SAFEGUARD) draw procedure neglect -o out/neglect.svg
 	$(SAFEGUARD) draw cohort examples/cohort.jsonl --as-of $(AS_OF) -o out/cohort-heatmap.svg
 	$(SAFEGUARD) pack neglect -o out/neglect-pack.html
-	$(SAFEGUARD) ssd-synth out/ssd.db --children 500 --messy 0.05
-	$(SAFEGUARD) overdue --from out/ssd.db --as-of $(AS_OF) --team T01
-	$(SAFEGUARD) publish --from out/ssd.db --as-of $(AS_OF)
-	$(SAFEGUARD) ssd-quality --from out/ssd.db --as-of $(AS_OF) > out/ssd-quality.txt
+	$(SAFEGUARD) ssd-synth out/ssd.db --children 500 --messy 0.05 --as-of $(TODAY)
+	$(SAFEGUARD) overdue --from out/ssd.db --as-of $(TODAY) --team T01 --limit 5
+	$(SAFEGUARD) publish --from out/ssd.db --as-of $(TODAY)
+	$(SAFEGUARD) ssd-quality --from out/ssd.db --as-of $(TODAY) > out/ssd-quality.txt
 	@echo
 	@echo "Demo output in $(CURDIR)/out/:"
 	@ls -1 out | sed 's/^/  out\//'
@@ -82,8 +85,14 @@ lint: setup
 test: lint chromium postgresql
 	$(BIN)/python -m pytest
 
+# The case and fact JSON Schemas in docs/schema/, from the bundled procedure (one source:
+# engine/inputs/schema.py, which the service's OpenAPI document uses too).
 schema: setup
-	$(BIN)/python -m pytest tests/project/test_schema.py
+	$(BIN)/python -m engine.inputs.schema
+
+# docs/ssd.md's example outputs, from a synthetic SSD (checked by tests/inputs/test_docs_ssd.py).
+docs-ssd: setup
+	$(BIN)/python -m tests.docs_ssd
 
 bench: setup postgresql
 	$(BIN)/python bench/run.py

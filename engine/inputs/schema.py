@@ -15,9 +15,14 @@ from engine.language.model import Field, Procedure
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 BASE_ID = "https://safeguard.invalid/schema/"
-DAY = r"^\d{4}-\d{2}-\d{2}$"
+# A calendar day in the years the engine accepts (1900-2100): months of 30 and 31 days are
+# told apart; 29 February is accepted in every year (a pattern cannot tell a leap year; the
+# engine reports 2023-02-29).
+_DAY = (r"(19\d{2}|20\d{2}|2100)-(?:(0[1-9]|1[0-2])-(0[1-9]|1\d|2\d)|(0[13-9]|1[0-2])-30|"
+        r"(0[13578]|1[02])-31)")
+DAY = f"^{_DAY}$"
 # A fact's date: a day, or a local date-time (2025-05-13T16:30) as the engine reads it.
-MOMENT = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$"
+MOMENT = f"^{_DAY}(T([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?)?$"
 
 DAY_SCHEMA = {"type": "string", "format": "date", "pattern": DAY}
 MOMENT_SCHEMA = {"type": "string", "pattern": MOMENT,
@@ -114,3 +119,20 @@ def write_schemas(folder: Path, procedure: Procedure) -> list[Path]:
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         out.append(path)
     return out
+
+
+def main() -> None:
+    """`make schema`: rewrite docs/schema/ from the bundled procedure."""
+    from engine import load
+
+    engine = load()
+    try:
+        folder = Path(__file__).resolve().parents[2] / "docs" / "schema"
+        for path in write_schemas(folder, engine.procedure):
+            print(f"wrote {path}")
+    finally:
+        engine.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -41,7 +41,7 @@ def seconds(variable: str, default: int) -> int:
 def connect_args(url: URL) -> dict[str, Any]:
     """Each driver's own way of bounding the connect (and PostgreSQL's statements)."""
     wait = seconds(TIMEOUT_VAR, 15)
-    backend, driver = url.get_backend_name(), url.get_driver_name()
+    backend, _, driver = url.drivername.partition("+")
     if backend == "sqlite":
         return {"timeout": wait}
     if backend == "postgresql":
@@ -103,7 +103,7 @@ def _path_shown(path: str) -> str:
 
 
 def _missing_driver(url: URL, exc: BaseException) -> str:
-    driver = url.get_driver_name()
+    driver = url.drivername.partition("+")[2] or url.drivername
     package = DRIVERS.get(driver)
     if isinstance(exc, NoSuchModuleError) and package is None:
         return f"no driver for '{url.drivername}' is known"

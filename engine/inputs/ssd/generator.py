@@ -175,7 +175,7 @@ class Generator:
                          "STRATEGY_DISCUSSION_FLAG" if s47 else r.choice(
                              ["NFA_FLAG", "PROV_OF_SERVICES_FLAG"]))
         outcome["COMMENTS"] = f"{NAME_MARK} free text comment"
-        authorised = done if done <= as_of and r.random() < 0.9 else None
+        authorised = self._authorised(start, done, overran=r.random() >= 0.9)
         add("ssd_cin_assessments", cina_assessment_id=ident, cina_person_id=person,
             cina_referral_id=ref, cina_assessment_start_date=self._when(begun),
             cina_assessment_child_seen="Y", cina_assessment_auth_date=self._when(authorised),
@@ -193,6 +193,16 @@ class Generator:
         if outcome["NFA_FLAG"] == "Y":
             return authorised
         return self._cin_plan(add, person, ref, authorised)
+
+    def _authorised(self, start: date, done: date, overran: bool) -> date | None:
+        """When the assessment was authorised: on time, or (one in ten) late; a recent one
+        that overran may still be open, as a team's worklist shows this week."""
+        as_of = self.o.as_of
+        if overran:
+            if (as_of - start).days < 130:
+                return None
+            done = self._wd(done, self.drift.randint(3, 25))
+        return done if done <= as_of else None
 
     def _late(self, gap: int, chance: float, low: int, high: int) -> int:
         """A visit gap in working days, now and then a late one."""
