@@ -57,7 +57,7 @@ class MappedFact:
 
 
 @dataclass
-class Episode:
+class MappedEpisode:
     key: str
     start: date
     end: date | None
@@ -105,23 +105,23 @@ class Child:
     def __init__(self, rows: ChildRows, look: Lookups):
         self.rows, self.look, self.id = rows, look, rows.id
         self.problems: list[RecordProblem] = []
-        self.episodes: list[Episode] = []
-        self.by_key: dict[str, Episode] = {}
+        self.episodes: list[MappedEpisode] = []
+        self.by_key: dict[str, MappedEpisode] = {}
         self.targets: list[Target] = []
-        self.entries: list[tuple[date, Episode]] = []   # early help starts that joined a case
+        self.entries: list[tuple[date, MappedEpisode]] = []   # early help starts that joined a case
         self.loose = 0
         self.failed: list[tuple[str, str]] = []
 
     # ------------------------------------------------------------- values
 
     def report(self, table: str, key: object, column: str | None, message: str,
-               episode: Episode | None = None) -> None:
+               episode: MappedEpisode | None = None) -> None:
         ident = None if key is None else str(key)
         problem = RecordProblem.row(table, ident, column, message, self.id)
         (episode.problems if episode else self.problems).append(problem)
 
     def day(self, table: str, row: dict, column: str, key: str, required: bool = False,
-            ep: Episode | None = None) -> date | None:
+            ep: MappedEpisode | None = None) -> date | None:
         """A date cell; a time of day other than midnight is reported and dropped."""
         found = self.moment(table, row, column, key, required, ep)
         if found is None:
@@ -133,7 +133,7 @@ class Child:
         return day
 
     def moment(self, table: str, row: dict, column: str, key: str, required: bool = False,
-               ep: Episode | None = None) -> tuple[date, time | None] | None:
+               ep: MappedEpisode | None = None) -> tuple[date, time | None] | None:
         """A date cell and its time of day (None at midnight), within the engine's years."""
         value = row.get(column)
         if value is None or (value.__class__ is str and not value.strip()):
@@ -152,11 +152,11 @@ class Child:
         return day, clock
 
     def flag(self, table: str, row: dict, column: str, key: str,
-             ep: Episode | None = None) -> bool | None:
+             ep: MappedEpisode | None = None) -> bool | None:
         return self._flag(table, row.get(key), column, row.get(column), ep)
 
     def _flag(self, table: str, key: object, column: str, value: object,
-              ep: Episode | None) -> bool | None:
+              ep: MappedEpisode | None) -> bool | None:
         if value is None or isinstance(value, bool):
             return value
         text = str(value).strip().lower()
@@ -169,7 +169,7 @@ class Child:
         return None
 
     def outcome(self, table: str, row: dict, column: str, key: str,
-                ep: Episode | None) -> dict[str, bool | None]:
+                ep: MappedEpisode | None) -> dict[str, bool | None]:
         """A `_json` outcome column as flags; a cell that is not usable JSON (malformed, too
         long, too deep, not Unicode) loses only this outcome."""
         value = row.get(column)
@@ -216,7 +216,7 @@ class Child:
     # ------------------------------------------------------------- placing rows
 
     def place(self, table: str, row: dict, key: str, ref_column: str | None, day: date | None,
-              via: Episode | None = None) -> Episode | None:
+              via: MappedEpisode | None = None) -> MappedEpisode | None:
         """The CIN episode a row belongs to: by its referral id, else the one open on its date."""
         ref = row.get(ref_column) if ref_column else None
         ref = str(ref).strip() if ref is not None else ""
@@ -235,7 +235,7 @@ class Child:
                         "child; not imported")
         return found
 
-    def _by_date(self, day: date | None) -> Episode | None:
+    def _by_date(self, day: date | None) -> MappedEpisode | None:
         if day is None:
             return None
         started = [e for e in self.episodes if not e.early_help and e.start <= day]
@@ -260,7 +260,7 @@ def short_code(value: object) -> str | None:
     return text if text and len(text) <= 12 and re.fullmatch(r"[A-Za-z0-9_.-]+", text) else None
 
 
-def check_order(child: Child, ep: Episode, earlier: MappedFact | None,
+def check_order(child: Child, ep: MappedEpisode, earlier: MappedFact | None,
                 later: MappedFact | None) -> None:
     """Report (and keep) a fact dated before the one it follows."""
     if earlier and later and later.day < earlier.day:

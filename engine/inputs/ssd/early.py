@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 
 from engine.inputs.problems import show
-from engine.inputs.ssd.child import Child, Episode, MappedFact, check_order
+from engine.inputs.ssd.child import Child, MappedEpisode, MappedFact, check_order
 
 TABLE, KEY = "ssd_early_help_episodes", "earl_episode_id"
 # End reasons as written in case systems (the standard's guidance: "Outcomes met/ Step-up/
@@ -53,8 +53,8 @@ def map_early_help(child: Child, allocate: Callable[..., None]) -> None:
         end = child.day(TABLE, row, "earl_episode_end_date", KEY)
         joined = next((e for e in cin if (start <= e.start and (end is None or e.start <= end))
                        or e.spans(start)), None)
-        ep = joined or Episode(ident, start, end, f"{child.id}/early-help/{start.isoformat()}",
-                               early_help=True)
+        case = f"{child.id}/early-help/{start.isoformat()}"
+        ep = joined or MappedEpisode(ident, start, end, case, early_help=True)
         worker = row.get("earl_episode_worker_id")
         _facts(child, ep, row, start, end, worker, stepped_up=joined is not None
                and start <= joined.start)
@@ -68,7 +68,7 @@ def map_early_help(child: Child, allocate: Callable[..., None]) -> None:
     child.episodes.sort(key=lambda e: (e.start, e.key))
 
 
-def _facts(child: Child, ep: Episode, row: dict, start: date, end: date | None,
+def _facts(child: Child, ep: MappedEpisode, row: dict, start: date, end: date | None,
            worker: object, stepped_up: bool) -> None:
     ident = str(row[KEY])
     where = (TABLE, ident, "earl_episode_start_date")
