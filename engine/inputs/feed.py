@@ -65,9 +65,11 @@ class CaseFeed(Protocol):
 
 @dataclass
 class FileFeed:
-    """A case file, JSON Lines or a folder of them (the native formats)."""
+    """A case file, JSON Lines or a folder of them (the native formats). The other file
+    feeds build on it: what they do not say (warnings, notes, a date) is nothing."""
 
     path: Path
+    options: FeedOptions = field(default_factory=FeedOptions)
     kind: str = "cases"
     warnings: list[str] = field(default_factory=list)
 
@@ -85,13 +87,10 @@ class FileFeed:
 
 
 @dataclass
-class CensusFeed:
+class CensusFeed(FileFeed):
     """A DfE Children in Need census: one case per CIN episode, as of its ReferenceDate."""
 
-    path: Path
-    options: FeedOptions = field(default_factory=FeedOptions)
     kind: str = "census"
-    warnings: list[str] = field(default_factory=list)
 
     def items(self) -> Iterator[Item]:
         from engine.inputs.cin.layout import with_vocabulary
@@ -114,36 +113,18 @@ class CensusFeed:
     def reference_date(self) -> date | None:
         return census_date(self.path)
 
-    def close(self) -> None:
-        pass
-
 
 @dataclass
-class PayloadFeed:
+class PayloadFeed(FileFeed):
     """A DfE children's social care API payload, mapped as the SSD is."""
 
-    path: Path
-    options: FeedOptions = field(default_factory=FeedOptions)
     kind: str = "csc-api"
-    warnings: list[str] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=lambda: {"children": 0, "problems": 0})
 
     def items(self) -> Iterator[Item]:
         from engine.inputs.ssd.csc_api import read_payload
 
         for result in read_payload(self.path, self.options.as_of, self.options.vocabulary):
-            self.counts["children"] += 1
-            self.counts["problems"] += len(result.problems)
             yield from child_items(result, str(self.path))
-
-    def notes(self) -> list[str]:
-        return []
-
-    def reference_date(self) -> date | None:
-        return None
-
-    def close(self) -> None:
-        pass
 
 
 class SsdFeed:

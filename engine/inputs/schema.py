@@ -123,15 +123,11 @@ def write_schemas(folder: Path, procedure: Procedure) -> list[Path]:
 
 def main() -> None:
     """`make schema`: rewrite docs/schema/ from the bundled procedure."""
-    from engine import load
+    from engine.rules_engine.library import pick, read_library
 
-    engine = load()
-    try:
-        folder = Path(__file__).resolve().parents[2] / "docs" / "schema"
-        for path in write_schemas(folder, engine.procedure):
-            print(f"wrote {path}")
-    finally:
-        engine.close()
+    folder = Path(__file__).resolve().parents[2] / "docs" / "schema"
+    for path in write_schemas(folder, pick(read_library(), None)):
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":

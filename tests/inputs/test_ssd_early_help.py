@@ -8,13 +8,14 @@ from collections import Counter
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine
 
 from engine.inputs.feed import FeedOptions, SsdFeed
 from engine.inputs.ssd import synthetic
 from engine.inputs.ssd.early import end_reason
 from engine.inputs.ssd.tables import SPECS
 from engine.inputs.ssd.urls import resolve_url
+from tests.inputs.test_ssd import _hand_made as hand_made
 
 AS_OF = date(2024, 11, 29)
 PERSON = [{"pers_person_id": "P1", "pers_dob": "2012-03-02"}]
@@ -22,15 +23,7 @@ PERSON = [{"pers_person_id": "P1", "pers_dob": "2012-03-02"}]
 
 def _hand_made(path, rows: dict[str, list[dict]]) -> str:
     url = f"sqlite:///{path}"
-    db = create_engine(url)
-    meta = synthetic.metadata(text_dates=True)
-    meta.create_all(db)
-    with db.begin() as conn:
-        for name, items in rows.items():
-            columns = meta.tables[name].c.keys()
-            conn.execute(insert(meta.tables[name]), [{c: r.get(c) for c in columns}
-                                                     for r in items])
-    db.dispose()
+    hand_made(url, rows)
     return url
 
 

@@ -112,6 +112,12 @@ class Child:
         self.loose = 0
         self.failed: list[tuple[str, str]] = []
 
+    def unreadable(self, case: str, where: str, what: str) -> None:
+        """An episode that cannot be evaluated (its date is unusable): an error item in its
+        place, so it never disappears from the output."""
+        self.failed.append((case, f"{where}: missing or not a date (see its problem); this "
+                                  f"{what} cannot be evaluated"))
+
     # ------------------------------------------------------------- values
 
     def report(self, table: str, key: object, column: str | None, message: str,

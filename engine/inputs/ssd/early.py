@@ -46,9 +46,8 @@ def map_early_help(child: Child, allocate: Callable[..., None]) -> None:
         start = child.day(TABLE, row, "earl_episode_start_date", KEY, required=True)
         ident = str(row[KEY])
         if start is None:
-            child.failed.append((f"{child.id}/early-help/{ident}", f"{TABLE}[{ident}]."
-                                 "earl_episode_start_date: missing or not a date (see its "
-                                 "problem); this early help episode cannot be evaluated"))
+            child.unreadable(f"{child.id}/early-help/{ident}",
+                             f"{TABLE}[{ident}].earl_episode_start_date", "early help episode")
             continue
         end = child.day(TABLE, row, "earl_episode_end_date", KEY)
         joined = next((e for e in cin if (start <= e.start and (end is None or e.start <= end))

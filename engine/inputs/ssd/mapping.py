@@ -72,9 +72,8 @@ def _episodes(child: Child) -> None:
         start = child.day(table, row, "cine_referral_date", key, required=True)
         ident = str(row[key])
         if start is None:
-            child.failed.append((f"{child.id}/{ident}", f"{table}[{ident}].cine_referral_date: "
-                                 "missing or not a date (see its problem); this episode "
-                                 "cannot be evaluated"))
+            child.unreadable(f"{child.id}/{ident}", f"{table}[{ident}].cine_referral_date",
+                             "episode")
             continue
         if start in by_date:
             kept = by_date[start]
