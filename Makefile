@@ -13,7 +13,7 @@ TODAY ?= $(shell date +%F)
 MEMCHECK_CASES ?= 240
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all setup graphviz chromium postgresql demo test lint docs-ssd schema images bench memcheck clean
+.PHONY: all setup graphviz chromium postgresql demo test lint architecture docs-ssd schema images bench memcheck clean
 
 all: test
 
