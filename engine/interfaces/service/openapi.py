@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from engine.inputs.schema import case_schema
 from engine.language.model import Procedure
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -23,6 +24,13 @@ def json_schema(name: str) -> dict[str, Any]:
     """A schema of docs/schema/ as an OpenAPI component (its own $schema and $id dropped)."""
     data = json.loads((_schema_dir() / f"{name}.schema.json").read_text(encoding="utf-8"))
     return {k: v for k, v in data.items() if k not in ("$schema", "$id")}
+
+
+def case_component(procedure: Procedure) -> dict[str, Any]:
+    """The Case schema with every fact one of the procedure's types and its fields
+    (engine/inputs/schema.py, the source of docs/schema/ too)."""
+    schema = case_schema(procedure)
+    return {k: v for k, v in schema.items() if k not in ("$schema", "$id")}
 
 
 PROBLEM_SCHEMA = {
@@ -135,7 +143,8 @@ def document(procedure: Procedure) -> dict[str, Any]:
                 "type": "http", "scheme": "bearer",
                 "description": "An API key from `safeguard keys add`, or an OAuth2 access "
                                "token (JWT, RS256) from the configured issuer."}},
-            "schemas": {"Case": json_schema("case"), "CaseStatus": json_schema("case-status"),
+            "schemas": {"Case": case_component(procedure),
+                        "CaseStatus": json_schema("case-status"),
                         "Problem": PROBLEM_SCHEMA, "Procedure": SUMMARY_SCHEMA,
                         "Explanation": EXPLANATION_SCHEMA},
         },
