@@ -35,10 +35,12 @@ def test_the_current_stage_says_here_and_what_is_overdue(dressed) -> None:
     _, case = dressed
     here = case.node("child_protection_plan")
     assert [line.text for line in here.lines[:3]] == [
-        "Child protection plan", "▶ HERE since 15 June 2022", "⚠ 1 overdue, 4 open"]
+        "Child protection plan", "▶ HERE since 15 June 2022", "⚠ 2 overdue, 4 open"]
     assert here.look == "page_spine_here"
     assert case.title == "Case EXAMPLE-2022 as of 20 July 2022"
-    assert case.subtitle[1] == "Now: Child protection plan; 5 open action(s), 1 overdue"
+    # the school was never told the decision (referrer_feedback) nor the child seen in the
+    # enquiry: 2 overdue
+    assert case.subtitle[1] == "Now: Child protection plan; 6 open action(s), 2 overdue"
 
 
 def test_stages_passed_through_say_when(dressed) -> None:
