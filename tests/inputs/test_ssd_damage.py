@@ -250,7 +250,7 @@ def test_the_commands_finish_on_a_damaged_ssd(command, tmp_path, engine):
     if command == ["publish"]:
         con = sqlite3.connect(path)
         (cases,) = con.execute("SELECT cases FROM sg_latest_run").fetchone()
-        assert cases > 400
+        assert cases > 360   # of 400 clean cases (see the import test above)
         locations = [r[0] for r in con.execute("SELECT location FROM sg_problem")]
         assert locations and all(loc and not loc.startswith("{") for loc in locations)
 
