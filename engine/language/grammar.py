@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from engine.language.model import FIELD_TYPES, MAX_AMOUNT, SEVERITIES, UNITS
+from engine.language.model import FIELD_TYPES, MAX_AMOUNT, SEVERITIES, UNITS, Unit
 
 NAME = "^[a-z][a-z0-9_]*$"
 DOCUMENT_ID = "^[a-z][a-z0-9_-]*$"
@@ -119,14 +119,14 @@ class Named(Node):
     name: str = ""
 
 
-def _limit(minimum: int, units: tuple[str, ...], before: bool) -> Fields:
+def _limit(minimum: int, units: tuple[Unit, ...], before: bool) -> Fields:
     amounts = tuple(Key(u, Whole(minimum=minimum, maximum=MAX_AMOUNT[u]), "Limit.amount")
                     for u in units)
     extra = (Key("before", Flag(), "Limit.before"),) if before else ()
     return Fields(keys=amounts + extra, one_key_of=units)
 
 
-DAYS_UNITS = tuple(u for u in UNITS if u != "hours")
+DAYS_UNITS: tuple[Unit, ...] = tuple(u for u in UNITS if u != "hours")
 
 
 def _window(description: str, closes_at: int) -> Fields:
