@@ -60,13 +60,16 @@ demo: setup
 	@echo "Demo output in $(CURDIR)/out/:"
 	@ls -1 out | sed 's/^/  out\//'
 
-test: setup chromium postgresql
+# ruff over all the Python (engine, visualise, tests, bench); mypy over the shipped packages.
+lint: setup
 	$(BIN)/ruff check engine visualise tests bench
 	$(BIN)/python -m mypy engine visualise
+
+test: lint chromium postgresql
 	$(BIN)/python -m pytest
 
 schema: setup
-	$(BIN)/python -m pytest tests/test_schema.py
+	$(BIN)/python -m pytest tests/project/test_schema.py
 
 bench: setup postgresql
 	$(BIN)/python bench/run.py

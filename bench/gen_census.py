@@ -21,8 +21,8 @@ ETHNICITIES = ("WBRI",) * 12 + ("WIRI", "WIRT", "WOTH", "WOTH", "WROM", "MWBC", 
                                 "MOTH", "AIND", "APKN", "APKN", "ABAN", "AOTH", "BCRB", "BAFR",
                                 "BAFR", "BOTH", "CHNE", "OOTH", "REFU", "NOBT")
 DISABILITIES = ("AUT", "BEH", "COMM", "CON", "DDA", "HAND", "HEAR", "INC", "LD", "MOB", "PC", "VIS")
-SOURCES = ("1A", "1B", "1C", "1D", "2A", "2A", "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F", "4",
-           "5A", "5B", "5C", "5D", "6", "6", "6", "6", "7", "8", "9", "10")
+REFERRAL_SOURCES = ("1A", "1B", "1C", "1D", "2A", "2A", "2A", "2B", "3A", "3B", "3C", "3D", "3E",
+                    "3F", "4", "5A", "5B", "5C", "5D", "6", "6", "6", "6", "7", "8", "9", "10")
 NEEDS = ("N1",) * 12 + ("N2", "N3", "N4", "N4", "N5", "N6", "N7", "N8", "N8", "N9")
 FACTORS = ("1A", "1B", "1C", "2A", "2B", "2C", "3A", "3B", "3C", "4A", "4B", "4C", "5A", "5B",
            "5C", "6A", "6B", "6C", "7A", "10A", "11A", "14A", "15A", "16A", "16A", "16A", "17A",
@@ -68,7 +68,7 @@ def episode(rng: random.Random, referral: date) -> Episode:
 
     The episode closes no earlier than its last activity (an assessment running on past an s47
     and a plan keeps it open)."""
-    ep = _pathway(rng, Episode(referral, rng.choice(SOURCES), rng.choice(NEEDS)))
+    ep = _pathway(rng, Episode(referral, rng.choice(REFERRAL_SOURCES), rng.choice(NEEDS)))
     if ep.closure:
         ep.closure = ep.end()
     return ep

@@ -33,7 +33,7 @@ def _peak_mb() -> float:
 def generate(url: str, children: int) -> None:
     from sqlalchemy import create_engine
 
-    from engine.sources.ssd import synthetic
+    from engine.inputs.ssd import synthetic
 
     db = create_engine(url)
     synthetic.write(db, synthetic.Options(children=children, seed=7, as_of=AS_OF,
@@ -43,25 +43,25 @@ def generate(url: str, children: int) -> None:
 
 def export_jsonl(url: str, path: Path) -> int:
     from engine.evaluation.status import dumps
-    from engine.sources.ssd.connect import resolve_url
-    from engine.sources.ssd.source import SsdSource
+    from engine.inputs.ssd.connect import resolve_url
+    from engine.inputs.ssd.dataset import SsdDataset
 
-    source = SsdSource(resolve_url(url), as_of=AS_OF)
+    dataset = SsdDataset(resolve_url(url), as_of=AS_OF)
     n = 0
     with path.open("w", encoding="utf-8") as out:
-        for case in source.cases():
+        for case in dataset.cases():
             out.write(dumps(case) + "\n")
             n += 1
-    source.close()
+    dataset.close()
     return n
 
 
 def measure(route: str, where: str) -> dict:
     """One route, timed from loading the procedure to the last record (or the commit)."""
     from engine import load
-    from engine.sources.ssd.connect import resolve_url
-    from engine.sources.ssd.publish import ensure_tables, publish_in
-    from engine.sources.ssd.source import SsdSource
+    from engine.inputs.ssd.connect import resolve_url
+    from engine.inputs.ssd.dataset import SsdDataset
+    from engine.inputs.ssd.publish import ensure_tables, publish_in
 
     engine = load()
     started = time.perf_counter()
@@ -71,17 +71,17 @@ def measure(route: str, where: str) -> dict:
             for _record in engine.cohort(handle, AS_OF):
                 cases += 1
     else:
-        source = SsdSource(resolve_url(where), as_of=AS_OF)
+        dataset = SsdDataset(resolve_url(where), as_of=AS_OF)
         if route == "ssd":
-            for _record in engine.cohort(source.cases(), AS_OF):
+            for _record in engine.cohort(dataset.cases(), AS_OF):
                 cases += 1
         else:
-            ensure_tables(source.db)
-            with source.db.begin() as conn:
-                run = publish_in(conn, engine.cohort(source.cases(conn), AS_OF), AS_OF,
+            ensure_tables(dataset.db)
+            with dataset.db.begin() as conn:
+                run = publish_in(conn, engine.cohort(dataset.cases(conn), AS_OF), AS_OF,
                                  {"id": "neglect", "version": "bench"}, "bench", "bench")
             cases = run.counts["cases"]
-        source.close()
+        dataset.close()
     seconds = time.perf_counter() - started
     return {"cases": cases, "seconds": seconds, "rate": cases / seconds, "peak_mb": _peak_mb()}
 

@@ -5,17 +5,17 @@ compiles them for durable-rules and runs it, `evaluation` turns a case's facts i
 `sources` bring outside data in as cases, and `interfaces` are the CLI, the service and the
 story runner. `library` drives the definitions through the language and the rules engine.
 """
-from engine.errors import (
+from engine.core.errors import (
     CaseError,
     DefinitionError,
     EvaluationError,
     Problem,
     SafeguardError,
-    UnknownName,
+    UnknownNameError,
 )
 from engine.evaluation.engine import Engine, load
-from engine.library import Library, read_library
+from engine.rules_engine.library import Library, read_library
 
 __version__ = "0.1.0"
 __all__ = ["CaseError", "DefinitionError", "Engine", "EvaluationError", "Library", "Problem",
-           "SafeguardError", "UnknownName", "load", "read_library"]
+           "SafeguardError", "UnknownNameError", "load", "read_library"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import graphviz
 
-from engine.errors import OutputError, SafeguardError
+from engine.core.errors import OutputError, SafeguardError
 
 from . import style
 from .diagram import Diagram, Edge, LegendEntry, Line, Node

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from engine.language.conditions import (
+from engine.language.conditions.parse import ParseError, parse
+from engine.language.conditions.tree import (
     And,
     Compare,
     Condition,
@@ -15,9 +16,7 @@ from engine.language.conditions import (
     Exists,
     Not,
     Or,
-    ParseError,
     Ref,
-    parse,
 )
 from engine.language.model import Matcher, Procedure, Requirement, Transition
 

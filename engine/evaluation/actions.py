@@ -14,8 +14,8 @@ from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
 from engine.evaluation.status import Action, ActionStatus, AnchorFact
 from engine.language.model import Anchor as AnchorSpec
-from engine.language.model import Due as DueRule
 from engine.language.model import (
+    DueRule,
     Limit,
     Matcher,
     Procedure,

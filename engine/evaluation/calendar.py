@@ -2,7 +2,7 @@
 
 Convention (docs/design/working-days.md): day 0 is the anchor date; a clock starting on a
 non-working day starts on the next working day; due = busday_offset(start, n, roll="forward").
-Bank holidays are known for FIRST_YEAR-LAST_YEAR (engine.dates); later years count weekends
+Bank holidays are known for FIRST_YEAR-LAST_YEAR (engine.core.dates); later years count weekends
 and local closures only, and every date is computed safely up to 9999-12-31.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Literal
 import holidays
 import numpy as np
 
-from engine.dates import FIRST_YEAR, LAST_YEAR
+from engine.core.dates import FIRST_YEAR, LAST_YEAR
 from engine.language.model import Calendar, Limit
 
 REGIONS = {"england-and-wales": "ENG", "scotland": "SCT", "northern-ireland": "NIR"}

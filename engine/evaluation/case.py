@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from engine.dates import FIRST_YEAR, LAST_YEAR, in_range, iso, parse_day, parse_moment
-from engine.errors import CaseError, did_you_mean
+from engine.core.dates import FIRST_YEAR, LAST_YEAR, in_range, iso, parse_day, parse_moment
+from engine.core.errors import CaseError, did_you_mean
 from engine.language.model import FactType, Field, Procedure
 
 META = ("type", "date", "id", "estimated")

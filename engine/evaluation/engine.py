@@ -13,16 +13,16 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from engine.errors import CaseError, DefinitionError, EvaluationError
+from engine.core.errors import CaseError, DefinitionError, EvaluationError
 from engine.evaluation.calendar import WorkingCalendar, working_calendar
 from engine.evaluation.case import Case, Fact, read_case
 from engine.evaluation.cohort import cohort_parallel
 from engine.evaluation.evaluate import evaluate
+from engine.evaluation.prepare import prepare
 from engine.evaluation.status import CaseStatus, dumps, error_record
 from engine.language.model import Procedure
-from engine.library import in_force_on, pick, read_library
 from engine.rules_engine.compiler import Plan, compile_procedure
-from engine.rules_engine.prepare import prepare
+from engine.rules_engine.library import in_force_on, pick, read_library
 from engine.rules_engine.runtime import Runtime
 
 
@@ -30,7 +30,7 @@ class Engine:
     """One procedure, compiled, with its own durable-rules ruleset and calendar.
 
     A procedure with dated versions gets one compiled Engine per version; each case is
-    judged by the version in force on the as-of date (engine.library.in_force_on).
+    judged by the version in force on the as-of date (engine.rules_engine.library.in_force_on).
     """
 
     def __init__(self, procedure: Procedure):

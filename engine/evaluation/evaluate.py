@@ -12,12 +12,12 @@ from engine.evaluation.actions import Context, actions_for
 from engine.evaluation.calendar import WorkingCalendar, add_months
 from engine.evaluation.case import Case, Fact, allocation_on, canonical
 from engine.evaluation.findings import condition_escalations, flags, overdue_escalations
+from engine.evaluation.prepare import age_on
+from engine.evaluation.relations import Scope, case_fields, filter_relations
 from engine.evaluation.replay import Replay, replay, start_stage
 from engine.evaluation.status import CaseStatus, Episode
 from engine.language.model import Procedure
 from engine.rules_engine.compiler import Branch, Plan
-from engine.rules_engine.prepare import age_on
-from engine.rules_engine.relations import Scope, case_fields, filter_relations
 from engine.rules_engine.runtime import Runtime
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from engine.dates import FIRST_YEAR, LAST_YEAR, iso
+from engine.core.dates import FIRST_YEAR, LAST_YEAR, iso
 from engine.evaluation.calendar import WorkingCalendar, working_calendar
 from engine.evaluation.status import Action, CaseStatus, Flag, RaisedEscalation
 from engine.language.model import (
@@ -22,7 +22,7 @@ from engine.language.model import (
     rule_version,
     version_words,
 )
-from engine.library import in_force_on
+from engine.rules_engine.library import in_force_on
 
 
 def find_action(status: CaseStatus, wanted: str) -> Action | None:

@@ -1,7 +1,7 @@
 """Escalations (overdue margins, persisting conditions) and flags (quality checks).
 
-Condition matches come from durable-rules; this module dates them and applies source
-coverage: a check that reads what the case's source does not record is never 'found'.
+Condition matches come from durable-rules; this module dates them and applies
+coverage: a check that reads what the case system does not record is never 'found'.
 """
 from __future__ import annotations
 

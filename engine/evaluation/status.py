@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Literal, get_args
 
-from engine.dates import iso
+from engine.core.dates import iso
 from engine.language.model import Severity
 
 SCHEMA_VERSION = 1

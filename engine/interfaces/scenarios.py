@@ -11,11 +11,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from engine.errors import CaseError, EvaluationError, Loc, Problem, UnknownName
+from engine.core.errors import CaseError, EvaluationError, Loc, Problem, UnknownNameError
 from engine.evaluation.engine import Engine
 from engine.evaluation.status import CaseStatus
+from engine.language.located import LocDict, LocList, load_file
 from engine.language.reader import to_date
-from engine.language.source import LocDict, LocList, load_file
 
 SCENARIO_KEYS = ("scenario", "procedure", "story", "case", "expect")
 EXPECT_KEYS = ("as_of", "stage", "stage_since", "path", "actions", "absent_actions",
@@ -93,7 +93,7 @@ def run_file(path: Path, engine_of: Callable[[str | None], Engine]) -> StoryResu
         return StoryResult(path, path.stem, tuple(p.render() for p in problems))
     try:
         engine = engine_of(scenario.procedure)
-    except UnknownName as exc:
+    except UnknownNameError as exc:
         return StoryResult(path, scenario.name, (exc.at(str(scenario.loc)).render(),))
     return StoryResult(path, scenario.name, tuple(run_scenario(engine, scenario).failures))
 

@@ -1,5 +1,5 @@
 """The procedure language: YAML read with locations, merged, loaded into a frozen model, checked.
 
-source -> documents -> merge -> reader/loader -> model; conditions and typecheck for the
+located -> documents -> merge -> reader/loader -> model; conditions and typecheck for the
 condition language; checks for whole-model problems. Nothing here knows durable-rules.
 """

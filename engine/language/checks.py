@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import networkx as nx
 
-from engine.errors import Loc, Problem, Span, did_you_mean
-from engine.language.conditions import Condition
+from engine.core.errors import Loc, Problem, Span, did_you_mean
+from engine.core.text import quoted
+from engine.language.conditions.tree import Condition
+from engine.language.conditions.typecheck import ConditionChecker
 from engine.language.model import (
     Anchor,
     Check,
-    Due,
+    DueRule,
     Escalation,
     FactType,
     Limit,
@@ -20,8 +22,6 @@ from engine.language.model import (
     Requirement,
     Transition,
 )
-from engine.language.typecheck import ConditionChecker
-from engine.text import quoted
 
 ANY = ("any", "*")
 
@@ -231,13 +231,13 @@ def _anchors(req: Requirement) -> list[Anchor]:
     return found
 
 
-def _clocks(req: Requirement) -> tuple[Due, ...]:
+def _clocks(req: Requirement) -> tuple[DueRule, ...]:
     if req.due_rule is None:
-        return (Due("clock", req.due.loc, req.due),)
+        return (DueRule("clock", req.due.loc, req.due),)
     return req.due_rule.clocks()
 
 
-def _choices(rule: Due) -> list[Due]:
+def _choices(rule: DueRule) -> list[DueRule]:
     own = [rule] if rule.kind == "choice" else []
     return own + [c for p in rule.parts for c in _choices(p)]
 

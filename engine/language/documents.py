@@ -10,9 +10,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from engine.dates import parse_day
-from engine.errors import Loc, Problem
-from engine.language.source import LocDict, load_file
+from engine.core.dates import parse_day
+from engine.core.errors import Loc, Problem
+from engine.language.located import LocDict, load_file
 
 Kind = Literal["procedure", "rule_set"]
 KINDS: tuple[Kind, ...] = get_args(Kind)

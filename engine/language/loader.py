@@ -10,18 +10,15 @@ from dataclasses import replace
 from datetime import date
 from typing import Any, TypeVar
 
-from engine.dates import FIRST_YEAR, LAST_YEAR, in_range
-from engine.errors import Loc, Span
+from engine.core.dates import FIRST_YEAR, LAST_YEAR, in_range
+from engine.core.errors import Loc, Span
+from engine.core.text import quoted
+from engine.language.located import LocDict, LocList, normalise_space
 from engine.language.model import (
     FIELD_TYPES,
-    MAX_AMOUNT,
     SEVERITIES,
-    UNITS,
-    Anchor,
-    AnchorKind,
     Calendar,
     Check,
-    Due,
     Escalation,
     FactType,
     Field,
@@ -35,8 +32,7 @@ from engine.language.model import (
     Transition,
 )
 from engine.language.reader import Reader, to_date
-from engine.language.source import LocDict, LocList, normalise_space
-from engine.text import quoted
+from engine.language.timescales import Timescales
 
 T = TypeVar("T")
 V = TypeVar("V", Requirement, Check)
@@ -64,7 +60,6 @@ ESCALATION_KEYS = ("title", "to", "source", "requirements", "when_overdue", "con
 CHECK_KEYS = ("title", "condition", "source", "advice", "severity", "versions", "scope")
 SCOPES = ("episode", "case")
 MATCHER_KEYS = ("fact", "when")
-DUE_FORMS = ("earliest_of", "latest_of", "when")
 
 
 class Loader:
@@ -72,6 +67,7 @@ class Loader:
 
     def __init__(self, reader: Reader, data: LocDict, kind: str):
         self.r = reader
+        self.t = Timescales(reader)
         self.data = data
         self.kind = kind
         self.lists: dict[str, tuple[str, ...]] = {}
@@ -237,23 +233,13 @@ class Loader:
         self.r.keys(data, TRANSITION_KEYS, "a transition", ("from", "to", "on"))
         from_stages = self.r.names(data, "from")
         target = self.r.text(data, "to")
-        matcher = self._matcher(data, "on", "when")
+        matcher = self.r.matcher(data, "on", "when")
         if matcher is None:
             return None
         ident = self.r.text(data, "id") or f"{'|'.join(from_stages)}->{target}:{matcher.fact}"
         return Transition(ident, from_stages, target, matcher, data.loc, self.r.text(data, "label"),
                           self.r.boolean(data, "reopens"), data.value_loc("to"),
                           data.value_loc("from"))
-
-    def _matcher(self, data: LocDict, key: str, when_key: str | None) -> Matcher | None:
-        """`on: type` with an optional sibling `when:` condition."""
-        fact = self.r.text(data, key)
-        if not fact:
-            return None
-        when = self.r.condition(data, when_key) if when_key and when_key in data else None
-        text = normalise_space(data.get(when_key, "")) if when_key and when is not None else ""
-        where = condition_loc(data, when_key, 0) if when_key and when is not None else None
-        return Matcher(fact, data.value_loc(key), when, text, where)
 
     def _matchers(self, data: LocDict, key: str) -> tuple[Matcher, ...]:
         """A type, or a list of types and {fact, when} mappings."""
@@ -270,184 +256,11 @@ class Loader:
                 out.append(Matcher(item, loc))
             elif isinstance(item, LocDict):
                 self.r.keys(item, MATCHER_KEYS, f"an item of '{key}'", ("fact",))
-                found = self._matcher(item, "fact", "when")
+                found = self.r.matcher(item, "fact", "when")
                 out += [found] if found else []
             else:
                 self.r.error(loc, f"items of '{key}' are fact types or {{fact, when}} mappings")
         return tuple(out)
-
-    def _limit(self, data: LocDict, key: str, minimum: int = 0,
-               window: bool = False) -> Limit | None:
-        """`{unit: amount}`; with `window`, also `{from: {...}, by: {...}}` (a due window)."""
-        value = data.get(key)
-        if value is None:
-            return None
-        loc = data.value_loc(key)
-        value = self.r.mapping(value, loc, f"'{key}'")
-        if value is None:
-            return None
-        if window and ("from" in value or "by" in value):
-            return self._window(value, key, loc, minimum)
-        allowed = UNITS + (("before",) if key == "due" else ())
-        self.r.keys(value, allowed, f"'{key}'")
-        units = [u for u in UNITS if u in value]
-        if len(units) != 1:
-            self.r.error(loc, f"'{key}' needs exactly one of " + ", ".join(UNITS),
-                         f"for example  {key}: {{working_days: 15}}")
-            return None
-        unit = units[0]
-        amount = self.r.integer(value, unit)
-        if amount is None:
-            return None
-        where = value.value_loc(unit)
-        if amount < minimum:
-            need = "a positive interval" if minimum else "a limit of 0 or more"
-            self.r.error(where, f"'{key}: {{{unit}: {amount}}}' is impossible: it needs {need}",
-                         f"'{unit}' must be at least {minimum}")
-            return None
-        if unit == "hours" and key != "due":
-            self.r.error(where, f"'{key}' cannot be counted in hours; only 'due' can")
-            return None
-        if unit == "hours" and value.get("before") is True:
-            self.r.error(value.key_loc("before"), "a limit in hours counts forward from a "
-                         "fact's time: 'before' is not allowed")
-            return None
-        if amount > MAX_AMOUNT[unit]:
-            self.r.error(where, f"'{key}: {{{unit}: {amount}}}' is longer than any procedure "
-                         f"needs: at most {MAX_AMOUNT[unit]} {unit} (ten years)")
-            return None
-        return Limit(amount, unit, where, self.r.boolean(value, "before"))
-
-    def _window(self, value: LocDict, key: str, loc: Loc, minimum: int) -> Limit | None:
-        """A due window: due from one limit, overdue after the other (same anchor)."""
-        self.r.keys(value, ("from", "by"), f"'{key}'", ("from", "by"))
-        opens, closes = self._limit(value, "from"), self._limit(value, "by", minimum)
-        if opens is None or closes is None:
-            return None
-        if opens.before or closes.before:
-            self.r.error(loc, f"a due window in '{key}' counts forward: 'before' is not allowed")
-            return None
-        if opens.unit == "hours" or closes.unit == "hours":
-            self.r.error(loc, f"a due window in '{key}' is counted in days, weeks or months")
-            return None
-        if opens.nominal_days() >= closes.nominal_days():
-            self.r.error(loc, f"the window in '{key}' opens ({opens.words}) no earlier than "
-                         f"it closes ({closes.words})", "'from' must be shorter than 'by'")
-            return None
-        return replace(closes, opens=opens)
-
-    def _anchor(self, data: LocDict) -> Anchor:
-        if data.get("anchor") is None:
-            return Anchor()
-        return self._anchor_value(data.get("anchor"), data.value_loc("anchor"))
-
-    def _anchor_value(self, value: Any, loc: Loc) -> Anchor:
-        """`trigger`, or {first|last|nth: type, n, where, otherwise} or {field, otherwise}."""
-        if value == "trigger":
-            return Anchor(loc=loc)
-        value = self.r.mapping(value, loc, "'anchor'")
-        if value is None:
-            return Anchor()
-        self.r.keys(value, ("first", "last", "nth", "n", "field", "where", "otherwise"),
-                    "'anchor'")
-        otherwise = None
-        if "otherwise" in value:
-            otherwise = self._anchor_value(value["otherwise"], value.value_loc("otherwise"))
-        kinds: tuple[AnchorKind, ...] = ("first", "last", "nth")
-        for kind in kinds:
-            if kind in value:
-                fact = self.r.text(value, kind)
-                where = self._matcher(value, kind, "where") if "where" in value else None
-                return Anchor(kind, fact, self._nth(value, kind, loc),
-                              loc=value.value_loc(kind), where=where, otherwise=otherwise)
-        if "where" in value:
-            self.r.error(value.value_loc("where"), "'where' filters first, last or nth")
-        if "field" in value:
-            return Anchor("field", field=self.r.text(value, "field"),
-                          loc=value.value_loc("field"), otherwise=otherwise)
-        self.r.error(loc, "'anchor' needs first, last, nth or field")
-        return Anchor()
-
-    def _due(self, data: LocDict, anchor: Anchor, triggers: tuple[Matcher, ...]
-             ) -> tuple[Limit | None, Due | None]:
-        """The simple `due: {unit: n}`, or a due rule; the first result is the longest clock's
-        limit (what statutory comparisons and diagrams use)."""
-        value = data.get("due")
-        if not isinstance(value, LocDict) or not (set(value) & set(DUE_FORMS + ("anchor",))):
-            return self._limit(data, "due", window=True), None
-        rule = self._due_rule(data, "due", anchor, triggers)
-        if rule is None:
-            return None, None
-        limits = [c.limit for c in rule.clocks() if c.limit is not None]
-        return max(limits, key=lambda x: x.nominal_days()) if limits else None, rule
-
-    def _due_rule(self, data: LocDict, key: str | int, anchor: Anchor,
-                  triggers: tuple[Matcher, ...]) -> Due | None:
-        value, loc = data.get(key), data.value_loc(key)
-        value = self.r.mapping(value, loc, f"'{key}'")
-        if value is None:
-            return None
-        for kind in ("earliest_of", "latest_of"):
-            if kind in value:
-                self.r.keys(value, (kind,), f"'{key}'")
-                items = value[kind]
-                if not isinstance(items, LocList) or len(items) < 2:
-                    self.r.error(value.value_loc(kind), f"'{kind}' needs a list of at least "
-                                 "two clocks")
-                    return None
-                wrapped = LocDict(dict(enumerate(items)), loc=items.loc)
-                for i in range(len(items)):
-                    wrapped.value_locs[i] = items.item_loc(i)
-                parts = [self._due_rule(wrapped, i, anchor, triggers) for i in range(len(items))]
-                known = tuple(p for p in parts if p is not None)
-                if len(known) != len(parts):
-                    return None
-                return Due(kind.split("_")[0], loc, parts=known)
-        if "when" in value:
-            return self._choice(value, loc, anchor, triggers)
-        self.r.keys(value, UNITS + ("before", "anchor"), f"'{key}'")
-        own = self._anchor_value(value["anchor"], value.value_loc("anchor")) \
-            if "anchor" in value else None
-        plain = LocDict({k: v for k, v in value.items() if k != "anchor"}, loc=value.loc)
-        plain.value_locs = dict(value.value_locs)
-        holder = LocDict({"due": plain}, loc=data.loc)
-        holder.value_locs["due"] = loc
-        limit = self._limit(holder, "due")
-        return Due("clock", loc, limit, own) if limit is not None else None
-
-    def _choice(self, value: LocDict, loc: Loc, anchor: Anchor,
-                triggers: tuple[Matcher, ...]) -> Due | None:
-        """`when: <condition on the anchor fact>`, `then: <due>`, `otherwise: <due>`."""
-        self.r.keys(value, ("when", "then", "otherwise"), "a due choice",
-                    ("then", "otherwise"))
-        cond = self.r.condition(value, "when")
-        if cond is None or "then" not in value or "otherwise" not in value:
-            return None
-        facts = (anchor.fact,) if anchor.kind in ("first", "last", "nth") else tuple(
-            dict.fromkeys(m.fact for m in triggers))
-        text = normalise_space(value["when"])
-        span = condition_loc(value, "when")
-        when = tuple(Matcher(f, value.value_loc("when"), cond, text, span) for f in facts if f)
-        then = self._due_rule(value, "then", anchor, triggers)
-        otherwise = self._due_rule(value, "otherwise", anchor, triggers)
-        if then is None or otherwise is None:
-            return None
-        return Due("choice", loc, parts=(then, otherwise), when=when, text=text)
-
-    def _nth(self, value: LocDict, kind: str, loc: Loc) -> int:
-        """`n` is required with `nth` (never a silent 1) and meaningless without it."""
-        if kind != "nth":
-            if "n" in value:
-                self.r.error(value.key_loc("n"), f"'n' is only for 'nth', not '{kind}'")
-            return 1
-        if "n" not in value:
-            self.r.error(loc, "'anchor: {nth: ...}' needs 'n', the occurrence that starts the "
-                         "clock", "for example  anchor: {nth: core_group, n: 2}")
-            return 1
-        n = self.r.integer(value, "n")
-        if n is not None and n < 1:
-            self.r.error(value.value_loc("n"), "'n' counts occurrences from 1")
-        return n if n is not None and n >= 1 else 1
 
     def _requirement(self, name: str, value: Any, loc: Loc) -> Requirement | None:
         data = self.r.mapping(value, loc, f"requirement '{name}'")
@@ -460,8 +273,8 @@ class Loader:
             where = condition_loc(data, "when", 0)
             trigger = tuple(Matcher(m.fact, m.loc, when, normalise_space(data["when"]), where)
                             for m in trigger)
-        anchor = self._anchor(data)
-        due, rule = self._due(data, anchor, trigger)
+        anchor = self.t.anchor(data)
+        due, rule = self.t.due(data, anchor, trigger)
         if not trigger or due is None:
             return None
         exception = data.get("local_exception")
@@ -472,7 +285,7 @@ class Loader:
             anchor=anchor, cancelled_by=self._matchers(data, "cancelled_by"),
             active_in=self.r.names(data, "active_in"),
             not_triggered_in=self.r.names(data, "not_triggered_in"),
-            every=self._limit(data, "every", minimum=1, window=True),
+            every=self.t.limit(data, "every", minimum=1, window=True),
             once=self.r.boolean(data, "once"), single=self.r.boolean(data, "single"),
             runs_after_closure=self.r.boolean(data, "runs_after_closure"),
             statutory=self.r.boolean(data, "statutory"),
@@ -482,8 +295,8 @@ class Loader:
         return self._versions(built, data, REQUIREMENT_VERSION_KEYS, self._requirement_version)
 
     def _requirement_version(self, base: Requirement, data: LocDict) -> Requirement:
-        due = self._limit(data, "due", window=True) if "due" in data else base.due
-        every = self._limit(data, "every", minimum=1, window=True) if "every" in data \
+        due = self.t.limit(data, "due", window=True) if "due" in data else base.due
+        every = self.t.limit(data, "every", minimum=1, window=True) if "every" in data \
             else base.every
         exception = data.get("local_exception", base.local_exception)
         return replace(base, title=self.r.text(data, "title", base.title),
@@ -537,8 +350,7 @@ class Loader:
         base = getattr(data, "base", None)
         if base is None or base.get("statutory") is not True or "due" not in base:
             return None
-        quiet = Loader(Reader(), base, self.kind)
-        inherited = quiet._limit(base, "due")
+        inherited = Timescales(Reader()).limit(base, "due")
         return inherited if inherited != due else None
 
     def _escalation(self, name: str, value: Any, loc: Loc) -> Escalation | None:
@@ -546,7 +358,7 @@ class Loader:
         if data is None:
             return None
         self.r.keys(data, ESCALATION_KEYS, f"escalation '{name}'", ("to",))
-        overdue = self._limit(data, "when_overdue")
+        overdue = self.t.limit(data, "when_overdue")
         if overdue is not None and overdue.unit != "working_days":
             self.r.error(overdue.loc, "'when_overdue' is counted in working_days")
         reqs = data.get("requirements")
@@ -560,7 +372,7 @@ class Loader:
             () if statutory else self.r.names(data, "requirements"), statutory,
             overdue.amount if overdue else None, condition,
             normalise_space(data.get("condition", "")) if condition else "",
-            self._limit(data, "persists"),
+            self.t.limit(data, "persists"),
             condition_loc(data, "condition", 0) if condition else None)
 
     def _check(self, name: str, value: Any, loc: Loc) -> Check | None:

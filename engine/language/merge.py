@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from engine.errors import Problem, did_you_mean
+from engine.core.errors import Problem, did_you_mean
+from engine.core.text import quoted
 from engine.language.documents import Document, effective_from
-from engine.language.source import LocDict, LocList
-from engine.text import quoted
+from engine.language.located import LocDict, LocList
 
 SECTIONS = ("sources", "lists", "facts", "stages", "requirements", "escalations", "checks")
 SCALARS = ("title", "version", "effective_from", "description", "calendar")
@@ -155,11 +155,11 @@ def _overlay(base: Any, entry: Any) -> Any:
     if not (isinstance(base, LocDict) and isinstance(entry, LocDict)):
         return entry
     out = LocDict(loc=entry.loc)
-    for source in (base, entry):
-        for key, value in source.items():
-            if source is entry and key in NESTED and key in out:
+    for layer in (base, entry):
+        for key, value in layer.items():
+            if layer is entry and key in NESTED and key in out:
                 value = _merge_map(out[key], value)
-            _put(out, key, value, source)
+            _put(out, key, value, layer)
     out.base = base
     return out
 
@@ -180,10 +180,10 @@ def _merge_map(base: Any, entry: Any) -> Any:
     return out
 
 
-def _put(target: LocDict, key: Any, value: Any, source: LocDict) -> None:
+def _put(target: LocDict, key: Any, value: Any, origin: LocDict) -> None:
     target[key] = value
-    target.key_locs[key] = source.key_loc(key)
-    target.value_locs[key] = source.value_loc(key)
-    target.value_styles[key] = source.value_styles.get(key)
-    if key in source.value_chars:
-        target.value_chars[key] = source.value_chars[key]
+    target.key_locs[key] = origin.key_loc(key)
+    target.value_locs[key] = origin.value_loc(key)
+    target.value_styles[key] = origin.value_styles.get(key)
+    if key in origin.value_chars:
+        target.value_chars[key] = origin.value_chars[key]

@@ -10,9 +10,10 @@ from datetime import date
 from functools import cached_property
 from typing import Literal, TypeVar, get_args
 
-from engine.dates import iso
-from engine.errors import Loc, Span
-from engine.language.conditions import Condition, positive_facts, references
+from engine.core.dates import iso
+from engine.core.errors import Loc, Span
+from engine.language.conditions.transform import positive_facts, references
+from engine.language.conditions.tree import Condition
 
 Unit = Literal["working_days", "calendar_days", "weeks", "months", "hours"]
 FieldType = Literal["string", "integer", "boolean", "date", "enum", "list", "records"]
@@ -213,7 +214,7 @@ class Anchor:
 
 
 @dataclass(frozen=True)
-class Due:
+class DueRule:
     """How a due date is reached (docs/design/expressions.md).
 
     kind 'clock': `limit` counted from `anchor` (None: the requirement's anchor);
@@ -225,11 +226,11 @@ class Due:
     loc: Loc
     limit: Limit | None = None
     anchor: Anchor | None = None
-    parts: tuple[Due, ...] = ()
+    parts: tuple[DueRule, ...] = ()
     when: tuple[Matcher, ...] = ()
     text: str = ""
 
-    def clocks(self) -> tuple[Due, ...]:
+    def clocks(self) -> tuple[DueRule, ...]:
         if self.kind == "clock":
             return (self,)
         return tuple(c for p in self.parts for c in p.clocks())
@@ -270,7 +271,7 @@ class Requirement:
     description: str = ""
     origin: str = ""
     overrides: Limit | None = None
-    due_rule: Due | None = None
+    due_rule: DueRule | None = None
     effective_from: date | None = None
     effective_to: date | None = None
     versions: tuple[Requirement, ...] = ()

@@ -7,11 +7,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from engine.dates import parse_day
-from engine.errors import Loc, Problem, did_you_mean
-from engine.language.conditions import Condition, ParseError, parse
-from engine.language.source import LocDict, LocList
-from engine.text import quoted
+from engine.core.dates import parse_day
+from engine.core.errors import Loc, Problem, did_you_mean
+from engine.core.text import quoted
+from engine.language.conditions.parse import ParseError, parse
+from engine.language.conditions.tree import Condition
+from engine.language.located import LocDict, LocList, normalise_space
+from engine.language.model import Matcher
 
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 
@@ -98,6 +100,17 @@ class Reader:
             return tuple(value)
         self.error(data.value_loc(key), f"'{key}' must be a name or a list of names")
         return ()
+
+    def matcher(self, data: LocDict, key: str, when_key: str | None) -> Matcher | None:
+        """`on: type` with an optional sibling `when:` condition."""
+        fact = self.text(data, key)
+        if not fact:
+            return None
+        when = self.condition(data, when_key) if when_key and when_key in data else None
+        if when is None or when_key is None:
+            return Matcher(fact, data.value_loc(key), None, "", None)
+        text = normalise_space(data.get(when_key, ""))
+        return Matcher(fact, data.value_loc(key), when, text, data.text_span(when_key))
 
     def condition(self, data: LocDict, key: str) -> Condition | None:
         """Parse a condition; a parse error points at the exact column inside the text."""

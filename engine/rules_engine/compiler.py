@@ -14,8 +14,9 @@ from datetime import date
 from itertools import chain, product
 from typing import Any
 
-from engine.errors import Loc
-from engine.language.conditions import (
+from engine.core.errors import Loc
+from engine.language.conditions.transform import is_local, normalise, uncolumned, walk
+from engine.language.conditions.tree import (
     EPISODE,
     And,
     Compare,
@@ -25,12 +26,8 @@ from engine.language.conditions import (
     Not,
     Or,
     Ref,
-    is_local,
-    normalise,
-    uncolumned,
-    walk,
 )
-from engine.language.model import Due, Matcher, Procedure, Requirement
+from engine.language.model import DueRule, Matcher, Procedure, Requirement
 
 NOW = {"now": {"t": "$now"}}
 SENTINEL = "_sentinel"
@@ -158,7 +155,7 @@ def requirement_extras(req: Requirement) -> list[Matcher]:
     return found + [a.where for a in anchors if a.where is not None]
 
 
-def _walk_due(rule: Due) -> Iterator[Due]:
+def _walk_due(rule: DueRule) -> Iterator[DueRule]:
     yield rule
     for part in rule.parts:
         yield from _walk_due(part)
@@ -339,7 +336,7 @@ class _Compiler:
         return {name: value} if cmp.op == "==" else {CMP[cmp.op]: {name: value}}
 
 
-class TooManyRules(ValueError):
+class TooManyRulesError(ValueError):
     """A condition whose disjunctive normal form passes MAX_BRANCHES; found while expanding."""
 
     def __init__(self, count: int):
@@ -352,14 +349,14 @@ def dnf(cond: Condition, limit: int = MAX_BRANCHES) -> list[list[Condition]]:
     """Disjunctive normal form over a normalised condition (Not only around Exists).
 
     The size is checked before each step is built, so a condition that would expand to
-    millions of rules (20 ORs ANDed together: 2**20) is refused at once with TooManyRules.
+    millions of rules (20 ORs ANDed together: 2**20) is refused at once with TooManyRulesError.
     """
     if isinstance(cond, Or):
         out = []
         for part in cond.parts:
             out += dnf(part, limit)
             if len(out) > limit:
-                raise TooManyRules(len(out))
+                raise TooManyRulesError(len(out))
         return out
     if isinstance(cond, And):
         subs = [dnf(part, limit) for part in cond.parts]
@@ -367,7 +364,7 @@ def dnf(cond: Condition, limit: int = MAX_BRANCHES) -> list[list[Condition]]:
         for sub in subs:
             size *= len(sub)
             if size > limit:
-                raise TooManyRules(size)
+                raise TooManyRulesError(size)
         return [list(chain.from_iterable(combo)) for combo in product(*subs)]
     return [[cond]]
 

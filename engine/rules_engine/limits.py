@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from engine.errors import Problem
+from engine.core.errors import Problem
 from engine.language.model import Check, Escalation, Procedure
 from engine.rules_engine.compiler import Plan, first_pattern_key
 

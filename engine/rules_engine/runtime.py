@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import durable_rules_engine as dre
 
-from engine.errors import EvaluationError
+from engine.core.errors import EvaluationError
 from engine.rules_engine.compiler import SENTINEL, Plan
 
 SID = "s"

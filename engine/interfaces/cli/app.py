@@ -2,7 +2,7 @@
 
 Only the CLI prints and chooses exit codes: 0 success, 1 findings the user asked to fail on
 (definition errors in `check`, failing stories, --fail-on-overdue), 2 usage, input or
-definition errors, 3 the rules engine failed (see engine/errors.py). Every SafeguardError a
+definition errors, 3 the rules engine failed (see engine/core/errors.py). Every SafeguardError a
 command raises is printed and turned into its exit code here, in `SafeguardGroup.invoke`.
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-from engine.errors import SafeguardError
-from engine.interfaces.cli import check, importing, keys, query, serve, ssd, story
+from engine.core.errors import SafeguardError
+from engine.interfaces.cli import check, draw, importing, keys, query, serve, ssd, story
 
 
 class SafeguardGroup(click.Group):
@@ -38,11 +38,9 @@ def main_group(ctx: click.Context, definitions: tuple[Path, ...]) -> None:
 
 
 def _register(group: click.Group) -> click.Group:
-    """Every command, listed once; visualise's commands are part of the same tool."""
-    from visualise.commands import draw, pack
-
+    """Every command, listed once."""
     commands = [check.check, story.test, query.status, query.next_, query.overdue,
-                query.explain_cmd, importing.import_group, draw, pack, serve.serve_cmd,
+                query.explain_cmd, importing.import_group, draw.draw, draw.pack, serve.serve_cmd,
                 keys.keys_group, ssd.publish, ssd.ssd_quality, ssd.ssd_synth]
     for command in commands:
         group.add_command(command)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from engine.errors import Problem
+from engine.core.errors import Problem
 from engine.interfaces.cli.options import as_of_option
-from engine.library import Library, in_force_on, read_library
+from engine.rules_engine.library import Library, in_force_on, read_library
 
 
 @click.command()

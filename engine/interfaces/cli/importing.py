@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from engine.errors import OutputError
+from engine.core.errors import OutputError
 from engine.evaluation.status import dumps
+from engine.inputs.case_files import load_census
 from engine.interfaces.cli.options import (
     EXISTING,
     engine_for,
@@ -15,7 +16,6 @@ from engine.interfaces.cli.options import (
     ssd_options,
     writable,
 )
-from engine.sources.inputs import load_census
 
 
 @click.group(name="import")
@@ -55,8 +55,8 @@ def import_csc_api(ctx: click.Context, payload: Path, output: Path, as_of: str |
                    procedure: str | None) -> None:
     """Import a DfE children's social care API payload (JSON): one case per episode, with the
     same mapping as the SSD."""
-    from engine.sources.ssd.csc_api import read_payload
-    from engine.sources.ssd.source import vocabulary
+    from engine.inputs.ssd.csc_api import read_payload
+    from engine.inputs.ssd.dataset import vocabulary
 
     day = _day(as_of)
     children = cases = problems = 0
@@ -85,24 +85,24 @@ def import_ssd(ctx: click.Context, from_url: str | None, from_file: Path | None,
                ssd_schema: str | None, output: Path, as_of: str | None,
                procedure: str | None) -> None:
     """Read a Standard Safeguarding Dataset database into cases as JSON Lines."""
-    from engine.sources.ssd.connect import resolve_url
-    from engine.sources.ssd.source import SsdSource
+    from engine.inputs.ssd.connect import resolve_url
+    from engine.inputs.ssd.dataset import SsdDataset
 
-    source = SsdSource(resolve_url(from_url, from_file), _day(as_of), ssd_schema,
-                       procedure=engine_for(ctx, procedure).procedure)
-    for warning in source.warnings:
+    dataset = SsdDataset(resolve_url(from_url, from_file), _day(as_of), ssd_schema,
+                         procedure=engine_for(ctx, procedure).procedure)
+    for warning in dataset.warnings:
         click.echo(f"warning: {warning}", err=True)
     cases = problems = 0
     with output.open("w", encoding="utf-8") as handle:
-        for result in source.children():
+        for result in dataset.children():
             for case in result.cases:
                 cases += 1
                 handle.write(dumps(case) + "\n")
             problems += len(result.problems)
-    loose = sum(1 for _ in source.table_problems())
-    click.echo(f"{source.children_read} child(ren) read, {cases} case(s) written to {output}; "
+    loose = sum(1 for _ in dataset.table_problems())
+    click.echo(f"{dataset.children_read} child(ren) read, {cases} case(s) written to {output}; "
                f"{problems + loose} problem record(s) (list them with 'safeguard ssd-quality "
-               f"--problems'); {source.loose_contacts} contact(s) led to no episode", err=True)
+               f"--problems'); {dataset.loose_contacts} contact(s) led to no episode", err=True)
 
 
 def _day(value: str | None) -> date | None:

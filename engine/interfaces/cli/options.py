@@ -20,14 +20,14 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.engine import URL
 
-from engine.dates import parse_day
-from engine.errors import CaseError, DefinitionError, EvaluationError
+from engine.core.dates import parse_day
+from engine.core.errors import CaseError, DefinitionError, EvaluationError
+from engine.core.text import clean
 from engine.evaluation.case import UNREADABLE
 from engine.evaluation.engine import Engine
 from engine.evaluation.status import dumps
-from engine.library import pick, read_library
-from engine.sources.inputs import InputError, Item, census_date, load_census, read_items
-from engine.text import clean
+from engine.inputs.case_files import InputError, Item, census_date, load_census, read_items
+from engine.rules_engine.library import pick, read_library
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -273,15 +273,15 @@ def warn_password(url: str | None) -> None:
                        "--from-file", err=True)
 
 
-def cohort_of(source: Path | None, from_url: str | None, from_file: Path | None,
+def cohort_of(input_path: Path | None, from_url: str | None, from_file: Path | None,
               schema: str | None, team: str | None = None, worker: str | None = None) -> Cohort:
     """A file or folder argument, else an SSD from --from, --from-file or $SAFEGUARD_DB_URL."""
-    from engine.sources.ssd.connect import URL_VAR, resolve_url
+    from engine.inputs.ssd.connect import URL_VAR, resolve_url
 
-    if source is not None and (from_url or from_file):
+    if input_path is not None and (from_url or from_file):
         raise click.UsageError("give either a file or folder, or --from/--from-file, not both")
-    if source is not None:
-        return Cohort(path=source, team=team, worker=worker)
+    if input_path is not None:
+        return Cohort(path=input_path, team=team, worker=worker)
     if not (from_url or from_file or os.environ.get(URL_VAR)):
         raise click.UsageError(f"give a file or folder, or --from URL (or set {URL_VAR})")
     warn_password(from_url)
@@ -306,20 +306,20 @@ def cohort_records(engine: Engine, cohort: Cohort, as_of: date, workers: int = 1
 
 def _ssd_records(engine: Engine, cohort: Cohort, as_of: date, workers: int,
                  as_json: bool) -> Iterator[Any]:
-    from engine.sources.ssd.source import SsdSource
+    from engine.inputs.ssd.dataset import SsdDataset
 
     assert cohort.url is not None
-    source = SsdSource(cohort.url, as_of=as_of, schema=cohort.schema,
-                       procedure=engine.procedure)
-    for warning in source.warnings:
+    dataset = SsdDataset(cohort.url, as_of=as_of, schema=cohort.schema,
+                         procedure=engine.procedure)
+    for warning in dataset.warnings:
         click.echo(f"warning: {warning}", err=True)
     progress = Progress()
-    for record in engine.cohort(source.cases(), as_of, workers=workers, as_json=as_json):
+    for record in engine.cohort(dataset.cases(), as_of, workers=workers, as_json=as_json):
         progress.tick()
         yield record
     progress.done()
-    table_problems = sum(1 for _ in source.table_problems())
+    table_problems = sum(1 for _ in dataset.table_problems())
     if table_problems:
         click.echo(f"warning: {table_problems} SSD row(s) belong to no child and were not "
                    "imported (see 'safeguard ssd-quality')", err=True)
-    source.close()
+    dataset.close()

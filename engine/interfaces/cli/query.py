@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from engine.errors import UnknownName
+from engine.core.errors import UnknownNameError
 from engine.evaluation.engine import Engine
 from engine.evaluation.explain import (
     EscalationExplanation,
@@ -41,7 +41,7 @@ def _workers(value: int) -> int:
 
 
 @click.command()
-@click.argument("source", type=EXISTING, required=False)
+@click.argument("input_path", metavar="[INPUT]", type=EXISTING, required=False)
 @ssd_options
 @filter_options
 @as_of_option
@@ -50,20 +50,20 @@ def _workers(value: int) -> int:
 @click.option("--workers", "-j", default=1, show_default=True,
               help="Processes for a cohort (0 = all cores).")
 @click.pass_context
-def status(ctx: click.Context, source: Path | None, from_url: str | None,
+def status(ctx: click.Context, input_path: Path | None, from_url: str | None,
            from_file: Path | None, ssd_schema: str | None, team: str | None,
            worker: str | None, as_of: date | None, procedure: str | None, fmt: str,
            workers: int) -> None:
     """Where each case sits and its actions (a case file, JSON Lines, folder, census XML, or
     an SSD database with --from)."""
-    cohort = cohort_of(source, from_url, from_file, ssd_schema, team, worker)
+    cohort = cohort_of(input_path, from_url, from_file, ssd_schema, team, worker)
     engine = engine_for(ctx, procedure)
-    day = resolve_as_of(as_of, source)
-    single = source is not None and source.suffix == ".json"
+    day = resolve_as_of(as_of, input_path)
+    single = input_path is not None and input_path.suffix == ".json"
     if single and fmt == "text":
-        assert source is not None
-        with about(source):
-            result = engine.status(one_case(source), day)
+        assert input_path is not None
+        with about(input_path):
+            result = engine.status(one_case(input_path), day)
         stage = engine.procedure.stage(result.stage)
         click.echo(render.status_text(result, stage.title if stage else result.stage))
         return
@@ -208,7 +208,7 @@ def explain_cmd(ctx: click.Context, case: Path, action: str, as_of: date | None,
     if info is None:
         known = ", ".join([a.id for a in result.actions] + [f.id for f in result.flags] +
                           [e.id for e in result.escalations]) or "none"
-        raise UnknownName(f"case {result.case} has no action, flag or escalation '{action}' "
-                          f"(has: {known})")
+        raise UnknownNameError(f"case {result.case} has no action, flag or escalation '{action}' "
+                               f"(has: {known})")
     click.echo(json.dumps(info.to_dict(), indent=2, sort_keys=True) if fmt == "json"
                else render.lines_text(info.text()))

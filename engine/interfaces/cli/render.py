@@ -8,8 +8,8 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from engine.core.text import clean
 from engine.evaluation.status import CaseStatus
-from engine.text import clean
 
 OVERDUE_COLUMNS = ("case", "stage", "action", "title", "owner", "due", "working_days_overdue",
                    "source")

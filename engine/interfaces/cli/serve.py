@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from engine.errors import SafeguardError
+from engine.core.errors import SafeguardError
 from engine.interfaces.cli.keys import keys_file_option
 from engine.interfaces.cli.options import engine_for, procedure_option
 from engine.interfaces.service.limits import Limits

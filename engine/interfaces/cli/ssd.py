@@ -14,6 +14,8 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.evaluation.engine import Engine
+from engine.inputs.ssd.connect import SsdError, open_database, resolve_url, shown
+from engine.inputs.ssd.dataset import SsdDataset
 from engine.interfaces.cli import render
 from engine.interfaces.cli.options import (
     EXISTING,
@@ -27,18 +29,16 @@ from engine.interfaces.cli.options import (
     warn_password,
 )
 from engine.language.documents import bundled_dirs
-from engine.sources.ssd.connect import SsdError, open_database, resolve_url, shown
-from engine.sources.ssd.source import SsdSource
 
 
-def _source(from_url: str | None, from_file: Path | None, schema: str | None,
-            as_of: date, engine: Engine) -> SsdSource:
+def _dataset(from_url: str | None, from_file: Path | None, schema: str | None,
+             as_of: date, engine: Engine) -> SsdDataset:
     warn_password(from_url)
-    source = SsdSource(resolve_url(from_url, from_file), as_of=as_of, schema=schema,
-                       procedure=engine.procedure)
-    for warning in source.warnings:
+    dataset = SsdDataset(resolve_url(from_url, from_file), as_of=as_of, schema=schema,
+                         procedure=engine.procedure)
+    for warning in dataset.warnings:
         click.echo(f"warning: {warning}", err=True)
-    return source
+    return dataset
 
 
 @click.command()
@@ -56,32 +56,32 @@ def publish(ctx: click.Context, from_url: str | None, from_file: Path | None,
             as_of: date | None, procedure: str | None, workers: int) -> None:
     """Evaluate the SSD as of a date and write the run, its actions, escalations, flags and
     problems into sg_ tables, in one transaction (a failed run leaves earlier runs whole)."""
-    from engine.sources.ssd.publish import definitions_hash, ensure_tables, publish_in
+    from engine.inputs.ssd.publish import definitions_hash, ensure_tables, publish_in
 
     engine = engine_for(ctx, procedure)
     day = resolve_as_of(as_of)
     warn_password(to_url)
-    source = _source(from_url, from_file, ssd_schema, day, engine)
+    dataset = _dataset(from_url, from_file, ssd_schema, day, engine)
     target = (open_database(resolve_url(to_url, to_file), must_exist=False)
-              if to_url or to_file else source.db)
+              if to_url or to_file else dataset.db)
     paths = ctx.obj["definitions"] or bundled_dirs()
     progress = Progress()
 
     def records(conn: Connection | None) -> Iterator[dict]:
-        cases = source.cases(conn)
+        cases = dataset.cases(conn)
         for record in engine.cohort(cases, day, workers=max(workers, 1)):
             progress.tick()
             assert isinstance(record, dict)
             yield record
 
-    problems = [p.as_dict() for p in source.table_problems()]
+    problems = [p.as_dict() for p in dataset.table_problems()]
     summary = {"id": engine.procedure.id, "version": engine.procedure.version}
     try:
         ensure_tables(target, prefix)
         with target.begin() as conn:   # one transaction: all of the run or none of it
-            same = target is source.db
+            same = target is dataset.db
             run = publish_in(conn, records(conn if same else None), day, summary,
-                             definitions_hash(paths), shown(source.url), problems, prefix)
+                             definitions_hash(paths), shown(dataset.url), problems, prefix)
     except SQLAlchemyError as exc:  # the transaction is rolled back: earlier runs stay whole
         raise SsdError(f"publishing failed and was rolled back: {type(exc).__name__}: "
                        f"{str(getattr(exc, 'orig', exc)).splitlines()[0][:200]}") from None
@@ -106,16 +106,16 @@ def ssd_quality(ctx: click.Context, from_url: str | None, from_file: Path | None
                 show_problems: bool) -> None:
     """Where the authority's recorded ICPC target and review due dates disagree with the
     engine's, each with its working-day explanation; and the problems found in the rows."""
-    from engine.sources.ssd.quality import disagreements
+    from engine.inputs.ssd.quality import disagreements
 
     engine = engine_for(ctx, procedure)
     day = resolve_as_of(as_of)
-    source = _source(from_url, from_file, ssd_schema, day, engine)
+    dataset = _dataset(from_url, from_file, ssd_schema, day, engine)
     targets, problems, compared = [], [], 0
-    for result in source.children():
+    for result in dataset.children():
         targets += result.targets
         problems += result.problems
-    problems += list(source.table_problems())
+    problems += list(dataset.table_problems())
     compared = len(targets)
     found = [d.as_dict() for d in disagreements(engine.procedure, engine.calendar, targets)]
     _quality_out(found, problems, compared, fmt, show_problems)
@@ -125,8 +125,7 @@ def _quality_out(found: list[dict], problems: list, compared: int, fmt: str,
                  show_problems: bool) -> None:
     counts: dict[str, int] = {}
     for p in problems:
-        where = p.table + (f".{p.column}" if p.column else "")
-        counts[where] = counts.get(where, 0) + 1
+        counts[p.field] = counts.get(p.field, 0) + 1
     if fmt == "json":
         click.echo(json.dumps({"compared": compared, "disagreements": found,
                                "problem_counts": dict(sorted(counts.items())),
@@ -165,7 +164,7 @@ def ssd_synth(url: str, children: int, seed: int, as_of: str, messy: float,
 
     Its tables are replaced. For tests, demos and the benchmark only.
     """
-    from engine.sources.ssd import synthetic
+    from engine.inputs.ssd import synthetic
 
     try:
         day = date.fromisoformat(as_of)

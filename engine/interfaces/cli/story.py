@@ -10,11 +10,11 @@ from pathlib import Path
 
 import click
 
+from engine.core.text import clean
 from engine.evaluation.engine import Engine
+from engine.inputs.case_files import InputError
 from engine.interfaces.cli.options import EXISTING, engine_for, procedure_option
 from engine.interfaces.cli.render import lines_text
-from engine.sources.inputs import InputError
-from engine.text import clean
 
 
 @click.command()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.interfaces.service.keys import SCOPES, KeyStore
-from engine.interfaces.service.problems import Refusal
+from engine.interfaces.service.problems import RefusalError
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="safeguard"'}
 
@@ -90,8 +90,8 @@ class Authenticator:
         scheme, _, credential = (authorization or "").partition(" ")
         credential = credential.strip()
         if scheme.lower() != "bearer" or not credential:
-            raise Refusal(401, "credentials are needed: send 'Authorization: Bearer <key>'",
-                          CHALLENGE)
+            raise RefusalError(401, "credentials are needed: send 'Authorization: Bearer <key>'",
+                               CHALLENGE)
         if credential.startswith("sg_") and self.keys is not None:
             entry = self.keys.find(credential)
             if entry is not None:
@@ -100,8 +100,8 @@ class Authenticator:
             identity = self.tokens.verify(credential)
             if identity is not None:
                 return identity
-        raise Refusal(401, "the credentials were not accepted", CHALLENGE)
+        raise RefusalError(401, "the credentials were not accepted", CHALLENGE)
 
     def require(self, identity: Identity, scope: str) -> None:
         if not identity.may(scope):
-            raise Refusal(403, f"'{identity.name}' lacks the '{scope}' scope this needs")
+            raise RefusalError(403, f"'{identity.name}' lacks the '{scope}' scope this needs")

@@ -1,7 +1,7 @@
 """One job of the service, as a worker process runs it: bytes in, canonical JSON bytes out.
 
 Parsing happens here, in the worker, so a large or hostile body never costs the event loop
-time. Every outcome is an `Outcome`: the bytes of a status (or an explanation, or a cohort
+time. Every outcome is an `JobResult`: the bytes of a status (or an explanation, or a cohort
 record) or a refusal with the HTTP status it deserves. Nothing here raises for bad input.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from engine.errors import CaseError, EvaluationError
+from engine.core.errors import CaseError, EvaluationError
 from engine.evaluation.engine import Engine
 from engine.evaluation.explain import explain, find_action
 from engine.evaluation.status import dumps, error_record
@@ -30,7 +30,7 @@ class Job:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class JobResult:
     """`status` 200 with `data` (JSON bytes), or a refusal with `detail` (for a cohort line,
     200 with an error record in `data` and the reason in `detail`)."""
 
@@ -39,60 +39,60 @@ class Outcome:
     detail: str = ""
 
 
-class Unusable(Exception):
+class UnusableBodyError(Exception):
     def __init__(self, status: int, detail: str):
         super().__init__(detail)
         self.status = status
 
 
-def run(engine: Engine, job: Job) -> Outcome:
+def run(engine: Engine, job: Job) -> JobResult:
     """The outcome of one job; a cohort line always gives 200 with a record."""
     if job.kind == "line":
         return _line(engine, job)
     try:
         case = _parse(job.body, job.max_facts)
         if job.kind == "explain":
-            return Outcome(200, _encode(_explain(engine, case, job)))
-        return Outcome(200, _encode(engine.status(case, job.as_of).to_dict()))
-    except Unusable as exc:
-        return Outcome(exc.status, detail=str(exc))
+            return JobResult(200, _encode(_explain(engine, case, job)))
+        return JobResult(200, _encode(engine.status(case, job.as_of).to_dict()))
+    except UnusableBodyError as exc:
+        return JobResult(exc.status, detail=str(exc))
     except CaseError as exc:
-        return Outcome(422, detail=str(exc))
+        return JobResult(422, detail=str(exc))
     except EvaluationError as exc:  # not the client's fault: the rules engine failed
-        return Outcome(500, detail=f"{exc}; please report it")
+        return JobResult(500, detail=f"{exc}; please report it")
 
 
-def _line(engine: Engine, job: Job) -> Outcome:
+def _line(engine: Engine, job: Job) -> JobResult:
     """A cohort line's record: its status, or an error record (then `detail` says why)."""
     ident = None
     try:
         case = _parse(job.body, job.max_facts)
         ident = case.get("case")
-        return Outcome(200, _encode(engine.status(case, job.as_of).to_dict()))
-    except (Unusable, CaseError, EvaluationError) as exc:
+        return JobResult(200, _encode(engine.status(case, job.as_of).to_dict()))
+    except (UnusableBodyError, CaseError, EvaluationError) as exc:
         name = ident if isinstance(ident, str) else None
         try:
-            return Outcome(200, _encode(error_record(name, str(exc), job.line)), str(exc))
-        except Unusable as again:
-            return Outcome(200, _encode(error_record(None, str(again), job.line)), str(again))
+            return JobResult(200, _encode(error_record(name, str(exc), job.line)), str(exc))
+        except UnusableBodyError as again:
+            return JobResult(200, _encode(error_record(None, str(again), job.line)), str(again))
 
 
 def _parse(body: bytes, max_facts: int) -> dict[str, Any]:
-    """A JSON object with at most `max_facts` facts, or Unusable (400, 413 or 422)."""
+    """A JSON object with at most `max_facts` facts, or UnusableBodyError (400, 413 or 422)."""
     try:
         value = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
     except UnicodeDecodeError:
-        raise Unusable(400, "the body is not UTF-8 text") from None
+        raise UnusableBodyError(400, "the body is not UTF-8 text") from None
     except RecursionError:
-        raise Unusable(400, "the JSON is nested too deeply") from None
+        raise UnusableBodyError(400, "the JSON is nested too deeply") from None
     except ValueError as exc:
-        raise Unusable(400, f"the body is not valid JSON: {exc}") from None
+        raise UnusableBodyError(400, f"the body is not valid JSON: {exc}") from None
     if not isinstance(value, dict):
-        raise Unusable(422, "a case must be a JSON object with 'case' and 'facts'")
+        raise UnusableBodyError(422, "a case must be a JSON object with 'case' and 'facts'")
     facts = value.get("facts")
     if isinstance(facts, list) and len(facts) > max_facts:
-        raise Unusable(413, f"the case has {len(facts)} facts; this service takes at most "
-                            f"{max_facts} facts per case")
+        raise UnusableBodyError(413, f"the case has {len(facts)} facts; this service takes at most "
+                                f"{max_facts} facts per case")
     return value
 
 
@@ -104,7 +104,7 @@ def _explain(engine: Engine, case: dict[str, Any], job: Job) -> dict:
     status = engine.status(case, job.as_of)
     action = find_action(status, job.action)
     if action is None:
-        raise Unusable(404, f"case {status.case} has no action '{job.action}'")
+        raise UnusableBodyError(404, f"case {status.case} has no action '{job.action}'")
     return explain(engine.procedure, engine.calendar, status, action).to_dict()
 
 
@@ -112,5 +112,5 @@ def _encode(record: dict) -> bytes:
     try:
         return (dumps(record) + "\n").encode("utf-8")
     except UnicodeEncodeError:
-        raise Unusable(400, "the case holds text that is not valid Unicode "
-                            "(a lone surrogate escape)") from None
+        raise UnusableBodyError(400, "the case holds text that is not valid Unicode "
+                                "(a lone surrogate escape)") from None

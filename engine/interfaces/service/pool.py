@@ -18,11 +18,11 @@ from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 
 from engine.evaluation.engine import Engine
-from engine.interfaces.service.evaluator import Job, Outcome, run
+from engine.interfaces.service.evaluator import Job, JobResult, run
 from engine.language.model import Procedure
 
 
-class WorkerLost(Exception):
+class WorkerLostError(Exception):
     """A worker died (killed from outside, or out of memory) while it held a job."""
 
 
@@ -53,7 +53,7 @@ def _child(conn: Connection, procedure: Procedure, nice: int) -> None:
             outcome = run(engine, job)
         except Exception as exc:  # a bug: answer 500, name the error type, never the case
             print(f"safeguard worker: {type(exc).__name__} while evaluating", file=sys.stderr)
-            outcome = Outcome(500, detail="the evaluation failed unexpectedly; it is logged")
+            outcome = JobResult(500, detail="the evaluation failed unexpectedly; it is logged")
         conn.send(outcome)
 
 
@@ -89,7 +89,7 @@ class Pool:
         self._all[pid] = worker
         try:
             await self._receive(worker, None)
-        except WorkerLost:
+        except WorkerLostError:
             self._reap(worker)
             raise
         self._idle.put_nowait(worker)
@@ -106,7 +106,7 @@ class Pool:
             try:
                 done.set_result(worker.conn.recv())
             except (EOFError, OSError):
-                done.set_exception(WorkerLost())
+                done.set_exception(WorkerLostError())
 
         loop.add_reader(fd, readable)
         try:
@@ -114,7 +114,7 @@ class Pool:
         finally:
             loop.remove_reader(fd)
 
-    async def run(self, job: Job, seconds: float) -> Outcome | None:
+    async def run(self, job: Job, seconds: float) -> JobResult | None:
         """The job's outcome, or None if it ran out of time (its worker is then replaced).
 
         If the caller goes away (a client disconnects mid-cohort), the worker finishes its job
@@ -132,11 +132,11 @@ class Pool:
         except asyncio.CancelledError:
             waiting.add_done_callback(lambda done: self._settle(worker, done))
             raise
-        except (TimeoutError, WorkerLost):
+        except (TimeoutError, WorkerLostError):
             self._replace(worker)
             return None
         self._idle.put_nowait(worker)
-        assert isinstance(outcome, Outcome)
+        assert isinstance(outcome, JobResult)
         return outcome
 
     def _settle(self, worker: Worker, done: asyncio.Future[object]) -> None:

@@ -13,7 +13,7 @@ from starlette.responses import Response
 PROBLEM = "application/problem+json"
 
 
-class Refusal(Exception):
+class RefusalError(Exception):
     """Raised anywhere in a request to answer with a problem of this status."""
 
     def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None):

@@ -22,7 +22,7 @@ from typing import Any
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from engine.errors import SafeguardError
+from engine.core.errors import SafeguardError
 from engine.interfaces.service.config import ENVIRONMENT, ServiceConfig
 from engine.interfaces.service.keys import KeyStore
 from engine.interfaces.service.problems import problem_body
@@ -30,7 +30,7 @@ from engine.interfaces.service.problems import problem_body
 HEADER_SECONDS = "SAFEGUARD_HEADER_SECONDS"
 
 
-class ServeRefused(SafeguardError):
+class ServeRefusedError(SafeguardError):
     """The service would be unsafe as configured; the message says what to add."""
 
 
@@ -62,21 +62,21 @@ class Listen:
 def check_exposure(listen: Listen, config: ServiceConfig) -> None:
     """Refuse a plain-HTTP public address, and a service that would answer anyone."""
     if (listen.certfile is None) != (listen.keyfile is None):
-        raise ServeRefused("give both --certfile and --keyfile for TLS")
+        raise ServeRefusedError("give both --certfile and --keyfile for TLS")
     if not listen.loopback and listen.certfile is None and not listen.behind_proxy:
-        raise ServeRefused(f"{listen.host} is not a loopback address: give --certfile and "
-                           "--keyfile for TLS, or --behind-proxy if a reverse proxy "
-                           "terminates TLS in front of this service")
+        raise ServeRefusedError(f"{listen.host} is not a loopback address: give --certfile and "
+                                "--keyfile for TLS, or --behind-proxy if a reverse proxy "
+                                "terminates TLS in front of this service")
     if config.insecure_local:
         if not listen.loopback:
-            raise ServeRefused("--insecure-local is only allowed on a loopback address")
+            raise ServeRefusedError("--insecure-local is only allowed on a loopback address")
         return
     has_keys = config.keys is not None and len(KeyStore(Path(config.keys))) > 0
     if not has_keys and config.jwt is None:
-        raise ServeRefused("no credentials are configured: add a key with 'safeguard keys add "
-                           "NAME --scope evaluate' (and pass --keys FILE), or configure JWT "
-                           "(--jwt-issuer, --jwt-audience, --jwt-jwks); --insecure-local "
-                           "serves loopback without credentials")
+        raise ServeRefusedError("no credentials are configured: add a key with 'safeguard keys add "
+                                "NAME --scope evaluate' (and pass --keys FILE), or configure JWT "
+                                "(--jwt-issuer, --jwt-audience, --jwt-jwks); --insecure-local "
+                                "serves loopback without credentials")
 
 
 LINGER_SECONDS = 2.0

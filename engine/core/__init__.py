@@ -1,0 +1,1 @@
+"""The base layer: errors, dates, file reads with limits and text escaping, used by every layer."""
