@@ -233,7 +233,8 @@ def _rule(ctx: Context, req: Requirement, start: int, rule: DueRule) -> Reading:
     pick = min if rule.kind == "earliest" else max
     chosen = pick(known, key=lambda r: r.due.day if r.due else date.max)
     word = "earlier" if rule.kind == "earliest" else "later"
-    others = [f"{r.limit.describe()} after the {r.anchor.words} would be {r.due.day}"
+    others = [f"{r.limit.describe()} {'before' if r.limit.before else 'after'} "
+              f"{r.anchor.starts} would be {r.due.day}"
               for r in known if r is not chosen and r.limit and r.anchor and r.due]
     others += [f"that clock has not started: {m}" for m in missing]
     note = f" (the {word} clock; " + "; ".join(others) + ")" if others else ""
@@ -263,7 +264,7 @@ def _anchor(ctx: Context, req: Requirement, start: int, spec: AnchorSpec) -> Anc
         return found
     pos, one = found
     fact = ctx.facts[pos]
-    if one.kind == "field" and one.field is not None:
+    if one.field is not None:
         return AnchorFact(f"{fact.type}.{one.field}", date.fromisoformat(fact.fields[one.field]),
                           fact.ref)
     return AnchorFact(fact.type, fact.date, fact.ref, fact.time)
@@ -286,10 +287,16 @@ def _anchor_position(ctx: Context, req: Requirement, start: int, spec: AnchorSpe
 
 
 def _find(ctx: Context, req: Requirement, start: int, one: AnchorSpec) -> int | None:
-    if one.kind == "trigger":
+    """The anchor fact's position; with `field`, only if that fact records the field."""
+    found = _fact_of(ctx, req, start, one)
+    if found is None or one.field is None:
+        return found
+    return found if one.field in ctx.facts[found].fields else None
+
+
+def _fact_of(ctx: Context, req: Requirement, start: int, one: AnchorSpec) -> int | None:
+    if one.kind in ("trigger", "field"):
         return start
-    if one.kind == "field":
-        return start if one.field in ctx.facts[start].fields else None
     episode = ctx.replay.episode(start)
     horizon = _horizon(ctx, req, start)
     hits = ctx.hits((one.where,)) if one.where is not None else None
@@ -305,9 +312,11 @@ def _find(ctx: Context, req: Requirement, start: int, one: AnchorSpec) -> int | 
 def _missing_words(one: AnchorSpec) -> str:
     if one.kind == "field":
         return f"'{one.field}' date on the trigger"
-    which = f"occurrence {one.n} of " if one.kind == "nth" else ""
+    which = f"occurrence {one.n} of " if one.kind == "nth" else f"the {one.kind} " if \
+        one.field else ""
     where = f" where {one.where.text}" if one.where is not None else ""
-    return f"{which}{_words(one.fact or '')}{where}"
+    fact = f"{which}{_words(one.fact or '')}{where}"
+    return f"'{one.field}' date on {fact}" if one.field else fact
 
 
 def _words(name: str) -> str:
@@ -348,7 +357,7 @@ def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Act
     if due is None or anchor is None or limit is None:
         return _unanchored(base, reading, end)
     lead = "required by" if rule.due_rule is None else "counted from"
-    because = (f"{lead} the {anchor.words} on {anchor.moment}{_fact_ref(anchor.ref)}; "
+    because = (f"{lead} {anchor.starts}{_fact_ref(anchor.ref)}; "
                f"{_due_words(anchor, limit, due)}{reading.note}{_version(rule)}")
     if end.kind == "done" and when is not None:
         late_by = due.passed_by(end)

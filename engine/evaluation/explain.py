@@ -127,8 +127,7 @@ class Explanation:
 def _clock_line(a: Action) -> str:
     if a.anchor is None:
         return "  clock:    not started: its anchor fact is not recorded (see because)"
-    clock = f" {a.anchor.time.isoformat(timespec='minutes')}" if a.anchor.time else ""
-    return (f"  clock:    starts at the {a.anchor.words} on {a.anchor.date.isoformat()}{clock}"
+    return (f"  clock:    starts at {a.anchor.starts}"
             + (f" (fact {a.anchor.ref})" if a.anchor.ref else ""))
 
 

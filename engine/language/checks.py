@@ -8,7 +8,8 @@ import networkx as nx
 
 from engine.core.errors import Loc, Problem, Span, did_you_mean
 from engine.core.text import quoted
-from engine.language.conditions.tree import Condition
+from engine.language.conditions.transform import normalise
+from engine.language.conditions.tree import And, Compare, Condition
 from engine.language.conditions.typecheck import ConditionChecker
 from engine.language.model import (
     Anchor,
@@ -212,9 +213,10 @@ def _anchor(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:
         _one_anchor(proc, req, anchor, problems)
     for clock in _clocks(req):
         anchor = clock.anchor or req.anchor
-        if clock.limit is not None and clock.limit.before and anchor.kind != "field":
-            _err(problems, clock.limit.loc, "'before' counts back from a date field: set "
-                 "'anchor: {field: <date field>}'")
+        if clock.limit is not None and clock.limit.before and anchor.field is None:
+            _err(problems, clock.limit.loc, "'before' counts back from a date: give the anchor "
+                 "a date field, like anchor: {field: <date field>} or anchor: {last: <fact "
+                 "type>, field: <date field>}")
     if req.due_rule is not None:
         for choice in _choices(req.due_rule):
             for m in choice.when:
@@ -250,18 +252,66 @@ def _one_anchor(proc: Procedure, req: Requirement, anchor: Anchor,
                           f"requirement '{req.id}' is anchored on")
         if known and anchor.where is not None:
             _matcher(proc, anchor.where, problems, f"requirement '{req.id}' is anchored on")
+        if known and anchor.field is not None:
+            _date_field(proc, req, anchor, (anchor.fact or "",), problems)
     elif anchor.kind == "field":
-        for m in req.triggers:
-            fact = proc.fact_type(m.fact)
-            field = fact.field(anchor.field) if fact and anchor.field else None
-            if fact and (field is None or field.type != "date"):
-                _err(problems, loc, f"anchor field '{anchor.field}' is not a date field of "
-                     f"'{m.fact}'")
-            elif field is not None and not field.required and anchor.otherwise is None:
-                problems.append(Problem(loc, f"'{anchor.field}' is optional on '{m.fact}': "
-                                        "when it is not recorded the clock cannot start and "
-                                        "the action is unknown", "warning",
-                                        "make the field required, or add 'otherwise: trigger'"))
+        _date_field(proc, req, anchor, tuple(dict.fromkeys(m.fact for m in req.triggers)),
+                    problems)
+
+
+def _date_field(proc: Procedure, req: Requirement, anchor: Anchor, facts: tuple[str, ...],
+                problems: list[Problem]) -> None:
+    """The anchor's `field` is a date field of each fact it is read from; an optional one
+    warns when its absence would leave the action unknown and nothing guards it."""
+    loc = anchor.loc or req.loc
+    for name in facts:
+        fact = proc.fact_type(name)
+        field = fact.field(anchor.field) if fact and anchor.field else None
+        if fact and (field is None or field.type != "date"):
+            dates = [f.name for f in fact.fields if f.type == "date"]
+            _err(problems, loc, f"anchor field '{anchor.field}' is not a date field of "
+                 f"'{name}'", "its date fields: " + ", ".join(dates) if dates else
+                 f"'{name}' has no date field")
+        elif field is not None and not field.required and anchor.otherwise is None \
+                and _needed(req, anchor) and not _guarded(req, anchor, name):
+            guard = f"when: has({anchor.field})" if anchor.kind == "field" else \
+                f"where: has({anchor.field})"
+            problems.append(Problem(loc, f"'{anchor.field}' is optional on '{name}': when it "
+                                    "is not recorded the clock cannot start and the action is "
+                                    "unknown", "warning", f"make the field required, or count "
+                                    f"only facts that record it ({guard})"))
+
+
+def _guarded(req: Requirement, anchor: Anchor, fact: str) -> bool:
+    """Every fact the field is read from is known to record it: the trigger's `when` (or the
+    anchor's `where`) requires has(field)."""
+    if anchor.kind != "field":
+        return anchor.where is not None and _requires(anchor.where, anchor.field)
+    return all(_requires(m, anchor.field) for m in req.triggers if m.fact == fact)
+
+
+def _requires(matcher: Matcher, field: str | None) -> bool:
+    if matcher.when is None:
+        return False
+    flat = normalise(matcher.when)
+    parts = flat.parts if isinstance(flat, And) else (flat,)
+    return any(isinstance(p, Compare) and p.ref.func == "present" and p.ref.field == field
+               and not p.ref.scope and p.op == "==" and p.value is True for p in parts)
+
+
+def _needed(req: Requirement, anchor: Anchor) -> bool:
+    """Whether this anchor not being recorded leaves the action unknown: the only clock, a
+    clock of latest_of, or of an earliest_of whose every clock needs it."""
+    if req.due_rule is None:
+        return True
+    return _rule_needs(req.due_rule, req.anchor, anchor)
+
+
+def _rule_needs(rule: DueRule, default: Anchor, anchor: Anchor) -> bool:
+    if rule.kind == "clock":
+        return anchor in (rule.anchor or default).chain()
+    found = [_rule_needs(p, default, anchor) for p in rule.parts]
+    return all(found) if rule.kind == "earliest" else any(found)
 
 
 def facts_within(proc: Procedure, stages: tuple[str, ...]) -> set[str]:

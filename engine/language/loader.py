@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from engine.core.dates import FIRST_YEAR, LAST_YEAR, in_range
 from engine.core.errors import Loc, Span
 from engine.core.text import quoted
+from engine.language import lists
 from engine.language.located import LocDict, LocList, normalise_space
 from engine.language.model import (
     FIELD_TYPES,
@@ -86,7 +87,7 @@ class Loader:
             escalations=self._section("escalations", self._escalation),
             checks=self._section("checks", self._check),
             extends=d.get("extends") if isinstance(d.get("extends"), str) else None,
-            uses=tuple(u for u in d.get("uses") or () if isinstance(u, str)),
+            uses=lists.named(d.get("uses")),
             description=self.r.text(d, "description"))
 
     def _section(self, key: str, build: Callable[[str, Any, Loc], T | None]) -> tuple[T, ...]:

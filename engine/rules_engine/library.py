@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from engine.core.errors import Problem, UnknownNameError
+from engine.language import lists
 from engine.language.checks import check_procedure
 from engine.language.conditions.transform import normalise
 from engine.language.documents import Document, bundled_dirs, effective_from, read_documents
@@ -96,8 +97,7 @@ def _related(ident: str, docs: list[Document]) -> set[str]:
             continue
         found.add(name)
         for doc in (d for d in docs if d.id == name):
-            uses = doc.data.get("uses") or []
-            todo += [u for u in ([uses] if isinstance(uses, str) else uses) if isinstance(u, str)]
+            todo += lists.named(doc.data.get("uses"))
             if isinstance(doc.data.get("extends"), str):
                 todo.append(doc.data["extends"])
     return found

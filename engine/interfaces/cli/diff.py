@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from engine.dates import parse_day
-from engine.errors import CaseError, DefinitionError, EvaluationError, UnknownName
+from engine.core.dates import parse_day
+from engine.core.errors import CaseError, DefinitionError, EvaluationError, UnknownNameError
 from engine.evaluation.answers import changed_answers
 from engine.evaluation.engine import Engine
 from engine.interfaces.cli.options import EXISTING, procedure_option
@@ -23,7 +23,7 @@ from engine.language.diff import diff as diff_models
 from engine.language.diff import render
 from engine.language.model import Procedure
 from engine.language.reader import to_date
-from engine.library import Library, in_force_on, pick, read_library
+from engine.rules_engine.library import Library, in_force_on, pick, read_library
 
 
 @dataclass
@@ -114,7 +114,7 @@ def _stories(folder: Path, before: Side, after: Side) -> list[tuple[str, str, li
             continue
         try:
             engines = before.engine(scenario.procedure), after.engine(scenario.procedure)
-        except UnknownName as exc:
+        except UnknownNameError as exc:
             out.append((str(path), "", [str(exc)]))
             continue
         seen: set[str] = set()

@@ -12,9 +12,9 @@ import pytest
 
 from engine import read_library
 from engine.language.editor_schema import definition_schema
-from engine.language.source import load_file
+from engine.language.located import load_file
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "docs" / "schema" / "definition.schema.json"
 DEFINITIONS = sorted([*ROOT.glob("processes/*.yaml"), *ROOT.glob("rules/*.yaml"),
                       *ROOT.glob("docs/examples/*/definitions/*.yaml"),

@@ -11,7 +11,7 @@ from engine import read_library
 from engine.interfaces.cli.diff import diff_cmd
 from engine.language.diff import diff
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RELEASES = ROOT / "tests" / "fixtures" / "versions"
 OLD, NEW = RELEASES / "2024.1", RELEASES / "2024.2"
 
