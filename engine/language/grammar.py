@@ -143,11 +143,22 @@ EVERY = Either("A recurring interval (at least 1; not in hours), or a window {fr
                (_limit(1, DAYS_UNITS, False), _window(WINDOW_WORDS, 1)))
 NAME_TEXT = Text(pattern=NAME)
 NAMES = Either(options=(NAME_TEXT, Listed(item=NAME_TEXT)))
+
+
+def changes(shape: Either, item: Node) -> Either:
+    """A list an overlay may also extend or trim: `{add: [...], remove: [names]}`."""
+    change = Fields("Changes the inherited list: add items, remove items by name.",
+                    keys=(Key("add", Listed(item=item)), Key("remove", Listed(item=Text()))))
+    return Either(shape.description, shape.options + (change,))
+
+
+CHANGED_NAMES = changes(NAMES, NAME_TEXT)
 CONDITION_TEXT = Text(CONDITION, min_length=1)
 MATCHER = Either(options=(NAME_TEXT, Fields(keys=(Key("fact", NAME_TEXT, "Matcher.fact"),
                                                   Key("when", CONDITION_TEXT, "Matcher.when")),
                                             required=("fact",))))
 MATCHERS = Either(options=(MATCHER, Listed(item=MATCHER)))
+CHANGED_MATCHERS = changes(MATCHERS, MATCHER)
 
 ANCHOR = Either(options=(
     Exactly(value="trigger"),
@@ -194,9 +205,11 @@ REQUIREMENT = Fields(keys=(
     Key("source", Text(), "Requirement.source"), Key("on", MATCHERS, "Requirement.triggers"),
     Key("when", CONDITION_TEXT, "Matcher.when"),
     Key("anchor", Named(name="anchor"), "Requirement.anchor"),
-    Key("due", DUE, "Requirement.due"), Key("completed_by", MATCHERS, "Requirement.completed_by"),
-    Key("cancelled_by", MATCHERS, "Requirement.cancelled_by"),
-    Key("active_in", NAMES, "Requirement.active_in"), Key("every", EVERY, "Requirement.every"),
+    Key("due", DUE, "Requirement.due"),
+    Key("completed_by", CHANGED_MATCHERS, "Requirement.completed_by"),
+    Key("cancelled_by", CHANGED_MATCHERS, "Requirement.cancelled_by"),
+    Key("active_in", CHANGED_NAMES, "Requirement.active_in"),
+    Key("every", EVERY, "Requirement.every"),
     Key("once", Flag(), "Requirement.once"), Key("single", Flag(), "Requirement.single"),
     Key("statutory", Flag(), "Requirement.statutory"),
     Key("local_exception", Text(), "Requirement.local_exception"),
@@ -206,9 +219,10 @@ REQUIREMENT = Fields(keys=(
     Key("runs_after_closure", Flag("Closing the case does not cancel it (a professional "
                                    "disagreement runs until resolved)."),
         "Requirement.runs_after_closure"),
-    Key("not_triggered_in", Either("Stages in which a trigger starts no clock (the case "
-                                   "stays there): a referral about a child already on a "
-                                   "plan.", NAMES.options), "Requirement.not_triggered_in")),
+    Key("not_triggered_in", changes(Either("Stages in which a trigger starts no clock (the "
+                                           "case stays there): a referral about a child "
+                                           "already on a plan.", NAMES.options), NAME_TEXT),
+        "Requirement.not_triggered_in")),
     required=("on", "due"), entry=True)
 
 FIELD = Either(options=(Words(values=FIELD_TYPES), Fields(keys=(
@@ -220,11 +234,11 @@ FIELD = Either(options=(Words(values=FIELD_TYPES), Fields(keys=(
 FACT = Fields(nullable=True, entry=True, keys=(
     Key("title", Text(), "FactType.title"), Key("description", Text(), "FactType.description"),
     Key("fields", Entries(value=FIELD, names=NAME), "FactType.fields"),
-    Key("follows", NAMES, "FactType.follows")))
+    Key("follows", CHANGED_NAMES, "FactType.follows")))
 STAGE = Fields(nullable=True, entry=True, keys=(
     Key("title", Text(), "Stage.title"), Key("phase", Text(), "Stage.phase"),
     Key("owner", Text(), "Stage.owner"), Key("start", Flag(), "Stage.start"),
-    Key("terminal", Flag(), "Stage.terminal"), Key("records", NAMES, "Stage.records"),
+    Key("terminal", Flag(), "Stage.terminal"), Key("records", CHANGED_NAMES, "Stage.records"),
     Key("description", Text(), "Stage.description")))
 TRANSITION = Fields(keys=(
     Key("id", Text(), "Transition.id"),
@@ -261,9 +275,9 @@ SOURCE = Either(options=(Text(), Fields(keys=(Key("text", Text(), "Source.text")
                                         required=("text",))))
 CALENDAR = Fields(keys=(
     Key("region", Words(values=REGIONS), "Calendar.region"),
-    Key("closures", Listed(item=Day()), "Calendar.closures"),
-    Key("openings", Listed("Bank holidays the local offices work (working days).", Day()),
-        "Calendar.openings")))
+    Key("closures", changes(Either(options=(Listed(item=Day()),)), Day()), "Calendar.closures"),
+    Key("openings", changes(Either("Bank holidays the local offices work (working days).",
+                                   (Listed(item=Day()),)), Day()), "Calendar.openings")))
 
 DOCUMENT = Fields(
     "A procedure (processes/*.yaml) or a reusable rule set (rules/*.yaml). `safeguard "
@@ -277,8 +291,9 @@ DOCUMENT = Fields(
         Key("effective_to", Day(), "Procedure.effective_to"),
         Key("description", Text(), "Procedure.description"),
         Key("extends", Text(pattern=DOCUMENT_ID), "Procedure.extends"),
-        Key("uses", Either(options=(Text(pattern=DOCUMENT_ID),
-                                    Listed(item=Text(pattern=DOCUMENT_ID)))), "Procedure.uses"),
+        Key("uses", changes(Either(options=(Text(pattern=DOCUMENT_ID),
+                                            Listed(item=Text(pattern=DOCUMENT_ID)))),
+                            Text(pattern=DOCUMENT_ID)), "Procedure.uses"),
         Key("sources", Entries(value=SOURCE), "Procedure.sources"),
         Key("calendar", CALENDAR, "Procedure.calendar"),
         Key("lists", Entries(value=Listed(item=Text())), "Field.values"),

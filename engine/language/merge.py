@@ -186,7 +186,7 @@ class Merger:
         return out
 
     def _list(self, key: str, base: Any, value: Any, what: str, loc: Any) -> Any:
-        if lists.is_change(value):
+        if isinstance(value, LocDict):      # a change: {add: [...], remove: [...]}
             return lists.apply(key, base, value, what, self.problems)
         warning = lists.dropped(key, base, value, what, loc)
         if warning is not None:
