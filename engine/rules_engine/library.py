@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from engine.core.dates import parse_day
 from engine.core.errors import Problem, UnknownNameError
 from engine.language import lists
 from engine.language.checks import check_procedure
@@ -63,6 +64,7 @@ def _versions(ident: str, docs: list[Document], reader: Reader,
     """The procedure as in force from each date on which it, or anything it extends or
     uses, starts a new version: cases are judged by the one in force on the as-of date."""
     own = sorted((d for d in docs if d.id == ident), key=lambda d: effective_from(d) or date.min)
+    problems += _ranges(own)
     first = effective_from(own[0])
     related = _related(ident, docs)
     starts = sorted({day for d in docs if d.id in related and (day := effective_from(d))})
@@ -103,6 +105,24 @@ def _related(ident: str, docs: list[Document]) -> set[str]:
     return found
 
 
+def _ranges(own: list[Document]) -> list[Problem]:
+    """Each version's `effective_to` is on or after its `effective_from`, and versions of one
+    procedure do not overlap (as for a requirement's versions)."""
+    found = []
+    for doc in own:
+        start, end = effective_from(doc), parse_day(doc.data.get("effective_to"))
+        if start is not None and end is not None and end < start:
+            found.append(Problem(doc.data.value_loc("effective_to"), "'effective_to' is before "
+                                 "'effective_from'"))
+    for earlier, later in zip(own, own[1:], strict=False):
+        end, start = parse_day(earlier.data.get("effective_to")), effective_from(later)
+        if end is not None and start is not None and end >= start:
+            found.append(Problem(later.data.value_loc("effective_from"), f"versions of "
+                                 f"'{later.id}' overlap: the one in {earlier.path} runs to {end}",
+                                 hint="end the earlier version before this one starts"))
+    return found
+
+
 def in_force_on(proc: Procedure, day: date) -> tuple[Procedure, str | None]:
     """The version of a procedure in force on a date, and a warning when none is."""
     if not proc.versions and (proc.effective_from is None or proc.effective_from <= day) and (
@@ -116,8 +136,11 @@ def in_force_on(proc: Procedure, day: date) -> tuple[Procedure, str | None]:
         warning = (f"procedure '{proc.id}' was not yet in force on {day}: its first version "
                    f"takes effect on {versions[0].effective_from}; judged by that version")
     elif chosen.effective_to is not None and day > chosen.effective_to:
-        warning = (f"procedure '{proc.id}' was no longer in force on {day}: its last version "
-                   f"ended on {chosen.effective_to}; judged by that version")
+        later = [v for v in versions if v.effective_from and v.effective_from > day]
+        gap = f" and the next takes effect on {later[0].effective_from}" if later else ""
+        warning = (f"no version of procedure '{proc.id}' was in force on {day}: the version "
+                   f"from {chosen.effective_from} ended on {chosen.effective_to}{gap}; judged "
+                   "by the one that ended")
     return chosen, warning
 
 
