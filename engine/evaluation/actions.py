@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
+from engine.evaluation import localtime
 from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
@@ -91,8 +92,7 @@ def due_of(cal: WorkingCalendar, anchor: AnchorFact, limit: Limit) -> Due:
     if limit.unit == "hours":
         start = datetime.combine(anchor.date, anchor.time) if anchor.time else \
             datetime.combine(anchor.date, datetime.min.time()) + timedelta(days=1)
-        room = datetime.max - start
-        at = start + min(timedelta(hours=limit.amount), room)
+        at = localtime.add_hours(start, limit.amount)      # elapsed, across clock changes
         return Due((at - timedelta(microseconds=1)).date(), at=at)
     opens = cal.due(anchor.date, limit.opens) if limit.opens is not None else None
     return Due(cal.due(anchor.date, limit), opens)
