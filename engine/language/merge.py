@@ -119,9 +119,9 @@ class Merger:
         if target is None:
             values = doc.data[key]
             loc = values.item_loc(index) if index is not None else doc.data.value_loc(key)
-            self.problems.append(Problem(loc, f"'{key}' names {quoted(name)}, which is not a known "
-                                         "procedure or rule set",
-                                         hint=did_you_mean(name, self.by_id)))
+            self.problems.append(Problem(loc, f"'{key}' names {quoted(name)}, which is not among "
+                                         "the definitions read",
+                                         hint=did_you_mean(name, self.by_id) or _bundled(name)))
         return target
 
     def _inherit(self, merged: LocDict, data: LocDict, override: bool, own: bool = False) -> None:
@@ -225,6 +225,20 @@ class Merger:
                                              "which nothing inherited defines"))
             merged["transitions"][:] = kept
             merged["transitions"].item_locs[:] = [t.loc for t in kept]
+
+
+def _bundled(name: Any) -> str | None:
+    """A hint when a missing base is one safeguard ships: read it beside the overlay."""
+    from engine.language.documents import bundled_dirs, read_documents
+
+    dirs = bundled_dirs()
+    found = [d for d in read_documents(dirs)[0] if d.id == name]
+    if not found:
+        return None
+    kind = found[0].kind.replace("_", " ")
+    where = " ".join(f"-d {d}" for d in dirs)
+    return (f"{quoted(name)} is the {kind} bundled with safeguard: read it with your files, "
+            f"safeguard {where} -d <your folder> ...")
 
 
 def in_force(docs: list[Document], on: date | None) -> list[Document]:

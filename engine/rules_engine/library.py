@@ -49,7 +49,11 @@ def read_library(paths: Iterable[Path | str] | None = None) -> Library:
         if doc.kind == "rule_set":
             merged = Merger(docs, problems, effective_from(doc)).resolve(doc)
             Loader(reader, merged, doc.kind).procedure(doc.id)
+    known = {d.id for d in docs}
     for ident in dict.fromkeys(d.id for d in docs if d.kind == "procedure"):
+        if _missing_base(ident, docs, known):
+            Merger(docs, problems).resolve(next(d for d in docs if d.id == ident))
+            continue    # its own keys alone would only give errors that follow from that
         versions = _versions(ident, docs, reader, problems)
         for proc in versions:
             problems += _whole(proc)
@@ -103,6 +107,12 @@ def _related(ident: str, docs: list[Document]) -> set[str]:
             if isinstance(doc.data.get("extends"), str):
                 todo.append(doc.data["extends"])
     return found
+
+
+def _missing_base(ident: str, docs: list[Document], known: set[str]) -> bool:
+    """A procedure whose `extends` names nothing read: only that error is worth showing."""
+    return any(isinstance(d.data.get("extends"), str) and d.data["extends"] not in known
+               for d in docs if d.id == ident)
 
 
 def _ranges(own: list[Document]) -> list[Problem]:
