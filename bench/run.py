@@ -76,11 +76,12 @@ def _first(path: str, limit: int) -> list[dict]:
 def measure_cohort(path: str, workers: int) -> dict:
     """Stream a cohort file through Engine.cohort; seconds, cases/s, peak memory."""
     from engine import load
+    from engine.evaluation.status import json_line
 
     engine = load()
     start = time.perf_counter()
     with open(path, encoding="utf-8") as handle:
-        count = sum(1 for _ in engine.cohort(handle, AS_OF, workers=workers, as_json=True))
+        count = sum(1 for _ in engine.cohort(handle, AS_OF, workers=workers, encode=json_line))
     seconds = time.perf_counter() - start
     return {"cases": count, "seconds": seconds, "rate": count / seconds,
             "peak_mb": _peak_mb(workers)}

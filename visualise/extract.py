@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from engine.evaluation.status import Action, CaseStatus
+from engine.evaluation.status import Action, CaseStatus, Record
 from engine.language.model import Procedure, Requirement, Stage, Transition
 
 from .diagram import Cluster, Diagram, Edge, LegendEntry, Line, Node
@@ -249,9 +249,9 @@ def _label_between(proc: Procedure, a: str, b: str) -> str:
     return transition_label(proc, found) if found else "moved"
 
 
-def cohort_diagram(proc: Procedure, statuses: Iterable[dict]) -> Diagram:
+def cohort_diagram(proc: Procedure, statuses: Iterable[Record]) -> Diagram:
     """A heat map: per stage, cases and overdue actions, shaded by the share of its cases
-    with an overdue action. Streams the statuses (counts only); error records are counted."""
+    with an overdue action. Streams the records (counts only); Failures are counted."""
     tally = Tally.of(statuses)
     nodes = tuple(Node(s.id, _base_lines(s)[:1] + tally.lines(s.id), tally.look(s.id))
                   for s in proc.stages)

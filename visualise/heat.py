@@ -1,11 +1,14 @@
 """Heat-map counts for a cohort: cases, overdue actions and the share of cases with one.
 
-Used by extract.cohort_diagram; consumes CaseStatus dicts one at a time and keeps counts only.
+Used by extract.cohort_diagram; consumes a cohort's records one at a time and keeps counts only.
 """
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from datetime import date
+
+from engine.evaluation.status import CaseStatus, Record
 
 from .diagram import LegendEntry, Line
 from .words import long_date
@@ -27,29 +30,29 @@ def share(part: int, whole: int) -> int:
 
 
 class Tally:
-    """Counts per stage from a stream of CaseStatus dicts (never holds the records)."""
+    """Counts per stage from a stream of records (never holds them); Failures are counted."""
 
     def __init__(self) -> None:
         self.cases: Counter[str] = Counter()
         self.overdue: Counter[str] = Counter()
         self.late_cases: Counter[str] = Counter()
         self.errors = 0
-        self.as_of: str | None = None
+        self.as_of: date | None = None
 
     @classmethod
-    def of(cls, statuses: Iterable[dict]) -> Tally:
+    def of(cls, statuses: Iterable[Record]) -> Tally:
         tally = cls()
         for record in statuses:
             tally.add(record)
         return tally
 
-    def add(self, record: dict) -> None:
-        if "error" in record or "stage" not in record:
+    def add(self, record: Record) -> None:
+        if not isinstance(record, CaseStatus):
             self.errors += 1
             return
-        self.as_of = self.as_of or record.get("as_of")
-        late = sum(a.get("status") == "overdue" for a in record.get("actions", ()))
-        stage = record["stage"]
+        self.as_of = self.as_of or record.as_of
+        late = sum(a.status == "overdue" for a in record.actions)
+        stage = record.stage
         self.cases[stage] += 1
         self.overdue[stage] += late
         self.late_cases[stage] += late > 0

@@ -11,32 +11,34 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any, Protocol
 
-from engine.evaluation.status import dumps
-
 
 class Evaluator(Protocol):
     """What a worker needs of an Engine: one record per raw case."""
 
-    def record(self, raw: Any, as_of: date) -> dict: ...
+    def record(self, raw: Any, as_of: date) -> Any: ...
 
 
 _WORKER: dict[str, Any] = {}
 
 
-def _start(make: Callable[[], Evaluator], as_of: date, as_json: bool) -> None:
+def _start(make: Callable[[], Evaluator], as_of: date,
+           encode: Callable[[Any], Any] | None) -> None:
     _WORKER["engine"] = make()
     _WORKER["as_of"] = as_of
-    _WORKER["as_json"] = as_json
+    _WORKER["encode"] = encode
 
 
-def _one(raw: Any) -> dict | str:
+def _one(raw: Any) -> Any:
     record = _WORKER["engine"].record(raw, _WORKER["as_of"])
-    return dumps(record) if _WORKER["as_json"] else record
+    encode = _WORKER["encode"]
+    return encode(record) if encode is not None else record
 
 
 def cohort_parallel(make: Callable[[], Evaluator], cases: Iterable, as_of: date, workers: int,
-                    as_json: bool = False, chunksize: int = 64) -> Iterator[dict | str]:
-    """Records in input order, computed by `workers` forked processes."""
+                    encode: Callable[[Any], Any] | None = None,
+                    chunksize: int = 64) -> Iterator[Any]:
+    """Records in input order, computed (and encoded, when `encode` is given: the writer
+    runs in the workers) by `workers` forked processes."""
     context = mp.get_context("fork")
-    with context.Pool(workers, initializer=_start, initargs=(make, as_of, as_json)) as pool:
+    with context.Pool(workers, initializer=_start, initargs=(make, as_of, encode)) as pool:
         yield from pool.imap(_one, cases, chunksize=chunksize)

@@ -7,11 +7,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from engine.core.errors import CaseError, DefinitionError, EvaluationError
 from engine.evaluation.calendar import WorkingCalendar, working_calendar
@@ -19,11 +19,13 @@ from engine.evaluation.case import Case, Fact, read_case
 from engine.evaluation.cohort import cohort_parallel
 from engine.evaluation.evaluate import evaluate
 from engine.evaluation.prepare import prepare
-from engine.evaluation.status import CaseStatus, dumps, error_record
+from engine.evaluation.status import CaseStatus, Failure, Record
 from engine.language.model import Procedure
 from engine.rules_engine.compiler import Plan, compile_procedure
 from engine.rules_engine.library import in_force_on, pick, read_library
 from engine.rules_engine.runtime import Runtime
+
+T = TypeVar("T")
 
 
 class Engine:
@@ -58,38 +60,47 @@ class Engine:
         checked = case if isinstance(case, Case) else engine.read(case)
         return evaluate(engine, checked, as_of, warning)
 
-    def cohort(self, cases: Iterable, as_of: date, workers: int = 1,
-               as_json: bool = False) -> Iterator[dict | str]:
-        """One record per input case, in input order: a CaseStatus dict or an error record.
+    @overload
+    def cohort(self, cases: Iterable, as_of: date, workers: int = 1) -> Iterator[Record]: ...
 
-        A case may be a dict or a line of JSON text. With `as_json`, records are canonical JSON
-        text (cheapest for writing files). Streams, so memory stays flat; with workers > 1,
-        forked processes share the work and only text or small dicts cross between them.
+    @overload
+    def cohort(self, cases: Iterable, as_of: date, workers: int = 1, *,
+               encode: Callable[[Record], T]) -> Iterator[T]: ...
+
+    def cohort(self, cases: Iterable, as_of: date, workers: int = 1, *,
+               encode: Callable[[Record], Any] | None = None) -> Iterator[Any]:
+        """One record per input case, in input order: a CaseStatus, or a Failure for a case
+        that could not be evaluated at all.
+
+        A case may be a dict or a line of JSON text. `encode`, given by a writer at the edge
+        (e.g. `json_line`), is applied to each record where it is made, so with workers > 1
+        each forked process also does the writing and only its result crosses between
+        processes. Streams, so memory stays flat.
         """
         if workers > 1:
             make = partial(Engine, self.procedure)
-            yield from cohort_parallel(make, cases, as_of, workers, as_json)
+            yield from cohort_parallel(make, cases, as_of, workers, encode)
             return
         for raw in cases:
             record = self.record(raw, as_of)
-            yield dumps(record) if as_json else record
+            yield encode(record) if encode is not None else record
 
-    def record(self, raw: Any, as_of: date) -> dict:
-        """The status dict of one case (dict or JSON text), or its error record; never raises,
-        so one case can never cut a cohort short."""
+    def record(self, raw: Any, as_of: date) -> Record:
+        """The status of one case (dict or JSON text), or its Failure; never raises, so one
+        case can never cut a cohort short."""
         if isinstance(raw, (str, bytes)):
             try:
                 raw = json.loads(raw)
             except (ValueError, RecursionError) as exc:
-                return error_record(None, f"not valid JSON: {str(exc)[:200]}")
+                return Failure(None, f"not valid JSON: {str(exc)[:200]}")
         ident = raw.get("case") if isinstance(raw, dict) else None
         try:
-            return self.status(raw, as_of).to_dict()
+            return self.status(raw, as_of)
         except (CaseError, EvaluationError) as exc:
-            return error_record(_ident(ident), str(exc))
+            return Failure(_ident(ident), str(exc))
         except Exception as exc:  # noqa: BLE001 - a bug must not lose the rest of the cohort
-            return error_record(_ident(ident), f"internal error ({type(exc).__name__}) while "
-                                "evaluating this case; please report it")
+            return Failure(_ident(ident), f"internal error ({type(exc).__name__}) while "
+                           "evaluating this case; please report it")
 
     def close(self) -> None:
         self.runtime.close()

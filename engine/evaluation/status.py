@@ -1,6 +1,8 @@
 """CaseStatus: the engine's answer for one case as of a date (the output contract).
 
-Plain frozen data with a versioned, stable JSON form; documented in docs/schema/.
+Plain frozen data; a cohort gives a CaseStatus or a Failure per case. Their versioned, stable
+JSON form (`to_dict`, `dumps`, documented in docs/schema/) is written only by the edges: the
+CLI, the service and the training pack; nothing in the engine reads it back.
 """
 from __future__ import annotations
 
@@ -187,13 +189,32 @@ def _flag(f: Flag) -> dict:
             "because": f.because, "advice": f.advice, "rule_version": f.rule_version}
 
 
-def error_record(case: str | None, message: str, line: int | None = None) -> dict:
-    """The record a cohort emits for a case that could not be evaluated at all."""
-    return {"schema_version": SCHEMA_VERSION, "case": case, "error": message, "line": line}
+@dataclass(frozen=True)
+class Failure:
+    """A case that could not be evaluated at all: the record a cohort gives in its place.
+
+    `case` is its id when that is plain text safe to echo; `line` its line in the input."""
+
+    case: str | None
+    error: str
+    line: int | None = None
+
+    def to_dict(self) -> dict:
+        return {"schema_version": SCHEMA_VERSION, "case": self.case, "error": self.error,
+                "line": self.line}
+
+
+# One record per input case, in input order: what Engine.cohort yields.
+Record = CaseStatus | Failure
 
 
 def dumps(record: dict) -> str:
     """Canonical JSON: sorted keys, no spaces, so equal inputs give byte-identical output."""
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def json_line(record: Record) -> str:
+    """A record as one line of canonical JSON (the JSON Lines writers' form)."""
+    return dumps(record.to_dict())
 
 

@@ -5,7 +5,7 @@ import json
 from datetime import date
 from pathlib import Path
 
-from engine.evaluation.status import dumps
+from engine.evaluation.status import CaseStatus, Failure, json_line
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -82,15 +82,26 @@ def test_cohort_gives_one_record_per_input_case_in_order(engine) -> None:
     cases = [_case(REFERRAL) | {"case": "A"}, "not a case", {"facts": []},
              _case(REFERRAL) | {"case": "B"}]
     records = list(engine.cohort(cases, date(2023, 4, 10)))
-    assert [r.get("case") for r in records] == ["A", None, None, "B"]
-    assert "error" in records[1] and "error" in records[2]
-    assert "a case needs a 'case' id" in records[2]["error"]
+    assert [r.case for r in records] == ["A", None, None, "B"]
+    assert isinstance(records[0], CaseStatus) and isinstance(records[3], CaseStatus)
+    assert isinstance(records[1], Failure) and isinstance(records[2], Failure)
+    assert "a case needs a 'case' id" in records[2].error
+
+
+def test_a_writer_given_to_the_cohort_runs_in_the_workers(engine) -> None:
+    """`encode` (here the JSON Lines writer) is applied where each record is made, so a
+    parallel cohort hands back text, the same text as the serial one."""
+    cases = [json.loads(line) for line in (EXAMPLES / "cohort.jsonl").open()][:20] + ["x"]
+    serial = list(engine.cohort(cases, date(2024, 11, 29), encode=json_line))
+    parallel = list(engine.cohort(cases, date(2024, 11, 29), workers=2, encode=json_line))
+    assert serial == parallel and all(isinstance(line, str) for line in parallel)
+    assert json.loads(serial[-1])["error"].startswith("not valid JSON")
 
 
 def test_parallel_cohort_matches_the_serial_one(engine) -> None:
     cases = [json.loads(line) for line in (EXAMPLES / "cohort.jsonl").open()][:60]
-    serial = [dumps(r) for r in engine.cohort(cases, date(2024, 11, 29))]
-    parallel = [dumps(r) for r in engine.cohort(cases, date(2024, 11, 29), workers=2)]
+    serial = [json_line(r) for r in engine.cohort(cases, date(2024, 11, 29))]
+    parallel = [json_line(r) for r in engine.cohort(cases, date(2024, 11, 29), workers=2)]
     assert serial == parallel
 
 
@@ -98,8 +109,8 @@ def test_reversed_fact_order_gives_byte_identical_cohort_output(engine) -> None:
     cases = [json.loads(line) for line in (EXAMPLES / "cohort.jsonl").open()]
     flipped = [dict(case, facts=case["facts"][::-1]) for case in cases]
     as_of = date(2024, 11, 29)
-    one = [dumps(r) for r in engine.cohort(cases, as_of)]
-    two = [dumps(r) for r in engine.cohort(flipped, as_of)]
+    one = [json_line(r) for r in engine.cohort(cases, as_of)]
+    two = [json_line(r) for r in engine.cohort(flipped, as_of)]
     assert one == two
 
 

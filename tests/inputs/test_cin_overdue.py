@@ -22,7 +22,7 @@ SYNTHETIC = CIN / "synthetic_2022-12-23.xml"
 def statuses(engine):
     result = read_census(SYNTHETIC)
     assert result.reference_date == date(2022, 12, 23)
-    return {r["case"]: r for r in engine.cohort(result.cases, result.reference_date)}
+    return {r.case: r.to_dict() for r in engine.cohort(result.cases, result.reference_date)}
 
 
 def _action(statuses, case: str, action: str) -> dict:

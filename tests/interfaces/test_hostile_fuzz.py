@@ -78,7 +78,7 @@ def test_the_cohort_reader_gives_one_record_per_line(engine: Engine, tmp_path_fa
     for line, record in zip((line for line in lines if line.strip()), records, strict=True):
         if line.decode("utf-8", "replace") in GOOD:
             assert record == engine.record(json.loads(line), AS_OF)
-        json.dumps(record, ensure_ascii=False).encode("utf-8")
+        json.dumps(record.to_dict(), ensure_ascii=False).encode("utf-8")
 
 
 def _raw(item: Item) -> object:

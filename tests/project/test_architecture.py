@@ -93,6 +93,19 @@ def test_a_planted_import_from_inside_a_function_is_read(tmp_path) -> None:
     assert "package cycle: engine.evaluation -> engine.language" in problems
 
 
+def test_results_are_read_as_types_not_as_json() -> None:
+    """Engine.cohort yields CaseStatus or Failure: nothing in engine/ or visualise/ asks a
+    record (or its JSON text) whether it holds an "error" key."""
+    found = []
+    for name, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Compare) and isinstance(node.left, ast.Constant)
+                    and node.left.value in ("error", '"error":')
+                    and isinstance(node.ops[0], (ast.In, ast.NotIn))):
+                found.append(f"{name}:{node.lineno}")
+    assert found == []
+
+
 def test_no_import_cycles_in_engine_and_visualise() -> None:
     cycles = sorted(sorted(c) for c in nx.simple_cycles(import_graph()))
     assert cycles == [], "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)

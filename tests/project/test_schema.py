@@ -51,7 +51,7 @@ def test_example_cases_and_their_statuses_match_the_schemas(engine) -> None:
     for case in cases:
         case_schema.validate(case)
     for record in engine.cohort(cases + ["broken"], date(2024, 11, 29)):
-        status_schema.validate(record)
+        status_schema.validate(record.to_dict())
 
 
 def _vocabulary_schema() -> dict:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from engine.evaluation.status import Action, ActionStatus, CaseStatus, Failure
 from engine.interfaces.cli.app import main_group
 from visualise import style
 from visualise.dot import MISSING_DOT, RenderError, render, to_dot
@@ -217,10 +218,14 @@ def test_heat_map_counts_and_error_records(engine, proc) -> None:
     assert diagram.subtitle == ("6 cases evaluated; 1 could not be evaluated",)
 
 
+def _action(status: ActionStatus) -> Action:
+    return Action("a", "a", "A", "someone", None, status, None, "", {})
+
+
 def test_heat_map_streams_a_one_shot_iterator(proc) -> None:
-    records = iter([{"case": "X", "as_of": "2022-01-04", "stage": "referral",
-                     "actions": [{"status": "overdue"}, {"status": "due"}]},
-                    {"case": None, "error": "unreadable"}])
+    records = iter([CaseStatus("X", date(2022, 1, 4), {}, "referral", None,
+                               actions=(_action("overdue"), _action("due"))),
+                    Failure(None, "unreadable")])
     diagram = cohort_diagram(proc, records)
     assert diagram.node("referral").lines[1].text == "1 case, 1 overdue action (100%)"
     assert next(records, None) is None

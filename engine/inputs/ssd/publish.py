@@ -29,6 +29,8 @@ from sqlalchemy import (
     text,
 )
 
+from engine.evaluation.status import CaseStatus, Failure, Record
+
 PREFIX = "sg_"
 CHUNK = 2000
 
@@ -111,7 +113,7 @@ def ensure_tables(db: Engine, prefix: str = PREFIX) -> MetaData:
     return meta
 
 
-def publish(db: Engine, records: Iterable[dict], as_of: date, procedure: dict,
+def publish(db: Engine, records: Iterable[Record], as_of: date, procedure: dict,
             definitions: str, dataset_url: str, problems: Iterable[dict] = (),
             prefix: str = PREFIX) -> RunSummary:
     """Write one run in one transaction; any exception rolls the whole run back."""
@@ -121,7 +123,7 @@ def publish(db: Engine, records: Iterable[dict], as_of: date, procedure: dict,
                           prefix)
 
 
-def publish_in(conn: Connection, records: Iterable[dict], as_of: date, procedure: dict,
+def publish_in(conn: Connection, records: Iterable[Record], as_of: date, procedure: dict,
                definitions: str, dataset_url: str, problems: Iterable[dict] = (),
                prefix: str = PREFIX) -> RunSummary:
     """Write one run inside the caller's transaction (tables made by ensure_tables first)."""
@@ -159,47 +161,42 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
-def _rows(run: RunSummary, record: dict) -> Iterator[tuple[str, dict]]:
-    rid, case = run.run_id, record.get("case")
-    held = record.get("allocation") or {}
+def _rows(run: RunSummary, record: Record) -> Iterator[tuple[str, dict]]:
+    """The table rows of one record, read from its typed fields (this is publish's writer)."""
+    rid, case = run.run_id, record.case
+    held = (record.allocation if isinstance(record, CaseStatus) else None) or {}
     owner = {"team_id": held.get("team"), "worker_id": held.get("worker")}
     run.counts["cases"] += 1
     child = str(case).split("/", 1)[0] if case else None
-    if "error" in record:
+    if isinstance(record, Failure):
         run.counts["cases_with_errors"] += 1
         yield "case", {"run_id": rid, "case_id": case, "child_id": child, "family_id": None,
                        **owner, "stage": None, "stage_since": None,
-                       "error": str(record["error"])[:400]}
+                       "error": record.error[:400]}
         return
-    family = record.get("family")
+    family = record.family
     yield "case", {"run_id": rid, "case_id": case, "child_id": child, "family_id": family,
-                   **owner, "stage": record["stage"],
-                   "stage_since": _day(record["stage_since"]), "error": None}
-    for a in record["actions"]:
+                   **owner, "stage": record.stage, "stage_since": record.stage_since,
+                   "error": None}
+    for a in record.actions:
         run.counts["actions"] += 1
-        run.counts["overdue"] += a["status"] == "overdue"
-        yield "action", {"run_id": rid, "case_id": case, "action_id": a["id"],
-                         "requirement": a["requirement"], "title": a["title"],
-                         "owner": a["owner"], **owner, "family_id": family,
-                         "due": _day(a["due"]), "status": a["status"],
-                         "done_on": _day(a["done_on"]), "cancelled_on": _day(a["cancelled_on"]),
-                         "working_days_overdue": a["working_days_overdue"],
-                         "statutory": a["statutory"], "source_key": a["source"]["key"]}
-    for e in record["escalations"]:
+        run.counts["overdue"] += a.status == "overdue"
+        yield "action", {"run_id": rid, "case_id": case, "action_id": a.id,
+                         "requirement": a.requirement, "title": a.title, "owner": a.owner,
+                         **owner, "family_id": family, "due": a.due, "status": a.status,
+                         "done_on": a.done_on, "cancelled_on": a.cancelled_on,
+                         "working_days_overdue": a.working_days_overdue,
+                         "statutory": a.statutory, "source_key": a.source["key"]}
+    for e in record.escalations:
         run.counts["escalations"] += 1
-        yield "escalation", {"run_id": rid, "case_id": case, "escalation_id": e["id"],
-                             "title": e["title"], "to_whom": e["to"], "action_id": e["action"],
-                             "since": _day(e["since"]), "status": e["status"], **owner}
-    for f in record["flags"]:
+        yield "escalation", {"run_id": rid, "case_id": case, "escalation_id": e.id,
+                             "title": e.title, "to_whom": e.to, "action_id": e.action,
+                             "since": e.since, "status": e.status, **owner}
+    for f in record.flags:
         run.counts["flags"] += 1
-        yield "flag", {"run_id": rid, "case_id": case, "flag_id": f["id"], "title": f["title"],
-                       "severity": f["severity"], "status": f["status"],
-                       "since": _day(f["since"]), **owner}
-    for err in record["errors"]:
+        yield "flag", {"run_id": rid, "case_id": case, "flag_id": f.id, "title": f.title,
+                       "severity": f.severity, "status": f.status, "since": f.since, **owner}
+    for err in record.errors:
         run.counts["problems"] += 1
         yield "problem", {"run_id": rid, "case_id": case,
                           "location": "" if err.get("fact") is None else f"fact {err['fact']}",

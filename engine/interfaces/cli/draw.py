@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from engine.core.errors import OutputError
+from engine.evaluation.status import Failure, Record
 from engine.interfaces.cli.options import (
     about,
     as_of_option,
@@ -143,9 +144,9 @@ def default_example() -> dict:
     return max(found, key=lambda case: len(fact_dates(case)), default=None) or example_case()
 
 
-def _counting(items: Iterable[dict], bad: list[int]) -> Iterator[dict]:
+def _counting(items: Iterable[Record], bad: list[int]) -> Iterator[Record]:
     for record in items:
-        bad[0] += "error" in record
+        bad[0] += isinstance(record, Failure)
         yield record
 
 

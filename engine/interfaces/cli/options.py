@@ -5,13 +5,12 @@ Commands raise SafeguardErrors and never print them: the group in app.py prints 
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from itertools import islice
 from pathlib import Path
@@ -25,7 +24,7 @@ from engine.core.errors import CaseError, DefinitionError, EvaluationError
 from engine.core.text import clean
 from engine.evaluation.case import UNREADABLE
 from engine.evaluation.engine import Engine
-from engine.evaluation.status import dumps
+from engine.evaluation.status import CaseStatus, Failure, Record
 from engine.inputs.case_files import InputError, Item, census_date, load_census, read_items
 from engine.rules_engine.library import pick, read_library
 
@@ -101,12 +100,16 @@ def resolve_as_of(as_of: date | None, path: Path | None = None) -> date:
     return date.today()
 
 
-def records(engine: Engine, path: Path, as_of: date, workers: int = 1,
-            as_json: bool = False) -> Iterator[Any]:
-    """Status records for every case in a file or folder, streamed, in input order.
+Encode = Callable[[Record], Any]
 
-    Error records get the line (and, in a folder, the file) of their input; blank lines of
-    JSON Lines are skipped and counted on stderr.
+
+def records(engine: Engine, path: Path, as_of: date, workers: int = 1,
+            encode: Encode | None = None) -> Iterator[Any]:
+    """The record of every case in a file or folder, streamed, in input order (each passed
+    through `encode` when given; see Engine.cohort).
+
+    Failures get the line (and, in a folder, the file) of their input; blank lines of JSON
+    Lines are skipped and counted on stderr. `encode` must leave a Failure as it is.
     """
     items = list_or_stream(read_items(path))
     if path.suffix == ".xml" and not path.is_dir():
@@ -122,7 +125,7 @@ def records(engine: Engine, path: Path, as_of: date, workers: int = 1,
             pending.append(item)
             yield _raw(item)
 
-    for record in engine.cohort(raws(), as_of, workers=workers, as_json=as_json):
+    for record in _cohort(engine, raws(), as_of, workers, encode):
         progress.tick()
         yield located(record, pending.popleft())
     progress.done()
@@ -146,22 +149,21 @@ def one_case(path: Path) -> dict:
     return item.case
 
 
-def located(record: dict | str, item: Item) -> dict | str:
-    """An error record with its input's line, and its file's name when read from a folder."""
-    if isinstance(record, str):
-        if '"error":' not in record:
-            return record
-        return dumps(_locate(json.loads(record), item))
-    return _locate(record, item)
-
-
-def _locate(record: dict, item: Item) -> dict:
-    if "error" not in record:
+def located(record: Any, item: Item) -> Any:
+    """A Failure with its input's line, and its file's name when read from a folder."""
+    if not isinstance(record, Failure):
         return record
-    message = str(record["error"])
+    message = record.error
     if item.where and not message.startswith(item.where):
         message = f"{item.where}: {message}"
-    return {**record, "error": message, "line": item.line}
+    return replace(record, error=message, line=item.line)
+
+
+def _cohort(engine: Engine, cases: Iterable, as_of: date, workers: int,
+            encode: Encode | None) -> Iterator[Any]:
+    if encode is None:
+        return engine.cohort(cases, as_of, workers=workers)
+    return engine.cohort(cases, as_of, workers=workers, encode=encode)
 
 
 def list_or_stream(items: Iterable[T]) -> Iterator[T]:
@@ -237,8 +239,10 @@ class Cohort:
     team: str | None = None
     worker: str | None = None
 
-    def keeps(self, record: dict) -> bool:
-        held = record.get("allocation") or {}
+    def keeps(self, record: Record) -> bool:
+        """A status allocated to the team and worker asked for; a Failure has no known
+        allocation, so it belongs to no team's or worker's cohort."""
+        held = (record.allocation if isinstance(record, CaseStatus) else None) or {}
         return ((self.team is None or held.get("team") == self.team)
                 and (self.worker is None or held.get("worker") == self.worker))
 
@@ -290,22 +294,24 @@ def cohort_of(input_path: Path | None, from_url: str | None, from_file: Path | N
 
 
 def cohort_records(engine: Engine, cohort: Cohort, as_of: date, workers: int = 1,
-                   as_json: bool = False) -> Iterator[Any]:
-    """Status records of a file cohort or an SSD, filtered by team and worker."""
+                   encode: Encode | None = None) -> Iterator[Any]:
+    """The records of a file cohort or an SSD, filtered by team and worker, each passed
+    through `encode` when given (in the workers, unless a filter needs the record first)."""
+    early = None if cohort.filtered else encode
     if cohort.path is not None:
-        stream = records(engine, cohort.path, as_of, workers, as_json and not cohort.filtered)
+        stream = records(engine, cohort.path, as_of, workers, early)
     else:
-        stream = _ssd_records(engine, cohort, as_of, workers, as_json and not cohort.filtered)
+        stream = _ssd_records(engine, cohort, as_of, workers, early)
     if not cohort.filtered:
         yield from stream
         return
     for record in stream:
         if cohort.keeps(record):
-            yield dumps(record) if as_json else record
+            yield encode(record) if encode is not None else record
 
 
 def _ssd_records(engine: Engine, cohort: Cohort, as_of: date, workers: int,
-                 as_json: bool) -> Iterator[Any]:
+                 encode: Encode | None) -> Iterator[Any]:
     from engine.inputs.ssd.dataset import SsdDataset
 
     assert cohort.url is not None
@@ -314,7 +320,7 @@ def _ssd_records(engine: Engine, cohort: Cohort, as_of: date, workers: int,
     for warning in dataset.warnings:
         click.echo(f"warning: {warning}", err=True)
     progress = Progress()
-    for record in engine.cohort(dataset.cases(), as_of, workers=workers, as_json=as_json):
+    for record in _cohort(engine, dataset.cases(), as_of, workers, encode):
         progress.tick()
         yield record
     progress.done()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from engine.core.dates import iso
 from engine.core.errors import UnknownNameError
 from engine.evaluation.engine import Engine
 from engine.evaluation.explain import (
@@ -18,7 +19,7 @@ from engine.evaluation.explain import (
     explain_finding,
     find_action,
 )
-from engine.evaluation.status import CaseStatus, dumps
+from engine.evaluation.status import CaseStatus, Failure, Record, dumps, json_line
 from engine.interfaces.cli import render, worklist
 from engine.interfaces.cli.options import (
     EXISTING,
@@ -71,37 +72,41 @@ def status(ctx: click.Context, input_path: Path | None, from_url: str | None,
     if fmt == "csv":
         click.echo(",".join(render.ACTION_COLUMNS))
     if fmt == "json" and not single:
-        for line in cohort_records(engine, cohort, day, _workers(workers), as_json=True):
-            bad += '"error":' in line   # only error records have this key (sorted, canonical)
-            click.echo(line)
+        for line in cohort_records(engine, cohort, day, _workers(workers), _line_or_failure):
+            bad += isinstance(line, Failure)
+            click.echo(json_line(line) if isinstance(line, Failure) else line)
     else:
         for record in cohort_records(engine, cohort, day, _workers(workers)):
-            bad += "error" in record
+            bad += isinstance(record, Failure)
             _emit_status(record, fmt, single)
     if bad:
         click.echo(f"{bad} case(s) could not be evaluated (see their error records)", err=True)
         raise SystemExit(2)
 
 
-def _emit_status(record: dict, fmt: str, single: bool) -> None:
+def _line_or_failure(record: Record) -> str | Failure:
+    """The JSON Lines writer, run in the cohort's workers: a status becomes its line of JSON;
+    a Failure stays typed so the CLI can add its input line before writing it."""
+    return record if isinstance(record, Failure) else json_line(record)
+
+
+def _emit_status(record: Record, fmt: str, single: bool) -> None:
     if fmt == "json":
-        click.echo(json.dumps(record, indent=2, sort_keys=True) if single else dumps(record))
+        click.echo(json.dumps(record.to_dict(), indent=2, sort_keys=True) if single
+                   else dumps(record.to_dict()))
     elif fmt == "csv":
-        if "error" in record:
-            row = {"case": record["case"], "status": "error"}
-            text = render.csv_text([row], render.ACTION_COLUMNS)
-            click.echo(text.split("\n", 1)[1], nl=False)
-            return
-        text = render.csv_text(render.action_rows(record), render.ACTION_COLUMNS)
+        rows = ([{"case": record.case, "status": "error"}] if isinstance(record, Failure)
+                else render.action_rows(record))
+        text = render.csv_text(rows, render.ACTION_COLUMNS)
         click.echo(text.split("\n", 1)[1], nl=False)
-    elif "error" in record:
+    elif isinstance(record, Failure):
         click.echo(render.error_text(record))
     else:
-        open_ = sum(a["status"] in ("not_yet_due", "due", "overdue") for a in record["actions"])
-        late = sum(a["status"] == "overdue" for a in record["actions"])
-        click.echo(f"{render.clean(record['case'])}  {record['stage']} since "
-                   f"{record['stage_since']}  {open_} open, {late} overdue, "
-                   f"{len(record['flags'])} flag(s)")
+        open_ = sum(a.status in ("not_yet_due", "due", "overdue") for a in record.actions)
+        late = sum(a.status == "overdue" for a in record.actions)
+        click.echo(f"{render.clean(record.case)}  {record.stage} since "
+                   f"{iso(record.stage_since)}  {open_} open, {late} overdue, "
+                   f"{len(record.flags)} flag(s)")
 
 
 @click.command(name="next")
@@ -115,8 +120,7 @@ def next_(ctx: click.Context, case: Path, as_of: date | None, procedure: str | N
     """The open actions of one case, soonest first."""
     engine = engine_for(ctx, procedure)
     result = _status(engine, case, resolve_as_of(as_of, case))
-    record = result.to_dict()
-    rows = sorted((r for r in render.action_rows(record) if r["status"] in
+    rows = sorted((r for r in render.action_rows(result) if r["status"] in
                    ("not_yet_due", "due", "overdue", "unknown")),
                   key=lambda r: (r["due"], r["action"]))
     _rows(rows, fmt, render.ACTION_COLUMNS, ["action", "title", "owner", "due", "status"])
@@ -164,11 +168,11 @@ def overdue(ctx: click.Context, cohort: Path | None, from_url: str | None,
     allocated = False
     for record in cohort_records(engine, chosen, day, _workers(workers)):
         cases += 1
-        if "error" in record:
+        if isinstance(record, Failure):
             bad += 1
             click.echo(render.error_text(record), err=True)
             continue
-        allocated = allocated or "allocation" in record or "family" in record
+        allocated = allocated or record.allocation is not None or record.family is not None
         rows += [worklist.with_owner(r, record) for r in render.action_rows(record)
                  if r["status"] == "overdue"]
     if allocated:

@@ -8,8 +8,9 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from engine.core.dates import iso
 from engine.core.text import clean
-from engine.evaluation.status import CaseStatus
+from engine.evaluation.status import CaseStatus, Failure
 
 OVERDUE_COLUMNS = ("case", "stage", "action", "title", "owner", "due", "working_days_overdue",
                    "source")
@@ -29,11 +30,11 @@ def csv_cell(value: object) -> object:
     return value
 
 
-def error_text(record: dict) -> str:
-    """One line for an error record: where it came from, then what was wrong."""
-    where = [f"line {record['line']}"] if record.get("line") else []
-    where += [f"case {clean(record['case'])}"] if record.get("case") is not None else []
-    return ": ".join([*where, f"error: {clean(record['error'])}"])
+def error_text(failure: Failure) -> str:
+    """One line for a Failure: where it came from, then what was wrong."""
+    where = [f"line {failure.line}"] if failure.line else []
+    where += [f"case {clean(failure.case)}"] if failure.case is not None else []
+    return ": ".join([*where, f"error: {clean(failure.error)}"])
 
 
 def table(rows: Sequence[Sequence[object]], headers: list[str]) -> str:
@@ -58,12 +59,12 @@ def csv_text(rows: Iterable[dict], columns: tuple[str, ...]) -> str:
     return buffer.getvalue()
 
 
-def action_rows(status: dict) -> list[dict]:
-    """One flat row per action of a CaseStatus dict."""
-    return [{"case": status["case"], "stage": status["stage"], "action": a["id"],
-             "title": a["title"], "owner": a["owner"], "due": a["due"], "status": a["status"],
-             "done_on": a["done_on"], "working_days_overdue": a["working_days_overdue"],
-             "source": a["source"]["key"]} for a in status["actions"]]
+def action_rows(status: CaseStatus) -> list[dict]:
+    """One flat row per action of a CaseStatus (the CSV and table writers' form)."""
+    return [{"case": status.case, "stage": status.stage, "action": a.id, "title": a.title,
+             "owner": a.owner, "due": iso(a.due), "status": a.status, "done_on": iso(a.done_on),
+             "working_days_overdue": a.working_days_overdue, "source": a.source["key"]}
+            for a in status.actions]
 
 
 def status_text(status: CaseStatus, title: str) -> str:

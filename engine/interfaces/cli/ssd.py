@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.evaluation.engine import Engine
+from engine.evaluation.status import Record
 from engine.inputs.ssd.connect import SsdError, open_database, resolve_url, shown
 from engine.inputs.ssd.dataset import SsdDataset
 from engine.interfaces.cli import render
@@ -67,11 +68,10 @@ def publish(ctx: click.Context, from_url: str | None, from_file: Path | None,
     paths = ctx.obj["definitions"] or bundled_dirs()
     progress = Progress()
 
-    def records(conn: Connection | None) -> Iterator[dict]:
+    def records(conn: Connection | None) -> Iterator[Record]:
         cases = dataset.cases(conn)
         for record in engine.cohort(cases, day, workers=max(workers, 1)):
             progress.tick()
-            assert isinstance(record, dict)
             yield record
 
     problems = [p.as_dict() for p in dataset.table_problems()]

@@ -9,6 +9,7 @@ import json
 
 import click
 
+from engine.evaluation.status import CaseStatus
 from engine.interfaces.cli import render
 
 COLUMNS = ("team", "worker", "family") + render.OVERDUE_COLUMNS
@@ -16,10 +17,10 @@ SHOWN = ["case", "family", "stage", "action", "due", "working_days_overdue"]
 NONE = "(unallocated)"
 
 
-def with_owner(row: dict, record: dict) -> dict:
-    held = record.get("allocation") or {}
+def with_owner(row: dict, status: CaseStatus) -> dict:
+    held = status.allocation or {}
     return {**row, "team": held.get("team"), "worker": held.get("worker"),
-            "family": record.get("family")}
+            "family": status.family}
 
 
 def _key(row: dict) -> tuple:

@@ -20,7 +20,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from engine.core.errors import SafeguardError
-from engine.evaluation.status import dumps, error_record
+from engine.evaluation.status import Failure, dumps, json_line
 from engine.interfaces.service import audit
 from engine.interfaces.service.auth import Authenticator, JwtVerifier
 from engine.interfaces.service.config import ServiceConfig
@@ -131,12 +131,12 @@ class Service:
         outcome = await self._lane(line).run(job, self.limits.case_seconds)
         if outcome is None:
             self.metrics.failed("timeout")
-            record = error_record(None, "the case took longer than the service's budget of "
-                                        f"{self.limits.case_seconds:g} s to evaluate", number)
-            return (dumps(record) + "\n").encode()
+            late = Failure(None, "the case took longer than the service's budget of "
+                                 f"{self.limits.case_seconds:g} s to evaluate", number)
+            return (json_line(late) + "\n").encode()
         if outcome.status != 200:
             self.metrics.failed("internal")
-            return (dumps(error_record(None, outcome.detail, number)) + "\n").encode()
+            return (json_line(Failure(None, outcome.detail, number)) + "\n").encode()
         if outcome.detail:
             self.metrics.failed("case_error")
         return outcome.data

@@ -14,7 +14,7 @@ from typing import Any
 from engine.core.errors import CaseError, EvaluationError
 from engine.evaluation.engine import Engine
 from engine.evaluation.explain import explain, find_action
-from engine.evaluation.status import dumps, error_record
+from engine.evaluation.status import Failure, dumps
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,11 @@ def _line(engine: Engine, job: Job) -> JobResult:
     except (UnusableBodyError, CaseError, EvaluationError) as exc:
         name = ident if isinstance(ident, str) else None
         try:
-            return JobResult(200, _encode(error_record(name, str(exc), job.line)), str(exc))
+            return JobResult(200, _encode(Failure(name, str(exc), job.line).to_dict()),
+                             str(exc))
         except UnusableBodyError as again:
-            return JobResult(200, _encode(error_record(None, str(again), job.line)), str(again))
+            return JobResult(200, _encode(Failure(None, str(again), job.line).to_dict()),
+                             str(again))
 
 
 def _parse(body: bytes, max_facts: int) -> dict[str, Any]:
