@@ -204,7 +204,7 @@ def _requirements(proc: Procedure, problems: list[Problem]) -> None:
         _anchor(proc, req, problems)
         _reachable_anchor(proc, req, problems)
         for version in (req, *req.versions):
-            _statutory(version, problems)
+            _statutory(version, req, problems)
             _cited(proc, version, problems)
 
 
@@ -344,20 +344,32 @@ def _reachable_anchor(proc: Procedure, req: Requirement, problems: list[Problem]
                  "list it under a stage's 'records', or trigger the requirement from another fact")
 
 
-def _statutory(req: Requirement, problems: list[Problem]) -> None:
-    base = req.overrides
-    if base is not None and req.effective_from is not None:
-        base = None if req.due == base else base
+def _statutory(req: Requirement, entry: Requirement, problems: list[Problem]) -> None:
+    """A local limit longer than the statutory one it replaces is an error (or, with
+    `local_exception`, a warning). A dated version is compared with the statutory limit of
+    its entry too, unless the baseline itself wrote it (a national change from a date)."""
+    base = _replaced(req, entry)
     if base is None or not _longer(req.due, base):
         return
+    name = f"requirement '{req.id}'" + (f" (the version from {req.effective_from})"
+                                         if req.effective_from else "")
     if req.local_exception:
-        problems.append(Problem(req.due.loc, f"requirement '{req.id}' allows "
-                                f"{req.due.describe()}, longer than the statutory "
-                                f"{base.describe()} (deliberate local exception)", "warning"))
+        problems.append(Problem(req.due.loc, f"{name} allows {req.due.describe()}, longer than "
+                                f"the statutory {base.describe()} (deliberate local "
+                                "exception)", "warning"))
         return
-    _err(problems, req.due.loc, f"requirement '{req.id}' allows {req.due.describe()}, longer "
-         f"than the statutory {base.describe()} it overrides",
+    _err(problems, req.due.loc, f"{name} allows {req.due.describe()}, longer than the "
+         f"statutory {base.describe()} it overrides",
          "shorten it, or add 'local_exception: <reason>' to make it a deliberate exception")
+
+
+def _replaced(req: Requirement, entry: Requirement) -> Limit | None:
+    if req is entry:
+        return req.overrides
+    base = entry.overrides or (entry.due if entry.statutory else None)
+    if base is None or req.due == base or req.due.loc.file == base.loc.file:
+        return None
+    return base
 
 
 def _longer(new: Limit, base: Limit) -> bool:
