@@ -12,12 +12,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from engine.core.dates import parse_day
-from engine.core.errors import Problem, UnknownNameError
+from engine.core.errors import Loc, Problem, UnknownNameError
 from engine.language import lists
 from engine.language.checks import check_procedure
 from engine.language.conditions.transform import normalise
 from engine.language.documents import Document, bundled_dirs, effective_from, read_documents
 from engine.language.loader import TOP_KEYS, Loader
+from engine.language.located import LocList
 from engine.language.merge import Merger, in_force
 from engine.language.model import Check, Escalation, Procedure
 from engine.language.reader import Reader
@@ -50,15 +51,18 @@ def read_library(paths: Iterable[Path | str] | None = None) -> Library:
             merged = Merger(docs, problems, effective_from(doc)).resolve(doc)
             Loader(reader, merged, doc.kind).procedure(doc.id)
     known = {d.id for d in docs}
+    whole: dict[str, list[Problem]] = {}
     for ident in dict.fromkeys(d.id for d in docs if d.kind == "procedure"):
         if _missing_base(ident, docs, known):
             Merger(docs, problems).resolve(next(d for d in docs if d.id == ident))
             continue    # its own keys alone would only give errors that follow from that
         versions = _versions(ident, docs, reader, problems)
         for proc in versions:
-            problems += _whole(proc)
+            whole[ident] = _whole(proc)
+            problems += whole[ident]
         latest = versions[-1]
         procedures[ident] = replace(latest, versions=versions) if len(versions) > 1 else latest
+    problems = _caused_here(problems, whole, docs)
     unique = sorted(set(problems + reader.problems), key=lambda p: (p.loc, p.message))
     return Library(procedures, docs, unique)
 
@@ -107,6 +111,40 @@ def _related(ident: str, docs: list[Document]) -> set[str]:
             if isinstance(doc.data.get("extends"), str):
                 todo.append(doc.data["extends"])
     return found
+
+
+def _caused_here(problems: list[Problem], whole: dict[str, list[Problem]],
+                 docs: list[Document]) -> list[Problem]:
+    """An error in an inherited file that the procedure it comes from does not have is
+    caused by the procedure that extends it: report it at that procedure's change (its first
+    `remove`, else its `extends`), naming the inherited item."""
+    moved: dict[Problem, Problem] = {}
+    for doc in (d for d in docs if d.kind == "procedure"):
+        base = doc.data.get("extends")
+        if not isinstance(base, str) or base not in whole or doc.id not in whole:
+            continue
+        own = {d.path for d in docs if d.id == doc.id}
+        inherited = set(whole[base])
+        for problem in whole[doc.id]:
+            if problem.severity == "error" and problem.loc.file not in own and \
+                    problem not in inherited:
+                moved[problem] = replace(problem, loc=_cause(doc, problems),
+                                         message=f"{problem.message} (at {problem.loc}, "
+                                         f"inherited; it fails because of this change)")
+    return [moved.get(p, p) for p in problems]
+
+
+def _cause(doc: Document, problems: list[Problem]) -> Loc:
+    """Where a procedure changes what it inherits: a list that drops inherited items, a
+    `remove`, or else its `extends`."""
+    dropped = [p.loc for p in problems if p.loc.file == doc.path and "replaces the inherited "
+               "list" in p.message]
+    if dropped:
+        return min(dropped)
+    removed = doc.data.get("remove")
+    if isinstance(removed, LocList) and removed:
+        return removed.item_loc(0)
+    return doc.data.value_loc("extends")
 
 
 def _missing_base(ident: str, docs: list[Document], known: set[str]) -> bool:
