@@ -50,3 +50,8 @@ def test_the_end_of_a_version_is_not_inherited(tmp_path: Path) -> None:
         "effective_from: 2024-04-01\n")
     proc = read_library([*BUNDLED, tmp_path]).procedures["on_top"]
     assert proc.effective_to is None
+
+
+def test_stories_in_a_definitions_folder_are_not_read_as_definitions() -> None:
+    library = read_library([ROOT / "docs" / "examples" / "front-door"])
+    assert not library.errors and list(library.procedures) == ["front_door"]
