@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
+from engine.core.dates import parse_day
 from engine.evaluation import localtime
 from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.case import Case, Fact
@@ -178,11 +179,35 @@ def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[i
         else:
             reading, rule = _first(ctx, req, start)
         end = _end(ctx, req, start, done, cancel)
+        if req.rescheduled_by and reading.due is not None:
+            reading = _rescheduled(ctx, req, start, end, reading)
         occurrences.append(Occurrence(reading, end, rule))
         if end.kind != "done" or rule.every is None or end.pos is None or end.pos in cancel:
             last = end.pos if end.pos is not None else len(ctx.facts)
             return occurrences, last
         start = end.pos
+
+
+def _rescheduled(ctx: Context, req: Requirement, start: int, end: _End,
+                 reading: Reading) -> Reading:
+    """The due date moved by the latest rescheduling fact (in the occurrence's episode,
+    before it ends) recorded on or before the due date it moves: an action already late
+    cannot be moved out of lateness."""
+    last = end.pos if end.pos is not None else len(ctx.facts)
+    episode = ctx.replay.episode(start)
+    moves = sorted(((p, item) for item in req.rescheduled_by
+                    for p in ctx.hits((item.matcher,))
+                    if start < p < last and ctx.replay.episode(p) == episode),
+                   key=lambda move: move[0])
+    due, note = reading.due, ""
+    for p, item in moves:
+        fact, was = ctx.facts[p], due
+        day = parse_day(fact.fields.get(item.field))
+        if day is not None and was is not None and fact.date <= was.day:
+            note = f" (moved to {day} by the {_words(fact.type)} on {fact.date}; it was due " \
+                   f"{was.day})"
+            due = Due(day)
+    return Reading(reading.anchor, reading.limit, due, reading.note + note, reading.missing)
 
 
 def _visible(chain: list[Occurrence], req: Requirement) -> list[tuple[int, Occurrence]]:

@@ -202,10 +202,23 @@ def _requirements(proc: Procedure, problems: list[Problem]) -> None:
             _err(problems, req.loc, f"requirement '{req.id}' has no completing fact",
                  "add 'completed_by: <fact type>' so the engine can tell when it is done")
         _anchor(proc, req, problems)
+        _reschedules(proc, req, problems)
         _reachable_anchor(proc, req, problems)
         for version in (req, *req.versions):
             _statutory(version, req, problems)
             _cited(proc, version, problems)
+
+
+def _reschedules(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:
+    for item in req.rescheduled_by:
+        _matcher(proc, item.matcher, problems, f"requirement '{req.id}' is rescheduled by")
+        fact = proc.fact_type(item.matcher.fact)
+        field = fact.field(item.field) if fact else None
+        if fact and (field is None or field.type != "date"):
+            dates = [f.name for f in fact.fields if f.type == "date"]
+            _err(problems, item.loc, f"'{item.field}' is not a date field of "
+                 f"'{item.matcher.fact}': a rescheduling fact gives the new due date in one",
+                 "its date fields: " + ", ".join(dates) if dates else None)
 
 
 def _anchor(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:

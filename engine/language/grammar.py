@@ -222,7 +222,14 @@ REQUIREMENT = Fields(keys=(
     Key("not_triggered_in", changes(Either("Stages in which a trigger starts no clock (the "
                                            "case stays there): a referral about a child "
                                            "already on a plan.", NAMES.options), NAME_TEXT),
-        "Requirement.not_triggered_in")),
+        "Requirement.not_triggered_in"),
+    Key("rescheduled_by", Listed("Facts that move an open action's due date to a date they "
+                                 "record, if recorded before it is late.", Fields(keys=(
+                                     Key("fact", NAME_TEXT, "Matcher.fact"),
+                                     Key("field", NAME_TEXT, "Reschedule.field"),
+                                     Key("when", CONDITION_TEXT, "Matcher.when")),
+                                     required=("fact", "field"))),
+        "Requirement.rescheduled_by")),
     required=("on", "due"), entry=True)
 
 FIELD = Either(options=(Words(values=FIELD_TYPES), Fields(keys=(

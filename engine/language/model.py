@@ -257,6 +257,16 @@ class DueRule:
 
 
 @dataclass(frozen=True)
+class Reschedule:
+    """A fact that moves an open action's due date to a date field it records (a conference
+    rescheduled, an assessment extended to a new date)."""
+
+    matcher: Matcher
+    field: str
+    loc: Loc
+
+
+@dataclass(frozen=True)
 class Requirement:
     """An action that becomes required when a trigger fact arrives, due by a limit."""
 
@@ -285,6 +295,7 @@ class Requirement:
     effective_from: date | None = None
     effective_to: date | None = None
     versions: tuple[Requirement, ...] = ()
+    rescheduled_by: tuple[Reschedule, ...] = ()
 
     def in_force(self, day: date) -> Requirement:
         """The version whose window holds `day` (the latest to start); else the entry itself."""
