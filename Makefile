@@ -10,7 +10,7 @@ AS_OF ?= 2024-11-29
 MEMCHECK_CASES ?= 240
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all setup graphviz chromium postgresql demo test lint schema bench memcheck clean
+.PHONY: all setup graphviz chromium postgresql demo test lint schema images bench memcheck clean
 
 all: test
 
@@ -50,6 +50,9 @@ demo: setup
 	$(SAFEGUARD) overdue examples/cohort.jsonl --as-of $(AS_OF) --limit 15
 	$(SAFEGUARD) status examples/cohort.jsonl --as-of $(AS_OF) --format json > out/statuses.jsonl
 	$(SAFEGUARD) draw procedure neglect -o out/neglect.svg
+	$(SAFEGUARD) draw procedure neglect --page a4 -o out/neglect-a4.pdf
+	$(SAFEGUARD) draw procedure neglect --page slide -o out/neglect-slide.png
+	$(SAFEGUARD) draw case visualise/example_case.json --as-of 2022-09-14 --timeline -o out/example-timeline.svg
 	$(SAFEGUARD) draw cohort examples/cohort.jsonl --as-of $(AS_OF) -o out/cohort-heatmap.svg
 	$(SAFEGUARD) pack neglect -o out/neglect-pack.html
 	$(SAFEGUARD) ssd-synth out/ssd.db --children 500 --messy 0.05
@@ -68,6 +71,12 @@ lint: setup
 test: lint chromium postgresql
 	$(BIN)/python -m pytest
 
+# The README's pictures, from the bundled procedure and the pack's example case.
+images: setup
+	@mkdir -p docs/images
+	$(SAFEGUARD) draw procedure neglect --page a4 -o docs/images/page-map-a4.png
+	$(SAFEGUARD) draw case visualise/example_case.json --as-of 2022-09-14 --timeline -o docs/images/timeline.png
+
 schema: setup
 	$(BIN)/python -m pytest tests/project/test_schema.py
 
@@ -82,6 +91,12 @@ memcheck: setup
 	PYTHONMALLOC=malloc valgrind --errors-for-leak-kinds=none --leak-check=no \
 	  --log-file=out/valgrind.log $(BIN)/python bench/memcheck.py $(MEMCHECK_CASES)
 	$(BIN)/python bench/valgrind_report.py out/valgrind.log
+
+# The layer picture in docs/architecture.md, drawn from the import graph the architecture
+# test reads (tests/layers.py): docs/images/architecture.dot and .svg.
+.PHONY: architecture
+architecture: setup graphviz
+	$(BIN)/python -m tests.layers docs/images/architecture.dot
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info

@@ -106,3 +106,57 @@ def layer_problems(graph: nx.DiGraph) -> list[str]:
     cycles = sorted(sorted(c) for c in nx.simple_cycles(package_graph(graph)))
     problems += ["package cycle: " + " -> ".join(c) for c in cycles]
     return problems
+
+
+# What each first-level package holds, as the picture labels it.
+ROLES = {
+    "engine.core": "errors, dates, files, text",
+    "engine.language": "YAML -> the checked model",
+    "engine.rules_engine": "definitions, compiler, durable-rules",
+    "engine.evaluation": "a case as of a date -> CaseStatus",
+    "engine.inputs": "case files, census, SSD -> cases",
+    "visualise": "maps, heat maps, the pack",
+    "engine.interfaces": "CLI, service, story runner",
+    "engine": "the Python API (load, Engine)",
+    "engine.__main__": "python -m engine",
+}
+
+
+def layers_dot(graph: nx.DiGraph) -> str:
+    """The package graph as Graphviz DOT, the layers top (interfaces) to bottom (core).
+
+    Only which package imports which: adding a module changes nothing here, a new kind of
+    import between packages does (sorted, so the same code gives the same text)."""
+    packages = package_graph(graph)
+    lines = ["digraph layers {", "  rankdir=TB; nodesep=0.4; ranksep=0.45;",
+             '  node [shape=box, style="rounded,filled", fillcolor="#eef3f8", '
+             'fontname="Helvetica", fontsize=11];',
+             '  edge [color="#5b6b7b", arrowsize=0.7];']
+    for package in (*LAYERS, *FACADES):
+        look = ', style="rounded,dashed,filled", fillcolor="#ffffff"' if package in FACADES else ""
+        lines.append(f'  "{package}" [label="{package}\\n{ROLES[package]}"{look}];')
+    lines += [f'  "{a}" -> "{b}";' for a, b in sorted(packages.edges)]
+    for lower, upper in zip(LAYERS, LAYERS[1:], strict=False):  # one rank per layer
+        lines.append(f'  "{upper}" -> "{lower}" [style=invis];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> None:
+    """`make architecture`: write the layer picture (DOT, and SVG when `dot` is installed)."""
+    import shutil
+    import subprocess
+
+    dot_path = Path(argv[0])
+    dot_path.write_text(layers_dot(import_graph()), encoding="utf-8")
+    print(dot_path)
+    if shutil.which("dot"):
+        svg = dot_path.with_suffix(".svg")
+        subprocess.run(["dot", "-Tsvg", "-o", str(svg), str(dot_path)], check=True)
+        print(svg)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:] or [str(ROOT / "docs" / "images" / "architecture.dot")])

@@ -36,6 +36,7 @@ class Edge:
     head: str
     label: str
     look: str = "transition"
+    words: str = ""  # what the arrow means when its label is left off (for descriptions)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ class LegendEntry:
 
 @dataclass(frozen=True)
 class Diagram:
-    """A whole drawing: title lines, phases, stages, transitions and the legend."""
+    """A whole drawing: title lines, phases, stages, transitions and the legend; `ranks`
+    keeps a one-page map's side stages level with their stage on the spine."""
 
     kind: str
     title: str
@@ -67,6 +69,7 @@ class Diagram:
     nodes: tuple[Node, ...] = ()
     edges: tuple[Edge, ...] = ()
     legend: tuple[LegendEntry, ...] = ()
+    ranks: tuple[tuple[str, ...], ...] = ()  # nodes kept level with one another
 
     def node(self, node_id: str) -> Node | None:
         return next((n for n in self.nodes if n.id == node_id), None)

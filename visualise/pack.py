@@ -25,6 +25,10 @@ from engine.language.model import Procedure, Requirement, Stage
 
 from .dot import svg
 from .extract import home_stages, procedure_diagram
+from .page import A4_LANDSCAPE, PAGES
+from .pagemap import fit
+from .spine import reading_order
+from .timeline import timeline
 from .words import ANY, long_date, timescale, transition_label, value_words
 
 GLOSSARY = (
@@ -78,16 +82,44 @@ def fact_dates(case: dict) -> list[date]:
 
 
 def build_pack(engine: Engine, example_case: dict, dates: list[date]) -> str:
-    """The whole pack as one HTML string (needs Graphviz's `dot` for the SVG)."""
+    """The whole pack as one HTML string (needs Graphviz's `dot` for the SVGs).
+
+    On screen: the map to click, a stage panel and the example stepped through; printed:
+    the one-page map, every stage's details, the example step by step and its timeline.
+    """
     proc = engine.procedure
     steps = [_step(proc, example_case, engine.status(example_case, d)) for d in dates]
-    data = {"stages": {s.id: _stage(proc, s) for s in proc.stages},
+    stages = {s.id: _stage(proc, s) for s in proc.stages}
+    data = {"stages": stages,
             "example": {"case": str(example_case.get("case", "")), "steps": steps}}
     since = f", in force from {long_date(proc.effective_from)}" if proc.effective_from else ""
+    last = engine.status(example_case, dates[-1]) if dates else None
     return _page().render(
         title=proc.title, subtitle=f"Procedure '{proc.id}' version {proc.version}{since}",
         svg=Markup(_svg(proc)), case=str(example_case.get("case", "")), glossary=GLOSSARY,
-        data=Markup(_json(data)))
+        data=Markup(_json(data)), page_map=Markup(_page_map(proc)), steps=steps,
+        stages=[stages[s] for s in reading_order(proc)],
+        timeline=Markup(_timeline(proc, last)) if last else "")
+
+
+def _page_map(proc: Procedure) -> str:
+    """The one-page map for print (A4), its ids kept apart from the map on screen."""
+    fitted = fit(proc, PAGES["a4"], svg)
+    return _inline(svg(fitted.diagram, fitted.page), "print_map",
+                   f"{proc.title}: the procedure on one page")
+
+
+def _timeline(proc: Procedure, status: CaseStatus) -> str:
+    return _inline(svg(timeline(proc, status), A4_LANDSCAPE), "timeline",
+                   f"Case {status.case}: timeline to {long_date(status.as_of)}")
+
+
+def _inline(text: str, prefix: str, label: str) -> str:
+    """SVG for inlining: no XML prologue or comments, ids prefixed so that two drawings on
+    one page never share one, and its own label."""
+    text = re.sub(r"<!--.*?-->\n?", "", text[text.index("<svg"):], flags=re.S)
+    text = re.sub(r'\bid="', f'id="{prefix}_', text)
+    return re.sub(r'aria-label="[^"]*"', f'aria-label="{escape(label)}"', text, count=1)
 
 
 @cache
@@ -110,10 +142,9 @@ def _svg(proc: Procedure) -> str:
     Stages show title and owner only: their requirements are in the side panel.
     """
     text = svg(procedure_diagram(proc, requirements=False))
-    text = text[text.index("<svg"):]
-    text = re.sub(r"<!--.*?-->\n?", "", text, flags=re.S)
-    text = text.replace("<svg ", f'<svg role="group" aria-label="{escape(proc.title)}: '
-                        'procedure map" ', 1)
+    text = re.sub(r"<!--.*?-->\n?", "", text[text.index("<svg"):], flags=re.S)
+    text = re.sub(r'aria-label="[^"]*"', f'aria-label="{escape(proc.title)}: procedure map"',
+                  text, count=1)
     return _NODE.sub(lambda m: _focusable(proc, m[1]), text)
 
 
@@ -164,7 +195,7 @@ def _step(proc: Procedure, case: dict, status: CaseStatus) -> dict:
     return {"date": status.as_of.isoformat(), "date_words": long_date(status.as_of),
             "stage": status.stage, "stage_words": f"▶ {title}{since}",
             "facts": _facts_on(proc, case, status.as_of.isoformat()),
-            "actions": [_action(a) for a in status.actions],
+            "actions": [_action(a, status.as_of) for a in status.actions],
             "notes": [f"⚠ Escalated to {e.to}: {e.title} ({e.because})"
                       for e in status.escalations if e.status == "open"]
             + [f"⚑ Flag: {f.title}" for f in status.flags]}
@@ -193,7 +224,13 @@ def _on(day: date | None) -> str:
     return long_date(day) if day is not None else ""
 
 
-def _action(action: Action) -> dict:
+def _action(action: Action, day: date) -> dict:
+    """`current`: open, or done or cancelled on this date (what the printed step lists)."""
+    return {**_action_words(action),
+            "current": action.is_open or day in (action.done_on, action.cancelled_on)}
+
+
+def _action_words(action: Action) -> dict:
     if action.status == "overdue":
         words = f"⚠ OVERDUE {action.working_days_overdue} working day(s)"
     elif action.status == "done_late":

@@ -11,7 +11,7 @@ FONT = "Helvetica,Arial,sans-serif"
 # Okabe-Ito (Okabe & Ito 2008), plus darker shades of the same hues for text on white.
 BLUE, SKY, GREEN, ORANGE, VERMILLION = "#0072B2", "#56B4E9", "#009E73", "#E69F00", "#D55E00"
 INK, GREY, LIGHT_GREY = "#1A1A1A", "#595959", "#B3B3B3"
-VERMILLION_TEXT, GREEN_TEXT = "#A33A00", "#00684C"
+VERMILLION_TEXT, GREEN_TEXT, BLUE_TEXT = "#A33A00", "#00684C", "#005A8C"
 HEAT = ("#FFF5EB", "#FDD0A2", "#FDA35B", "#E6550D", "#8C2D04")  # one hue, light to dark
 
 GRAPH = {"rankdir": "TB", "newrank": "true", "fontname": FONT, "fontsize": "22",
@@ -23,10 +23,22 @@ NODE = {"fontname": FONT, "fontsize": "12", "shape": "box", "style": "rounded,fi
 EDGE = {"fontname": FONT, "fontsize": "10.5", "color": GREY, "fontcolor": INK,
         "arrowsize": "0.8", "penwidth": "1.2"}
 
+# One-page maps (pagemap.py): straight spine, tighter spacing; `size` is set per page.
+GRAPHS: dict[str, dict[str, str]] = {
+    "page_lr": {"rankdir": "LR", "nodesep": "0.12", "ranksep": "0.22", "pad": "0.05",
+                "fontsize": "10", "labeljust": "l"},
+    "page_tb": {"rankdir": "TB", "nodesep": "0.14", "ranksep": "0.2", "pad": "0.05",
+                "fontsize": "10", "labeljust": "l"},
+}
+
 # Characters per line before wrapping.
-WRAP = {"title": 32, "node": 40, "edge": 24, "legend": 60}
+WRAP = {"title": 32, "node": 40, "edge": 24, "legend": 60, "page_title": 18,
+        "page_title_narrow": 12, "page_line": 24, "page_edge": 16, "page_note": 44,
+        "page_key": 100, "page_band": 16}
 
 _STAGE = {"shape": "box", "style": "rounded,filled", "fillcolor": "white", "color": GREY}
+_PAGE = {"shape": "box", "style": "rounded,filled", "fillcolor": "white", "fontsize": "10",
+         "margin": "0.06,0.03"}
 _HEAT = {"shape": "box", "style": "rounded,filled", "color": GREY, "penwidth": "1.2"}
 
 LOOKS: dict[str, dict[str, str]] = {
@@ -56,6 +68,52 @@ LOOKS: dict[str, dict[str, str]] = {
     "reopen_dim": {"color": LIGHT_GREY, "fontcolor": GREY, "style": "dashed"},
     "taken": {"color": BLUE, "fontcolor": BLUE, "penwidth": "3.5", "fontsize": "12"},
     "taken_reopen": {"color": BLUE, "fontcolor": BLUE, "penwidth": "3.5", "style": "dashed"},
+    # one-page maps: phases as bands, the spine straight (one group, heavy edges)
+    "band": {"style": "filled", "fillcolor": "#F4F4F4", "color": LIGHT_GREY, "fontsize": "11",
+             "fontcolor": INK, "labeljust": "l", "margin": "6"},
+    "page_spine": {**_PAGE, "color": INK, "penwidth": "1.8", "group": "spine"},
+    "page_start": {**_PAGE, "color": BLUE, "penwidth": "2.5", "group": "spine"},
+    "page_end": {**_PAGE, "color": INK, "peripheries": "2", "group": "spine"},
+    "page_branch": {**_PAGE, "color": GREY, "style": "rounded,filled,dashed"},
+    "page_spine_edge": {"color": INK, "penwidth": "2.5", "weight": "100", "arrowsize": "0.7"},
+    "page_order_edge": {"style": "invis", "weight": "10"},
+    "page_next_edge": {"style": "invis", "weight": "1000", "minlen": "1"},
+    "page_band_spine_edge": {"color": INK, "penwidth": "2.5", "weight": "2",
+                             "arrowsize": "0.7"},
+    "page_top": {"shape": "point", "style": "invis", "width": "0.01", "height": "0.01",
+                 "group": "tops"},
+    "page_branch_edge": {"color": GREY, "penwidth": "1.1", "weight": "1", "arrowsize": "0.6",
+                         "fontsize": "10"},
+}
+
+# The case timeline (chart.py shapes): bars differ in fill, border and words, not colour alone.
+_BAR = {"shape": "box", "style": "filled", "penwidth": "1"}
+_TEXT = {"shape": "plaintext", "fontsize": "9", "fontcolor": INK}
+CHART_LOOKS: dict[str, dict[str, str]] = {
+    "chart_heading": {**_TEXT, "fontsize": "14"},
+    "chart_text": _TEXT,
+    "chart_row": _TEXT,
+    "chart_month": {**_TEXT, "fontcolor": GREY},
+    "chart_late": {**_TEXT, "fontcolor": VERMILLION_TEXT},
+    "chart_tick": {"shape": "box", "style": "filled", "fillcolor": LIGHT_GREY,
+                   "color": LIGHT_GREY, "penwidth": "0"},
+    "chart_band": {"shape": "box", "style": "filled", "fillcolor": "#EEF6EC", "color": GREY,
+                   "fontsize": "9", "fontcolor": INK},
+    "chart_band_current": {"shape": "box", "style": "filled,bold", "fillcolor": "#CCE3F2",
+                           "color": BLUE, "fontsize": "9", "fontcolor": INK},
+    "chart_as_of": {"shape": "box", "style": "filled", "fillcolor": BLUE, "color": BLUE,
+                    "penwidth": "0"},
+    "chart_escalation": {**_TEXT, "fontsize": "11", "fontcolor": VERMILLION_TEXT},
+    "chart_flag": {**_TEXT, "fontsize": "11", "fontcolor": INK},
+    "bar_done": {**_BAR, "fillcolor": GREEN_TEXT, "color": GREEN_TEXT},
+    "bar_done_late": {**_BAR, "fillcolor": ORANGE, "color": INK, "style": "filled,dashed",
+                      "penwidth": "1.5"},
+    "bar_not_yet_due": {**_BAR, "fillcolor": "white", "color": BLUE, "penwidth": "1.5"},
+    "bar_due": {**_BAR, "fillcolor": "white", "color": BLUE, "penwidth": "1.5"},
+    "bar_overdue": {**_BAR, "style": "striped,bold", "color": VERMILLION_TEXT,
+                    "fillcolor": f"{VERMILLION}:white:{VERMILLION}:white:{VERMILLION}"},
+    "bar_cancelled": {**_BAR, "fillcolor": "white", "color": GREY, "style": "dotted"},
+    "bar_unknown": {**_BAR, "fillcolor": "white", "color": GREY, "style": "dashed"},
 }
 
 # Lines of text inside a node (HTML-like labels): size, bold, italic, colour (None: inherit).
@@ -69,7 +127,7 @@ LINES: dict[str, dict] = {
     "requirement": {"size": 11},
     "statutory": {"size": 11},
     "visit": {"size": 11, "color": GREEN_TEXT},
-    "here": {"size": 13, "bold": True, "color": BLUE},
+    "here": {"size": 13, "bold": True, "color": BLUE_TEXT},  # 5.6:1 on the current fill
     "escalation": {"size": 11, "bold": True, "color": VERMILLION_TEXT},
     "action_overdue": {"size": 11, "bold": True, "color": VERMILLION_TEXT},
     "action_due": {"size": 11},
@@ -79,14 +137,30 @@ LINES: dict[str, dict] = {
     "text": {"size": 11},
     "legend_note": {"size": 11},
     "legend_warning": {"size": 11, "bold": True, "color": VERMILLION_TEXT},
+    # one-page maps
+    "page_heading": {"size": 14, "bold": True},
+    "page_subtitle": {"size": 10},
+    "page_title": {"size": 10, "bold": True},
+    "page_title_narrow": {"size": 10, "bold": True},
+    "page_owner": {"size": 10, "italic": True},
+    "page_due": {"size": 10},
+    "page_due_statutory": {"size": 10, "bold": True},
+    "page_more": {"size": 10, "italic": True},
+    "page_key": {"size": 10, "italic": True},
+    "page_note": {"size": 10},
 }
 
 EDGE_LOOKS = frozenset(k for k in LOOKS if k.startswith(("transition", "reopen", "taken")))
 
 
+def graph(kind: str) -> dict[str, str]:
+    """Graph attributes for a kind of diagram (the one-page maps change a few)."""
+    return {**GRAPH, **GRAPHS.get(kind, {})}
+
+
 def look(name: str) -> dict[str, str]:
     """Graphviz attributes of a node, edge or cluster look (KeyError names a missing look)."""
-    return LOOKS[name]
+    return LOOKS[name] if name in LOOKS else CHART_LOOKS[name]
 
 
 def line(name: str) -> dict:

@@ -17,6 +17,7 @@ from tests.layers import (
     ROOT,
     import_graph,
     layer_problems,
+    layers_dot,
     modules,
     package_graph,
 )
@@ -104,6 +105,38 @@ def test_results_are_read_as_types_not_as_json() -> None:
                     and isinstance(node.ops[0], (ast.In, ast.NotIn))):
                 found.append(f"{name}:{node.lineno}")
     assert found == []
+
+
+def test_the_layer_picture_is_drawn_from_the_current_graph() -> None:
+    """docs/architecture.md shows docs/images/architecture.svg, made from this DOT."""
+    drawn = (ROOT / "docs" / "images" / "architecture.dot").read_text(encoding="utf-8")
+    assert drawn == layers_dot(import_graph()), "run 'make architecture' and commit the result"
+
+
+def test_no_two_classes_share_a_name() -> None:
+    """One word per concept: a class name means one thing across engine/ and visualise/."""
+    seen: dict[str, list[str]] = {}
+    for name, path in modules().items():
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef):
+                seen.setdefault(node.name, []).append(name)
+    assert {k: v for k, v in seen.items() if len(v) > 1} == {}
+
+
+def test_every_exception_name_ends_in_error() -> None:
+    import importlib
+    import inspect
+
+    found = []
+    for name in modules():
+        if name.endswith("__main__"):
+            continue   # running it would run the CLI
+        for value in vars(importlib.import_module(name)).values():
+            if (inspect.isclass(value) and issubclass(value, BaseException)
+                    and value.__module__.startswith(("engine", "visualise"))
+                    and not value.__name__.endswith("Error")):
+                found.append(f"{value.__module__}.{value.__name__}")
+    assert sorted(set(found)) == []
 
 
 def test_no_import_cycles_in_engine_and_visualise() -> None:

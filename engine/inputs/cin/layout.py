@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from xml.etree.ElementTree import Element
 
-SYSTEM = "cin-census"   # the case system, written as the case\'s "source" key
+SYSTEM = "cin-census"   # the case system, written as the case's "source" key
 
 # Fact types (and type.field) the census never records: requirements on them are unknown.
 NOT_RECORDED: tuple[str, ...] = tuple(sorted((

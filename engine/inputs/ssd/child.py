@@ -59,7 +59,7 @@ class MappedFact:
 
 
 @dataclass
-class Episode:
+class MappedEpisode:
     key: str
     start: date
     end: date | None
@@ -106,22 +106,22 @@ class Child:
     def __init__(self, rows: ChildRows, look: Lookups):
         self.rows, self.look, self.id = rows, look, rows.id
         self.problems: list[RecordProblem] = []
-        self.episodes: list[Episode] = []
-        self.by_key: dict[str, Episode] = {}
+        self.episodes: list[MappedEpisode] = []
+        self.by_key: dict[str, MappedEpisode] = {}
         self.targets: list[Target] = []
-        self.entries: list[tuple[date, Episode]] = []   # early help starts that joined a case
+        self.entries: list[tuple[date, MappedEpisode]] = []   # early help starts that joined a case
         self.loose = 0
 
     # ------------------------------------------------------------- values
 
     def report(self, table: str, key: object, column: str | None, message: str,
-               episode: Episode | None = None) -> None:
+               episode: MappedEpisode | None = None) -> None:
         ident = None if key is None else str(key)
         problem = RecordProblem.row(table, ident, column, message, self.id)
         (episode.problems if episode else self.problems).append(problem)
 
     def day(self, table: str, row: dict, column: str, key: str, required: bool = False,
-            ep: Episode | None = None) -> date | None:
+            ep: MappedEpisode | None = None) -> date | None:
         value = row.get(column)
         if value is None or (value.__class__ is str and not value.strip()):
             if required:
@@ -145,11 +145,11 @@ class Child:
         return parsed
 
     def flag(self, table: str, row: dict, column: str, key: str,
-             ep: Episode | None = None) -> bool | None:
+             ep: MappedEpisode | None = None) -> bool | None:
         return self._flag(table, row.get(key), column, row.get(column), ep)
 
     def _flag(self, table: str, key: object, column: str, value: object,
-              ep: Episode | None) -> bool | None:
+              ep: MappedEpisode | None) -> bool | None:
         if value is None or isinstance(value, bool):
             return value
         text = str(value).strip().lower()
@@ -162,7 +162,7 @@ class Child:
         return None
 
     def outcome(self, table: str, row: dict, column: str, key: str,
-                ep: Episode | None) -> dict[str, bool | None]:
+                ep: MappedEpisode | None) -> dict[str, bool | None]:
         """A `_json` outcome column as flags; malformed JSON loses only this outcome."""
         value = row.get(column)
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -197,7 +197,7 @@ class Child:
     # ------------------------------------------------------------- placing rows
 
     def place(self, table: str, row: dict, key: str, ref_column: str | None, day: date | None,
-              via: Episode | None = None) -> Episode | None:
+              via: MappedEpisode | None = None) -> MappedEpisode | None:
         """The CIN episode a row belongs to: by its referral id, else the one open on its date."""
         ref = row.get(ref_column) if ref_column else None
         ref = str(ref).strip() if ref is not None else ""
@@ -216,7 +216,7 @@ class Child:
                         "child; not imported")
         return found
 
-    def _by_date(self, day: date | None) -> Episode | None:
+    def _by_date(self, day: date | None) -> MappedEpisode | None:
         if day is None:
             return None
         started = [e for e in self.episodes if not e.early_help and e.start <= day]
@@ -248,7 +248,7 @@ def short_code(value: object) -> str | None:
     return text if text and len(text) <= 12 and re.fullmatch(r"[A-Za-z0-9_.-]+", text) else None
 
 
-def check_order(child: Child, ep: Episode, earlier: MappedFact | None,
+def check_order(child: Child, ep: MappedEpisode, earlier: MappedFact | None,
                 later: MappedFact | None) -> None:
     """Report (and keep) a fact dated before the one it follows."""
     if earlier and later and later.day < earlier.day:

@@ -19,7 +19,7 @@ from engine.inputs.ssd.child import ChildResult, Lookups
 from engine.inputs.ssd.mapping import map_child
 from engine.inputs.ssd.read import ChildRows
 
-SYSTEM = "csc-api"   # the case system, written as the case\'s "source" key
+SYSTEM = "csc-api"   # the case system, written as the case's "source" key
 PRESENT = frozenset({"ssd_person", "ssd_cin_episodes", "ssd_cin_assessments",
                      "ssd_assessment_factors", "ssd_cin_plans", "ssd_s47_enquiry",
                      "ssd_initial_cp_conference", "ssd_cp_plans", "ssd_involvements"})

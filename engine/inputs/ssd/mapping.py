@@ -16,8 +16,8 @@ from engine.inputs.problems import show
 from engine.inputs.ssd.child import (
     Child,
     ChildResult,
-    Episode,
     Lookups,
+    MappedEpisode,
     MappedFact,
     check_order,
     id_text,
@@ -34,7 +34,7 @@ from engine.inputs.ssd.protection import (
 )
 from engine.inputs.ssd.read import ChildRows
 
-SYSTEM = "ssd"   # the case system, written as the case\'s "source" key
+SYSTEM = "ssd"   # the case system, written as the case's "source" key
 
 CONTACT_WINDOW = timedelta(days=30)
 
@@ -64,7 +64,7 @@ def map_child(rows: ChildRows, look: Lookups) -> ChildResult:
 
 def _episodes(child: Child) -> None:
     table, key = "ssd_cin_episodes", "cine_referral_id"
-    by_date: dict[date, Episode] = {}
+    by_date: dict[date, MappedEpisode] = {}
     for row in child.unique(table, key):
         start = child.day(table, row, "cine_referral_date", key, required=True)
         if start is None:
@@ -77,7 +77,7 @@ def _episodes(child: Child) -> None:
             child.by_key[ident] = kept
             continue
         close = child.day(table, row, "cine_close_date", key)
-        ep = Episode(ident, start, close, f"{child.id}/{start.isoformat()}")
+        ep = MappedEpisode(ident, start, close, f"{child.id}/{start.isoformat()}")
         by_date[start] = child.by_key[ident] = ep
         code = row.get("cine_referral_source_code")
         ep.facts.append(MappedFact("referral", start, (table, ident, "cine_referral_date"),
@@ -107,8 +107,8 @@ def _early_help(child: Child) -> None:
         ident = str(row[key])
         joined = next((e for e in cin if (start <= e.start and (end is None or e.start <= end))
                        or e.spans(start)), None)
-        ep = joined or Episode(ident, start, end, f"{child.id}/early-help/{start.isoformat()}",
-                                early_help=True)
+        case = f"{child.id}/early-help/{start.isoformat()}"
+        ep = joined or MappedEpisode(ident, start, end, case, early_help=True)
         offered = MappedFact("early_help_offered", start, (table, ident, "earl_episode_start_date"),
                              {"agency": "early_help"}, ident)
         ep.facts.append(offered)
@@ -273,7 +273,7 @@ def _known(child: Child, table: str, ident: str, worker: str | None, team: str |
                      "ssd_department; the id is kept")
 
 
-def _allocate(child: Child, ep: Episode, table: str, ident: str, item: dict) -> None:
+def _allocate(child: Child, ep: MappedEpisode, table: str, ident: str, item: dict) -> None:
     start, end = item["start"], item["end"]
     if end is not None and end < start:
         child.report(table, ident, None, f"ends {end} before it starts {start}; not used", ep)
@@ -294,7 +294,7 @@ def _family(child: Child) -> str | None:
     return ids[0] if ids else None
 
 
-def _bounds(child: Child, ep: Episode, birth: date | None) -> None:
+def _bounds(child: Child, ep: MappedEpisode, birth: date | None) -> None:
     """Report (and keep) facts far before birth or after the as-of date."""
     as_of = child.look.as_of
     for fact in ep.facts:
@@ -309,7 +309,7 @@ def _bounds(child: Child, ep: Episode, birth: date | None) -> None:
                          "kept (the engine ignores facts after its as-of date)", ep)
 
 
-def _case(child: Child, ep: Episode, birth: date | None, family: str | None) -> dict:
+def _case(child: Child, ep: MappedEpisode, birth: date | None, family: str | None) -> dict:
     _bounds(child, ep, birth)
     facts = sorted(ep.facts, key=lambda f: (f.day, _RANK[f.type]))
     case: dict = {

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from engine.inputs.ssd.child import (
     Child,
-    Episode,
+    MappedEpisode,
     MappedFact,
     Target,
     check_order,
@@ -16,10 +16,10 @@ from engine.inputs.ssd.child import (
 )
 
 
-def map_section_47s(child: Child) -> dict[str, tuple[Episode, date]]:
+def map_section_47s(child: Child) -> dict[str, tuple[MappedEpisode, date]]:
     """Each enquiry: a strategy discussion and s47 start on its start date (as the census)."""
     table, key = "ssd_s47_enquiry", "s47e_s47_enquiry_id"
-    out: dict[str, tuple[Episode, date]] = {}
+    out: dict[str, tuple[MappedEpisode, date]] = {}
     for row in child.unique(table, key):
         start = child.day(table, row, "s47e_s47_start_date", key, required=True)
         ep = child.place(table, row, key, "s47e_referral_id", start) if start else None
@@ -47,10 +47,11 @@ def map_section_47s(child: Child) -> dict[str, tuple[Episode, date]]:
     return out
 
 
-def map_conferences(child: Child, s47: dict[str, tuple[Episode, date]]) -> dict[str, Episode]:
+def map_conferences(child: Child, s47: dict[str, tuple[MappedEpisode, date]]
+                    ) -> dict[str, MappedEpisode]:
     """Initial conferences; returns the episode of each plan id a conference names."""
     table, key = "ssd_initial_cp_conference", "icpc_icpc_id"
-    plans: dict[str, Episode] = {}
+    plans: dict[str, MappedEpisode] = {}
     starts = _plan_starts(child)
     for row in child.unique(table, key):
         ident = str(row[key])
@@ -97,10 +98,10 @@ def _plan_starts(child: Child) -> set[date]:
     return out
 
 
-def map_protection_plans(child: Child, by_plan: dict[str, Episode]
-                         ) -> dict[str, tuple[Episode, date]]:
+def map_protection_plans(child: Child, by_plan: dict[str, MappedEpisode]
+                         ) -> dict[str, tuple[MappedEpisode, date]]:
     table, key = "ssd_cp_plans", "cppl_cp_plan_id"
-    out: dict[str, tuple[Episode, date]] = {}
+    out: dict[str, tuple[MappedEpisode, date]] = {}
     for row in child.unique(table, key):
         ident = str(row[key])
         start = child.day(table, row, "cppl_cp_plan_start_date", key, required=True)
@@ -123,7 +124,7 @@ def map_protection_plans(child: Child, by_plan: dict[str, Episode]
     return out
 
 
-def map_visits(child: Child, plans: dict[str, tuple[Episode, date]]) -> None:
+def map_visits(child: Child, plans: dict[str, tuple[MappedEpisode, date]]) -> None:
     """A visit counts when the child was seen; `seen_alone` as recorded (left out if blank)."""
     table, key = "ssd_cp_visits", "cppv_cp_visit_id"
     for row in child.unique(table, key):
@@ -165,7 +166,7 @@ def map_cin_visits(child: Child) -> None:
                               str(row[key])))
 
 
-def map_reviews(child: Child, plans: dict[str, tuple[Episode, date]]) -> None:
+def map_reviews(child: Child, plans: dict[str, tuple[MappedEpisode, date]]) -> None:
     """Reviews as facts; their recorded due dates become targets, numbered within the plan."""
     table, key = "ssd_cp_reviews", "cppr_cp_review_id"
     held: dict[str, list[tuple[date, date | None, str]]] = {}

@@ -27,10 +27,14 @@ from engine.interfaces.cli.options import (
     ssd_options,
     writable,
 )
+from engine.language.model import Procedure
 from visualise.diagram import Diagram
 from visualise.dot import output_format, render
 from visualise.extract import case_diagram, cohort_diagram, procedure_diagram
 from visualise.pack import build_pack, example_case, fact_dates
+from visualise.page import A4_LANDSCAPE, PAGES
+from visualise.pagemap import draw as draw_page
+from visualise.timeline import timeline as chart_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXISTING = click.Path(exists=True, path_type=Path)
@@ -57,28 +61,50 @@ def draw() -> None:
 @procedure_option
 @click.option("--overview", is_flag=True,
               help="Stages with title and owner only (no timescales): a smaller map.")
+@click.option("--page", type=click.Choice(sorted(PAGES)),
+              help="Draw the map for one page and check it is readable there: a4 (either way "
+                   "up, text at least 8 pt) or slide (16:9, text at least 12 pt); at most 10 "
+                   "edge crossings, every stage title.")
 @diagram_output
 @click.pass_context
 def draw_procedure(ctx: click.Context, name: str | None, procedure: str | None,
-                   overview: bool, output: Path) -> None:
-    """The procedure map: phases, stages, owners, timescales and transitions."""
+                   overview: bool, page: str | None, output: Path) -> None:
+    """The procedure map: phases, stages, owners, timescales and transitions.
+
+    Without --page, the full map (every requirement, every transition an arrow). With
+    --page, the one-page map: how it measured is printed, and a limit it cannot meet is a
+    warning (it is still drawn, as best it can).
+    """
+    if page and overview:
+        raise click.UsageError("--overview and --page cannot be used together")
     engine = engine_for(ctx, one_name(name, procedure))
-    _write(lambda: procedure_diagram(engine.procedure, requirements=not overview), output)
+    if page:
+        _write_page(engine.procedure, page, output)
+    else:
+        _write(lambda: procedure_diagram(engine.procedure, requirements=not overview), output)
 
 
 @draw.command(name="case")
 @click.argument("case", type=EXISTING)
 @as_of_option
 @procedure_option
+@click.option("--timeline", is_flag=True,
+              help="The case along a date axis (fits A4 landscape): stages, each action as a "
+                   "bar, escalations, flags and the as-of date.")
 @diagram_output
 @click.pass_context
 def draw_case(ctx: click.Context, case: Path, as_of: date | None, procedure: str | None,
-              output: Path) -> None:
-    """One case on the map: its path with dates, where it is now, open and overdue actions."""
+              timeline: bool, output: Path) -> None:
+    """One case on the map: its path with dates, where it is now, open and overdue actions;
+    or, with --timeline, its journey along a date axis."""
     engine = engine_for(ctx, procedure)
+    output_format(output)
     with about(case):
         status = engine.status(one_case(case), resolve_as_of(as_of, case))
-    _write(lambda: case_diagram(engine.procedure, status), output)
+    if timeline:
+        click.echo(str(render(chart_of(engine.procedure, status), output, A4_LANDSCAPE)))
+    else:
+        _write(lambda: case_diagram(engine.procedure, status), output)
 
 
 @draw.command(name="cohort")
@@ -148,6 +174,18 @@ def _counting(items: Iterable[Record], bad: list[int]) -> Iterator[Record]:
     for record in items:
         bad[0] += isinstance(record, Failure)
         yield record
+
+
+def _write_page(proc: Procedure, page: str, output: Path) -> None:
+    """The map is measured in SVG whatever the output, so `dot` is needed even for .dot."""
+    output_format(output)
+    output_format(output.with_suffix(".svg"))
+    fitted = draw_page(proc, page, output)
+    click.echo(str(output))
+    click.echo(f"{output.name}: {fitted.words}", err=True)
+    for problem in fitted.problems:
+        click.echo(f"warning: {output.name} does not meet the {fitted.page.words} page's "
+                   f"limits: {problem}; drawn as best it can", err=True)
 
 
 def _write(make: Callable[[], Diagram], output: Path) -> None:
