@@ -11,16 +11,16 @@ from typing import Any
 from engine.language.grammar import (
     DEFS,
     DOCUMENT,
+    Boolean,
     Day,
     Either,
     Entries,
     Exactly,
     Fields,
-    Flag,
     Listed,
     Named,
-    Node,
     Text,
+    ValueShape,
     Whole,
     Words,
 )
@@ -38,13 +38,13 @@ def definition_schema() -> dict[str, Any]:
     return out
 
 
-def to_schema(node: Node) -> dict[str, Any]:
+def to_schema(node: ValueShape) -> dict[str, Any]:
     """One shape as JSON Schema; the description first, as editors show it."""
     out: dict[str, Any] = {"description": node.description} if node.description else {}
     return out | _shape(node)
 
 
-def _shape(node: Node) -> dict[str, Any]:
+def _shape(node: ValueShape) -> dict[str, Any]:
     if isinstance(node, Fields):
         return _fields(node)
     if isinstance(node, Either):
@@ -63,7 +63,7 @@ def _shape(node: Node) -> dict[str, Any]:
     return _scalar(node)
 
 
-def _scalar(node: Node) -> dict[str, Any]:
+def _scalar(node: ValueShape) -> dict[str, Any]:
     if isinstance(node, Text):
         out: dict[str, Any] = {"type": "string"}
         if node.pattern:
@@ -74,7 +74,7 @@ def _scalar(node: Node) -> dict[str, Any]:
         if node.minimum is not None:
             whole["minimum"] = node.minimum
         return whole | ({"maximum": node.maximum} if node.maximum is not None else {})
-    if isinstance(node, Flag):
+    if isinstance(node, Boolean):
         return {"type": "boolean"}
     if isinstance(node, Day):
         return {"type": "string", "format": "date", "pattern": DATE_PATTERN}

@@ -19,49 +19,49 @@ CONDITION = "A condition in the project's expression language (docs/authoring.md
 
 
 @dataclass(frozen=True)
-class Node:
+class ValueShape:
     """A value shape; `description` is shown by editors."""
 
     description: str = ""
 
 
 @dataclass(frozen=True)
-class Text(Node):
+class Text(ValueShape):
     pattern: str | None = None
     min_length: int | None = None
 
 
 @dataclass(frozen=True)
-class Flag(Node):
+class Boolean(ValueShape):
     """true or false (only those words: yes/no/on/off are text)."""
 
 
 @dataclass(frozen=True)
-class Whole(Node):
+class Whole(ValueShape):
     minimum: int | None = None
     maximum: int | None = None
 
 
 @dataclass(frozen=True)
-class Day(Node):
+class Day(ValueShape):
     """A date written YYYY-MM-DD."""
 
 
 @dataclass(frozen=True)
-class Words(Node):
+class Words(ValueShape):
     """One of a fixed set of words."""
 
     values: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
-class Exactly(Node):
+class Exactly(ValueShape):
     value: str = ""
 
 
 @dataclass(frozen=True)
-class Listed(Node):
-    item: Node = field(default_factory=Node)
+class Listed(ValueShape):
+    item: ValueShape = field(default_factory=ValueShape)
     min_items: int | None = None
 
 
@@ -70,12 +70,12 @@ class Key:
     """One key of a mapping: its value's shape and the model attribute it sets."""
 
     name: str
-    node: Node
+    node: ValueShape
     reads: str = ""
 
 
 @dataclass(frozen=True)
-class Fields(Node):
+class Fields(ValueShape):
     """A mapping with fixed keys; `one_key_of` lists keys of which exactly one is given.
 
     An `entry` (a fact, field, stage, requirement, escalation or check) may override an
@@ -97,23 +97,23 @@ class Fields(Node):
 
 
 @dataclass(frozen=True)
-class Entries(Node):
+class Entries(ValueShape):
     """A mapping from ids (or names) to values of one shape."""
 
-    value: Node = field(default_factory=Node)
+    value: ValueShape = field(default_factory=ValueShape)
     names: str | None = None
 
 
 @dataclass(frozen=True)
-class Either(Node):
+class Either(ValueShape):
     """One of several shapes; `overlapping` when a value may fit more than one."""
 
-    options: tuple[Node, ...] = ()
+    options: tuple[ValueShape, ...] = ()
     overlapping: bool = False
 
 
 @dataclass(frozen=True)
-class Named(Node):
+class Named(ValueShape):
     """A shape defined once under `$defs` (anchors and due rules nest)."""
 
     name: str = ""
@@ -122,7 +122,7 @@ class Named(Node):
 def _limit(minimum: int, units: tuple[Unit, ...], before: bool) -> Fields:
     amounts = tuple(Key(u, Whole(minimum=minimum, maximum=MAX_AMOUNT[u]), "Limit.amount")
                     for u in units)
-    extra = (Key("before", Flag(), "Limit.before"),) if before else ()
+    extra = (Key("before", Boolean(), "Limit.before"),) if before else ()
     return Fields(keys=amounts + extra, one_key_of=units)
 
 
@@ -145,7 +145,7 @@ NAME_TEXT = Text(pattern=NAME)
 NAMES = Either(options=(NAME_TEXT, Listed(item=NAME_TEXT)))
 
 
-def changes(shape: Either, item: Node) -> Either:
+def changes(shape: Either, item: ValueShape) -> Either:
     """A list an overlay may also extend or trim: `{add: [...], remove: [names]}`."""
     change = Fields("Changes the inherited list: add items, remove items by name.",
                     keys=(Key("add", Listed(item=item)), Key("remove", Listed(item=Text()))))
@@ -196,7 +196,7 @@ REQUIREMENT_VERSION = Fields(keys=(
     Key("effective_to", Day(), "Requirement.effective_to"),
     Key("title", Text(), "Requirement.title"), Key("owner", Text(), "Requirement.owner"),
     Key("source", Text(), "Requirement.source"), Key("due", LIMIT, "Requirement.due"),
-    Key("every", EVERY, "Requirement.every"), Key("statutory", Flag(), "Requirement.statutory"),
+    Key("every", EVERY, "Requirement.every"), Key("statutory", Boolean(), "Requirement.statutory"),
     Key("local_exception", Text(), "Requirement.local_exception"),
     Key("description", Text(), "Requirement.description")), required=("effective_from",))
 
@@ -210,13 +210,13 @@ REQUIREMENT = Fields(keys=(
     Key("cancelled_by", CHANGED_MATCHERS, "Requirement.cancelled_by"),
     Key("active_in", CHANGED_NAMES, "Requirement.active_in"),
     Key("every", EVERY, "Requirement.every"),
-    Key("once", Flag(), "Requirement.once"), Key("single", Flag(), "Requirement.single"),
-    Key("statutory", Flag(), "Requirement.statutory"),
+    Key("once", Boolean(), "Requirement.once"), Key("single", Boolean(), "Requirement.single"),
+    Key("statutory", Boolean(), "Requirement.statutory"),
     Key("local_exception", Text(), "Requirement.local_exception"),
     Key("description", Text(), "Requirement.description"),
     Key("versions", Listed("Dated changes; each clock uses the version in force on its "
                            "anchor date.", REQUIREMENT_VERSION, 1), "Requirement.versions"),
-    Key("runs_after_closure", Flag("Closing the case does not cancel it (a professional "
+    Key("runs_after_closure", Boolean("Closing the case does not cancel it (a professional "
                                    "disagreement runs until resolved)."),
         "Requirement.runs_after_closure"),
     Key("not_triggered_in", changes(Either("Stages in which a trigger starts no clock (the "
@@ -236,7 +236,7 @@ FIELD = Either(options=(Words(values=FIELD_TYPES), Fields(keys=(
     Key("type", Words(values=FIELD_TYPES), "Field.type"),
     Key("values", Either(options=(Text(), Listed(item=Text()))), "Field.values"),
     Key("min", Whole(), "Field.minimum"), Key("max", Whole(), "Field.maximum"),
-    Key("required", Flag(), "Field.required"), Key("fields", NAMES, "Field.item_fields"),
+    Key("required", Boolean(), "Field.required"), Key("fields", NAMES, "Field.item_fields"),
     Key("description", Text(), "Field.description")), required=("type",), entry=True)))
 FACT = Fields(nullable=True, entry=True, keys=(
     Key("title", Text(), "FactType.title"), Key("description", Text(), "FactType.description"),
@@ -244,15 +244,15 @@ FACT = Fields(nullable=True, entry=True, keys=(
     Key("follows", CHANGED_NAMES, "FactType.follows")))
 STAGE = Fields(nullable=True, entry=True, keys=(
     Key("title", Text(), "Stage.title"), Key("phase", Text(), "Stage.phase"),
-    Key("owner", Text(), "Stage.owner"), Key("start", Flag(), "Stage.start"),
-    Key("terminal", Flag(), "Stage.terminal"), Key("records", CHANGED_NAMES, "Stage.records"),
+    Key("owner", Text(), "Stage.owner"), Key("start", Boolean(), "Stage.start"),
+    Key("terminal", Boolean(), "Stage.terminal"), Key("records", CHANGED_NAMES, "Stage.records"),
     Key("description", Text(), "Stage.description")))
 TRANSITION = Fields(keys=(
     Key("id", Text(), "Transition.id"),
     Key("from", Either(options=(Text(), Listed(item=Text()))), "Transition.from_stages"),
     Key("to", NAME_TEXT, "Transition.target"), Key("on", NAME_TEXT, "Transition.on"),
     Key("when", CONDITION_TEXT, "Matcher.when"), Key("label", Text(), "Transition.label"),
-    Key("reopens", Flag(), "Transition.reopens")), required=("from", "to", "on"))
+    Key("reopens", Boolean(), "Transition.reopens")), required=("from", "to", "on"))
 ESCALATION = Fields(keys=(
     Key("title", Text(), "Escalation.title"), Key("to", Text(), "Escalation.to"),
     Key("source", Text(), "Escalation.source"),
@@ -313,4 +313,4 @@ DOCUMENT = Fields(
         Key("remove", Listed(item=NAME_TEXT), "")),
     one_key_of=("procedure", "rule_set"))
 
-DEFS: dict[str, Node] = {"anchor": ANCHOR, "due_rule": DUE_RULE}
+DEFS: dict[str, ValueShape] = {"anchor": ANCHOR, "due_rule": DUE_RULE}

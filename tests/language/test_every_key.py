@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +19,19 @@ import yaml
 
 from engine import read_library
 from engine.core.errors import Loc, Span
-from engine.language.grammar import DEFS, DOCUMENT, Either, Entries, Fields, Listed, Named, Node
+from engine.language.grammar import (
+    DEFS,
+    DOCUMENT,
+    Either,
+    Entries,
+    Fields,
+    Listed,
+    Named,
+    ValueShape,
+)
 from engine.language.located import load_file
 from engine.language.model import UNITS
+from tests.examples import plain
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "language" / "every-key"
@@ -35,7 +44,7 @@ STRUCTURAL = {("procedure",), ("rule_set",), ("extends",), ("uses",), ("remove",
               ("lists",)}
 
 
-def _walk(node: Node, path: tuple[str, ...], seen: tuple[str, ...] = ()
+def _walk(node: ValueShape, path: tuple[str, ...], seen: tuple[str, ...] = ()
           ) -> Iterator[tuple[tuple[str, ...], str, tuple[int, str]]]:
     """(key path, model attribute, which key of which mapping) for every key; '*' stands
     for an id or a list item. The units of one limit count as one key (one of them is
@@ -105,19 +114,11 @@ def _model(data: dict, tmp: Path) -> Any:
     folder.mkdir(exist_ok=True)
     for other in ("base.yaml", "rules.yaml"):
         (folder / other).write_text((FIXTURE / other).read_text())
-    (folder / "local.yaml").write_text(yaml.safe_dump(_dates(data), sort_keys=False))
+    (folder / "local.yaml").write_text(yaml.safe_dump(plain(data), sort_keys=False))
     library = read_library([folder])
     if library.errors:
         return None
     return _shape(library.procedures["every_key"])
-
-
-def _dates(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _dates(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_dates(v) for v in value]
-    return value.isoformat() if isinstance(value, date) else value
 
 
 def _shape(value: Any) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
 from pathlib import Path
 
 import jsonschema
@@ -13,6 +12,7 @@ import pytest
 from engine import read_library
 from engine.language.editor_schema import definition_schema
 from engine.language.located import load_file
+from tests.examples import plain
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "docs" / "schema" / "definition.schema.json"
@@ -20,14 +20,6 @@ DEFINITIONS = sorted([*ROOT.glob("processes/*.yaml"), *ROOT.glob("rules/*.yaml")
                       *ROOT.glob("docs/examples/*/definitions/*.yaml"),
                       ROOT / "docs/examples/front-door/front-door.yaml",
                       *ROOT.glob("tests/fixtures/versions/*/*/*.yaml")])
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value.isoformat() if isinstance(value, date) else value
 
 
 def test_the_committed_schema_is_the_generated_one() -> None:
@@ -46,7 +38,7 @@ def test_every_definition_check_accepts_the_schema_accepts(path: Path) -> None:
     data, problems = load_file(path)        # YAML 1.2 booleans: the key `on` stays a word
     assert not problems
     validator = jsonschema.Draft202012Validator(definition_schema())
-    assert not [e.message for e in validator.iter_errors(_plain(data))]
+    assert not [e.message for e in validator.iter_errors(plain(data))]
 
 
 def test_the_definitions_checked_here_are_the_ones_check_accepts() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import load, read_library
-from engine.interfaces.scenarios import read_scenario, run_scenario
+from engine import read_library
+from tests.examples import assert_story_passes
 
 ROOT = Path(__file__).resolve().parents[2]
 NATIONS = ROOT / "docs" / "examples" / "nations"
@@ -31,15 +31,7 @@ def test_each_example_names_its_nations_baseline_and_checks_clean() -> None:
 @pytest.mark.parametrize("path", sorted((NATIONS / "stories").glob("*.yaml")),
                          ids=lambda p: p.stem)
 def test_each_nation_story_passes(path: Path) -> None:
-    scenario, problems = read_scenario(path)
-    assert not problems and scenario is not None
-    engine = load(DEFINITIONS, scenario.procedure)
-    try:
-        outcome = run_scenario(engine, scenario)
-    finally:
-        engine.close()
-    assert outcome.passed, outcome.failures
-    assert outcome.checked == len(scenario.expectations)
+    assert_story_passes(DEFINITIONS, path)
 
 
 @pytest.mark.parametrize("path", sorted((NATIONS / "definitions").glob("*.yaml")),
