@@ -10,7 +10,7 @@ AS_OF ?= 2024-11-29
 MEMCHECK_CASES ?= 240
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all setup graphviz chromium postgresql demo test lint schema images bench memcheck clean
+.PHONY: all setup graphviz chromium postgresql demo test lint architecture schema images bench memcheck clean
 
 all: test
 

@@ -23,10 +23,11 @@ from engine.evaluation.engine import Engine
 from engine.evaluation.status import Action, CaseStatus
 from engine.language.model import Procedure, Requirement, Stage
 
+from .diagram import Diagram
 from .dot import svg
-from .extract import home_stages, procedure_diagram
+from .extract import home_stages
 from .page import A4_LANDSCAPE, PAGES
-from .pagemap import fit
+from .pagemap import Fitted, fit
 from .spine import reading_order
 from .timeline import timeline
 from .words import ANY, long_date, timescale, transition_label, value_words
@@ -94,17 +95,18 @@ def build_pack(engine: Engine, example_case: dict, dates: list[date]) -> str:
             "example": {"case": str(example_case.get("case", "")), "steps": steps}}
     since = f", in force from {long_date(proc.effective_from)}" if proc.effective_from else ""
     last = engine.status(example_case, dates[-1]) if dates else None
+    fitted = fit(proc, PAGES["a4"], svg)  # one map, clicked on screen and printed
     return _page().render(
         title=proc.title, subtitle=f"Procedure '{proc.id}' version {proc.version}{since}",
-        svg=Markup(_svg(proc)), case=str(example_case.get("case", "")), glossary=GLOSSARY,
-        data=Markup(_json(data)), page_map=Markup(_page_map(proc)), steps=steps,
+        svg=Markup(_svg(proc, fitted)), case=str(example_case.get("case", "")),
+        glossary=GLOSSARY, data=Markup(_json(data)), page_map=Markup(_page_map(proc, fitted)),
+        steps=steps,
         stages=[stages[s] for s in reading_order(proc)],
         timeline=Markup(_timeline(proc, last)) if last else "")
 
 
-def _page_map(proc: Procedure) -> str:
+def _page_map(proc: Procedure, fitted: Fitted) -> str:
     """The one-page map for print (A4), its ids kept apart from the map on screen."""
-    fitted = fit(proc, PAGES["a4"], svg)
     return _inline(svg(fitted.diagram, fitted.page), "print_map",
                    f"{proc.title}: the procedure on one page")
 
@@ -136,26 +138,24 @@ def _json(data: dict) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _svg(proc: Procedure) -> str:
-    """The map as inline SVG, each stage focusable and announced as a button.
-
-    Stages show title and owner only: their requirements are in the side panel.
-    """
-    text = svg(procedure_diagram(proc, requirements=False))
+def _svg(proc: Procedure, fitted: Fitted) -> str:
+    """The one-page map as inline SVG at its own size, each stage focusable and announced
+    as a button (the side panel shows a stage's every requirement and its sources)."""
+    text = svg(fitted.diagram)
     text = re.sub(r"<!--.*?-->\n?", "", text[text.index("<svg"):], flags=re.S)
     text = re.sub(r'aria-label="[^"]*"', f'aria-label="{escape(proc.title)}: procedure map"',
                   text, count=1)
-    return _NODE.sub(lambda m: _focusable(proc, m[1]), text)
+    return _NODE.sub(lambda m: _focusable(fitted.diagram, m[1]), text)
 
 
-def _focusable(proc: Procedure, raw_id: str) -> str:
-    stage = proc.stage(unescape(raw_id))  # Graphviz writes '-' in ids as '&#45;'
-    if stage is None:
+def _focusable(diagram: Diagram, raw_id: str) -> str:
+    """The button's name starts with the words it shows (WCAG 2.5.3, label in name)."""
+    node = diagram.node(unescape(raw_id))  # Graphviz writes '-' in ids as '&#45;'
+    if node is None or not node.lines:
         return f'<g id="stage_{raw_id}" class="node">'
-    stage_id = raw_id
-    label = escape(f"Stage: {stage.title}. Owner: {stage.owner or 'not stated'}. "
-                   "Show its requirements.")
-    return (f'<g id="stage_{stage_id}" class="node" tabindex="0" role="button" '
+    shown = " ".join(line.text for line in node.lines)
+    label = escape(f"{shown}. Stage: select to show its requirements and their sources.")
+    return (f'<g id="stage_{raw_id}" class="node" tabindex="0" role="button" '
             f'aria-controls="panel" aria-label="{label}">')
 
 

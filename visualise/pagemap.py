@@ -24,6 +24,7 @@ from .page import MAX_CROSSINGS, PAGES, Page
 from .spine import Route, anchors, reading_order, routes, spine
 from .words import long_date
 
+TIDY = 2  # crossings a map is cleared down to, arrows becoming notes (the limit is 10)
 TOP = "__top_"  # invisible nodes heading each level of a banded map
 COLUMN = 220  # pt: about the width of a column of notes (44 characters of 10 pt text)
 STOP = frozenset({"a", "an", "and", "the", "of", "or", "to", "for", "on", "in", "by"})
@@ -270,7 +271,7 @@ def _fit_one(proc: Procedure, page: Page, detail: Detail, layout: str,
         diagram = page_diagram(proc, detail, page.landscape, layout, drawn, columns)
         found = measure(render(diagram))
         branches = [r for r in drawn if r.kind == "branch"]
-        if found.crossings <= MAX_CROSSINGS or not branches:
+        if found.crossings <= TIDY or not branches:
             return Fitted(diagram, page, detail, layout, found, _problems(proc, page, found))
         longest = max(branches, key=lambda r: (abs(order[r.target] - order[r.sources[0]]),
                                                order[r.sources[0]]))
