@@ -242,13 +242,20 @@ def _flowed(notes: tuple[str, ...], columns: int) -> tuple[LegendEntry, ...]:
 
 
 Render = Callable[[Diagram], str]
+Dress = Callable[[Diagram], Diagram]
 
 
-def fit(proc: Procedure, pages: tuple[Page, ...], render: Render) -> Fitted:
-    """The richest map that meets a page's limits; else the best one, with its problems."""
+def _as_is(diagram: Diagram) -> Diagram:
+    return diagram
+
+
+def fit(proc: Procedure, pages: tuple[Page, ...], render: Render, dress: Dress = _as_is
+        ) -> Fitted:
+    """The richest map that meets a page's limits; else the best one, with its problems.
+    `dress` adds to every map tried (a case on it), so what is measured is what is drawn."""
     tried: list[Fitted] = []
     for detail in DETAILS:
-        found = [_fit_one(proc, page, detail, layout, render)
+        found = [_fit_one(proc, page, detail, layout, render, dress)
                  for layout in LAYOUTS for page in pages]
         tried += found
         good = [f for f in found if not f.problems]
@@ -259,16 +266,16 @@ def fit(proc: Procedure, pages: tuple[Page, ...], render: Render) -> Fitted:
 
 
 def _fit_one(proc: Procedure, page: Page, detail: Detail, layout: str,
-             render: Render) -> Fitted:
+             render: Render, dress: Dress = _as_is) -> Fitted:
     """One page and detail; arrows off the spine become notes, longest first, while the
     edges cross more often than the limit allows."""
     drawn = tuple(r for r in routes(proc) if r.drawn)
     order = {s: i for i, s in enumerate(reading_order(proc))}
     bare = replace(detail, notes=False)
-    wide = measure(render(page_diagram(proc, bare, page.landscape, layout))).width
+    wide = measure(render(dress(page_diagram(proc, bare, page.landscape, layout)))).width
     columns = max(1, min(4, int(wide // COLUMN)))
     while True:
-        diagram = page_diagram(proc, detail, page.landscape, layout, drawn, columns)
+        diagram = dress(page_diagram(proc, detail, page.landscape, layout, drawn, columns))
         found = measure(render(diagram))
         branches = [r for r in drawn if r.kind == "branch"]
         if found.crossings <= TIDY or not branches:
@@ -292,9 +299,9 @@ def _problems(proc: Procedure, page: Page, found: Measure) -> tuple[str, ...]:
     return tuple(out)
 
 
-def draw(proc: Procedure, name: str, output: Path) -> Fitted:
+def draw(proc: Procedure, name: str, output: Path, dress: Dress = _as_is) -> Fitted:
     """Fit the map to the page named (`a4`, `slide`) and write it; the caller reports the
     problems of a map that could not meet every limit (it is still drawn, as best it can)."""
-    fitted = fit(proc, PAGES[name], svg)
+    fitted = fit(proc, PAGES[name], svg, dress)
     render(fitted.diagram, output, fitted.page)
     return fitted

@@ -80,6 +80,14 @@ LOOKS: dict[str, dict[str, str]] = {
     "page_next_edge": {"style": "invis", "weight": "1000", "minlen": "1"},
     "page_band_spine_edge": {"color": INK, "penwidth": "2.5", "weight": "2",
                              "arrowsize": "0.7"},
+    # a case on the one-page map (casepage.py)
+    "page_spine_here": {**_PAGE, "color": BLUE, "penwidth": "3.5", "fillcolor": "#CCE3F2",
+                        "group": "spine"},
+    "page_branch_here": {**_PAGE, "color": BLUE, "penwidth": "3.5", "fillcolor": "#CCE3F2"},
+    "page_spine_taken_edge": {"color": BLUE, "fontcolor": BLUE_TEXT, "penwidth": "4",
+                              "weight": "100", "arrowsize": "0.7", "fontsize": "10"},
+    "page_taken_edge": {"color": BLUE, "fontcolor": BLUE_TEXT, "penwidth": "4", "weight": "2",
+                        "arrowsize": "0.7", "fontsize": "10"},
     "page_top": {"shape": "point", "style": "invis", "width": "0.01", "height": "0.01",
                  "group": "tops"},
     "page_branch_edge": {"color": GREY, "penwidth": "1.1", "weight": "1", "arrowsize": "0.6",
@@ -147,6 +155,9 @@ LINES: dict[str, dict] = {
     "page_due_statutory": {"size": 10, "bold": True},
     "page_more": {"size": 10, "italic": True},
     "page_key": {"size": 10, "italic": True},
+    "page_here": {"size": 10, "bold": True, "color": BLUE_TEXT},
+    "page_visit": {"size": 10, "color": GREEN_TEXT},
+    "page_overdue": {"size": 10, "bold": True, "color": VERMILLION_TEXT},
     "page_note": {"size": 10},
 }
 

@@ -14,25 +14,25 @@ import click
 
 from engine.core.errors import OutputError
 from engine.evaluation.status import Failure, Record
+from engine.interfaces.cli.cohorts import cohort_of, cohort_records, resolve_as_of
 from engine.interfaces.cli.options import (
     about,
     as_of_option,
-    cohort_of,
-    cohort_records,
     engine_for,
     filter_options,
     one_case,
     procedure_option,
-    resolve_as_of,
     ssd_options,
     writable,
 )
 from engine.language.model import Procedure
+from visualise.casepage import dress
 from visualise.diagram import Diagram
 from visualise.dot import output_format, render
 from visualise.extract import case_diagram, cohort_diagram, procedure_diagram
 from visualise.pack import build_pack, example_case, fact_dates
 from visualise.page import A4_LANDSCAPE, PAGES
+from visualise.pagemap import Dress
 from visualise.pagemap import draw as draw_page
 from visualise.timeline import timeline as chart_of
 
@@ -91,18 +91,24 @@ def draw_procedure(ctx: click.Context, name: str | None, procedure: str | None,
 @click.option("--timeline", is_flag=True,
               help="The case along a date axis (fits A4 landscape): stages, each action as a "
                    "bar, escalations, flags and the as-of date.")
+@click.option("--page", type=click.Choice(sorted(PAGES)),
+              help="The case on the one-page map (a4 or slide), checked as for draw procedure.")
 @diagram_output
 @click.pass_context
 def draw_case(ctx: click.Context, case: Path, as_of: date | None, procedure: str | None,
-              timeline: bool, output: Path) -> None:
+              timeline: bool, page: str | None, output: Path) -> None:
     """One case on the map: its path with dates, where it is now, open and overdue actions;
-    or, with --timeline, its journey along a date axis."""
+    with --page, on the one-page map; with --timeline, along a date axis."""
+    if page and timeline:
+        raise click.UsageError("--timeline and --page cannot be used together")
     engine = engine_for(ctx, procedure)
     output_format(output)
     with about(case):
         status = engine.status(one_case(case), resolve_as_of(as_of, case))
     if timeline:
         click.echo(str(render(chart_of(engine.procedure, status), output, A4_LANDSCAPE)))
+    elif page:
+        _write_page(engine.procedure, page, output, dress(status))
     else:
         _write(lambda: case_diagram(engine.procedure, status), output)
 
@@ -176,11 +182,12 @@ def _counting(items: Iterable[Record], bad: list[int]) -> Iterator[Record]:
         yield record
 
 
-def _write_page(proc: Procedure, page: str, output: Path) -> None:
+def _write_page(proc: Procedure, page: str, output: Path, dressed: Dress | None = None
+                ) -> None:
     """The map is measured in SVG whatever the output, so `dot` is needed even for .dot."""
     output_format(output)
     output_format(output.with_suffix(".svg"))
-    fitted = draw_page(proc, page, output)
+    fitted = draw_page(proc, page, output, *(dressed,) if dressed else ())
     click.echo(str(output))
     click.echo(f"{output.name}: {fitted.words}", err=True)
     for problem in fitted.problems:
