@@ -7,28 +7,45 @@ VENV := .venv
 BIN := $(VENV)/bin
 SAFEGUARD := $(BIN)/safeguard
 AS_OF ?= 2024-11-29
+# The synthetic SSD of the demo is made as of today (seeded: the same day gives the same SSD),
+# so its worklist is this week's.
+TODAY ?= $(shell date +%F)
 MEMCHECK_CASES ?= 240
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all setup graphviz chromium postgresql demo test lint architecture schema images bench memcheck clean
+.PHONY: all setup graphviz chromium postgresql demo test lint architecture docs-ssd schema images bench memcheck clean
 
 all: test
 
+# Recipes print one line per step; the apt-get fallbacks run (and print) only when a tool is
+# missing. pip runs with -qq (errors only) and PYTHONWARNINGS=ignore silences setuptools'
+# notes about editable installs: a clean set-up prints no warnings.
+PIP := PYTHONWARNINGS=ignore $(BIN)/pip install -qq
+
 $(BIN)/python:
 	@test -n "$(PY)" || { echo "error: Python 3.11 or 3.12 is needed (apt-get install python3)"; exit 2; }
-	$(PY) -m venv $(VENV) || { rm -rf $(VENV); echo "Installing python3-venv..."; \
+	@echo "Creating $(VENV) with $(PY)"
+	@$(PY) -m venv $(VENV) 2>/dev/null || { rm -rf $(VENV); echo "Installing python3-venv..."; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv >/dev/null \
 	  && $(PY) -m venv $(VENV); }
-	$(BIN)/pip install -q --upgrade pip
+	@$(PIP) --upgrade pip
 
-# durable-rules is built from source: a C compiler and the Python headers are needed.
+# What running needs (make demo). durable-rules is built from source: a C compiler and the
+# Python headers are installed first when missing.
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q -e '.[dev]' || { echo "Installing a C compiler and Python headers..."; \
+	@echo "Installing safeguard and what it needs to run into $(VENV)"
+	@$(PIP) -e . 2>/dev/null || { echo "Installing a C compiler and Python headers..."; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq gcc python3-dev >/dev/null \
-	  && $(BIN)/pip install -q -e '.[dev]'; }
-	touch $@
+	  && $(PIP) -e .; }
+	@touch $@
 
-setup: $(VENV)/.installed graphviz
+# The development tools on top (make test, make setup): pytest, ruff, mypy, hypothesis, ...
+$(VENV)/.installed-dev: $(VENV)/.installed
+	@echo "Installing the test tools into $(VENV)"
+	@$(PIP) -e '.[dev]'
+	@touch $@
+
+setup: $(VENV)/.installed-dev graphviz
 
 graphviz:
 	@command -v dot >/dev/null || { echo "Installing Graphviz (dot)..."; \
@@ -44,7 +61,7 @@ postgresql:
 	  echo "Installing PostgreSQL for the SSD tests..."; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql >/dev/null; }
 
-demo: setup
+demo: $(VENV)/.installed graphviz
 	@mkdir -p out
 	$(SAFEGUARD) check
 	$(SAFEGUARD) overdue examples/cohort.jsonl --as-of $(AS_OF) --limit 15
@@ -55,10 +72,10 @@ demo: setup
 	$(SAFEGUARD) draw case visualise/example_case.json --as-of 2022-09-14 --timeline -o out/example-timeline.svg
 	$(SAFEGUARD) draw cohort examples/cohort.jsonl --as-of $(AS_OF) -o out/cohort-heatmap.svg
 	$(SAFEGUARD) pack neglect -o out/neglect-pack.html
-	$(SAFEGUARD) ssd-synth out/ssd.db --children 500 --messy 0.05
-	$(SAFEGUARD) overdue --from out/ssd.db --as-of $(AS_OF) --team T01
-	$(SAFEGUARD) publish --from out/ssd.db --as-of $(AS_OF)
-	$(SAFEGUARD) ssd-quality --from out/ssd.db --as-of $(AS_OF) > out/ssd-quality.txt
+	$(SAFEGUARD) ssd-synth out/ssd.db --children 500 --messy 0.05 --as-of $(TODAY)
+	$(SAFEGUARD) overdue --from out/ssd.db --as-of $(TODAY) --team T01 --limit 5
+	$(SAFEGUARD) publish --from out/ssd.db --as-of $(TODAY)
+	$(SAFEGUARD) ssd-quality --from out/ssd.db --as-of $(TODAY) > out/ssd-quality.txt
 	@echo
 	@echo "Demo output in $(CURDIR)/out/:"
 	@ls -1 out | sed 's/^/  out\//'
@@ -77,8 +94,14 @@ images: setup
 	$(SAFEGUARD) draw procedure neglect --page a4 -o docs/images/page-map-a4.png
 	$(SAFEGUARD) draw case visualise/example_case.json --as-of 2022-09-14 --timeline -o docs/images/timeline.png
 
+# The case and fact JSON Schemas in docs/schema/, from the bundled procedure (one source:
+# engine/inputs/schema.py, which the service's OpenAPI document uses too).
 schema: setup
-	$(BIN)/python -m pytest tests/project/test_schema.py
+	$(BIN)/python -m engine.inputs.schema
+
+# docs/ssd.md's example outputs, from a synthetic SSD (checked by tests/inputs/test_docs_ssd.py).
+docs-ssd: setup
+	$(BIN)/python -m tests.docs_ssd
 
 bench: setup postgresql
 	$(BIN)/python bench/run.py

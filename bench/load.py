@@ -1,10 +1,12 @@
 """Load and fault tests of `safeguard serve` on loopback (part of `make bench`).
 
-Starts the service as a case system would run it (production defaults, an API key), then:
-throughput and latency on /status at 1, 10, 50 and 200 concurrent keep-alive clients with the
-example cases; slow-header and half-sent clients (each must be cut off within its timeout)
-while normal clients keep working; and a client sending the largest case allowed, over and
-over, beside normal clients. Every run is bounded in requests and time; loopback only.
+Starts the service as case systems would run it (production defaults, an API key for each
+client, so each has its own rate limit), then: throughput and latency on /status at 1, 10, 50
+and 200 concurrent keep-alive clients with the example cases; slow-header and half-sent clients
+(each must be cut off within its timeout) while normal clients keep working; and, beside normal
+clients, a client sending the largest case allowed over and over, a client sending /cohort
+bodies of 16 MiB of short lines (each must be refused without the server's memory growing),
+and a client over its rate limit. Every run is bounded in requests and time; loopback only.
 The client is a small asyncio HTTP/1.1 client in one process, on the same machine.
 
     .venv/bin/python bench/load.py            # prints a Markdown table, writes bench/load.md
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import os
 import socket
 import subprocess
@@ -22,6 +25,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -30,6 +34,8 @@ AS_OF = "2024-11-29"
 HEADER_SECONDS = 5.0
 BODY_SECONDS = 10.0
 LEVELS = ((1, 400), (10, 2000), (50, 3000), (200, 4000))  # (clients, requests in all)
+MAX_BODY = 16 * 1024 * 1024  # the service's default body limit
+RATE, BURST = 500, 1000       # the service's default rate limit per client
 
 
 @dataclass
@@ -63,7 +69,7 @@ async def _response(reader: asyncio.StreamReader) -> tuple[int, bool]:
     return status, headers.get("connection", "").lower() == "close"
 
 
-async def _client(port: int, requests: list[bytes], count: int, start: int,
+async def _client(port: int, key: str, bodies: list[bytes], count: int, start: int,
                   tally: Tally) -> None:
     reader = writer = None
     for i in range(count):
@@ -72,7 +78,7 @@ async def _client(port: int, requests: list[bytes], count: int, start: int,
             if writer is None:
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
             assert reader is not None
-            writer.write(requests[(start + i) % len(requests)])
+            writer.write(_request(key, bodies[(start + i) % len(bodies)]))
             await writer.drain()
             status, close = await _response(reader)
             tally.latencies.append(time.perf_counter() - began)
@@ -87,11 +93,14 @@ async def _client(port: int, requests: list[bytes], count: int, start: int,
         writer.close()
 
 
-async def _load(port: int, requests: list[bytes], clients: int, total: int) -> Tally:
+async def _load(port: int, keys: list[str], bodies: list[bytes], clients: int,
+                total: int) -> Tally:
+    """`clients` clients, each with its own key, sending `total` requests in all."""
     tally = Tally()
     each = max(1, total // clients)
     began = time.perf_counter()
-    await asyncio.gather(*(_client(port, requests, each, c * 7, tally) for c in range(clients)))
+    await asyncio.gather(*(_client(port, keys[c], bodies, each, c * 7, tally)
+                           for c in range(clients)))
     tally.seconds = time.perf_counter() - began
     return tally
 
@@ -132,11 +141,29 @@ async def _half_sent(port: int, key: str) -> tuple[float, int]:
     return time.perf_counter() - began, status
 
 
-async def _with_slow_clients(port: int, key: str, requests: list[bytes]) -> list[str]:
-    slow = [asyncio.ensure_future(_slow_header(port)) for _ in range(100)]
-    half = [asyncio.ensure_future(_half_sent(port, key)) for _ in range(100)]
+@dataclass(frozen=True)
+class Bench:
+    """The running service and what its clients send: a key per client (so each has its own
+    rate limit), the case bodies round robin, and the server's process id."""
+
+    port: int
+    keys: list[str]
+    bodies: list[bytes]
+    pid: int
+
+    async def load(self, clients: int, total: int) -> Tally:
+        return await _load(self.port, self.keys, self.bodies, clients, total)
+
+    def spare(self, n: int) -> str:
+        """A key no normal client uses (for the slow, huge, oversized, over-rate clients)."""
+        return self.keys[-1 - n]
+
+
+async def _with_slow_clients(bench: Bench) -> list[str]:
+    slow = [asyncio.ensure_future(_slow_header(bench.port)) for _ in range(100)]
+    half = [asyncio.ensure_future(_half_sent(bench.port, bench.spare(0))) for _ in range(100)]
     await asyncio.sleep(0.5)
-    tally = await _load(port, requests, 10, 2000)
+    tally = await bench.load(10, 2000)
     cut = await asyncio.gather(*slow)
     answered = await asyncio.gather(*half)
     statuses = Counter(s for _, s in answered)
@@ -153,16 +180,25 @@ async def _with_slow_clients(port: int, key: str, requests: list[bytes]) -> list
         f"{'yes' if not tally.errors and set(tally.statuses) == {200} else 'NO'} |"]
 
 
-async def _huge(port: int, key: str, body: bytes, stop: asyncio.Event, tally: Tally) -> None:
-    request = _request(key, body, "2025-06-30")  # the generator's date: every fact counts
+async def _repeat(port: int, request: bytes, stop: asyncio.Event, tally: Tally) -> None:
+    """Send `request` over and over until stopped (on a new connection whenever the server
+    closes one)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     while not stop.is_set():
         began = time.perf_counter()
-        writer.write(request)
-        await writer.drain()
-        status, _ = await _response(reader)
-        tally.latencies.append(time.perf_counter() - began)
-        tally.statuses[status] += 1
+        try:
+            writer.write(request)
+            await writer.drain()
+            status, close = await _response(reader)
+        except (OSError, asyncio.IncompleteReadError):
+            tally.errors += 1
+            status, close = 0, True
+        else:
+            tally.latencies.append(time.perf_counter() - began)
+            tally.statuses[status] += 1
+        if close:
+            writer.close()
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.close()
 
 
@@ -175,27 +211,127 @@ def _huge_case(facts: int) -> bytes:
     return json.dumps(case).encode()
 
 
-async def _beside_huge(port: int, key: str, requests: list[bytes], clients: int,
-                       facts: int) -> str:
-    """Normal clients alone, beside the huge-case client, and alone again, back to back, so
-    the comparison is against the machine as it was at that moment."""
-    before = await _load(port, requests, clients, 1500)
+def _oversized_cohort(key: str) -> bytes:
+    """A /cohort body at the 16 MiB body limit of two-byte lines: 8 million cases."""
+    body = b"1\n" * (MAX_BODY // 2)
+    return (f"POST /cohort?as_of={AS_OF} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {key}\r\nContent-Type: application/x-ndjson\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+async def _beside(bench: Bench, clients: int, request: bytes, copies: int = 1,
+                  apart: bool = False) -> tuple[Tally, Tally, Tally, Tally]:
+    """Normal clients alone, beside `copies` connections sending `request` over and over, and
+    alone again, back to back, so the comparison is with the machine as it was then. `apart`
+    sends from a process of its own, so pushing a large body costs the measuring client
+    nothing."""
+    before = await bench.load(clients, 1500)
     stop = asyncio.Event()
-    huge = Tally()
-    task = asyncio.ensure_future(_huge(port, key, _huge_case(facts), stop, huge))
+    other = Tally()
+    if apart:
+        tasks = [asyncio.ensure_future(_apart(bench.port, request, stop, other))]
+    else:
+        tasks = [asyncio.ensure_future(_repeat(bench.port, request, stop, other))
+                 for _ in range(copies)]
     await asyncio.sleep(0.5)
-    tally = await _load(port, requests, clients, 1500)
+    during = await bench.load(clients, 1500)
     stop.set()
-    await task
-    after = await _load(port, requests, clients, 1500)
+    await asyncio.gather(*tasks)
+    return before, during, await bench.load(clients, 1500), other
+
+
+async def _apart(port: int, request: bytes, stop: asyncio.Event, tally: Tally) -> None:
+    """`request` over and over from another process until `stop`; its results into `tally`."""
+    context = multiprocessing.get_context("fork")
+    halt, results = context.Event(), context.Queue()
+    process = context.Process(target=_send_repeatedly, args=(port, request, halt, results))
+    process.start()
+    await stop.wait()
+    halt.set()
+    statuses, latencies, errors = await asyncio.to_thread(results.get, True, 60)
+    process.join(60)
+    tally.statuses.update(statuses)
+    tally.latencies += latencies
+    tally.errors += errors
+
+
+def _send_repeatedly(port: int, request: bytes, halt: Any, results: Any) -> None:
+    """Blocking client: a new connection for each request, the answer's status and time."""
+    statuses: Counter[int] = Counter()
+    latencies: list[float] = []
+    errors = 0
+    while not halt.is_set():
+        began = time.perf_counter()
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+                conn.sendall(request)
+                head = b""
+                while b"\r\n" not in head:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        raise ConnectionError("closed without an answer")
+                    head += chunk
+            statuses[int(head.split(b" ")[1])] += 1
+            latencies.append(time.perf_counter() - began)
+        except OSError:
+            errors += 1
+    results.put((dict(statuses), latencies, errors))
+
+
+def _compared(clients: int, what: str, before: Tally, during: Tally, after: Tally) -> str:
+    """A row's normal-client cells: p99 beside the other client against alone."""
     alone = (before.p(0.99) + after.p(0.99)) / 2
-    ratio = tally.p(0.99) / alone if alone else 0
-    return (f"| {clients} normal clients beside one sending {facts:,}-fact cases "
-            f"(each {huge.p(0.5):.0f} ms, statuses {dict(huge.statuses)}) | "
-            f"{tally.rate:,.0f} req/s, p50 {tally.p(0.5):.1f} ms, p99 {tally.p(0.99):.1f} ms "
-            f"against {before.p(0.99):.1f} and {after.p(0.99):.1f} ms alone just before and "
-            f"after = {ratio:.1f}x, {tally.errors} errors | p99 within 2x | "
-            f"{'yes' if ratio <= 2 and not tally.errors else 'NO'} |")
+    ratio = during.p(0.99) / alone if alone else 0
+    return (f"| {clients} normal clients beside {what} | {during.rate:,.0f} req/s, p50 "
+            f"{during.p(0.5):.1f} ms, p99 {during.p(0.99):.1f} ms against {before.p(0.99):.1f} "
+            f"and {after.p(0.99):.1f} ms alone just before and after = {ratio:.1f}x, "
+            f"{during.errors} errors | p99 within 2x | "
+            f"{'yes' if ratio <= 2 and not during.errors else 'NO'} |")
+
+
+async def _beside_huge(bench: Bench, clients: int, facts: int) -> str:
+    request = _request(bench.spare(1), _huge_case(facts), "2025-06-30")  # every fact counts
+    before, during, after, huge = await _beside(bench, clients, request)
+    return _compared(clients, f"one sending {facts:,}-fact cases (each {huge.p(0.5):.0f} ms, "
+                     f"statuses {dict(huge.statuses)})", before, during, after)
+
+
+async def _beside_oversized(bench: Bench, clients: int) -> list[str]:
+    peak = _peak_kb(bench.pid)
+    before, during, after, big = await _beside(bench, clients,
+                                               _oversized_cohort(bench.spare(2)), apart=True)
+    grown = (_peak_kb(bench.pid) - peak) / 1024
+    return [_compared(clients, f"one sending 16 MiB /cohort bodies of 8 million two-byte lines "
+                      f"(each answered in {big.p(0.5):.0f} ms, statuses {dict(big.statuses)}, "
+                      f"{big.errors} errors)", before, during, after),
+            f"| the server's peak resident memory while refusing them | grew by {grown:.0f} MB "
+            f"(peak {_peak_kb(bench.pid) / 1024:.0f} MB) | a small multiple of the 16 MiB "
+            f"body limit | {'yes' if grown <= 4 * MAX_BODY / 2**20 else 'NO'} |"]
+
+
+async def _beside_greedy(bench: Bench, clients: int) -> str:
+    """Fifty connections sharing one key, sending as fast as they are answered: the client must
+    be held to its rate (plus its burst), the normal clients still served."""
+    request = _request(bench.spare(3), bench.bodies[0])
+    began = time.perf_counter()
+    before, during, after, greedy = await _beside(bench, clients, request, copies=50)
+    seconds = time.perf_counter() - began - before.seconds - after.seconds
+    accepted, most = greedy.statuses[200], RATE * seconds + BURST
+    return (f"| one client over its rate limit (50 connections, one key, as fast as answered) "
+            f"beside {clients} normal clients | accepted {accepted:,} in {seconds:.1f} s "
+            f"({accepted / seconds:,.0f} a second), statuses {dict(greedy.statuses)}; normal "
+            f"clients p99 {during.p(0.99):.1f} ms against {before.p(0.99):.1f} and "
+            f"{after.p(0.99):.1f} ms alone, {during.errors} errors | at most {RATE:g} a second "
+            f"plus the burst of {BURST:,}, others served | "
+            f"{'yes' if accepted <= most and not during.errors else 'NO'} |")
+
+
+def _peak_kb(pid: int) -> int:
+    """The process's peak resident memory so far (VmHWM), in KiB."""
+    for line in (Path("/proc") / str(pid) / "status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
 
 
 def _cpu_seconds(pid: int) -> tuple[float, float]:
@@ -222,13 +358,12 @@ def _cpu_seconds(pid: int) -> tuple[float, float]:
     return own, children
 
 
-async def _scenarios(port: int, key: str, requests: list[bytes], pid: int) -> list[str]:
-    await _load(port, requests, 10, 500)  # warm up: workers, connections
+async def _levels(bench: Bench) -> list[str]:
     rows = []
     for clients, total in LEVELS:
-        before = _cpu_seconds(pid)
-        tally = await _load(port, requests, clients, total)
-        after = _cpu_seconds(pid)
+        before = _cpu_seconds(bench.pid)
+        tally = await bench.load(clients, total)
+        after = _cpu_seconds(bench.pid)
         if clients == 50:
             done = len(tally.latencies)
             server = (after[0] - before[0]) / done * 1000
@@ -245,9 +380,16 @@ async def _scenarios(port: int, key: str, requests: list[bytes], pid: int) -> li
                     f"p99 {tally.p(0.99):.1f} ms, {tally.errors} connection errors, statuses "
                     f"{dict(tally.statuses)} | {target} | "
                     f"{'-' if met is None else 'yes' if met else 'NO'} |")
-    rows.append(cpu)
-    rows += await _with_slow_clients(port, key, requests)
-    rows.append(await _beside_huge(port, key, requests, 10, 2000))
+    return [*rows, cpu]
+
+
+async def _scenarios(bench: Bench) -> list[str]:
+    await bench.load(10, 500)  # warm up: workers, connections
+    rows = await _levels(bench)
+    rows += await _with_slow_clients(bench)
+    rows.append(await _beside_huge(bench, 10, 2000))
+    rows += await _beside_oversized(bench, 10)
+    rows.append(await _beside_greedy(bench, 10))
     return rows
 
 
@@ -257,25 +399,30 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _keys(path: Path, count: int) -> list[str]:
+    """`count` keys with the evaluate scope, one per simulated client."""
+    sys.path.insert(0, str(ROOT))
+    from engine.interfaces.service.keys import add_key
+
+    return [add_key(path, f"bench-{n}", ("evaluate",)) for n in range(count)]
+
+
 def main() -> None:
     began = time.perf_counter()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder:
-        keys = Path(folder) / "keys.json"
-        key = subprocess.run([SAFEGUARD, "keys", "add", "bench", "--scope", "evaluate",
-                              "--keys", str(keys)], check=True, capture_output=True,
-                             text=True).stdout.strip()
+        keys = _keys(Path(folder) / "keys.json", max(c for c, _ in LEVELS) + 4)
         port = _free_port()
         server = subprocess.Popen(
-            [SAFEGUARD, "serve", "--port", str(port), "--keys", str(keys),
+            [SAFEGUARD, "serve", "--port", str(port), "--keys", str(Path(folder) / "keys.json"),
              "--audit-log", str(Path(folder) / "audit.log"),
              "--header-seconds", str(HEADER_SECONDS), "--body-seconds", str(BODY_SECONDS)],
             stderr=subprocess.PIPE, text=True)
         try:
             _wait(port)
             cases = (ROOT / "examples" / "cohort.jsonl").read_bytes().splitlines()
-            requests = [_request(key, line) for line in cases if line.strip()]
-            rows = asyncio.run(_scenarios(port, key, requests, server.pid))
+            bench = Bench(port, keys, [line for line in cases if line.strip()], server.pid)
+            rows = asyncio.run(_scenarios(bench))
         finally:
             server.terminate()
             _, stderr = server.communicate(timeout=60)
@@ -285,7 +432,8 @@ def main() -> None:
              f"| none | {'NO' if traceback else 'yes'} |"]
     note = (f"\nMeasured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores, Python "
             f"{sys.version.split()[0]}: `safeguard serve` with its defaults (1 server process, "
-            f"{os.cpu_count()} evaluators), header timeout {HEADER_SECONDS:g} s, body timeout "
+            f"{os.cpu_count()} evaluators, a rate limit of 500 cases a second per client), "
+            f"a key per client, header timeout {HEADER_SECONDS:g} s, body timeout "
             f"{BODY_SECONDS:g} s; the client runs on the same machine. The whole run took "
             f"{time.perf_counter() - began:.0f} s; the machine's load average was "
             f"{load_before:.1f} before and {os.getloadavg()[0]:.1f} after (other work shares "

@@ -43,25 +43,26 @@ def generate(url: str, children: int) -> None:
 
 def export_jsonl(url: str, path: Path) -> int:
     from engine.evaluation.status import dumps
-    from engine.inputs.ssd.connect import resolve_url
-    from engine.inputs.ssd.dataset import SsdDataset
+    from engine.inputs.feed import FeedOptions, open_feed
+    from engine.inputs.ssd.urls import resolve_url
 
-    dataset = SsdDataset(resolve_url(url), as_of=AS_OF)
+    feed = open_feed(None, FeedOptions(AS_OF), url=resolve_url(url))
     n = 0
     with path.open("w", encoding="utf-8") as out:
-        for case in dataset.cases():
-            out.write(dumps(case) + "\n")
-            n += 1
-    dataset.close()
+        for item in feed.items():
+            if item.case is not None:
+                out.write(dumps(item.case) + "\n")
+                n += 1
+    feed.close()
     return n
 
 
 def measure(route: str, where: str) -> dict:
     """One route, timed from loading the procedure to the last record (or the commit)."""
     from engine import load
-    from engine.inputs.ssd.connect import resolve_url
-    from engine.inputs.ssd.dataset import SsdDataset
-    from engine.inputs.ssd.publish import ensure_tables, publish_in
+    from engine.inputs.feed import FeedOptions, SsdFeed
+    from engine.inputs.ssd.publish import publish_dataset
+    from engine.inputs.ssd.urls import resolve_url
 
     engine = load()
     started = time.perf_counter()
@@ -71,17 +72,16 @@ def measure(route: str, where: str) -> dict:
             for _record in engine.cohort(handle, AS_OF):
                 cases += 1
     else:
-        dataset = SsdDataset(resolve_url(where), as_of=AS_OF)
+        feed = SsdFeed(resolve_url(where), FeedOptions(AS_OF))
         if route == "ssd":
-            for _record in engine.cohort(dataset.cases(), AS_OF):
+            for _record in engine.cohort((i.case for i in feed.items()), AS_OF):
                 cases += 1
         else:
-            ensure_tables(dataset.db)
-            with dataset.db.begin() as conn:
-                run = publish_in(conn, engine.cohort(dataset.cases(conn), AS_OF), AS_OF,
-                                 {"id": "neglect", "version": "bench"}, "bench", "bench")
+            run = publish_dataset(feed.dataset, feed.dataset.db,
+                                  lambda found: engine.cohort(found, AS_OF), AS_OF,
+                                  {"id": "neglect", "version": "bench"}, "bench")
             cases = run.counts["cases"]
-        dataset.close()
+        feed.close()
     seconds = time.perf_counter() - started
     return {"cases": cases, "seconds": seconds, "rate": cases / seconds, "peak_mb": _peak_mb()}
 

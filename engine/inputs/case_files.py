@@ -17,6 +17,7 @@ from pathlib import Path
 
 from engine.core.errors import SafeguardError
 from engine.core.files import CASE_LIMIT, FileLine, read_bytes, read_lines
+from engine.inputs.cells import deeper_than, has_lone_surrogate
 from engine.inputs.cin.census import ImportResult, NotACensusError, read_census
 
 MAX_DEPTH = 64
@@ -151,9 +152,9 @@ def decode_case(data: bytes | str, whole_file: bool = False) -> tuple[dict | Non
     if not isinstance(value, dict):
         return None, (f"{_json_kind(value)} is not a JSON object; a case is "
                       '{"case": ..., "facts": [...]}')
-    if _deeper_than(value, MAX_DEPTH):
+    if deeper_than(value, MAX_DEPTH):
         return None, f"JSON nested more than {MAX_DEPTH} levels deep"
-    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+    if _SURROGATE_ESCAPE.search(text) and has_lone_surrogate(value):
         return None, "a text holds a lone surrogate (\\ud800 to \\udfff), which is not Unicode"
     return value, None
 
@@ -168,44 +169,6 @@ def _json_kind(value: object) -> str:
     if isinstance(value, list):
         return "a JSON list"
     return "a number"
-
-
-def _deeper_than(value: object, most: int) -> bool:
-    """True when containers nest more than `most` levels (level by level, without recursing)."""
-    level, depth = [value], 1
-    while level:
-        if depth > most:
-            return True
-        below: list[object] = []
-        for node in level:
-            if isinstance(node, dict):
-                below += [v for v in node.values() if isinstance(v, (dict, list))]
-            elif isinstance(node, list):
-                below += [v for v in node if isinstance(v, (dict, list))]
-        level, depth = below, depth + 1
-    return False
-
-
-def _has_lone_surrogate(value: object) -> bool:
-    stack = [value]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, str):
-            if not _is_text(node):
-                return True
-        elif isinstance(node, dict):
-            stack += [*node.keys(), *node.values()]
-        elif isinstance(node, list):
-            stack += node
-    return False
-
-
-def _is_text(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 _LAST_CENSUS: dict[tuple, ImportResult] = {}

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, insert, text
 
 from engine.inputs.ssd import synthetic
-from engine.inputs.ssd.connect import resolve_url
 from engine.inputs.ssd.dataset import SsdDataset
 from engine.inputs.ssd.publish import publish
+from engine.inputs.ssd.urls import resolve_url
 from engine.interfaces.cli.app import main_group
 
 AS_OF = date(2024, 11, 29)
@@ -356,8 +356,10 @@ def test_early_help_leading_to_a_referral_joins_its_case_with_the_contact(ssd_db
     assert set(cases) == {"P1/2024-05-01", "P1/early-help/2023-01-09"}
     facts = [(f["type"], f["date"]) for f in cases["P1/2024-05-01"]["facts"]]
     assert facts == [("concern", "2024-02-26"), ("early_help_offered", "2024-03-01"),
-                     ("early_help_started", "2024-03-01"), ("referral", "2024-05-01"),
-                     ("early_help_closed", "2024-05-10")]
+                     ("early_help_consent", "2024-03-01"), ("early_help_started", "2024-03-01"),
+                     ("referral", "2024-05-01"), ("early_help_closed", "2024-05-10")]
+    closed = cases["P1/2024-05-01"]["facts"][-1]
+    assert closed["reason"] == "stepped_up"          # it led into the referral
     assert cases["P1/2024-05-01"]["facts"][0]["agency"] == "health"
 
 

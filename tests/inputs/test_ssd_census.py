@@ -17,8 +17,8 @@ from sqlalchemy import create_engine
 from engine.inputs.case_files import load_census
 from engine.inputs.cin.layout import NOT_RECORDED as CENSUS_LACKS
 from engine.inputs.ssd import synthetic
-from engine.inputs.ssd.connect import resolve_url
 from engine.inputs.ssd.dataset import SsdDataset
+from engine.inputs.ssd.urls import resolve_url
 
 AS_OF = date(2024, 11, 29)
 

@@ -21,7 +21,7 @@ from engine.inputs.case_files import InputError
 from engine.inputs.cin.census import NotACensusError
 from engine.interfaces.cli.app import main_group
 from engine.interfaces.service.keys import KeyStoreError
-from engine.interfaces.service.server import ServeRefusedError
+from engine.interfaces.service.startup import ServeRefusedError
 from visualise.dot import RenderError
 
 ROOT = Path(__file__).resolve().parents[2]

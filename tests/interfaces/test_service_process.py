@@ -1,8 +1,10 @@
 """`safeguard serve` as an operator runs it: a real process with two server workers (each
-building the application from the environment), a key file and an audit log file."""
+building the application from the environment), a key file and an audit log file; its
+"serving" line comes only once the port is bound."""
 from __future__ import annotations
 
 import json
+import select
 import signal
 import socket
 import subprocess
@@ -24,6 +26,14 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _first_line(server: subprocess.Popen[str], seconds: float) -> str:
+    """The first line the server writes to standard error, waiting at most `seconds`."""
+    assert server.stderr is not None
+    readable, _, _ = select.select([server.stderr], [], [], seconds)
+    assert readable, "the server printed nothing"
+    return server.stderr.readline()
+
+
 def test_serve_with_two_workers_answers_and_stops_cleanly(tmp_path: Path) -> None:
     key = add_key(tmp_path / "keys.json", "cs", ("evaluate",))
     port = _free_port()
@@ -33,6 +43,8 @@ def test_serve_with_two_workers_answers_and_stops_cleanly(tmp_path: Path) -> Non
          "--keys", str(tmp_path / "keys.json"), "--audit-log", str(tmp_path / "audit.log")],
         stderr=subprocess.PIPE, text=True)
     try:
+        assert "safeguard serving neglect" in _first_line(server, 90)
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()  # bound before it
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90
         with httpx.Client(base_url=url, timeout=10) as http:

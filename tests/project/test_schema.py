@@ -54,53 +54,46 @@ def test_example_cases_and_their_statuses_match_the_schemas(engine) -> None:
         status_schema.validate(record.to_dict())
 
 
-def _vocabulary_schema() -> dict:
-    """The bundled neglect vocabulary as a JSON Schema for one fact (generated, then compared)."""
-    from engine import read_library
+def test_the_input_schemas_are_generated_from_the_bundled_procedure(engine, tmp_path) -> None:
+    """One source: docs/schema/case.schema.json and neglect-facts.schema.json are what
+    engine/inputs/schema.py writes (`make schema` rewrites them)."""
+    from engine.inputs.schema import write_schemas
 
-    proc = read_library().procedures["neglect"]
-    base = {"type": {}, "date": {"type": "string", "format": "date",
-                                 "pattern": "^\\d{4}-\\d{2}-\\d{2}$"},
-            "id": {"type": ["string", "integer"]}, "estimated": {"type": "boolean"}}
-    kinds = {"string": {"type": "string"}, "integer": {"type": "integer"},
-             "boolean": {"type": "boolean"}, "date": base["date"]}
-    variants = []
-    for fact in proc.facts:
-        props = dict(base, type={"const": fact.name})
-        for f in fact.fields:
-            if f.type == "enum":
-                spec: dict = {"enum": list(f.values)}
-            elif f.type == "list":
-                spec = {"type": "array", "items": {"enum": list(f.values)} if f.values
-                        else {"type": "string"}}
-            elif f.type == "records":
-                spec = {"type": "array", "items": {"type": "object", "properties": {
-                    sub: {"type": "string"} for sub in f.item_fields}}}
-            else:
-                spec = dict(kinds[f.type])
-                if f.minimum is not None:
-                    spec |= {"minimum": f.minimum, "maximum": f.maximum}
-            if f.description:
-                spec["description"] = f.description
-            props[f.name] = spec
-        variants.append({"title": fact.title, "type": "object", "additionalProperties": False,
-                         "required": ["type", "date", *fact.required], "properties": props})
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": "https://safeguard.invalid/schema/neglect-facts.schema.json",
-            "title": f"A fact of the bundled neglect procedure ({proc.version})",
-            "description": "Generated from the vocabulary by tests/project/test_schema.py "
-                           "(UPDATE_SCHEMA=1 to regenerate); see docs/facts.md.",
-            "oneOf": variants}
+    for path in write_schemas(tmp_path, engine.procedure):
+        assert (SCHEMAS / path.name).read_text(encoding="utf-8") == path.read_text(
+            encoding="utf-8"), f"run `make schema` to regenerate {path.name}"
 
 
-def test_the_vocabulary_schema_matches_the_bundled_procedure() -> None:
-    import os
+def test_the_case_schema_and_the_engine_agree_on_every_story(engine) -> None:
+    """The stories are the main tests of the procedure: the schema accepts a story's case
+    (timed dates included) exactly when the engine reads it without an error, so a story
+    written to show a bad value is the only kind the schema refuses."""
+    from engine.inputs.schema import case_schema
+    from engine.interfaces.scenarios import read_scenario
 
-    path = SCHEMAS / "neglect-facts.schema.json"
-    text = json.dumps(_vocabulary_schema(), indent=2, ensure_ascii=False) + "\n"
-    if os.environ.get("UPDATE_SCHEMA"):
-        path.write_text(text, encoding="utf-8")
-    assert path.read_text(encoding="utf-8") == text, "regenerate with UPDATE_SCHEMA=1"
+    validator = jsonschema.Draft202012Validator(case_schema(engine.procedure))
+    stories = sorted((ROOT / "tests" / "scenarios" / "neglect").glob("*.yaml"))
+    disagree = []
+    for path in stories:
+        scenario, problems = read_scenario(path)
+        assert scenario is not None and not problems, path
+        case = _plain(scenario.case)
+        errors = engine.status(case, date(2100, 12, 31)).errors
+        if validator.is_valid(case) == bool(errors):
+            disagree.append(path.name)
+    assert len(stories) > 50 and not disagree, disagree
+
+
+def test_the_case_schema_takes_timed_dates_as_the_engine_does(engine) -> None:
+    from engine.inputs.schema import case_schema
+
+    case = {"case": "C1", "facts": [{"type": "referral", "date": "2025-05-13T16:30",
+                                     "source": "school"}]}
+    validator = jsonschema.Draft202012Validator(case_schema(engine.procedure))
+    validator.validate(case)
+    assert engine.status(case, date(2025, 5, 14)).stage == "referral"
+    case["facts"][0]["date"] = "2025-05-13T16:30Z"
+    assert not validator.is_valid(case)
 
 
 def test_the_example_facts_match_the_vocabulary_schema() -> None:

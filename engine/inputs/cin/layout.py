@@ -28,6 +28,38 @@ NOT_RECORDED: tuple[str, ...] = tuple(sorted((
     "review_conference.progress",
 )))
 
+# What the census gives: each fact type it emits and the fields it fills. With a procedure's
+# vocabulary, every other type and field is not_recorded too (a procedure that adds a fact
+# type, e.g. a missing episode, never sees it reported overdue from census data).
+GIVES: dict[str, frozenset[str]] = {name: frozenset(fields.split()) for name, fields in {
+    "referral": "source", "referral_decision": "outcome", "assessment_started": "",
+    "assessment_completed": "factors", "strategy_discussion": "outcome",
+    "section_47_started": "", "section_47_completed": "conference_required",
+    "initial_conference": "outcome", "child_protection_plan_started": "category",
+    "review_conference": "", "child_protection_plan_ended": "",
+    "child_in_need_plan_started": "", "child_in_need_plan_ended": "",
+    "case_closed": "reason"}.items()}
+
+
+def not_recorded_for(vocabulary: tuple[tuple[str, tuple[str, ...]], ...] | None
+                     ) -> tuple[str, ...]:
+    """NOT_RECORDED, and with a vocabulary every type and field of it the census lacks."""
+    if not vocabulary:
+        return NOT_RECORDED
+    out = set(NOT_RECORDED) | {t for t, _ in vocabulary if t not in GIVES}
+    out |= {f"{t}.{f}" for t, fields in vocabulary if t in GIVES for f in fields
+            if f not in GIVES[t]}
+    return tuple(sorted(out))
+
+
+def with_vocabulary(case: dict, vocabulary: tuple[tuple[str, tuple[str, ...]], ...] | None
+                    ) -> dict:
+    """A census case whose not_recorded covers the procedure's whole vocabulary."""
+    if not vocabulary:
+        return case
+    return {**case, "not_recorded": list(not_recorded_for(vocabulary))}
+
+
 # Same-day facts are emitted in pathway order.
 FACT_ORDER: tuple[str, ...] = (
     "concern", "concern_closed", "dsl_consultation", "police_incident", "neglect_screening",

@@ -5,19 +5,17 @@ A bad value gives a located problem and only that value is lost.
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, time
 from functools import cached_property, lru_cache
 
+from engine.inputs.cells import json_cell, moment
 from engine.inputs.problems import RecordProblem, show
 from engine.inputs.ssd.coverage import NOT_RECORDED, not_recorded_for
-from engine.inputs.ssd.read import ChildRows
+from engine.inputs.ssd.read import ODD, ChildRows
 from engine.inputs.ssd.tables import SPECS
-
-_ISO = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?")
 
 _TRUE = {"y", "yes", "true", "t", "1"}
 
@@ -81,6 +79,7 @@ class ChildResult:
     problems: list[RecordProblem]
     targets: list[Target]
     loose_contacts: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)   # (case id, why not read)
 
 
 @dataclass(frozen=True)
@@ -111,6 +110,13 @@ class Child:
         self.targets: list[Target] = []
         self.entries: list[tuple[date, MappedEpisode]] = []   # early help starts that joined a case
         self.loose = 0
+        self.failed: list[tuple[str, str]] = []
+
+    def unreadable(self, case: str, where: str, what: str) -> None:
+        """An episode that cannot be evaluated (its date is unusable): an error item in its
+        place, so it never disappears from the output."""
+        self.failed.append((case, f"{where}: missing or not a date (see its problem); this "
+                                  f"{what} cannot be evaluated"))
 
     # ------------------------------------------------------------- values
 
@@ -122,27 +128,34 @@ class Child:
 
     def day(self, table: str, row: dict, column: str, key: str, required: bool = False,
             ep: MappedEpisode | None = None) -> date | None:
+        """A date cell; a time of day other than midnight is reported and dropped."""
+        found = self.moment(table, row, column, key, required, ep)
+        if found is None:
+            return None
+        day, clock = found
+        if clock is not None:
+            self.report(table, row.get(key), column, f"has a time of day; the date {day} "
+                        "is used", ep)
+        return day
+
+    def moment(self, table: str, row: dict, column: str, key: str, required: bool = False,
+               ep: MappedEpisode | None = None) -> tuple[date, time | None] | None:
+        """A date cell and its time of day (None at midnight), within the engine's years."""
         value = row.get(column)
         if value is None or (value.__class__ is str and not value.strip()):
             if required:
                 self.report(table, row.get(key), column, f"missing ({show(value)}); "
                             "the row is not imported", ep)
             return None
-        parsed: date | None
-        if isinstance(value, datetime):
-            parsed, timed = value.date(), value.time() != _MIDNIGHT
-        elif isinstance(value, date):
-            return value
-        else:
-            parsed, timed = _text_date(str(value))
-        if parsed is None:
-            self.report(table, row.get(key), column, f"{show(value)} is not a date; "
-                        + ("the row is not imported" if required else "the value is ignored"), ep)
+        try:
+            day, clock, problem = _moment(value)
+        except TypeError:                 # an unhashable driver value: not cached
+            day, clock, problem = moment(value)
+        if day is None:
+            self.report(table, row.get(key), column, f"{problem}; " + (
+                "the row is not imported" if required else "the value is ignored"), ep)
             return None
-        if timed:
-            self.report(table, row.get(key), column, f"has a time of day; the date {parsed} "
-                        "is used", ep)
-        return parsed
+        return day, clock
 
     def flag(self, table: str, row: dict, column: str, key: str,
              ep: MappedEpisode | None = None) -> bool | None:
@@ -163,15 +176,15 @@ class Child:
 
     def outcome(self, table: str, row: dict, column: str, key: str,
                 ep: MappedEpisode | None) -> dict[str, bool | None]:
-        """A `_json` outcome column as flags; malformed JSON loses only this outcome."""
+        """A `_json` outcome column as flags; a cell that is not usable JSON (malformed, too
+        long, too deep, not Unicode) loses only this outcome."""
         value = row.get(column)
         if value is None or (isinstance(value, str) and not value.strip()):
             return {}
-        try:
-            data = json.loads(value) if isinstance(value, str) else value
-        except ValueError:
-            self.report(table, row.get(key), column, f"malformed JSON ({show(value)}); the "
-                        "outcome is not recorded", ep)
+        data, problem = json_cell(value)
+        if problem is not None:
+            self.report(table, row.get(key), column, f"{problem}; the outcome is not "
+                        "recorded", ep)
             return {}
         if not isinstance(data, dict):
             self.report(table, row.get(key), column, "JSON is not an object; the outcome is "
@@ -181,18 +194,30 @@ class Child:
                 for k, v in data.items() if str(k).upper().endswith("_FLAG")}
 
     def unique(self, table: str, key: str) -> Iterable[dict]:
-        """Rows of a table, a repeated key reported once and the first row kept."""
+        """Rows of a table with their odd id cells reported; a repeated key is reported once
+        and the first row kept; a key that is no id is replaced by the row's place (#n)."""
         seen: set[str] = set()
-        for row in self.rows.of(table):
+        for n, row in enumerate(self.rows.of(table), start=1):
             ident = row.get(key)
-            if ident is None or str(ident).strip() == "":
-                self.report(table, None, key, "row without an id; the row is not imported")
-                continue
-            if str(ident) in seen:
+            if ident is None:
+                ident = f"#{n}"
+                if key not in row.get("$raw", {}) or row["$raw"][key] in (None, ""):
+                    self.report(table, None, key, f"row {ident} has no id; it is read as "
+                                f"{ident}")
+                row = {**row, key: ident}
+            self.odd(table, row, key)
+            if ident in seen:
                 self.report(table, ident, key, "duplicate row (same id); the first is kept")
                 continue
-            seen.add(str(ident))
+            seen.add(ident)
             yield row
+
+    def odd(self, table: str, row: dict, key: str) -> None:
+        """Report the id cells of a row that were odd (read as ids, or not usable as ids)."""
+        for column, message in row.get(ODD, ()):
+            lost = row.get(column) is None or column == key and str(row[key]).startswith("#")
+            self.report(table, row.get(key), column,
+                        message + ("; the value is not used" if lost and column != key else ""))
 
     # ------------------------------------------------------------- placing rows
 
@@ -222,17 +247,10 @@ class Child:
         started = [e for e in self.episodes if not e.early_help and e.start <= day]
         return started[-1] if started else None
 
-_MIDNIGHT = datetime.min.time()
-
-
 @lru_cache(maxsize=65536)
-def _text_date(text: str) -> tuple[date | None, bool]:
-    """A date written as text (with or without a time of day); cached: dates repeat a lot."""
-    found = _ISO.fullmatch(text.strip())
-    parsed = iso_date(found.group(1)) if found else None
-    timed = bool(found and found.group(2) and any(
-        g not in (None, "00") for g in found.group(2, 3, 4)))
-    return parsed, timed
+def _moment(value: object) -> tuple[date | None, time | None, str | None]:
+    """cells.moment, cached: dates repeat a lot (unhashable values are not cached)."""
+    return moment(value)
 
 
 def iso_date(text: str) -> date | None:

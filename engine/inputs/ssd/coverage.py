@@ -9,7 +9,8 @@ from __future__ import annotations
 # vocabulary, every other type and field is not_recorded (unknown, never overdue).
 MAPPED: dict[str, frozenset[str]] = {name: frozenset(fields.split()) for name, fields in {
     "concern": "agency", "early_help_offered": "agency", "early_help_started": "agency",
-    "early_help_closed": "", "referral": "source", "assessment_started": "",
+    "early_help_consent": "outcome", "early_help_closed": "reason",
+    "missing_episode": "returned", "referral": "source", "assessment_started": "",
     "assessment_completed": "outcome factors", "section_47_started": "",
     "section_47_completed": "conference_required", "initial_conference": "outcome",
     "child_protection_plan_started": "category", "child_protection_visit": "seen seen_alone",
@@ -26,8 +27,8 @@ PARTIAL = ("referral_decision", "strategy_discussion")
 NOT_RECORDED: tuple[str, ...] = tuple(sorted((
     "neglect_screening", "concern.indicators", "concern.significant_harm_indicators",
     "concern_closed", "dsl_consultation", "police_incident", "strategy_discussion_requested",
-    "early_help_consent", "early_help_assessment_completed", "early_help_review",
-    "early_help_closed.reason", "child_seen", "complex_case_review", "child_in_need_review",
+    "early_help_consent.given_by", "early_help_assessment_completed", "early_help_review",
+    "child_seen", "complex_case_review", "child_in_need_review",
     "information_check", "referral_decision", "strategy_discussion", "core_group",
     "management_oversight", "disagreement_raised", "disagreement_escalated",
     "disagreement_resolved", "initial_conference.attended", "initial_conference.reports",

@@ -3,7 +3,9 @@
 Each child of the payload is turned into SSD-shaped rows and mapped by mapping.map_child, so
 both routes give the same facts. The payload has no contacts, early help, visits, reviews or
 families: their facts are not_recorded. Names and postcodes in the payload are never read.
-Records marked `"purge": true` are not imported (each is reported).
+Records marked `"purge": true` are not imported (each is reported). The file is read with the
+limits case files have (a regular file, a size limit, nesting, digits, Unicode): a child
+that breaks one is reported and the rest are still read.
 """
 from __future__ import annotations
 
@@ -14,10 +16,15 @@ from datetime import date
 from pathlib import Path
 
 from engine.core.errors import SafeguardError
+from engine.core.files import CASE_LIMIT, read_bytes
+from engine.inputs.case_files import MAX_DEPTH
+from engine.inputs.cells import deeper_than, has_lone_surrogate, parse_json
+from engine.inputs.cells import ident as ident_of
 from engine.inputs.problems import RecordProblem
 from engine.inputs.ssd.child import ChildResult, Lookups
 from engine.inputs.ssd.mapping import map_child
-from engine.inputs.ssd.read import ChildRows
+from engine.inputs.ssd.read import ChildRows, clean_row
+from engine.inputs.ssd.tables import BY_NAME
 
 SYSTEM = "csc-api"   # the case system, written as the case's "source" key
 PRESENT = frozenset({"ssd_person", "ssd_cin_episodes", "ssd_cin_assessments",
@@ -40,29 +47,44 @@ def read_payload(path: Path, as_of: date | None = None,
                  vocabulary: tuple[tuple[str, tuple[str, ...]], ...] | None = None
                  ) -> Iterator[ChildResult]:
     """Every child of the payload, mapped; problems name payload paths, not SSD tables."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise NotAPayloadError(f"{path}: cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise NotAPayloadError(
-            f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    data = _load(path)
     children = data.get("Children") if isinstance(data, dict) else data
     if isinstance(children, dict):
         children = [children]
     if not isinstance(children, list):
         raise NotAPayloadError(f"{path}: not a children's social care API payload (no 'Children')")
     look = Lookups(PRESENT, as_of=as_of, vocabulary=vocabulary)
+    seen: set[str] = set()
     for n, child in enumerate(children, start=1):
-        yield _child(child, n, look)
+        yield _child(child, n, look, seen)
 
 
-def _child(child: object, n: int, look: Lookups) -> ChildResult:
+def _load(path: Path) -> object:
+    """The payload parsed within the limits; a file that cannot be read at all is one error."""
+    try:
+        text = read_bytes(path, CASE_LIMIT).decode("utf-8").removeprefix("\ufeff")
+    except OSError as exc:
+        raise NotAPayloadError(f"{path}: cannot read: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise NotAPayloadError(f"{path}: not UTF-8 text (byte {exc.start + 1})") from None
+    try:
+        return parse_json(text)
+    except RecursionError:
+        raise NotAPayloadError(f"{path}: JSON nested too deeply to read") from None
+    except json.JSONDecodeError as exc:
+        raise NotAPayloadError(
+            f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+
+
+def _child(child: object, n: int, look: Lookups, seen: set[str]) -> ChildResult:
     where = f"Children[{n}]"
-    if not isinstance(child, dict) or not str(child.get("la_child_id") or "").strip():
-        return ChildResult([], [RecordProblem.row(where, None, "la_child_id",
-                                                  "no la_child_id; the child is not imported")], [])
-    ident = str(child["la_child_id"]).strip()
+    ident, problem = ident_of(child.get("la_child_id") if isinstance(child, dict) else None)
+    refused = _refused(child, ident, problem, seen)
+    if refused or ident is None or not isinstance(child, dict):
+        return ChildResult([], [RecordProblem.row(where, ident, "la_child_id",
+                                                  f"{refused or problem or 'no la_child_id'}; "
+                                                  "the child is not imported", ident)], [])
+    seen.add(ident)
     if child.get("purge") is True:
         return ChildResult([], [RecordProblem.row(where, ident, "purge",
                                                   "marked purge; not imported", ident)], [])
@@ -90,6 +112,21 @@ def _child(child: object, n: int, look: Lookups) -> ChildResult:
     return result
 
 
+def _refused(child: object, ident: str | None, problem: str | None,
+             seen: set[str]) -> str | None:
+    """Why a whole child cannot be read: not an object, nested too deep, text that is not
+    Unicode, or an id already given to an earlier child."""
+    if not isinstance(child, dict):
+        return "not an object"
+    if deeper_than(child, MAX_DEPTH):
+        return f"nested more than {MAX_DEPTH} levels deep"
+    if has_lone_surrogate(child):
+        return "holds text that is not valid Unicode"
+    if ident is not None and ident in seen:
+        return f"la_child_id {ident} was given to an earlier child, which is kept"
+    return None
+
+
 def _rename(where: str) -> str:
     for table, path in PATHS.items():
         if where.startswith(table):
@@ -98,7 +135,7 @@ def _rename(where: str) -> str:
 
 
 def _add(rows: ChildRows, table: str, **row: object) -> None:
-    rows.rows.setdefault(table, []).append(row)
+    rows.rows.setdefault(table, []).append(clean_row(BY_NAME[table], row))
 
 
 def _items(ep: dict, key: str) -> list[dict]:

@@ -15,9 +15,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engine.inputs.problems import RecordProblem
 from engine.inputs.ssd.child import ChildResult, Lookups
-from engine.inputs.ssd.connect import SsdError, check_tables, open_database, shown
+from engine.inputs.ssd.connect import check_tables, open_database, reason
 from engine.inputs.ssd.mapping import map_child
 from engine.inputs.ssd.read import BATCH, TableReader
+from engine.inputs.ssd.urls import SsdError, shown
 from engine.language.model import Procedure
 
 
@@ -30,10 +31,11 @@ class SsdDataset:
         self.vocabulary = vocabulary(procedure) if procedure else None
         self.db = open_database(url)
         try:
-            self.present, self.warnings = check_tables(self.db, schema)
+            tables = check_tables(self.db, schema)
         except SQLAlchemyError as exc:
             raise SsdError(f"{shown(url)}: cannot read the table list: "
-                           f"{type(exc).__name__}") from None
+                           f"{reason(exc, url)}") from None
+        self.present, self.warnings, self.kinds = tables.present, tables.warnings, tables.kinds
         self.loose_contacts = 0
         self.children_read = 0
 
@@ -49,10 +51,10 @@ class SsdDataset:
             with self.db.connect() as own:
                 yield from self._children(own)
         except SQLAlchemyError as exc:
-            raise SsdError(f"{shown(self.url)}: reading failed: {_first_line(exc)}") from None
+            raise SsdError(f"{shown(self.url)}: reading failed: {reason(exc, self.url)}") from None
 
     def _children(self, conn: Connection) -> Iterator[ChildResult]:
-        reader = TableReader(conn, self.present, self.schema, self.batch)
+        reader = TableReader(conn, self.present, self.schema, self.batch, self.kinds)
         look = Lookups(frozenset(self.present), reader.ids("ssd_professionals"),
                        reader.ids("ssd_department"), self.as_of, self.vocabulary)
         for rows in reader.children():
@@ -65,15 +67,23 @@ class SsdDataset:
         for result in self.children(conn):
             yield from result.cases
 
-    def table_problems(self) -> Iterator[RecordProblem]:
-        """Problems no child owns: rows of unknown persons, persons with no or a shared id."""
+    def table_problems(self, conn: Connection | None = None) -> Iterator[RecordProblem]:
+        """Problems no child owns: rows of unknown persons, persons with no or a shared id
+        (on `conn` when given: publish reads and writes one SQLite file on one connection)."""
         try:
-            with self.db.connect() as conn:
-                reader = TableReader(conn, self.present, self.schema, self.batch)
-                yield from reader.person_problems()
-                yield from reader.orphans()
+            if conn is not None:
+                yield from self._table_problems(conn)
+                return
+            with self.db.connect() as own:
+                yield from self._table_problems(own)
         except SQLAlchemyError as exc:
-            raise SsdError(f"{shown(self.url)}: reading failed: {_first_line(exc)}") from None
+            raise SsdError(f"{shown(self.url)}: reading failed: {reason(exc, self.url)}") \
+                from None
+
+    def _table_problems(self, conn: Connection) -> Iterator[RecordProblem]:
+        reader = TableReader(conn, self.present, self.schema, self.batch, self.kinds)
+        yield from reader.person_problems()
+        yield from reader.orphans()
 
     def close(self) -> None:
         self.db.dispose()
@@ -82,8 +92,3 @@ class SsdDataset:
 def vocabulary(procedure: Procedure) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """A procedure's fact types and their fields: what the SSD does not give is not_recorded."""
     return tuple((f.name, tuple(x.name for x in f.fields)) for f in procedure.facts)
-
-
-def _first_line(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    return (str(orig).strip().splitlines() or [type(orig).__name__])[0][:300]

@@ -24,6 +24,7 @@ from engine.inputs.ssd.child import (
     short_code,
 )
 from engine.inputs.ssd.coverage import AGENCIES
+from engine.inputs.ssd.early import map_early_help, map_missing
 from engine.inputs.ssd.protection import (
     map_cin_visits,
     map_conferences,
@@ -45,8 +46,9 @@ def map_child(rows: ChildRows, look: Lookups) -> ChildResult:
     """Every case of one child, with the problems found and the recorded target dates."""
     child = Child(rows, look)
     birth = child.day("ssd_person", rows.person, "pers_dob", "pers_person_id")
+    child.odd("ssd_person", rows.person, "pers_person_id")
     _episodes(child)
-    _early_help(child)
+    map_early_help(child, _allocate)
     _contacts(child)
     _assessments(child)
     _cin_plans(child)
@@ -55,11 +57,12 @@ def map_child(rows: ChildRows, look: Lookups) -> ChildResult:
     map_visits(child, plans)
     map_cin_visits(child)
     map_reviews(child, plans)
+    map_missing(child)
     _allocations(child)
     family = _family(child)
     cases = [_case(child, e, birth, family) for e in child.episodes]
     problems = child.problems + [p for e in child.episodes for p in e.problems]
-    return ChildResult(cases, problems, child.targets, child.loose)
+    return ChildResult(cases, problems, child.targets, child.loose, child.failed)
 
 
 def _episodes(child: Child) -> None:
@@ -67,9 +70,11 @@ def _episodes(child: Child) -> None:
     by_date: dict[date, MappedEpisode] = {}
     for row in child.unique(table, key):
         start = child.day(table, row, "cine_referral_date", key, required=True)
-        if start is None:
-            continue
         ident = str(row[key])
+        if start is None:
+            child.unreadable(f"{child.id}/{ident}", f"{table}[{ident}].cine_referral_date",
+                             "episode")
+            continue
         if start in by_date:
             kept = by_date[start]
             child.report(table, ident, "cine_referral_date", f"same referral date as episode "
@@ -93,40 +98,6 @@ def _episodes(child: Child) -> None:
                                        {"reason": short_code(row.get("cine_close_reason"))}, ident))
             check_order(child, ep, ep.facts[0], ep.facts[-1])
         child.episodes.append(ep)
-    child.episodes.sort(key=lambda e: (e.start, e.key))
-
-
-def _early_help(child: Child) -> None:
-    table, key = "ssd_early_help_episodes", "earl_episode_id"
-    cin = list(child.episodes)
-    for row in child.unique(table, key):
-        start = child.day(table, row, "earl_episode_start_date", key, required=True)
-        if start is None:
-            continue
-        end = child.day(table, row, "earl_episode_end_date", key)
-        ident = str(row[key])
-        joined = next((e for e in cin if (start <= e.start and (end is None or e.start <= end))
-                       or e.spans(start)), None)
-        case = f"{child.id}/early-help/{start.isoformat()}"
-        ep = joined or MappedEpisode(ident, start, end, case, early_help=True)
-        offered = MappedFact("early_help_offered", start, (table, ident, "earl_episode_start_date"),
-                             {"agency": "early_help"}, ident)
-        ep.facts.append(offered)
-        ep.facts.append(MappedFact("early_help_started", start, offered.where,
-                                   {"agency": "early_help"}, ident))
-        if end is not None:
-            closed = MappedFact("early_help_closed", end, (table, ident, "earl_episode_end_date"),
-                                ref=ident)
-            ep.facts.append(closed)
-            check_order(child, ep, offered, closed)
-        worker = row.get("earl_episode_worker_id")
-        if worker not in (None, ""):
-            _allocate(child, ep, table, ident, {"worker": str(worker), "start": start,
-                                                "end": end, "role": "early_help"})
-        if joined is None:
-            child.episodes.append(ep)
-        else:
-            child.entries.append((start, joined))
     child.episodes.sort(key=lambda e: (e.start, e.key))
 
 
@@ -162,10 +133,10 @@ def _assessments(child: Child) -> None:
         ep.facts.append(begun)
         child.flag(table, row, "cina_assessment_child_seen", key, ep)
         done = child.day(table, row, "cina_assessment_auth_date", key, ep=ep)
-        if done is None:
-            continue
         outcome = child.outcome(table, row, "cina_assessment_outcome_json", key, ep)
         nfa = child.flag(table, row, "cina_assessment_outcome_nfa", key, ep)
+        if done is None:
+            continue
         fields = {"outcome": _assessment_outcome(outcome, nfa),
                   "factors": factors.get(ident) or None}
         completed = MappedFact("assessment_completed", done,
@@ -311,7 +282,7 @@ def _bounds(child: Child, ep: MappedEpisode, birth: date | None) -> None:
 
 def _case(child: Child, ep: MappedEpisode, birth: date | None, family: str | None) -> dict:
     _bounds(child, ep, birth)
-    facts = sorted(ep.facts, key=lambda f: (f.day, _RANK[f.type]))
+    facts = sorted(ep.facts, key=lambda f: (f.day, _RANK.get(f.type, len(_RANK))))
     case: dict = {
         "case": ep.case,
         "child": {"date_of_birth": birth.isoformat()} if birth else {},

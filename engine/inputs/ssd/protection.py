@@ -69,11 +69,11 @@ def map_conferences(child: Child, s47: dict[str, tuple[MappedEpisode, date]]
         if row.get("icpc_cp_plan_id"):
             plans[str(row["icpc_cp_plan_id"])] = ep
         plans[f"icpc:{ident}"] = ep
-        if day is None:
-            continue
         outcome = child.outcome(table, row, "icpc_icpc_outcome_json", key, ep)
         cp = child.flag(table, row, "icpc_icpc_outcome_cp_flag", key, ep)
         child.flag(table, row, "icpc_icpc_transfer_in", key, ep)
+        if day is None:
+            continue
         result = ("child_protection_plan" if cp or outcome.get("CP_FLAG") or day in starts
                   else "no_further_action" if outcome.get("NFA_FLAG") else None)
         fact = MappedFact("initial_conference", day, (table, ident, "icpc_icpc_date"),

@@ -1,15 +1,16 @@
 """Write an evaluation run into `sg_` tables beside the SSD, for SQL and Power BI users.
 
 One run is one transaction: its row in sg_run and every case, action, escalation, flag and
-problem row commit together or not at all, so a failed run leaves earlier results whole.
-Tables and the `sg_latest_*` views are created when missing. Ids only: never names.
+problem row commit together or not at all, so a failed run leaves earlier results whole, and
+tables or views this run created are dropped again. The prefix is checked as an identifier
+before anything is written, and every name is quoted. Ids only: never names. Rows: rows.py.
 """
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -28,11 +29,16 @@ from sqlalchemy import (
     inspect,
     text,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
-from engine.evaluation.status import CaseStatus, Failure, Record
+from engine.evaluation.status import Record
+from engine.inputs.cells import shown as shown_value
+from engine.inputs.ssd.connect import reason
+from engine.inputs.ssd.dataset import SsdDataset
+from engine.inputs.ssd.rows import CHUNK, VIEWS, RunSummary, run_rows
+from engine.inputs.ssd.urls import SsdError, shown
 
 PREFIX = "sg_"
-CHUNK = 2000
 
 
 def _tables(prefix: str) -> MetaData:
@@ -70,18 +76,16 @@ def _tables(prefix: str) -> MetaData:
     return meta
 
 
-VIEWS = ("case", "action", "escalation", "flag", "problem")
+PREFIX_RULE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,29}")
 
 
-@dataclass
-class RunSummary:
-    run_id: str
-    as_of: date
-    started_at: datetime
-    finished_at: datetime | None = None
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ("cases", "cases_with_errors", "actions", "overdue", "escalations", "flags",
-         "problems"), 0))
+def check_prefix(prefix: str) -> str:
+    """The prefix, if it is a plain identifier (a letter, then letters, digits or _; at most
+    30), so no table name can carry SQL; an SsdError (exit 2) otherwise."""
+    if not PREFIX_RULE.fullmatch(prefix):
+        raise SsdError(f"--prefix {shown_value(prefix)} is not allowed: use a letter, then "
+                       "letters, digits or _ (at most 30), e.g. sg_")
+    return prefix
 
 
 def definitions_hash(paths: Iterable[Path]) -> str:
@@ -93,41 +97,96 @@ def definitions_hash(paths: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def ensure_tables(db: Engine, prefix: str = PREFIX) -> MetaData:
-    """Create the sg_ tables and the latest-run views if missing (never altered or dropped)."""
+def ensure_tables(db: Engine, prefix: str = PREFIX) -> list[str]:
+    """Create the sg_ tables and the latest-run views if missing (never altered or dropped);
+    returns the names created, so a failed first run can take them away again."""
+    check_prefix(prefix)
     meta = _tables(prefix)
+    have = set(inspect(db).get_table_names())
+    created = [name for name in meta.tables if name not in have]
     meta.create_all(db, checkfirst=True)
     views = set(inspect(db).get_view_names())
     with db.begin() as conn:
-        for name in VIEWS:
+        quote = conn.dialect.identifier_preparer.quote
+        run = quote(f"{prefix}run")
+        latest = f"WHERE finished_at = (SELECT MAX(finished_at) FROM {run})"
+        for name in (*VIEWS, "run"):
             view = f"{prefix}latest_{name}"
-            if view not in views:
-                conn.execute(text(
-                    f"CREATE VIEW {view} AS SELECT * FROM {prefix}{name} WHERE run_id IN "
-                    f"(SELECT run_id FROM {prefix}run WHERE finished_at = "
-                    f"(SELECT MAX(finished_at) FROM {prefix}run))"))
-        if f"{prefix}latest_run" not in views:
-            conn.execute(text(
-                f"CREATE VIEW {prefix}latest_run AS SELECT * FROM {prefix}run WHERE finished_at = "
-                f"(SELECT MAX(finished_at) FROM {prefix}run)"))
-    return meta
+            if view in views:
+                continue
+            body = (f"SELECT * FROM {run} {latest}" if name == "run" else
+                    f"SELECT * FROM {quote(prefix + name)} WHERE run_id IN "
+                    f"(SELECT run_id FROM {run} {latest})")
+            conn.execute(text(f"CREATE VIEW {quote(view)} AS {body}"))
+            created.append(view)
+    return created
+
+
+def drop_created(db: Engine, names: list[str]) -> None:
+    """Take away the tables and views a failed run created (views first); best effort."""
+    try:
+        with db.begin() as conn:
+            quote = conn.dialect.identifier_preparer.quote
+            views = [n for n in names if "latest_" in n]
+            for name in views:
+                conn.execute(text(f"DROP VIEW IF EXISTS {quote(name)}"))
+            for name in reversed([n for n in names if n not in views]):
+                conn.execute(text(f"DROP TABLE IF EXISTS {quote(name)}"))
+    except SQLAlchemyError:
+        pass
 
 
 def publish(db: Engine, records: Iterable[Record], as_of: date, procedure: dict,
             definitions: str, dataset_url: str, problems: Iterable[dict] = (),
             prefix: str = PREFIX) -> RunSummary:
-    """Write one run in one transaction; any exception rolls the whole run back."""
-    ensure_tables(db, prefix)
-    with db.begin() as conn:
-        return publish_in(conn, records, as_of, procedure, definitions, dataset_url, problems,
-                          prefix)
+    """Write one run in one transaction; any exception rolls the whole run back (and takes
+    away the tables this call created)."""
+    created = ensure_tables(db, prefix)
+    try:
+        with db.begin() as conn:
+            return publish_in(conn, records, as_of, procedure, definitions, dataset_url,
+                              problems, prefix)
+    except BaseException:
+        drop_created(db, created)
+        raise
+
+
+def publish_dataset(dataset: SsdDataset, target: Engine,
+                    evaluate: Callable[[Iterator[dict]], Iterable[Record]], as_of: date,
+                    procedure: dict, definitions: str, prefix: str = PREFIX) -> RunSummary:
+    """Evaluate an SSD and write the run into `target` (the SSD's own database, or another)
+    in one transaction; a database error is an SsdError naming no secret."""
+    check_prefix(prefix)
+    created: list[str] = []
+    try:
+        created = ensure_tables(target, prefix)
+        with target.begin() as conn:   # one transaction: all of the run or none of it
+            own = conn if target is dataset.db else None
+            records = evaluate(dataset.cases(own))
+            return publish_in(conn, records, as_of, procedure, definitions,
+                              shown(dataset.url), _problems(dataset, own), prefix)
+    except SQLAlchemyError as exc:  # rolled back: earlier runs stay whole
+        drop_created(target, created)
+        raise SsdError(f"publishing failed and was rolled back: {reason(exc, target.url)}"
+                       ) from None
+    except BaseException:
+        drop_created(target, created)
+        raise
+
+
+def _problems(dataset: SsdDataset, conn: Connection | None) -> Iterator[dict]:
+    """Rows of no child, read after the cases (on the run's own connection when the run is
+    written into the SSD's database, which SQLite lets one connection lock)."""
+    for problem in dataset.table_problems(conn):
+        yield problem.as_dict()
 
 
 def publish_in(conn: Connection, records: Iterable[Record], as_of: date, procedure: dict,
                definitions: str, dataset_url: str, problems: Iterable[dict] = (),
                prefix: str = PREFIX) -> RunSummary:
     """Write one run inside the caller's transaction (tables made by ensure_tables first)."""
-    t = {name[len(prefix):]: table for name, table in _tables(prefix).tables.items()}
+    t = {name[len(prefix):]: table for name, table in _tables(check_prefix(prefix))
+         .tables.items()}
     run = RunSummary(str(uuid.uuid4()), as_of, _now())
     buffers: dict[str, list[dict]] = {name: [] for name in VIEWS}
 
@@ -139,7 +198,7 @@ def publish_in(conn: Connection, records: Iterable[Record], as_of: date, procedu
                 rows.clear()
 
     for record in records:
-        for name, row in _rows(run, record):
+        for name, row in run_rows(run, record):
             buffers[name].append(row)
         flush()
     for problem in problems:
@@ -153,51 +212,9 @@ def publish_in(conn: Connection, records: Iterable[Record], as_of: date, procedu
         "run_id": run.run_id, "as_of": as_of, "procedure_id": procedure.get("id"),
         "procedure_version": procedure.get("version"), "definitions_hash": definitions,
         "source": dataset_url[:400], "started_at": run.started_at,
-        "finished_at": run.finished_at, **run.counts}])
+        "finished_at": run.finished_at, **run.stored()}])
     return run
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _rows(run: RunSummary, record: Record) -> Iterator[tuple[str, dict]]:
-    """The table rows of one record, read from its typed fields (this is publish's writer)."""
-    rid, case = run.run_id, record.case
-    held = (record.allocation if isinstance(record, CaseStatus) else None) or {}
-    owner = {"team_id": held.get("team"), "worker_id": held.get("worker")}
-    run.counts["cases"] += 1
-    child = str(case).split("/", 1)[0] if case else None
-    if isinstance(record, Failure):
-        run.counts["cases_with_errors"] += 1
-        yield "case", {"run_id": rid, "case_id": case, "child_id": child, "family_id": None,
-                       **owner, "stage": None, "stage_since": None,
-                       "error": record.error[:400]}
-        return
-    family = record.family
-    yield "case", {"run_id": rid, "case_id": case, "child_id": child, "family_id": family,
-                   **owner, "stage": record.stage, "stage_since": record.stage_since,
-                   "error": None}
-    for a in record.actions:
-        run.counts["actions"] += 1
-        run.counts["overdue"] += a.status == "overdue"
-        yield "action", {"run_id": rid, "case_id": case, "action_id": a.id,
-                         "requirement": a.requirement, "title": a.title, "owner": a.owner,
-                         **owner, "family_id": family, "due": a.due, "status": a.status,
-                         "done_on": a.done_on, "cancelled_on": a.cancelled_on,
-                         "working_days_overdue": a.working_days_overdue,
-                         "statutory": a.statutory, "source_key": a.source["key"]}
-    for e in record.escalations:
-        run.counts["escalations"] += 1
-        yield "escalation", {"run_id": rid, "case_id": case, "escalation_id": e.id,
-                             "title": e.title, "to_whom": e.to, "action_id": e.action,
-                             "since": e.since, "status": e.status, **owner}
-    for f in record.flags:
-        run.counts["flags"] += 1
-        yield "flag", {"run_id": rid, "case_id": case, "flag_id": f.id, "title": f.title,
-                       "severity": f.severity, "status": f.status, "since": f.since, **owner}
-    for err in record.errors:
-        run.counts["problems"] += 1
-        yield "problem", {"run_id": rid, "case_id": case,
-                          "location": "" if err.get("fact") is None else f"fact {err['fact']}",
-                          "message": str(err["message"])[:600]}

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from engine.evaluation.calendar import WorkingCalendar
+from engine.inputs.problems import RecordProblem
 from engine.inputs.ssd.child import Target
+from engine.inputs.ssd.dataset import SsdDataset
 from engine.language.model import Limit, Procedure
 
 
@@ -82,3 +84,24 @@ def _explain(cal: WorkingCalendar, t: Target, limit: Limit, due: date, apart: in
     elif limit.unit != "working_days" and not cal.is_working(due) and days > 0:
         text += " (the recorded date looks rolled forward off a non-working day)"
     return text
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """Every recorded due date compared, the disagreements, and every problem record."""
+
+    compared: int
+    disagreements: list[Disagreement]
+    problems: list[RecordProblem]
+
+
+def quality_report(dataset: SsdDataset, proc: Procedure, cal: WorkingCalendar
+                   ) -> QualityReport:
+    """Read the whole SSD once: targets and problems of every child, then rows of no child."""
+    targets: list[Target] = []
+    problems: list[RecordProblem] = []
+    for result in dataset.children():
+        targets += result.targets
+        problems += result.problems
+    problems += list(dataset.table_problems())
+    return QualityReport(len(targets), list(disagreements(proc, cal, targets)), problems)

@@ -6,9 +6,11 @@ problem records) and which links it to a child (for batched reads).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Column, MetaData, String, Table
+from sqlalchemy.types import TypeEngine
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,9 @@ SPECS: tuple[Spec, ...] = (
           dates="cont_contact_date", facts="concern"),
     _spec("ssd_early_help_episodes", "earl_episode_id", "earl_person_id",
           "earl_episode_id earl_person_id earl_episode_start_date earl_episode_end_date "
-          "earl_episode_worker_id", dates="earl_episode_start_date earl_episode_end_date",
-          facts="early_help_offered early_help_closed"),
+          "earl_episode_end_reason earl_episode_worker_id",
+          dates="earl_episode_start_date earl_episode_end_date",
+          facts="early_help_offered early_help_consent early_help_started early_help_closed"),
     _spec("ssd_cin_episodes", "cine_referral_id", "cine_person_id",
           "cine_referral_id cine_person_id cine_referral_date cine_referral_source_code "
           "cine_referral_outcome_json cine_referral_nfa cine_close_reason cine_close_date "
@@ -103,6 +106,9 @@ SPECS: tuple[Spec, ...] = (
           "invo_professional_team invo_involvement_start_date invo_involvement_end_date "
           "invo_person_id invo_referral_id",
           dates="invo_involvement_start_date invo_involvement_end_date"),
+    _spec("ssd_missing", "miss_table_id", "miss_la_person_id",
+          "miss_table_id miss_la_person_id miss_mis_epi_start miss_mis_epi_end",
+          dates="miss_mis_epi_start miss_mis_epi_end", facts="missing_episode"),
     _spec("ssd_professionals", "prof_professional_id", None,
           "prof_professional_id prof_staff_id"),
     _spec("ssd_department", "dept_team_id", None, "dept_team_id dept_team_parent_id"),
@@ -112,9 +118,16 @@ BY_NAME: dict[str, Spec] = {s.name: s for s in SPECS}
 CHILD_TABLES: tuple[Spec, ...] = tuple(s for s in SPECS if s.person and s.name != "ssd_person")
 
 
-def table(spec: Spec, schema: str | None = None, columns: tuple[str, ...] | None = None,
-          metadata: MetaData | None = None) -> Table:
-    """A Core Table of just the columns read (every column is read as text or a date)."""
-    names = columns if columns is not None else spec.columns
-    return Table(spec.name, metadata or MetaData(), *(Column(c, String) for c in names),
+def id_columns(spec: Spec) -> tuple[str, ...]:
+    """The columns of a table that hold ids: its key, its person, references and teams."""
+    return tuple(c for c in spec.columns if c in (spec.key, spec.person)
+                 or c.endswith(("_id", "_team")))
+
+
+def table(spec: Spec, schema: str | None = None,
+          types: Mapping[str, type[TypeEngine]] | None = None) -> Table:
+    """A Core Table of just the columns read: text, unless `types` says a column holds
+    numbers (an id column typed INTEGER or NUMERIC, looked up with numbers)."""
+    kinds = types or {}
+    return Table(spec.name, MetaData(), *(Column(c, kinds.get(c, String)) for c in spec.columns),
                  schema=schema)

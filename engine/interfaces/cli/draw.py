@@ -14,16 +14,14 @@ import click
 
 from engine.core.errors import OutputError
 from engine.evaluation.status import Failure, Record
+from engine.interfaces.cli.cohorts import cohort_of, cohort_records, resolve_as_of
 from engine.interfaces.cli.options import (
     about,
     as_of_option,
-    cohort_of,
-    cohort_records,
     engine_for,
     filter_options,
     one_case,
     procedure_option,
-    resolve_as_of,
     ssd_options,
     writable,
 )

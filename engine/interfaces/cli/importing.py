@@ -9,6 +9,7 @@ import click
 from engine.core.errors import OutputError
 from engine.evaluation.status import dumps
 from engine.inputs.case_files import load_census
+from engine.inputs.feed import refuse_overwrite
 from engine.interfaces.cli.options import (
     EXISTING,
     engine_for,
@@ -29,6 +30,7 @@ def import_group() -> None:
               callback=writable, help="Write the cases here as JSON Lines.")
 def import_cin(xml: Path, output: Path) -> None:
     """Import a DfE Children in Need census XML file: one case per CIN episode."""
+    refuse_overwrite(output, xml)
     result = load_census(xml)
     try:
         with output.open("w", encoding="utf-8") as handle:
@@ -58,6 +60,7 @@ def import_csc_api(ctx: click.Context, payload: Path, output: Path, as_of: str |
     from engine.inputs.ssd.csc_api import read_payload
     from engine.inputs.ssd.dataset import vocabulary
 
+    refuse_overwrite(output, payload)
     day = _day(as_of)
     children = cases = problems = 0
     with output.open("w", encoding="utf-8") as handle:
@@ -85,24 +88,30 @@ def import_ssd(ctx: click.Context, from_url: str | None, from_file: Path | None,
                ssd_schema: str | None, output: Path, as_of: str | None,
                procedure: str | None) -> None:
     """Read a Standard Safeguarding Dataset database into cases as JSON Lines."""
-    from engine.inputs.ssd.connect import resolve_url
     from engine.inputs.ssd.dataset import SsdDataset
+    from engine.inputs.ssd.urls import resolve_url
 
-    dataset = SsdDataset(resolve_url(from_url, from_file), _day(as_of), ssd_schema,
+    url = resolve_url(from_url, from_file)
+    refuse_overwrite(output, url)
+    dataset = SsdDataset(url, _day(as_of), ssd_schema,
                          procedure=engine_for(ctx, procedure).procedure)
     for warning in dataset.warnings:
         click.echo(f"warning: {warning}", err=True)
-    cases = problems = 0
+    cases = problems = failed = 0
     with output.open("w", encoding="utf-8") as handle:
         for result in dataset.children():
             for case in result.cases:
                 cases += 1
                 handle.write(dumps(case) + "\n")
             problems += len(result.problems)
+            failed += len(result.failed)
     loose = sum(1 for _ in dataset.table_problems())
-    click.echo(f"{dataset.children_read} child(ren) read, {cases} case(s) written to {output}; "
-               f"{problems + loose} problem record(s) (list them with 'safeguard ssd-quality "
-               f"--problems'); {dataset.loose_contacts} contact(s) led to no episode", err=True)
+    dataset.close()
+    click.echo(f"{dataset.children_read} child(ren) read, {cases} case(s) written to {output}"
+               + (f"; {failed} episode(s) could not become cases" if failed else "")
+               + f"; {problems + loose} problem record(s) (list them with 'safeguard "
+               f"ssd-quality --problems'); {dataset.loose_contacts} contact(s) led to no "
+               "episode", err=True)
 
 
 def _day(value: str | None) -> date | None:

@@ -21,18 +21,16 @@ from engine.evaluation.explain import (
 )
 from engine.evaluation.status import CaseStatus, Failure, Record, dumps, json_line
 from engine.interfaces.cli import render, worklist
+from engine.interfaces.cli.cohorts import cohort_of, cohort_records, resolve_as_of
 from engine.interfaces.cli.options import (
     EXISTING,
     FORMATS,
     about,
     as_of_option,
-    cohort_of,
-    cohort_records,
     engine_for,
     filter_options,
     one_case,
     procedure_option,
-    resolve_as_of,
     ssd_options,
 )
 
@@ -79,6 +77,9 @@ def status(ctx: click.Context, input_path: Path | None, from_url: str | None,
         for record in cohort_records(engine, cohort, day, _workers(workers)):
             bad += isinstance(record, Failure)
             _emit_status(record, fmt, single)
+    unmatched = cohort.unmatched(day)
+    if unmatched:
+        click.echo(unmatched, err=True)
     if bad:
         click.echo(f"{bad} case(s) could not be evaluated (see their error records)", err=True)
         raise SystemExit(2)
@@ -180,13 +181,17 @@ def overdue(ctx: click.Context, cohort: Path | None, from_url: str | None,
     else:
         rows.sort(key=lambda r: (-r["working_days_overdue"], r["due"], r["case"], r["action"]))
         shown = rows[:limit] if limit and fmt == "text" else rows
-        _rows(shown, fmt, render.OVERDUE_COLUMNS, ["case", "stage", "action", "due",
+        _rows(shown, fmt, render.OVERDUE_COLUMNS, ["case", "stage", "action", "title", "due",
                                                   "working_days_overdue", "owner"])
-    click.echo(f"{len(rows)} overdue action(s) in {cases} case(s) as of {day}"
-               + (f"; {bad} case(s) could not be evaluated" if bad else ""), err=True)
+    late = len({r["case"] for r in rows})
+    click.echo(f"{len(rows)} overdue action(s) in {late} case(s) as of {day} ({cases} case(s) "
+               "evaluated" + (f", {bad} could not be" if bad else "") + ")", err=True)
+    unmatched = chosen.unmatched(day)
+    if unmatched:
+        click.echo(unmatched, err=True)
     if bad:
         raise SystemExit(2)
-    if fail_on_overdue and rows:
+    if fail_on_overdue and (rows or unmatched):
         raise SystemExit(1)
 
 

@@ -13,7 +13,7 @@ from engine.evaluation.status import CaseStatus
 from engine.interfaces.cli import render
 
 COLUMNS = ("team", "worker", "family") + render.OVERDUE_COLUMNS
-SHOWN = ["case", "family", "stage", "action", "due", "working_days_overdue"]
+SHOWN = ["case", "family", "stage", "action", "title", "due", "working_days_overdue"]
 NONE = "(unallocated)"
 
 

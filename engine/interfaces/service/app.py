@@ -28,10 +28,12 @@ from engine.interfaces.service.evaluator import Job
 from engine.interfaces.service.guard import Guard
 from engine.interfaces.service.keys import KeyStore
 from engine.interfaces.service.limits import Limits
+from engine.interfaces.service.lines import LineCounter, cases
 from engine.interfaces.service.metrics import Metrics
 from engine.interfaces.service.openapi import document
 from engine.interfaces.service.pool import Pool
 from engine.interfaces.service.problems import RefusalError, problem
+from engine.interfaces.service.ratelimit import RateLimiter
 from engine.interfaces.service.requests import read_as_of, read_body
 from engine.language.model import Procedure
 from engine.rules_engine.library import pick, read_library
@@ -54,6 +56,7 @@ class Service:
         self.large = Pool(procedure, max(1, evaluators // 2), nice=LARGE_NICE)
         self.audit = audit_log
         self.metrics = Metrics()
+        self.rates = RateLimiter(limits.rate, limits.burst)
         self.today = today
         self.openapi = json.dumps(document(procedure), sort_keys=True).encode()
 
@@ -103,20 +106,17 @@ class Service:
 
     async def cohort(self, request: Request) -> Response:
         as_of = read_as_of(request, self.today)
-        body = await read_body(request, NDJSON, self.limits)
-        lines = [(n, line) for n, line in enumerate(body.split(b"\n"), start=1) if line.strip()]
-        if len(lines) > self.limits.max_cases:
-            raise RefusalError(413, f"the cohort has {len(lines)} cases; this service takes at "
-                               f"most {self.limits.max_cases} per request: split it",
-                               {"Connection": "close"})
-        request.state.cases = len(lines)
-        return StreamingResponse(self._records(lines, as_of), media_type=NDJSON)
+        counter = LineCounter()
+        body = await read_body(request, NDJSON, self.limits, counter)
+        request.state.cases = counter.cases
+        self.rates.charge(request.state.counted, counter.cases - 1)  # one was taken to admit it
+        return StreamingResponse(self._records(body, as_of), media_type=NDJSON)
 
-    async def _records(self, lines: list[tuple[int, bytes]], as_of: date) -> AsyncIterator[bytes]:
+    async def _records(self, body: bytes, as_of: date) -> AsyncIterator[bytes]:
         """Records in input order, up to two per evaluator in flight at once."""
         window: deque[asyncio.Task[bytes]] = deque()
         try:
-            for number, line in lines:
+            for number, line in cases(body):
                 window.append(asyncio.ensure_future(self._line(number, line, as_of)))
                 if len(window) >= 2 * self.pool.size:
                     yield await window.popleft()
@@ -167,7 +167,7 @@ def application(service: Service) -> Guard:
               Route("/cohort", service.cohort, methods=["POST"])]
     handlers = {RefusalError: _refused, ClientDisconnect: _gone, Exception: _failed}
     return Guard(Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers),
-                 service.limits, service.auth, service.metrics, service.audit)
+                 service.limits, service.auth, service.metrics, service.audit, service.rates)
 
 
 async def _refused(request: Request, exc: Exception) -> Response:
@@ -202,4 +202,5 @@ def build(config: ServiceConfig, today: Callable[[], date] = date.today) -> Guar
 
 def from_environment() -> Guard:
     """The factory each server worker process calls (`--workers` above 1)."""
+    audit.service_logger()
     return build(ServiceConfig.from_environment())

@@ -6,13 +6,14 @@ credential lacking the scope, 403.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.interfaces.service.jwks import describe, jwt_module, parse_jwks
 from engine.interfaces.service.keys import SCOPES, KeyStore
 from engine.interfaces.service.problems import RefusalError
+from engine.interfaces.service.watched import Watched
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="safeguard"'}
 
@@ -23,6 +24,11 @@ class Identity:
 
     name: str
     scopes: frozenset[str]
+    subject: str = ""  # whom the rate limit counts, when not the name: a token's subject
+
+    @property
+    def counted(self) -> str:
+        return self.subject or self.name
 
     def may(self, scope: str) -> bool:
         return scope in self.scopes or "admin" in self.scopes
@@ -45,21 +51,17 @@ class JwtVerifier:
     """
 
     def __init__(self, settings: JwtSettings):
-        import jwt
-
-        self._jwt = jwt
+        self._jwt = jwt_module()
         self.settings = settings
-        try:
-            document = json.loads(settings.jwks.read_text(encoding="utf-8"))
-            self._keys = {key.key_id: key for key in jwt.PyJWKSet.from_dict(document).keys}
-        except (OSError, ValueError, jwt.PyJWTError) as exc:
-            raise ValueError(f"{settings.jwks}: not a usable JWKS file ({exc})") from None
+        self._file: Watched[dict[str, Any]] = Watched(settings.jwks, "JWKS", parse_jwks, {},
+                                                      describe)
+        self._file.load()
 
     def verify(self, token: str) -> Identity | None:
         jwt = self._jwt
         try:
             kid = jwt.get_unverified_header(token).get("kid")
-            key = self._keys.get(kid) if kid else None
+            key = self._file.current().get(kid) if isinstance(kid, str) else None
             if key is None:
                 return None
             claims: dict[str, Any] = jwt.decode(
@@ -67,12 +69,20 @@ class JwtVerifier:
                 issuer=self.settings.issuer, options={"require": ["exp", "iss", "aud"]})
         except jwt.PyJWTError:
             return None
-        granted = set(str(claims.get("scp", "")).split())
-        roles = claims.get("roles")
-        if isinstance(roles, list):
-            granted.update(str(r) for r in roles)
-        client = claims.get("azp") or claims.get("appid") or claims.get("sub") or "unknown"
-        return Identity(f"jwt:{client}", frozenset(granted & set(SCOPES)))
+        return _identity(claims)
+
+
+def _identity(claims: dict[str, Any]) -> Identity:
+    """Scopes from `scp` (split on ASCII spaces only, as RFC 6749 writes them: a scope
+    joined to another by any other space grants neither) and `roles`."""
+    granted = set(str(claims.get("scp", "")).split(" "))
+    roles = claims.get("roles")
+    if isinstance(roles, list):
+        granted.update(str(r) for r in roles)
+    client = claims.get("azp") or claims.get("appid") or claims.get("sub") or "unknown"
+    subject = claims.get("sub")
+    return Identity(f"jwt:{client}", frozenset(granted & set(SCOPES)),
+                    f"jwt-sub:{subject}" if isinstance(subject, str) and subject else "")
 
 
 class Authenticator:

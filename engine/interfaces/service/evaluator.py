@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from engine.core.errors import CaseError, EvaluationError
+from engine.core.text import quoted
 from engine.evaluation.engine import Engine
 from engine.evaluation.explain import explain, find_action
 from engine.evaluation.status import Failure, dumps
@@ -106,7 +107,8 @@ def _explain(engine: Engine, case: dict[str, Any], job: Job) -> dict:
     status = engine.status(case, job.as_of)
     action = find_action(status, job.action)
     if action is None:
-        raise UnusableBodyError(404, f"case {status.case} has no action '{job.action}'")
+        raise UnusableBodyError(404, f"case {quoted(status.case)} has no action "
+                                     f"{quoted(job.action)}")
     return explain(engine.procedure, engine.calendar, status, action).to_dict()
 
 

@@ -1,7 +1,8 @@
 """The guard: the ASGI middleware every request passes through before any route.
 
-It gives each request an id, checks the path, the method and the credentials before anything
-else, caps the requests in flight and the time a request may take, turns every refusal into
+It gives each request an id, refuses requests past the connection cap, checks the path, the
+method and the credentials before anything else, takes a token from the client's rate limit,
+caps the requests in flight and the time a request may take, turns every refusal into
 problem+json, and writes the audit line and the metrics (a pure ASGI middleware, as
 Starlette's own are: it wraps the application and sees each request's scope first).
 """
@@ -24,6 +25,7 @@ from engine.interfaces.service.auth import Authenticator, Identity
 from engine.interfaces.service.limits import Limits
 from engine.interfaces.service.metrics import Metrics
 from engine.interfaces.service.problems import RefusalError, problem_body
+from engine.interfaces.service.ratelimit import RateLimiter
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -31,6 +33,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+OVER_CAPACITY = "over_capacity"  # set in a request's state by the protocol past the cap
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # path: (methods, scope needed; None for /health)
 ROUTES: dict[str, tuple[tuple[str, ...], str | None]] = {
@@ -48,9 +51,10 @@ class Guard:
     """Wraps the application: every HTTP request is checked and accounted for here first."""
 
     def __init__(self, app: ASGIApp, limits: Limits, auth: Authenticator, metrics: Metrics,
-                 audit_log: logging.Logger):
+                 audit_log: logging.Logger, rates: RateLimiter):
         self.app = app
         self.limits, self.auth, self.metrics, self.audit = limits, auth, metrics, audit_log
+        self.rates = rates
         self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -95,6 +99,10 @@ class Guard:
     async def _checked(self, scope: Scope, receive: Receive, send: Send,
                        state: dict[str, Any]) -> None:
         path, method = scope["path"], scope["method"]
+        if state.get(OVER_CAPACITY):
+            raise RefusalError(503, "the service is at its limit of "
+                               f"{state[OVER_CAPACITY]} open connections; try again shortly",
+                               {"Retry-After": "1", "Connection": "close"})
         size = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
         size += sum(len(k) + len(v) + 4 for k, v in scope["headers"])
         if size > self.limits.max_header_bytes:  # h11 only limits headers still arriving
@@ -117,9 +125,20 @@ class Guard:
                           {"Allow": ", ".join((*methods, "OPTIONS"))})
         if identity is not None and needed is not None:
             self.auth.require(identity, needed)
+            self._admit(identity, state)
         if self.in_flight > self.limits.max_in_flight:
             raise RefusalError(503, "the service is busy; try again shortly", {"Retry-After": "1"})
         await self.app(scope, receive, send)
+
+    def _admit(self, identity: Identity, state: dict[str, Any]) -> None:
+        """Take a token from the client's bucket, or refuse with 429 (ratelimit.py)."""
+        state["counted"] = identity.counted
+        wait = self.rates.admit(identity.counted)
+        if wait:
+            raise RefusalError(429, f"'{identity.name}' is over its rate of "
+                               f"{self.rates.rate:g} cases a second (bursts of "
+                               f"{self.rates.burst}); try again in {wait} s",
+                               {"Retry-After": str(wait)})
 
     def _account(self, scope: Scope, state: dict[str, Any], status: int, request_id: str,
                  started: float) -> None:

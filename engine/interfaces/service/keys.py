@@ -7,7 +7,6 @@ when it is made. SHA-256 (not a slow password hash) is enough for 256 random bit
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import json
@@ -19,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.core.errors import SafeguardError
+from engine.core.files import read_bytes
+from engine.interfaces.service.watched import CREDENTIALS_LIMIT, Watched
 
 SCOPES = ("evaluate", "procedure:read", "admin")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -49,27 +50,68 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def parse_keys(data: bytes) -> list[KeyEntry]:
+    """The entries of a key file's bytes, or ValueError naming what is wrong (never the
+    content: positions and field names only)."""
+    try:
+        document = json.loads(data.decode("utf-8"))
+        return [KeyEntry(e["name"], e["id"], tuple(e["scopes"]), e["sha256"], e["created"])
+                for e in document["keys"]]
+    except UnicodeDecodeError:
+        raise ValueError("not a safeguard key file (not UTF-8 text)") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not a safeguard key file ({exc.msg} at line {exc.lineno} column "
+                         f"{exc.colno})") from None
+    except (KeyError, TypeError, AttributeError):
+        raise ValueError("not a safeguard key file (each key needs name, id, scopes, sha256 "
+                         "and created)") from None
+
+
 def read_keys(path: Path) -> list[KeyEntry]:
     """Every entry in the file (an absent file has none)."""
     if not path.exists():
         return []
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return [KeyEntry(e["name"], e["id"], tuple(e["scopes"]), e["sha256"], e["created"])
-                for e in data["keys"]]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise KeyStoreError(f"{path}: not a safeguard key file ({exc})") from None
+        return parse_keys(read_bytes(path, CREDENTIALS_LIMIT))
+    except (OSError, ValueError) as exc:
+        raise KeyStoreError(str(exc), str(path)) from None
 
 
 def write_keys(path: Path, entries: list[KeyEntry]) -> None:
-    """Replace the file atomically, readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
+    """Replace the file atomically with one readable by its owner only.
+
+    The new file is made beside the old under a random name, exclusively and without following
+    a link (`O_EXCL | O_NOFOLLOW`, mode 0600), then renamed over it: nothing planted beside the
+    key file can redirect the write or loosen its mode, and no reader sees half a file.
+    """
     text = json.dumps({"keys": [e.as_dict() for e in entries]}, indent=2) + "\n"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = _write_new(path.parent, f".{path.name}.{secrets.token_hex(8)}", text)
+        try:
+            os.replace(temporary, path)
+        except OSError:
+            os.unlink(temporary)
+            raise
+    except OSError as exc:
+        raise KeyStoreError(f"the key file cannot be written ({exc.strerror or exc})",
+                            str(path)) from None
+
+
+def _write_new(folder: Path, name: str, text: str) -> Path:
+    """A new owner-only file `name` in `folder` holding `text` (removed again on failure)."""
+    temporary = folder / name
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(temporary, flags, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError:
+        os.unlink(temporary)
+        raise
+    return temporary
 
 
 def add_key(path: Path, name: str, scopes: tuple[str, ...]) -> str:
@@ -102,34 +144,30 @@ def revoke_key(path: Path, name: str) -> None:
 
 
 class KeyStore:
-    """Looks keys up for the service; re-reads the file when it changes, so a revocation
-    takes effect on the next request without a restart."""
+    """Looks keys up for the service. The file is re-read when it changes, so a revocation
+    holds from the next request; a file that cannot be used refuses every key (watched.py)."""
 
     def __init__(self, path: Path):
         self.path = path
-        self._stamp: tuple[int, int] | None = None
-        self._by_id: dict[str, KeyEntry] = {}
-        self._refresh()
-
-    def _refresh(self) -> None:
-        try:
-            stat = self.path.stat()
-            stamp = (stat.st_mtime_ns, stat.st_size)
-        except FileNotFoundError:
-            stamp = (0, 0)
-        if stamp != self._stamp:
-            self._by_id = {e.id: e for e in read_keys(self.path)}
-            self._stamp = stamp
+        self._file: Watched[dict[str, KeyEntry]] = Watched(path, "key file", _by_id, {},
+                                                            _describe)
+        self._file.load(missing_ok=True)
 
     def __len__(self) -> int:
-        return len(self._by_id)
+        return len(self._file.current())
 
     def find(self, key: str) -> KeyEntry | None:
         """The entry for a presented key, or None; the hashes are compared in constant time."""
-        with contextlib.suppress(KeyStoreError):  # a damaged file: keep the keys last read
-            self._refresh()
         match = KEY.match(key)
-        entry = self._by_id.get(match.group(1)) if match else None
+        entry = self._file.current().get(match.group(1)) if match else None
         expected = entry.sha256 if entry else _DUMMY
         same = hmac.compare_digest(digest(key), expected)
         return entry if same and entry is not None else None
+
+
+def _by_id(data: bytes) -> dict[str, KeyEntry]:
+    return {entry.id: entry for entry in parse_keys(data)}
+
+
+def _describe(keys: dict[str, KeyEntry]) -> str:
+    return f"{len(keys)} key(s)"

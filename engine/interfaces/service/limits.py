@@ -26,3 +26,5 @@ class Limits:
     max_in_flight: int = 512              # requests being answered at once (503 past it)
     max_header_bytes: int = 16 * 1024     # request line and headers together (431)
     large_case: int = 64 * 1024           # bytes: a case this big goes to the large-case lane
+    rate: float = 500.0                   # cases a second per client on average (429; 0: off)
+    burst: int = 1_000                    # cases a client may send at once

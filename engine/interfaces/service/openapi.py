@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from engine.inputs.schema import case_schema
 from engine.language.model import Procedure
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -23,6 +24,13 @@ def json_schema(name: str) -> dict[str, Any]:
     """A schema of docs/schema/ as an OpenAPI component (its own $schema and $id dropped)."""
     data = json.loads((_schema_dir() / f"{name}.schema.json").read_text(encoding="utf-8"))
     return {k: v for k, v in data.items() if k not in ("$schema", "$id")}
+
+
+def case_component(procedure: Procedure) -> dict[str, Any]:
+    """The Case schema with every fact one of the procedure's types and its fields
+    (engine/inputs/schema.py, the source of docs/schema/ too)."""
+    schema = case_schema(procedure)
+    return {k: v for k, v in schema.items() if k not in ("$schema", "$id")}
 
 
 PROBLEM_SCHEMA = {
@@ -48,13 +56,17 @@ REASONS = {"400": "The request or its JSON cannot be read", "401": "No acceptabl
            "404": "No such action in the case", "408": "The body was not sent in time",
            "411": "Content-Length is needed", "413": "Over a size limit",
            "415": "Not a media type this route takes", "422": "Not a case this procedure reads",
+           "429": "Over the client's rate limit: try again after Retry-After seconds",
            "503": "Busy, or the evaluation ran out of time"}
+RETRY_AFTER = {"Retry-After": {"description": "Whole seconds to wait before trying again",
+                               "schema": {"type": "integer", "minimum": 1}}}
 
 
 def _problems(*codes: str) -> dict[str, Any]:
     ref = {"$ref": "#/components/schemas/Problem"}
     return {code: {"description": REASONS[code],
-                   "content": {"application/problem+json": {"schema": ref}}} for code in codes}
+                   "content": {"application/problem+json": {"schema": ref}},
+                   **({"headers": RETRY_AFTER} if code == "429" else {})} for code in codes}
 
 
 def _json(ref: str, description: str) -> dict[str, Any]:
@@ -66,14 +78,15 @@ def document(procedure: Procedure) -> dict[str, Any]:
     """The whole OpenAPI document for a service of this procedure."""
     as_of = {"name": "as_of", "in": "query", "required": False,
              "schema": {"type": "string", "format": "date", "pattern": AS_OF_PATTERN},
-             "description": "Evaluate as of this date, 1990-01-01 to 2060-12-31 (default: "
-                            "today). Empty is refused."}
+             "description": "Evaluate as of this date, YYYY-MM-DD, 1990-01-01 to 2060-12-31 "
+                            "(default: today). Empty, another date form, or as_of given "
+                            "twice is refused."}
     action = {"name": "action", "in": "query", "required": True,
               "schema": {"type": "string", "minLength": 1}, "example": "referral_decision",
               "description": "An action id (assessment#2) or a requirement id (the latest)."}
     case_body = {"required": True, "content": {"application/json": {
         "schema": {"$ref": "#/components/schemas/Case"}, "example": EXAMPLE_CASE}}}
-    auth = _problems("401", "403")
+    auth = _problems("401", "403", "429")
     evaluate = _problems("400", "408", "411", "413", "415", "422", "503")
     return {
         "openapi": "3.1.0",
@@ -130,7 +143,8 @@ def document(procedure: Procedure) -> dict[str, Any]:
                 "type": "http", "scheme": "bearer",
                 "description": "An API key from `safeguard keys add`, or an OAuth2 access "
                                "token (JWT, RS256) from the configured issuer."}},
-            "schemas": {"Case": json_schema("case"), "CaseStatus": json_schema("case-status"),
+            "schemas": {"Case": case_component(procedure),
+                        "CaseStatus": json_schema("case-status"),
                         "Problem": PROBLEM_SCHEMA, "Procedure": SUMMARY_SCHEMA,
                         "Explanation": EXPLANATION_SCHEMA},
         },

@@ -11,30 +11,34 @@ from datetime import date
 
 from starlette.requests import Request
 
+from engine.core.dates import parse_day
+from engine.core.text import quoted
 from engine.interfaces.service.limits import EARLIEST, LATEST, Limits
+from engine.interfaces.service.lines import LineCounter
 from engine.interfaces.service.problems import RefusalError
 
 
 def read_as_of(request: Request, today: Callable[[], date]) -> date:
-    """The `as_of` query parameter (the last one given), or today when there is none."""
+    """The `as_of` query parameter, given at most once and written as the CLI takes it
+    (YYYY-MM-DD: no week or ordinal dates), or today when there is none."""
     values = request.query_params.getlist("as_of")
     if not values:
         return today()
-    value = values[-1]
-    try:
-        day = date.fromisoformat(value) if len(value) == 10 else None
-    except ValueError:
-        day = None
+    if len(values) > 1:
+        raise RefusalError(400, f"as_of is given {len(values)} times; give it once")
+    day = parse_day(values[0])
     if day is None:
-        raise RefusalError(400, f"as_of '{value[:40]}' is not a date like 2024-04-01")
+        raise RefusalError(400, f"as_of {quoted(values[0])} is not a date like 2024-04-01")
     if not EARLIEST <= day <= LATEST:
         raise RefusalError(400, f"as_of must be between {EARLIEST} and {LATEST}")
     return day
 
 
-async def read_body(request: Request, media_type: str, limits: Limits) -> bytes:
+async def read_body(request: Request, media_type: str, limits: Limits,
+                    lines: LineCounter | None = None) -> bytes:
     """The whole body, refused early when its type or declared size is wrong, and while
-    reading when it grows past the limit or is not sent in time."""
+    reading when it grows past the limit, holds more than `limits.max_cases` cases (when
+    `lines` counts them: a cohort), or is not sent in time."""
     given = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if given != media_type:
         raise RefusalError(415, f"send the body as {media_type}"
@@ -59,7 +63,17 @@ async def read_body(request: Request, media_type: str, limits: Limits) -> bytes:
                 if len(body) > limit:
                     raise RefusalError(413, f"the body is over this service's limit of {limit} "
                                        "bytes", close)
+                if lines is not None:
+                    _check_cases(lines.feed(body), limits.max_cases)
     except TimeoutError:
         raise RefusalError(408, f"the body was not received within "
                            f"{limits.body_seconds:g} s", close) from None
+    if lines is not None:
+        _check_cases(lines.finish(body), limits.max_cases)
     return bytes(body)
+
+
+def _check_cases(cases: int, most: int) -> None:
+    if cases > most:
+        raise RefusalError(413, f"the cohort has more than {most} cases; this service takes "
+                           f"at most {most} per request: split it", {"Connection": "close"})

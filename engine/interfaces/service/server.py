@@ -1,82 +1,35 @@
-"""Serving the application with uvicorn: production settings, and refusals to serve unsafely.
+"""Serving the application with uvicorn, with production settings, once startup.py's checks pass.
 
-uvicorn's HTTP/1.1 protocol (h11) is used with two additions in `GuardedProtocol`: a client
-must finish its request line and headers within the header budget (uvicorn has no such
-timeout, so a slow-header client could hold a connection for ever), and malformed requests
-get problem+json (431 for oversized headers) instead of a plain-text 400.
+uvicorn's HTTP/1.1 protocol (h11) is used with additions in `GuardedProtocol`: a client must
+finish its request line and headers within the header budget (uvicorn has no such timeout, so
+a slow-header client could hold a connection for ever); a request framed by both
+Transfer-Encoding and Content-Length is refused and the connection closed (framing.py);
+malformed requests, and requests past the connection cap, get problem+json instead of
+uvicorn's plain text; and a closed connection lingers so the client reads its answer.
 """
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import h11
+from h11._connection import DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from engine.core.errors import SafeguardError
+from engine.interfaces.service.audit import service_logger
 from engine.interfaces.service.config import ENVIRONMENT, ServiceConfig
-from engine.interfaces.service.keys import KeyStore
+from engine.interfaces.service.framing import FramedConnection
+from engine.interfaces.service.guard import OVER_CAPACITY
 from engine.interfaces.service.problems import problem_body
+from engine.interfaces.service.startup import Listen, listen_socket
 
 HEADER_SECONDS = "SAFEGUARD_HEADER_SECONDS"
-
-
-class ServeRefusedError(SafeguardError):
-    """The service would be unsafe as configured; the message says what to add."""
-
-
-@dataclass(frozen=True)
-class Listen:
-    """Where and how to listen."""
-
-    host: str = "127.0.0.1"
-    port: int = 8080
-    workers: int = 1                      # server processes
-    certfile: str | None = None
-    keyfile: str | None = None
-    behind_proxy: bool = False
-    forwarded_allow_ips: str = "127.0.0.1"
-    backlog: int = 2048
-    max_connections: int = 1000
-    keep_alive_seconds: float = 5.0
-
-    @property
-    def loopback(self) -> bool:
-        if self.host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(self.host).is_loopback
-        except ValueError:
-            return False
-
-
-def check_exposure(listen: Listen, config: ServiceConfig) -> None:
-    """Refuse a plain-HTTP public address, and a service that would answer anyone."""
-    if (listen.certfile is None) != (listen.keyfile is None):
-        raise ServeRefusedError("give both --certfile and --keyfile for TLS")
-    if not listen.loopback and listen.certfile is None and not listen.behind_proxy:
-        raise ServeRefusedError(f"{listen.host} is not a loopback address: give --certfile and "
-                                "--keyfile for TLS, or --behind-proxy if a reverse proxy "
-                                "terminates TLS in front of this service")
-    if config.insecure_local:
-        if not listen.loopback:
-            raise ServeRefusedError("--insecure-local is only allowed on a loopback address")
-        return
-    has_keys = config.keys is not None and len(KeyStore(Path(config.keys))) > 0
-    if not has_keys and config.jwt is None:
-        raise ServeRefusedError("no credentials are configured: add a key with 'safeguard keys add "
-                                "NAME --scope evaluate' (and pass --keys FILE), or configure JWT "
-                                "(--jwt-issuer, --jwt-audience, --jwt-jwks); --insecure-local "
-                                "serves loopback without credentials")
 
 
 LINGER_SECONDS = 2.0
@@ -116,11 +69,26 @@ class LingeringTransport:
 
 
 class GuardedProtocol(H11Protocol):
-    """uvicorn's h11 protocol with a header deadline, problem+json for bad requests, and a
-    lingering close."""
+    """uvicorn's h11 protocol with a header deadline, refusals of ambiguous framing, problem+json
+    for bad requests and past the connection cap, and a lingering close."""
 
     _deadline: asyncio.TimerHandle | None = None
     _lingering: LingeringTransport | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.conn = FramedConnection(h11.SERVER, self.config.h11_max_incomplete_event_size
+                                     or DEFAULT_MAX_INCOMPLETE_EVENT_SIZE)
+        self._cap = self.limit_concurrency or 0
+        self.limit_concurrency = None  # uvicorn's own cap answers in plain text: see _capped
+        self._application = self.app
+        self.app = self._capped
+
+    async def _capped(self, scope: Any, receive: Any, send: Any) -> None:
+        """Past the connection cap the guard refuses with a problem (and closes)."""
+        if self._cap and (len(self.connections) > self._cap or len(self.tasks) > self._cap):
+            scope.setdefault("state", {})[OVER_CAPACITY] = self._cap
+        await self._application(scope, receive, send)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -172,8 +140,11 @@ class GuardedProtocol(H11Protocol):
         self.transport.close()
 
     def send_400_response(self, msg: str) -> None:
-        limit = self.config.h11_max_incomplete_event_size or 16 * 1024
-        if len(self.conn.trailing_data[0]) >= limit:
+        limit = self.config.h11_max_incomplete_event_size or DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
+        refused = getattr(self.conn, "refused", None)
+        if refused:
+            self._write_problem(400, refused)
+        elif len(self.conn.trailing_data[0]) >= limit:
             self._write_problem(431, f"the request line and headers are over {limit} bytes")
         else:
             self._write_problem(400, "the request is not valid HTTP/1.1")
@@ -213,26 +184,28 @@ def uvicorn_config(listen: Listen, config: ServiceConfig, app: Any = None) -> An
         timeout_graceful_shutdown=10)
 
 
-def serve(listen: Listen, config: ServiceConfig) -> None:
-    """Check the settings, then serve until interrupted."""
+def serve(listen: Listen, config: ServiceConfig, ready: Callable[[], None]) -> None:
+    """Build the application, bind the socket, call `ready` (every check has passed), then
+    serve until interrupted. The settings were checked before (startup.py)."""
     import uvicorn
 
-    check_exposure(listen, config)
+    service_logger()
     settings = uvicorn_config(listen, config)
     assert isinstance(settings, uvicorn.Config)
-    server = uvicorn.Server(settings)
+    sock = listen_socket(listen.host, listen.port, listen.backlog)
+    ready()
     if listen.workers > 1:
         from uvicorn.supervisors import Multiprocess
 
-        sock = settings.bind_socket()
         Multiprocess(settings, sockets=[sock]).run()
     else:
-        server.run()
+        uvicorn.Server(settings).run(sockets=[sock])
 
 
 @contextmanager
 def serving_in_thread(config: ServiceConfig, app: Any = None, certfile: str | None = None,
-                      keyfile: str | None = None) -> Iterator[str]:
+                      keyfile: str | None = None, max_connections: int = 1000
+                      ) -> Iterator[str]:
     """A running service on a free loopback port, in a thread, for tests: yields its URL."""
     import uvicorn
 
@@ -240,7 +213,8 @@ def serving_in_thread(config: ServiceConfig, app: Any = None, certfile: str | No
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     sock.listen(2048)
-    listen = Listen(port=sock.getsockname()[1], certfile=certfile, keyfile=keyfile)
+    listen = Listen(port=sock.getsockname()[1], certfile=certfile, keyfile=keyfile,
+                    max_connections=max_connections)
     settings = uvicorn_config(listen, config, app)
     assert isinstance(settings, uvicorn.Config)
     server = uvicorn.Server(settings)
