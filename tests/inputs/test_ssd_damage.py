@@ -213,7 +213,7 @@ def _publishes(url: str, engine) -> None:
     with db.connect() as conn:
         rows = conn.execute(text("SELECT location, message FROM sg_problem")).all()
     db.dispose()
-    assert run.counts["cases"] > 400 and len(rows) == run.counts["problems"]
+    assert run.counts["cases"] > 360 and len(rows) == run.counts["problems"]   # of 400 clean
     assert all(location for location, _ in rows)
     assert not any(FREE_TEXT in message or LONG_ID in message for _, message in rows)
 
