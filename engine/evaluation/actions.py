@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
+from engine.core.dates import parse_day
+from engine.evaluation import localtime
 from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
@@ -91,8 +93,7 @@ def due_of(cal: WorkingCalendar, anchor: AnchorFact, limit: Limit) -> Due:
     if limit.unit == "hours":
         start = datetime.combine(anchor.date, anchor.time) if anchor.time else \
             datetime.combine(anchor.date, datetime.min.time()) + timedelta(days=1)
-        room = datetime.max - start
-        at = start + min(timedelta(hours=limit.amount), room)
+        at = localtime.add_hours(start, limit.amount)      # elapsed, across clock changes
         return Due((at - timedelta(microseconds=1)).date(), at=at)
     opens = cal.due(anchor.date, limit.opens) if limit.opens is not None else None
     return Due(cal.due(anchor.date, limit), opens)
@@ -178,11 +179,35 @@ def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[i
         else:
             reading, rule = _first(ctx, req, start)
         end = _end(ctx, req, start, done, cancel)
+        if req.rescheduled_by and reading.due is not None:
+            reading = _rescheduled(ctx, req, start, end, reading)
         occurrences.append(Occurrence(reading, end, rule))
         if end.kind != "done" or rule.every is None or end.pos is None or end.pos in cancel:
             last = end.pos if end.pos is not None else len(ctx.facts)
             return occurrences, last
         start = end.pos
+
+
+def _rescheduled(ctx: Context, req: Requirement, start: int, end: _End,
+                 reading: Reading) -> Reading:
+    """The due date moved by the latest rescheduling fact (in the occurrence's episode,
+    before it ends) recorded on or before the due date it moves: an action already late
+    cannot be moved out of lateness."""
+    last = end.pos if end.pos is not None else len(ctx.facts)
+    episode = ctx.replay.episode(start)
+    moves = sorted(((p, item) for item in req.rescheduled_by
+                    for p in ctx.hits((item.matcher,))
+                    if start < p < last and ctx.replay.episode(p) == episode),
+                   key=lambda move: move[0])
+    due, note = reading.due, ""
+    for p, item in moves:
+        fact, was = ctx.facts[p], due
+        day = parse_day(fact.fields.get(item.field))
+        if day is not None and was is not None and fact.date <= was.day:
+            note = f" (moved to {day} by the {_words(fact.type)} on {fact.date}; it was due " \
+                   f"{was.day})"
+            due = Due(day)
+    return Reading(reading.anchor, reading.limit, due, reading.note + note, reading.missing)
 
 
 def _visible(chain: list[Occurrence], req: Requirement) -> list[tuple[int, Occurrence]]:
@@ -233,7 +258,8 @@ def _rule(ctx: Context, req: Requirement, start: int, rule: DueRule) -> Reading:
     pick = min if rule.kind == "earliest" else max
     chosen = pick(known, key=lambda r: r.due.day if r.due else date.max)
     word = "earlier" if rule.kind == "earliest" else "later"
-    others = [f"{r.limit.describe()} after the {r.anchor.words} would be {r.due.day}"
+    others = [f"{r.limit.describe()} {'before' if r.limit.before else 'after'} "
+              f"{r.anchor.starts} would be {r.due.day}"
               for r in known if r is not chosen and r.limit and r.anchor and r.due]
     others += [f"that clock has not started: {m}" for m in missing]
     note = f" (the {word} clock; " + "; ".join(others) + ")" if others else ""
@@ -263,7 +289,7 @@ def _anchor(ctx: Context, req: Requirement, start: int, spec: AnchorSpec) -> Anc
         return found
     pos, one = found
     fact = ctx.facts[pos]
-    if one.kind == "field" and one.field is not None:
+    if one.field is not None:
         return AnchorFact(f"{fact.type}.{one.field}", date.fromisoformat(fact.fields[one.field]),
                           fact.ref)
     return AnchorFact(fact.type, fact.date, fact.ref, fact.time)
@@ -286,10 +312,16 @@ def _anchor_position(ctx: Context, req: Requirement, start: int, spec: AnchorSpe
 
 
 def _find(ctx: Context, req: Requirement, start: int, one: AnchorSpec) -> int | None:
-    if one.kind == "trigger":
+    """The anchor fact's position; with `field`, only if that fact records the field."""
+    found = _fact_of(ctx, req, start, one)
+    if found is None or one.field is None:
+        return found
+    return found if one.field in ctx.facts[found].fields else None
+
+
+def _fact_of(ctx: Context, req: Requirement, start: int, one: AnchorSpec) -> int | None:
+    if one.kind in ("trigger", "field"):
         return start
-    if one.kind == "field":
-        return start if one.field in ctx.facts[start].fields else None
     episode = ctx.replay.episode(start)
     horizon = _horizon(ctx, req, start)
     hits = ctx.hits((one.where,)) if one.where is not None else None
@@ -305,9 +337,11 @@ def _find(ctx: Context, req: Requirement, start: int, one: AnchorSpec) -> int | 
 def _missing_words(one: AnchorSpec) -> str:
     if one.kind == "field":
         return f"'{one.field}' date on the trigger"
-    which = f"occurrence {one.n} of " if one.kind == "nth" else ""
+    which = f"occurrence {one.n} of " if one.kind == "nth" else f"the {one.kind} " if \
+        one.field else ""
     where = f" where {one.where.text}" if one.where is not None else ""
-    return f"{which}{_words(one.fact or '')}{where}"
+    fact = f"{which}{_words(one.fact or '')}{where}"
+    return f"'{one.field}' date on {fact}" if one.field else fact
 
 
 def _words(name: str) -> str:
@@ -348,7 +382,7 @@ def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Act
     if due is None or anchor is None or limit is None:
         return _unanchored(base, reading, end)
     lead = "required by" if rule.due_rule is None else "counted from"
-    because = (f"{lead} the {anchor.words} on {anchor.moment}{_fact_ref(anchor.ref)}; "
+    because = (f"{lead} {anchor.starts}{_fact_ref(anchor.ref)}; "
                f"{_due_words(anchor, limit, due)}{reading.note}{_version(rule)}")
     if end.kind == "done" and when is not None:
         late_by = due.passed_by(end)

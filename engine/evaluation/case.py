@@ -16,6 +16,7 @@ from typing import Any
 
 from engine.core.dates import FIRST_YEAR, LAST_YEAR, in_range, iso, parse_day, parse_moment
 from engine.core.errors import CaseError, did_you_mean
+from engine.evaluation import localtime
 from engine.language.model import FactType, Field, Procedure
 
 META = ("type", "date", "id", "estimated")
@@ -248,6 +249,8 @@ def _fact(i: int, item: Any, proc: Procedure, errors: list[dict]) -> Fact | None
             f"not {show(item.get('date'))}")
         return None
     day, clock = moment
+    if clock is not None and not localtime.exists(day, clock):
+        bad(f"{kind}: {localtime.missing_time_words(day, clock)}")
     if not in_range(day):
         bad(f"{kind}: the date {day} is outside the years the engine accepts "
             f"({FIRST_YEAR}-{LAST_YEAR}); the fact is left out")

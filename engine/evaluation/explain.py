@@ -63,6 +63,7 @@ class Explanation:
     rule: Requirement
     unit: Unit
     procedure: dict
+    timescale_at: str = ""
 
     def to_dict(self) -> dict:
         a, req, cal = self.action, self.requirement, self.calendar
@@ -86,6 +87,7 @@ class Explanation:
             "working_days_overdue": a.working_days_overdue,
             "done_on": iso(a.done_on), "cancelled_on": iso(a.cancelled_on),
             "rule": {"requirement": req.id, "defined_at": str(self.rule.loc),
+                     "timescale_at": self.timescale_at or None,
                      "version": version_words(self.rule) or None},
             "procedure": dict(self.procedure),
             "source": a.source, "because": a.because,
@@ -112,7 +114,9 @@ class Explanation:
         version = version_words(self.rule)
         lines += [
             f"  rule:     requirement '{self.requirement.id}' at {self.rule.loc}"
-            + (f", {version}" if version else ""),
+            + (f", {version}" if version else "")
+            + (f"; its timescale is set at {self.timescale_at}" if self.timescale_at
+               and not self.timescale_at.startswith(f"{self.rule.loc.file}:") else ""),
             f"  version:  procedure {proc['id']} {proc['version']}"
             + (f", in force from {proc['effective_from']}" if proc.get("effective_from")
                else ""),
@@ -127,8 +131,7 @@ class Explanation:
 def _clock_line(a: Action) -> str:
     if a.anchor is None:
         return "  clock:    not started: its anchor fact is not recorded (see because)"
-    clock = f" {a.anchor.time.isoformat(timespec='minutes')}" if a.anchor.time else ""
-    return (f"  clock:    starts at the {a.anchor.words} on {a.anchor.date.isoformat()}{clock}"
+    return (f"  clock:    starts at {a.anchor.starts}"
             + (f" (fact {a.anchor.ref})" if a.anchor.ref else ""))
 
 
@@ -150,7 +153,7 @@ def explain(proc: Procedure, cal: WorkingCalendar, status: CaseStatus,
         start, end = sorted((action.anchor.date, action.due))
         skipped = tuple(cal.skipped(start, end))
     return Explanation(status.case, status.as_of, action, req, proc.calendar, skipped, rule,
-                       unit, status.procedure)
+                       unit, status.procedure, str(limit.loc) if limit is not None else "")
 
 
 def _rule(req: Requirement, version: str | None) -> Requirement:

@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from typing import Literal, get_args
 
 from engine.core.dates import iso
-from engine.language.model import Severity
+from engine.language.model import Severity, date_words
 
 SCHEMA_VERSION = 1
 
@@ -37,11 +37,20 @@ class AnchorFact:
 
     @property
     def words(self) -> str:
-        """'referral', or 'scheduled for date of the conference scheduled' for a date field."""
+        """'referral', or 'expected delivery date recorded on the pregnancy confirmed' for a
+        date field (`date` is then that field's date, not the fact's)."""
         fact, _, field = self.type.partition(".")
         if field:
-            return f"{field.replace('_', ' ')} date of the {fact.replace('_', ' ')}"
+            return f"{date_words(field)} recorded on the {fact.replace('_', ' ')}"
         return fact.replace("_", " ")
+
+    @property
+    def starts(self) -> str:
+        """How explanations name the clock's start: 'the referral on 2024-05-01', or for a
+        date field '2024-10-01, the expected delivery date recorded on the pregnancy ...'."""
+        if "." in self.type:
+            return f"{self.moment}, the {self.words}"
+        return f"the {self.words} on {self.moment}"
 
     @property
     def moment(self) -> str:

@@ -8,7 +8,8 @@ import networkx as nx
 
 from engine.core.errors import Loc, Problem, Span, did_you_mean
 from engine.core.text import quoted
-from engine.language.conditions.tree import Condition
+from engine.language.conditions.transform import normalise
+from engine.language.conditions.tree import And, Compare, Condition
 from engine.language.conditions.typecheck import ConditionChecker
 from engine.language.model import (
     Anchor,
@@ -201,10 +202,23 @@ def _requirements(proc: Procedure, problems: list[Problem]) -> None:
             _err(problems, req.loc, f"requirement '{req.id}' has no completing fact",
                  "add 'completed_by: <fact type>' so the engine can tell when it is done")
         _anchor(proc, req, problems)
+        _reschedules(proc, req, problems)
         _reachable_anchor(proc, req, problems)
         for version in (req, *req.versions):
-            _statutory(version, problems)
+            _statutory(version, req, problems)
             _cited(proc, version, problems)
+
+
+def _reschedules(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:
+    for item in req.rescheduled_by:
+        _matcher(proc, item.matcher, problems, f"requirement '{req.id}' is rescheduled by")
+        fact = proc.fact_type(item.matcher.fact)
+        field = fact.field(item.field) if fact else None
+        if fact and (field is None or field.type != "date"):
+            dates = [f.name for f in fact.fields if f.type == "date"]
+            _err(problems, item.loc, f"'{item.field}' is not a date field of "
+                 f"'{item.matcher.fact}': a rescheduling fact gives the new due date in one",
+                 "its date fields: " + ", ".join(dates) if dates else None)
 
 
 def _anchor(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:
@@ -212,9 +226,10 @@ def _anchor(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:
         _one_anchor(proc, req, anchor, problems)
     for clock in _clocks(req):
         anchor = clock.anchor or req.anchor
-        if clock.limit is not None and clock.limit.before and anchor.kind != "field":
-            _err(problems, clock.limit.loc, "'before' counts back from a date field: set "
-                 "'anchor: {field: <date field>}'")
+        if clock.limit is not None and clock.limit.before and anchor.field is None:
+            _err(problems, clock.limit.loc, "'before' counts back from a date: give the anchor "
+                 "a date field, like anchor: {field: <date field>} or anchor: {last: <fact "
+                 "type>, field: <date field>}")
     if req.due_rule is not None:
         for choice in _choices(req.due_rule):
             for m in choice.when:
@@ -250,18 +265,66 @@ def _one_anchor(proc: Procedure, req: Requirement, anchor: Anchor,
                           f"requirement '{req.id}' is anchored on")
         if known and anchor.where is not None:
             _matcher(proc, anchor.where, problems, f"requirement '{req.id}' is anchored on")
+        if known and anchor.field is not None:
+            _date_field(proc, req, anchor, (anchor.fact or "",), problems)
     elif anchor.kind == "field":
-        for m in req.triggers:
-            fact = proc.fact_type(m.fact)
-            field = fact.field(anchor.field) if fact and anchor.field else None
-            if fact and (field is None or field.type != "date"):
-                _err(problems, loc, f"anchor field '{anchor.field}' is not a date field of "
-                     f"'{m.fact}'")
-            elif field is not None and not field.required and anchor.otherwise is None:
-                problems.append(Problem(loc, f"'{anchor.field}' is optional on '{m.fact}': "
-                                        "when it is not recorded the clock cannot start and "
-                                        "the action is unknown", "warning",
-                                        "make the field required, or add 'otherwise: trigger'"))
+        _date_field(proc, req, anchor, tuple(dict.fromkeys(m.fact for m in req.triggers)),
+                    problems)
+
+
+def _date_field(proc: Procedure, req: Requirement, anchor: Anchor, facts: tuple[str, ...],
+                problems: list[Problem]) -> None:
+    """The anchor's `field` is a date field of each fact it is read from; an optional one
+    warns when its absence would leave the action unknown and nothing guards it."""
+    loc = anchor.loc or req.loc
+    for name in facts:
+        fact = proc.fact_type(name)
+        field = fact.field(anchor.field) if fact and anchor.field else None
+        if fact and (field is None or field.type != "date"):
+            dates = [f.name for f in fact.fields if f.type == "date"]
+            _err(problems, loc, f"anchor field '{anchor.field}' is not a date field of "
+                 f"'{name}'", "its date fields: " + ", ".join(dates) if dates else
+                 f"'{name}' has no date field")
+        elif field is not None and not field.required and anchor.otherwise is None \
+                and _needed(req, anchor) and not _guarded(req, anchor, name):
+            guard = f"when: has({anchor.field})" if anchor.kind == "field" else \
+                f"where: has({anchor.field})"
+            problems.append(Problem(loc, f"'{anchor.field}' is optional on '{name}': when it "
+                                    "is not recorded the clock cannot start and the action is "
+                                    "unknown", "warning", f"make the field required, or count "
+                                    f"only facts that record it ({guard})"))
+
+
+def _guarded(req: Requirement, anchor: Anchor, fact: str) -> bool:
+    """Every fact the field is read from is known to record it: the trigger's `when` (or the
+    anchor's `where`) requires has(field)."""
+    if anchor.kind != "field":
+        return anchor.where is not None and _requires(anchor.where, anchor.field)
+    return all(_requires(m, anchor.field) for m in req.triggers if m.fact == fact)
+
+
+def _requires(matcher: Matcher, field: str | None) -> bool:
+    if matcher.when is None:
+        return False
+    flat = normalise(matcher.when)
+    parts = flat.parts if isinstance(flat, And) else (flat,)
+    return any(isinstance(p, Compare) and p.ref.func == "present" and p.ref.field == field
+               and not p.ref.scope and p.op == "==" and p.value is True for p in parts)
+
+
+def _needed(req: Requirement, anchor: Anchor) -> bool:
+    """Whether this anchor not being recorded leaves the action unknown: the only clock, a
+    clock of latest_of, or of an earliest_of whose every clock needs it."""
+    if req.due_rule is None:
+        return True
+    return _rule_needs(req.due_rule, req.anchor, anchor)
+
+
+def _rule_needs(rule: DueRule, default: Anchor, anchor: Anchor) -> bool:
+    if rule.kind == "clock":
+        return anchor in (rule.anchor or default).chain()
+    found = [_rule_needs(p, default, anchor) for p in rule.parts]
+    return all(found) if rule.kind == "earliest" else any(found)
 
 
 def facts_within(proc: Procedure, stages: tuple[str, ...]) -> set[str]:
@@ -294,20 +357,32 @@ def _reachable_anchor(proc: Procedure, req: Requirement, problems: list[Problem]
                  "list it under a stage's 'records', or trigger the requirement from another fact")
 
 
-def _statutory(req: Requirement, problems: list[Problem]) -> None:
-    base = req.overrides
-    if base is not None and req.effective_from is not None:
-        base = None if req.due == base else base
+def _statutory(req: Requirement, entry: Requirement, problems: list[Problem]) -> None:
+    """A local limit longer than the statutory one it replaces is an error (or, with
+    `local_exception`, a warning). A dated version is compared with the statutory limit of
+    its entry too, unless the baseline itself wrote it (a national change from a date)."""
+    base = _replaced(req, entry)
     if base is None or not _longer(req.due, base):
         return
+    name = f"requirement '{req.id}'" + (f" (the version from {req.effective_from})"
+                                         if req.effective_from else "")
     if req.local_exception:
-        problems.append(Problem(req.due.loc, f"requirement '{req.id}' allows "
-                                f"{req.due.describe()}, longer than the statutory "
-                                f"{base.describe()} (deliberate local exception)", "warning"))
+        problems.append(Problem(req.due.loc, f"{name} allows {req.due.describe()}, longer than "
+                                f"the statutory {base.describe()} (deliberate local "
+                                "exception)", "warning"))
         return
-    _err(problems, req.due.loc, f"requirement '{req.id}' allows {req.due.describe()}, longer "
-         f"than the statutory {base.describe()} it overrides",
+    _err(problems, req.due.loc, f"{name} allows {req.due.describe()}, longer than the "
+         f"statutory {base.describe()} it overrides",
          "shorten it, or add 'local_exception: <reason>' to make it a deliberate exception")
+
+
+def _replaced(req: Requirement, entry: Requirement) -> Limit | None:
+    if req is entry:
+        return req.overrides
+    base = entry.overrides or (entry.due if entry.statutory else None)
+    if base is None or req.due == base or req.due.loc.file == base.loc.file:
+        return None
+    return base
 
 
 def _longer(new: Limit, base: Limit) -> bool:

@@ -84,6 +84,8 @@ def _classify(data: Any, path: str, problems: list[Problem]) -> Document | None:
         if data is not None:
             problems.append(Problem(Loc(path, 1, 1), "a definition file must be a mapping"))
         return None
+    if "scenario" in data:      # a story beside the definitions (it names its procedure)
+        return None
     kinds = [k for k in KINDS if k in data]
     if len(kinds) != 1:
         problems.append(Problem(data.loc, "a definition file starts with 'procedure: <id>' "

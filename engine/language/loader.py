@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from engine.core.dates import FIRST_YEAR, LAST_YEAR, in_range
 from engine.core.errors import Loc, Span
 from engine.core.text import quoted
+from engine.language import lists
 from engine.language.located import LocDict, LocList, normalise_space
 from engine.language.model import (
     FIELD_TYPES,
@@ -26,6 +27,7 @@ from engine.language.model import (
     Matcher,
     Procedure,
     Requirement,
+    Reschedule,
     Severity,
     Source,
     Stage,
@@ -45,10 +47,11 @@ FACT_KEYS = ("title", "description", "fields", "follows")
 FIELD_KEYS = ("type", "values", "min", "max", "required", "fields", "description")
 STAGE_KEYS = ("title", "phase", "owner", "start", "terminal", "records", "description")
 TRANSITION_KEYS = ("id", "from", "to", "on", "when", "label", "reopens")
+RESCHEDULE_KEYS = ("fact", "field", "when")
 REQUIREMENT_KEYS = ("title", "owner", "source", "on", "when", "anchor", "due", "completed_by",
                     "cancelled_by", "active_in", "every", "once", "single", "statutory",
                     "local_exception", "description", "versions", "runs_after_closure",
-                    "not_triggered_in")
+                    "not_triggered_in", "rescheduled_by")
 # What a dated version may change: what is computed in Python, never what durable-rules matches.
 REQUIREMENT_VERSION_KEYS = ("effective_from", "effective_to", "title", "owner", "source", "due",
                             "every", "statutory", "local_exception", "description")
@@ -86,7 +89,7 @@ class Loader:
             escalations=self._section("escalations", self._escalation),
             checks=self._section("checks", self._check),
             extends=d.get("extends") if isinstance(d.get("extends"), str) else None,
-            uses=tuple(u for u in d.get("uses") or () if isinstance(u, str)),
+            uses=lists.named(d.get("uses")),
             description=self.r.text(d, "description"))
 
     def _section(self, key: str, build: Callable[[str, Any, Loc], T | None]) -> tuple[T, ...]:
@@ -283,6 +286,7 @@ class Loader:
             triggers=trigger, due=due, completed_by=self._matchers(data, "completed_by"),
             owner=self.r.text(data, "owner"), source=self.r.text(data, "source"),
             anchor=anchor, cancelled_by=self._matchers(data, "cancelled_by"),
+            rescheduled_by=self._reschedules(data),
             active_in=self.r.names(data, "active_in"),
             not_triggered_in=self.r.names(data, "not_triggered_in"),
             every=self.t.limit(data, "every", minimum=1, window=True),
@@ -293,6 +297,28 @@ class Loader:
             description=self.r.text(data, "description"), origin=loc.file,
             overrides=self._inherited_limit(data, due), due_rule=rule)
         return self._versions(built, data, REQUIREMENT_VERSION_KEYS, self._requirement_version)
+
+    def _reschedules(self, data: LocDict) -> tuple[Reschedule, ...]:
+        """`rescheduled_by: [{fact, field, when}]`: facts that move the due date."""
+        items = data.get("rescheduled_by")
+        if items is None:
+            return ()
+        if not isinstance(items, LocList):
+            self.r.error(data.value_loc("rescheduled_by"), "'rescheduled_by' is a list of "
+                         "{fact, field} mappings", "for example  rescheduled_by: [{fact: "
+                         "conference_moved, field: new_date}]")
+            return ()
+        out = []
+        for i, item in enumerate(items):
+            item = self.r.mapping(item, items.item_loc(i), "an item of 'rescheduled_by'")
+            if item is None:
+                continue
+            self.r.keys(item, RESCHEDULE_KEYS, "an item of 'rescheduled_by'", ("fact", "field"))
+            matcher = self.r.matcher(item, "fact", "when")
+            field = self.r.name(item, "field")
+            if matcher is not None and field:
+                out.append(Reschedule(matcher, field, item.value_loc("field")))
+        return tuple(out)
 
     def _requirement_version(self, base: Requirement, data: LocDict) -> Requirement:
         due = self.t.limit(data, "due", window=True) if "due" in data else base.due

@@ -12,6 +12,7 @@ import yaml
 
 from engine.core.errors import Loc, Problem, Span
 from engine.core.files import DEFINITION_LIMIT, read_text
+from engine.language.yaml_messages import explain
 
 
 class LocDict(dict[Any, Any]):
@@ -166,18 +167,28 @@ def load_text(text: str, path: str) -> tuple[object, list[Problem]]:
     try:
         doc = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = _mark_loc(path, mark) if mark else Loc(path)
-        hint = None
-        if exc.context and exc.context_mark and exc.context_mark is not mark:
-            start = _mark_loc(path, exc.context_mark)
-            hint = f"{exc.context} that starts at line {start.line}, column {start.col}"
-        return None, [Problem(loc, f"YAML syntax: {exc.problem or exc.context}", hint=hint)]
+        return None, [_syntax_problem(exc, text, path)]
     except yaml.YAMLError as exc:
         return None, [Problem(Loc(path), f"YAML syntax: {exc}")]
     finally:
         loader.dispose()
     return doc, loader.problems
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, path: str) -> Problem:
+    """The mistake in plain words at the author's line when it is a common one
+    (yaml_messages), else PyYAML's own words at the place parsing failed."""
+    found = explain(exc, text)
+    if found is not None:
+        return Problem(Loc(path, found.line, found.col), f"YAML syntax: {found.message}",
+                       hint=found.hint)
+    mark = exc.problem_mark or exc.context_mark
+    loc = _mark_loc(path, mark) if mark else Loc(path)
+    hint = None
+    if exc.context and exc.context_mark and exc.context_mark is not mark:
+        start = _mark_loc(path, exc.context_mark)
+        hint = f"{exc.context} that starts at line {start.line}, column {start.col}"
+    return Problem(loc, f"YAML syntax: {exc.problem or exc.context}", hint=hint)
 
 
 def load_file(path: Path | str) -> tuple[object, list[Problem]]:

@@ -10,11 +10,14 @@ from typing import Any
 
 from engine.core.errors import Problem, did_you_mean
 from engine.core.text import quoted
+from engine.language import lists
 from engine.language.documents import Document, effective_from
 from engine.language.located import LocDict, LocList
 
 SECTIONS = ("sources", "lists", "facts", "stages", "requirements", "escalations", "checks")
-SCALARS = ("title", "version", "effective_from", "description", "calendar")
+SCALARS = ("title", "version", "effective_from", "description")
+OWN_ONLY = ("effective_to",)      # a version's end is its own: never inherited
+NESTED = ("fields",)              # merged per field, then key by key
 
 
 class Merger:
@@ -27,12 +30,15 @@ class Merger:
     def __init__(self, docs: list[Document], problems: list[Problem], on: date | None = None):
         self.by_id = {d.id: d for d in in_force(docs, on)}
         self.problems = problems
-        self.cache: dict[str, LocDict] = {}
+        self.cache: dict[tuple[str, frozenset[str]], LocDict] = {}
 
-    def resolve(self, doc: Document, chain: tuple[str, ...] = ()) -> LocDict:
-        """The fully merged data of a document."""
-        if doc.path in self.cache:
-            return self.cache[doc.path]
+    def resolve(self, doc: Document, chain: tuple[str, ...] = (),
+                without: frozenset[str] = frozenset()) -> LocDict:
+        """The fully merged data of a document; `without` names rule sets a derived
+        procedure removed (`uses: {remove: [...]}`), left out all the way down."""
+        key = (doc.path, without)
+        if key in self.cache:
+            return self.cache[key]
         if doc.id in chain:
             cycle = " -> ".join(chain + (doc.id,))
             self.problems.append(Problem(doc.data.loc,
@@ -40,25 +46,31 @@ class Merger:
             return LocDict(loc=doc.data.loc)
         merged = LocDict(loc=doc.data.loc)
         merged["transitions"] = LocList(loc=doc.data.loc)
-        base = self._ref(doc, "extends", chain)
+        dropped = without | self._removed_uses(doc)
+        base = self._ref(doc, "extends", chain, dropped)
         if base is not None:
             self._inherit(merged, base, override=True)
-        for used in self._uses(doc, chain):
+        for used in self._uses(doc, chain, without):
             self._inherit(merged, used, override=False)
         self._inherit(merged, doc.data, override=True, own=True)
         self._remove(merged, doc.data)
-        self.cache[doc.path] = merged
+        self.cache[key] = merged
         return merged
 
-    def _ref(self, doc: Document, key: str, chain: tuple[str, ...]) -> LocDict | None:
+    def _ref(self, doc: Document, key: str, chain: tuple[str, ...],
+             without: frozenset[str] = frozenset()) -> LocDict | None:
         name = doc.data.get(key)
         if name is None:
             return None
         target = self._lookup(doc, key, name)
-        return self.resolve(target, chain + (doc.id,)) if target else None
+        return self.resolve(target, chain + (doc.id,), without) if target else None
 
-    def _uses(self, doc: Document, chain: tuple[str, ...]) -> list[LocDict]:
-        names = doc.data.get("uses") or []
+    def _uses(self, doc: Document, chain: tuple[str, ...],
+              without: frozenset[str]) -> list[LocDict]:
+        """The rule sets a document uses (`uses: [...]`, or the `add` of a change)."""
+        names: Any = doc.data.get("uses") or []
+        if lists.is_change(names):
+            names = names.get("add") or []
         if isinstance(names, str):
             names = [names]
         if not isinstance(names, list):
@@ -66,7 +78,40 @@ class Merger:
                                          "'uses' must be a list of rule-set ids"))
             return []
         found = [self._lookup(doc, "uses", n, i) for i, n in enumerate(names)]
-        return [self.resolve(t, chain + (doc.id,)) for t in found if t]
+        return [self.resolve(t, chain + (doc.id,), without) for t in found
+                if t and t.id not in without]
+
+    def _removed_uses(self, doc: Document) -> frozenset[str]:
+        """`uses: {remove: [...]}`: rule sets the base uses that this document leaves out;
+        each must be one the base really uses."""
+        change = doc.data.get("uses")
+        if not lists.is_change(change):
+            return frozenset()
+        base = self._base_doc(doc)
+        used = self._uses_below(base) if base else set()
+        names = lists.apply("uses", None, LocDict({"add": change.get("remove")},
+                                                   loc=change.loc), "", self.problems)
+        for i, name in enumerate(names):
+            if name not in used:
+                self.problems.append(Problem(names.item_loc(i), f"'uses' removes "
+                                             f"{quoted(name)}, which the base does not use",
+                                             hint="the base uses: " + ", ".join(sorted(used))
+                                             if used else None))
+        return frozenset(n for n in names if isinstance(n, str))
+
+    def _uses_below(self, doc: Document, seen: frozenset[str] = frozenset()) -> set[str]:
+        """Every rule set a document and its bases use."""
+        if doc.id in seen:
+            return set()
+        names: Any = doc.data.get("uses") or []
+        names = (names.get("add") or []) if lists.is_change(names) else names
+        found = {names} if isinstance(names, str) else {n for n in names if isinstance(n, str)}
+        base = self._base_doc(doc)
+        return found | (self._uses_below(base, seen | {doc.id}) if base else set())
+
+    def _base_doc(self, doc: Document) -> Document | None:
+        name = doc.data.get("extends")
+        return self.by_id.get(name) if isinstance(name, str) else None
 
     def _lookup(self, doc: Document, key: str, name: Any,
                 index: int | None = None) -> Document | None:
@@ -74,15 +119,21 @@ class Merger:
         if target is None:
             values = doc.data[key]
             loc = values.item_loc(index) if index is not None else doc.data.value_loc(key)
-            self.problems.append(Problem(loc, f"'{key}' names {quoted(name)}, which is not a known "
-                                         "procedure or rule set",
-                                         hint=did_you_mean(name, self.by_id)))
+            self.problems.append(Problem(loc, f"'{key}' names {quoted(name)}, which is not among "
+                                         "the definitions read",
+                                         hint=did_you_mean(name, self.by_id) or _bundled(name)))
         return target
 
     def _inherit(self, merged: LocDict, data: LocDict, override: bool, own: bool = False) -> None:
         for key in SCALARS:
             if key in data and (own or key not in merged):
                 _put(merged, key, data[key], data)
+        for key in OWN_ONLY:
+            if key in data and own:
+                _put(merged, key, data[key], data)
+        if "calendar" in data and (own or "calendar" not in merged):
+            calendar = self._overlay(merged.get("calendar"), data["calendar"], "the calendar")
+            _put(merged, "calendar", calendar, data)
         for section in SECTIONS:
             entries = data.get(section)
             if isinstance(entries, LocDict):
@@ -111,11 +162,58 @@ class Merger:
                                              f"(also at {first})"))
                 continue
             base = target.get(key)
-            _put(target, key, _overlay(base, entry) if key in target else entry, entries)
+            what = f"{section[:-1]} '{key}'"
+            _put(target, key, self._overlay(base, entry, what) if key in target else
+                 self._overlay(None, entry, what), entries)
+
+    def _overlay(self, base: Any, entry: Any, what: str) -> Any:
+        """Key-by-key override of an inherited entry (remembered as `base`); list keys take
+        `{add, remove}` changes, and a plain list that drops inherited items warns."""
+        if not isinstance(entry, LocDict):
+            return entry
+        if not isinstance(base, LocDict):
+            base = LocDict(loc=entry.loc)
+        out = LocDict(loc=entry.loc)
+        for key, value in base.items():
+            _put(out, key, value, base)
+        for key, value in entry.items():
+            if key in NESTED and key in out:
+                value = self._merge_map(out[key], value, what)
+            elif key in lists.LIST_KEYS:
+                value = self._list(key, out.get(key), value, what, entry.value_loc(key))
+            _put(out, key, value, entry)
+        out.base = base if base else None
+        return out
+
+    def _list(self, key: str, base: Any, value: Any, what: str, loc: Any) -> Any:
+        if isinstance(value, LocDict):      # a change: {add: [...], remove: [...]}
+            return lists.apply(key, base, value, what, self.problems)
+        warning = lists.dropped(key, base, value, what, loc)
+        if warning is not None:
+            self.problems.append(warning)
+        return value
+
+    def _merge_map(self, base: Any, entry: Any, what: str) -> Any:
+        """A fact's `fields` override merges per field (and within a field, per key); what
+        the overriding file gives keeps its own locations, so errors point at that file."""
+        if not (isinstance(base, LocDict) and isinstance(entry, LocDict)):
+            return entry
+        out = LocDict(loc=entry.loc)
+        for key, value in base.items():
+            _put(out, key, value, base)
+        for key, value in entry.items():
+            _put(out, key, self._overlay(base[key], value, f"field '{key}' of {what}")
+                 if key in base else value, entry)
+        return out
 
     def _remove(self, merged: LocDict, data: LocDict) -> None:
         names = data.get("remove") or []
         for i, name in enumerate(names if isinstance(names, list) else []):
+            if not isinstance(name, str) or not name:
+                loc = names.item_loc(i) if isinstance(names, LocList) else data.value_loc("remove")
+                self.problems.append(Problem(loc, "'remove' lists the ids of inherited items, "
+                                             f"not {quoted(name) if name else 'nothing'}"))
+                continue
             hit = [s for s in SECTIONS if isinstance(merged.get(s), LocDict) and name in merged[s]]
             for section in hit:
                 del merged[section][name]
@@ -127,6 +225,20 @@ class Merger:
                                              "which nothing inherited defines"))
             merged["transitions"][:] = kept
             merged["transitions"].item_locs[:] = [t.loc for t in kept]
+
+
+def _bundled(name: Any) -> str | None:
+    """A hint when a missing base is one safeguard ships: read it beside the overlay."""
+    from engine.language.documents import bundled_dirs, read_documents
+
+    dirs = bundled_dirs()
+    found = [d for d in read_documents(dirs)[0] if d.id == name]
+    if not found:
+        return None
+    kind = found[0].kind.replace("_", " ")
+    where = " ".join(f"-d {d}" for d in dirs)
+    return (f"{quoted(name)} is the {kind} bundled with safeguard: read it with your files, "
+            f"safeguard {where} -d <your folder> ...")
 
 
 def in_force(docs: list[Document], on: date | None) -> list[Document]:
@@ -148,36 +260,6 @@ def _start(doc: Document) -> date:
 
 def _has_id(item: Any, name: str) -> bool:
     return isinstance(item, LocDict) and item.get("id") == name
-
-
-def _overlay(base: Any, entry: Any) -> Any:
-    """Key-by-key override of an inherited entry; remembers the entry it replaced."""
-    if not (isinstance(base, LocDict) and isinstance(entry, LocDict)):
-        return entry
-    out = LocDict(loc=entry.loc)
-    for layer in (base, entry):
-        for key, value in layer.items():
-            if layer is entry and key in NESTED and key in out:
-                value = _merge_map(out[key], value)
-            _put(out, key, value, layer)
-    out.base = base
-    return out
-
-
-NESTED = ("fields",)
-
-
-def _merge_map(base: Any, entry: Any) -> Any:
-    """A fact's `fields` override merges per field (and within a field, per key); what the
-    overriding file gives keeps its own locations, so errors point at that file."""
-    if not (isinstance(base, LocDict) and isinstance(entry, LocDict)):
-        return entry
-    out = LocDict(loc=entry.loc)
-    for key, value in base.items():
-        _put(out, key, value, base)
-    for key, value in entry.items():
-        _put(out, key, _overlay(base[key], value) if key in base else value, entry)
-    return out
 
 
 def _put(target: LocDict, key: Any, value: Any, origin: LocDict) -> None:

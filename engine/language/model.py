@@ -181,7 +181,8 @@ class Limit:
 @dataclass(frozen=True)
 class Anchor:
     """Which date a clock starts from: the trigger, first/last/nth of a type (optionally only
-    those matching `where`), or a date field; `otherwise` is tried when none is recorded."""
+    those matching `where`), or a date field (of the trigger, kind 'field', or of the
+    first/last/nth fact); `otherwise` is tried when none is recorded."""
 
     kind: AnchorKind = "trigger"
     fact: str | None = None
@@ -197,11 +198,13 @@ class Anchor:
         if self.kind == "trigger":
             text = trigger
         elif self.kind == "field":
-            text = f"the {named(self.field or '')} date of the {trigger}"
+            text = f"the {date_words(named(self.field or ''))} of the {trigger}"
         elif self.kind == "nth":
             text = f"occurrence {self.n} of {named(self.fact or '')}"
         else:
             text = f"the {self.kind} {named(self.fact or '')}"
+        if self.field is not None and self.kind != "field":
+            text = f"the {date_words(named(self.field))} of {text}"
         if self.where is not None:
             text += f" where {self.where.text}"
         if self.otherwise is not None:
@@ -211,6 +214,13 @@ class Anchor:
     def chain(self) -> tuple[Anchor, ...]:
         """This anchor and its fallbacks, in the order they are tried."""
         return (self,) + (self.otherwise.chain() if self.otherwise else ())
+
+
+def date_words(field: str) -> str:
+    """A date field in words: 'expected_delivery_date' -> 'expected delivery date',
+    'scheduled_for' -> 'scheduled for date' (never 'date date')."""
+    words = field.replace("_", " ")
+    return words if words.endswith("date") else f"{words} date"
 
 
 @dataclass(frozen=True)
@@ -247,6 +257,16 @@ class DueRule:
 
 
 @dataclass(frozen=True)
+class Reschedule:
+    """A fact that moves an open action's due date to a date field it records (a conference
+    rescheduled, an assessment extended to a new date)."""
+
+    matcher: Matcher
+    field: str
+    loc: Loc
+
+
+@dataclass(frozen=True)
 class Requirement:
     """An action that becomes required when a trigger fact arrives, due by a limit."""
 
@@ -275,6 +295,7 @@ class Requirement:
     effective_from: date | None = None
     effective_to: date | None = None
     versions: tuple[Requirement, ...] = ()
+    rescheduled_by: tuple[Reschedule, ...] = ()
 
     def in_force(self, day: date) -> Requirement:
         """The version whose window holds `day` (the latest to start); else the entry itself."""

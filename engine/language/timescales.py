@@ -15,6 +15,7 @@ from engine.language.model import MAX_AMOUNT, UNITS, Anchor, AnchorKind, DueRule
 from engine.language.reader import Reader
 
 DUE_FORMS = ("earliest_of", "latest_of", "when")
+ANCHOR_KEYS = ("first", "last", "nth", "n", "field", "where", "otherwise")
 
 
 class Timescales:
@@ -89,14 +90,14 @@ class Timescales:
         return self._anchor_value(data.get("anchor"), data.value_loc("anchor"))
 
     def _anchor_value(self, value: Any, loc: Loc) -> Anchor:
-        """`trigger`, or {first|last|nth: type, n, where, otherwise} or {field, otherwise}."""
+        """`trigger`, {first|last|nth: type, n, field, where, otherwise} or {field, otherwise}:
+        with `field`, the clock starts at that date field of the anchor fact."""
         if value == "trigger":
             return Anchor(loc=loc)
         value = self.r.mapping(value, loc, "'anchor'")
         if value is None:
             return Anchor()
-        self.r.keys(value, ("first", "last", "nth", "n", "field", "where", "otherwise"),
-                    "'anchor'")
+        self.r.keys(value, ANCHOR_KEYS, "'anchor'")
         otherwise = None
         if "otherwise" in value:
             otherwise = self._anchor_value(value["otherwise"], value.value_loc("otherwise"))
@@ -105,7 +106,8 @@ class Timescales:
             if kind in value:
                 fact = self.r.text(value, kind)
                 where = self.r.matcher(value, kind, "where") if "where" in value else None
-                return Anchor(kind, fact, self._nth(value, kind, loc),
+                field = self.r.name(value, "field") if "field" in value else None
+                return Anchor(kind, fact, self._nth(value, kind, loc), field or None,
                               loc=value.value_loc(kind), where=where, otherwise=otherwise)
         if "where" in value:
             self.r.error(value.value_loc("where"), "'where' filters first, last or nth")

@@ -152,6 +152,7 @@ def requirement_extras(req: Requirement) -> list[Matcher]:
         for clock in rule.clocks():
             anchors += clock.anchor.chain() if clock.anchor else ()
         found += [m for part in _walk_due(rule) for m in part.when]
+    found += [r.matcher for r in req.rescheduled_by]
     return found + [a.where for a in anchors if a.where is not None]
 
 

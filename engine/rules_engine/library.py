@@ -11,11 +11,14 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from engine.core.errors import Problem, UnknownNameError
+from engine.core.dates import parse_day
+from engine.core.errors import Loc, Problem, UnknownNameError
+from engine.language import lists
 from engine.language.checks import check_procedure
 from engine.language.conditions.transform import normalise
 from engine.language.documents import Document, bundled_dirs, effective_from, read_documents
 from engine.language.loader import TOP_KEYS, Loader
+from engine.language.located import LocList
 from engine.language.merge import Merger, in_force
 from engine.language.model import Check, Escalation, Procedure
 from engine.language.reader import Reader
@@ -47,12 +50,19 @@ def read_library(paths: Iterable[Path | str] | None = None) -> Library:
         if doc.kind == "rule_set":
             merged = Merger(docs, problems, effective_from(doc)).resolve(doc)
             Loader(reader, merged, doc.kind).procedure(doc.id)
+    known = {d.id for d in docs}
+    whole: dict[str, list[Problem]] = {}
     for ident in dict.fromkeys(d.id for d in docs if d.kind == "procedure"):
+        if _missing_base(ident, docs, known):
+            Merger(docs, problems).resolve(next(d for d in docs if d.id == ident))
+            continue    # its own keys alone would only give errors that follow from that
         versions = _versions(ident, docs, reader, problems)
         for proc in versions:
-            problems += _whole(proc)
+            whole[ident] = _whole(proc)
+            problems += whole[ident]
         latest = versions[-1]
         procedures[ident] = replace(latest, versions=versions) if len(versions) > 1 else latest
+    problems = _caused_here(problems, whole, docs)
     unique = sorted(set(problems + reader.problems), key=lambda p: (p.loc, p.message))
     return Library(procedures, docs, unique)
 
@@ -62,6 +72,7 @@ def _versions(ident: str, docs: list[Document], reader: Reader,
     """The procedure as in force from each date on which it, or anything it extends or
     uses, starts a new version: cases are judged by the one in force on the as-of date."""
     own = sorted((d for d in docs if d.id == ident), key=lambda d: effective_from(d) or date.min)
+    problems += _ranges(own)
     first = effective_from(own[0])
     related = _related(ident, docs)
     starts = sorted({day for d in docs if d.id in related and (day := effective_from(d))})
@@ -96,10 +107,67 @@ def _related(ident: str, docs: list[Document]) -> set[str]:
             continue
         found.add(name)
         for doc in (d for d in docs if d.id == name):
-            uses = doc.data.get("uses") or []
-            todo += [u for u in ([uses] if isinstance(uses, str) else uses) if isinstance(u, str)]
+            todo += lists.named(doc.data.get("uses"))
             if isinstance(doc.data.get("extends"), str):
                 todo.append(doc.data["extends"])
+    return found
+
+
+def _caused_here(problems: list[Problem], whole: dict[str, list[Problem]],
+                 docs: list[Document]) -> list[Problem]:
+    """An error in an inherited file that the procedure it comes from does not have is
+    caused by the procedure that extends it: report it at that procedure's change (its first
+    `remove`, else its `extends`), naming the inherited item."""
+    moved: dict[Problem, Problem] = {}
+    for doc in (d for d in docs if d.kind == "procedure"):
+        base = doc.data.get("extends")
+        if not isinstance(base, str) or base not in whole or doc.id not in whole:
+            continue
+        own = {d.path for d in docs if d.id == doc.id}
+        inherited = set(whole[base])
+        for problem in whole[doc.id]:
+            if problem.severity == "error" and problem.loc.file not in own and \
+                    problem not in inherited:
+                moved[problem] = replace(problem, loc=_cause(doc, problems),
+                                         message=f"{problem.message} (at {problem.loc}, "
+                                         f"inherited; it fails because of this change)")
+    return [moved.get(p, p) for p in problems]
+
+
+def _cause(doc: Document, problems: list[Problem]) -> Loc:
+    """Where a procedure changes what it inherits: a list that drops inherited items, a
+    `remove`, or else its `extends`."""
+    dropped = [p.loc for p in problems if p.loc.file == doc.path and "replaces the inherited "
+               "list" in p.message]
+    if dropped:
+        return min(dropped)
+    removed = doc.data.get("remove")
+    if isinstance(removed, LocList) and removed:
+        return removed.item_loc(0)
+    return doc.data.value_loc("extends")
+
+
+def _missing_base(ident: str, docs: list[Document], known: set[str]) -> bool:
+    """A procedure whose `extends` names nothing read: only that error is worth showing."""
+    return any(isinstance(d.data.get("extends"), str) and d.data["extends"] not in known
+               for d in docs if d.id == ident)
+
+
+def _ranges(own: list[Document]) -> list[Problem]:
+    """Each version's `effective_to` is on or after its `effective_from`, and versions of one
+    procedure do not overlap (as for a requirement's versions)."""
+    found = []
+    for doc in own:
+        start, end = effective_from(doc), parse_day(doc.data.get("effective_to"))
+        if start is not None and end is not None and end < start:
+            found.append(Problem(doc.data.value_loc("effective_to"), "'effective_to' is before "
+                                 "'effective_from'"))
+    for earlier, later in zip(own, own[1:], strict=False):
+        end, start = parse_day(earlier.data.get("effective_to")), effective_from(later)
+        if end is not None and start is not None and end >= start:
+            found.append(Problem(later.data.value_loc("effective_from"), f"versions of "
+                                 f"'{later.id}' overlap: the one in {earlier.path} runs to {end}",
+                                 hint="end the earlier version before this one starts"))
     return found
 
 
@@ -116,8 +184,11 @@ def in_force_on(proc: Procedure, day: date) -> tuple[Procedure, str | None]:
         warning = (f"procedure '{proc.id}' was not yet in force on {day}: its first version "
                    f"takes effect on {versions[0].effective_from}; judged by that version")
     elif chosen.effective_to is not None and day > chosen.effective_to:
-        warning = (f"procedure '{proc.id}' was no longer in force on {day}: its last version "
-                   f"ended on {chosen.effective_to}; judged by that version")
+        later = [v for v in versions if v.effective_from and v.effective_from > day]
+        gap = f" and the next takes effect on {later[0].effective_from}" if later else ""
+        warning = (f"no version of procedure '{proc.id}' was in force on {day}: the version "
+                   f"from {chosen.effective_from} ended on {chosen.effective_to}{gap}; judged "
+                   "by the one that ended")
     return chosen, warning
 
 

@@ -316,7 +316,7 @@ def test_before_and_date_field_anchors_read_as_sentences(tmp_path: Path) -> None
                     date(2025, 5, 2))
     because = action(result, "visit#1").because
     assert "before before" not in because and "referral.when" not in because
-    assert because.startswith("required by the when date of the referral on 2025-05-20; "
+    assert because.startswith("required by 2025-05-20, the when date recorded on the referral; "
                               "due 2 working days before it, by 2025-05-16")
 
 

@@ -1,7 +1,9 @@
 """Each file in tests/invalid/ holds one kind of mistake and the message it must produce.
 
 A `# expect: LINE:COL: MESSAGE` line (and optional `# hint: HINT`) inside the file is the
-contract: `safeguard check` must report exactly there, with that text.
+contract: `safeguard check` must report exactly there, with that text. `# expect-warning:`
+expects a warning instead; `# with: processes` also reads the bundled procedure (for
+mistakes in an overlay on it).
 """
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ import pytest
 from engine import read_library
 
 HERE = Path(__file__).resolve().parents[1] / "invalid"
-RULES = Path(__file__).resolve().parents[2] / "rules"
-EXPECT = re.compile(r"^# expect: (\d+):(\d+): (.+)$", re.M)
+ROOT = Path(__file__).resolve().parents[2]
+RULES = ROOT / "rules"
+EXPECT = re.compile(r"^# expect(-warning)?: (\d+):(\d+): (.+)$", re.M)
+WITH = re.compile(r"^# with: (\S+)$", re.M)
 HINT = re.compile(r"^# hint: (.+)$", re.M)
 
 
@@ -25,9 +29,10 @@ def _cases():
 @pytest.mark.parametrize("path", _cases(), ids=lambda p: p.stem)
 def test_invalid_definition_is_reported_where_it_is(path: Path) -> None:
     text = path.read_text()
-    line, col, message = EXPECT.search(text).groups()
-    library = read_library([path, RULES])
-    mine = [p for p in library.errors if Path(p.loc.file).name == path.name]
+    warning, line, col, message = EXPECT.search(text).groups()
+    library = read_library([path, RULES, *(ROOT / w for w in WITH.findall(text))])
+    wanted = library.problems if warning else library.errors
+    mine = [p for p in wanted if Path(p.loc.file).name == path.name]
     found = [p for p in mine if message in p.message]
     assert found, f"expected '{message}', got: " + "; ".join(p.render() for p in mine)
     assert (found[0].loc.line, found[0].loc.col) == (int(line), int(col)), found[0].render()

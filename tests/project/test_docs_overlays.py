@@ -8,6 +8,7 @@ import pytest
 
 from engine import load, read_library
 from engine.interfaces.scenarios import read_scenario, run_scenario
+from tests.examples import assert_story_passes, plain
 
 ROOT = Path(__file__).resolve().parents[2]
 OVERLAYS = ROOT / "docs" / "examples" / "overlays"
@@ -23,15 +24,7 @@ def test_the_overlays_check_clean() -> None:
 
 @pytest.mark.parametrize("path", STORIES, ids=lambda p: p.stem)
 def test_each_overlay_story_passes(path: Path) -> None:
-    scenario, problems = read_scenario(path)
-    assert not problems and scenario is not None
-    engine = load(DEFINITIONS, scenario.procedure)
-    try:
-        outcome = run_scenario(engine, scenario)
-    finally:
-        engine.close()
-    assert outcome.passed, outcome.failures
-    assert outcome.checked == len(scenario.expectations)
+    assert_story_passes(DEFINITIONS, path)
 
 
 @pytest.mark.parametrize("path", sorted((OVERLAYS / "definitions").glob("*.yaml")),
@@ -45,18 +38,10 @@ def test_the_guide_shows_each_overlay_verbatim(path: Path) -> None:
                          ids=lambda p: p.stem)
 def test_each_overlay_matches_the_definition_schema(path: Path) -> None:
     import json
-    from datetime import date
 
     import jsonschema
 
     from engine.language.located import load_file
-
-    def plain(value: object) -> object:
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [plain(v) for v in value]
-        return value.isoformat() if isinstance(value, date) else value
 
     schema = json.loads((ROOT / "docs/schema/definition.schema.json").read_text())
     data, problems = load_file(path)     # YAML 1.2 booleans: the key `on` stays a word

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from engine.core.errors import SafeguardError
-from engine.interfaces.cli import check, draw, importing, keys, query, serve, ssd, story
+from engine.interfaces.cli import check, diff, draw, importing, keys, query, serve, ssd, story
 
 
 class SafeguardGroup(click.Group):
@@ -39,7 +39,7 @@ def main_group(ctx: click.Context, definitions: tuple[Path, ...]) -> None:
 
 def _register(group: click.Group) -> click.Group:
     """Every command, listed once."""
-    commands = [check.check, story.test, query.status, query.next_, query.overdue,
+    commands = [check.check, diff.diff_cmd, story.test, query.status, query.next_, query.overdue,
                 query.explain_cmd, importing.import_group, draw.draw, draw.pack, serve.serve_cmd,
                 keys.keys_group, ssd.publish, ssd.ssd_quality, ssd.ssd_synth]
     for command in commands:
