@@ -8,7 +8,7 @@ import networkx as nx
 
 from engine.core.errors import Loc, Problem, Span, did_you_mean
 from engine.core.text import quoted
-from engine.language.conditions.transform import normalise
+from engine.language.conditions.transform import is_local, normalise
 from engine.language.conditions.tree import And, Compare, Condition
 from engine.language.conditions.typecheck import ConditionChecker
 from engine.language.model import (
@@ -97,6 +97,21 @@ def _facts(proc: Procedure, problems: list[Problem]) -> None:
         for field in fact.fields:
             if field.type == "enum" and not field.values:
                 _err(problems, field.loc, f"enum field '{field.name}' needs 'values'")
+        for m in fact.whenever:
+            _source_of(proc, fact, m, problems)
+
+
+def _source_of(proc: Procedure, fact: FactType, m: Matcher, problems: list[Problem]) -> None:
+    """A `whenever` source: a fact a case system sends, read on its own fields alone."""
+    _matcher(proc, m, problems, f"fact '{fact.name}' happens whenever")
+    source = proc.fact_type(m.fact)
+    if source is not None and source.whenever:
+        _err(problems, m.loc, f"'{m.fact}' is itself worked out from other facts: name the "
+             "facts it is worked out from instead")
+    if m.when is not None and not is_local(m.when):
+        _err(problems, _span(m.when_loc, m.loc).start, "a 'whenever' condition reads only "
+             f"the '{m.fact}' fact's own fields", "compare its fields with values, like "
+             "outcome == 'end'")
 
 
 def _transitions(proc: Procedure, problems: list[Problem]) -> None:

@@ -241,7 +241,10 @@ FIELD = Either(options=(Words(values=FIELD_TYPES), Fields(keys=(
 FACT = Fields(nullable=True, entry=True, keys=(
     Key("title", Text(), "FactType.title"), Key("description", Text(), "FactType.description"),
     Key("fields", Entries(value=FIELD, names=NAME), "FactType.fields"),
-    Key("follows", CHANGED_NAMES, "FactType.follows")))
+    Key("follows", CHANGED_NAMES, "FactType.follows"),
+    Key("whenever", Either("A fact worked out from others: it happens, dated as they are, "
+                           "whenever one of these does (never sent by a case system).",
+                           MATCHERS.options), "FactType.whenever")))
 STAGE = Fields(nullable=True, entry=True, keys=(
     Key("title", Text(), "Stage.title"), Key("phase", Text(), "Stage.phase"),
     Key("owner", Text(), "Stage.owner"), Key("start", Boolean(), "Stage.start"),

@@ -43,7 +43,7 @@ TOP_KEYS = ("procedure", "rule_set", "title", "version", "effective_from", "effe
             "description",
             "extends", "uses", "sources", "calendar", "lists", "facts", "stages", "transitions",
             "requirements", "escalations", "checks", "remove")
-FACT_KEYS = ("title", "description", "fields", "follows")
+FACT_KEYS = ("title", "description", "fields", "follows", "whenever")
 FIELD_KEYS = ("type", "values", "min", "max", "required", "fields", "description")
 STAGE_KEYS = ("title", "phase", "owner", "start", "terminal", "records", "description")
 TRANSITION_KEYS = ("id", "from", "to", "on", "when", "label", "reopens")
@@ -179,7 +179,8 @@ class Loader:
         built = tuple(f for f in (self._field(n, v, fields.key_loc(n), fields.value_loc(n))
                                   for n, v in fields.items()) if f)
         return FactType(name, self.r.text(data, "title", name.replace("_", " ")), loc, built,
-                        self.r.names(data, "follows"), self.r.text(data, "description"))
+                        self.r.names(data, "follows"), self.r.text(data, "description"),
+                        self._matchers(data, "whenever"))
 
     def _field(self, name: str, value: Any, loc: Loc, value_loc: Loc) -> Field | None:
         if isinstance(value, str):

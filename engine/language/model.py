@@ -63,6 +63,7 @@ class FactType:
     fields: tuple[Field, ...] = ()
     follows: tuple[str, ...] = ()
     description: str = ""
+    whenever: tuple[Matcher, ...] = ()     # a fact worked out from these (evaluation/derive)
 
     def field(self, name: str) -> Field | None:
         return self._fields.get(name)
