@@ -170,15 +170,13 @@ def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[i
     occurrences: list[Occurrence] = []
     start = t
     while True:
+        end = _end(ctx, req, start, done, cancel)
         if occurrences and occurrences[-1].rule.every is not None:
             fact = ctx.facts[start]
-            anchor = AnchorFact(fact.type, fact.date, fact.ref, fact.time)
-            rule = req.in_force(anchor.date) if req.versions else req
-            limit = rule.every or req.due
-            reading = Reading(anchor, limit, due_of(ctx.cal, anchor, limit))
+            rule = req.in_force(fact.date) if req.versions else req
+            reading = _interval(ctx, rule, start, end)
         else:
             reading, rule = _first(ctx, req, start)
-        end = _end(ctx, req, start, done, cancel)
         if req.rescheduled_by and reading.due is not None:
             reading = _rescheduled(ctx, req, start, end, reading)
         occurrences.append(Occurrence(reading, end, rule))
@@ -186,6 +184,41 @@ def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[i
             last = end.pos if end.pos is not None else len(ctx.facts)
             return occurrences, last
         start = end.pos
+
+
+def _interval(ctx: Context, rule: Requirement, start: int, end: _End) -> Reading:
+    """The next occurrence of a recurring requirement, counted from the completion at
+    `start`: its interval chosen by a condition on that fact (`every: {when, then,
+    otherwise}`), or changed by the latest `every_set_by` fact recorded before it ends. A
+    change counts from the completion; when that day has already passed at the change, from
+    the change."""
+    fact = ctx.facts[start]
+    anchor = AnchorFact(fact.type, fact.date, fact.ref, fact.time)
+    limit, note = rule.every or rule.due, ""
+    if rule.every_rule is not None:
+        holds = start in ctx.hits(tuple(m for m in rule.every_rule.when if m.fact == fact.type))
+        limit = rule.every_rule.parts[0 if holds else 1].limit or limit
+        note = f" ({rule.every_rule.text} {'holds' if holds else 'does not hold'} for it)"
+    change = _latest_change(ctx, rule, start, end)
+    if change is None:
+        return Reading(anchor, limit, due_of(ctx.cal, anchor, limit), note)
+    pos, limit = change
+    due = due_of(ctx.cal, anchor, limit)
+    setter = ctx.facts[pos]
+    note = f" (interval set to {limit.describe()} by the {_words(setter.type)} on {setter.date})"
+    if due.day < setter.date:
+        anchor = AnchorFact(setter.type, setter.date, setter.ref, setter.time)
+        due = due_of(ctx.cal, anchor, limit)
+    return Reading(anchor, limit, due, note)
+
+
+def _latest_change(ctx: Context, rule: Requirement, start: int, end: _End
+                   ) -> tuple[int, Limit] | None:
+    last = end.pos if end.pos is not None else len(ctx.facts)
+    episode = ctx.replay.episode(start)
+    found = [(p, c.every) for c in rule.every_set_by for p in ctx.hits((c.matcher,))
+             if p < last and ctx.replay.episode(p) == episode]
+    return max(found, key=lambda x: x[0]) if found else None
 
 
 def _rescheduled(ctx: Context, req: Requirement, start: int, end: _End,

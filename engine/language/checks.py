@@ -218,10 +218,25 @@ def _requirements(proc: Procedure, problems: list[Problem]) -> None:
                  "add 'completed_by: <fact type>' so the engine can tell when it is done")
         _anchor(proc, req, problems)
         _reschedules(proc, req, problems)
+        _intervals(proc, req, problems)
         _reachable_anchor(proc, req, problems)
         for version in (req, *req.versions):
             _statutory(version, req, problems)
             _cited(proc, version, problems)
+
+
+def _intervals(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:
+    """An interval chosen by a condition or changed by a fact needs a recurring requirement;
+    its condition reads the completing fact (or, for a change, the fact that sets it)."""
+    if (req.every_rule is not None or req.every_set_by) and req.every is None:
+        _err(problems, req.loc, f"requirement '{req.id}' changes its interval but does not "
+             "recur", "give it 'every: {...}'")
+    for m in req.every_rule.when if req.every_rule is not None else ():
+        _matcher(proc, m, problems, f"requirement '{req.id}' chooses its interval by",
+                 defaulted=True)
+    for change in req.every_set_by:
+        _matcher(proc, change.matcher, problems, f"requirement '{req.id}' has its interval set "
+                 "by")
 
 
 def _reschedules(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:

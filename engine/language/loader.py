@@ -51,7 +51,7 @@ RESCHEDULE_KEYS = ("fact", "field", "when")
 REQUIREMENT_KEYS = ("title", "owner", "source", "on", "when", "anchor", "due", "completed_by",
                     "cancelled_by", "active_in", "every", "once", "single", "statutory",
                     "local_exception", "description", "versions", "runs_after_closure",
-                    "not_triggered_in", "rescheduled_by")
+                    "not_triggered_in", "rescheduled_by", "every_set_by")
 # What a dated version may change: what is computed in Python, never what durable-rules matches.
 REQUIREMENT_VERSION_KEYS = ("effective_from", "effective_to", "title", "owner", "source", "due",
                             "every", "statutory", "local_exception", "description")
@@ -281,6 +281,8 @@ class Loader:
         due, rule = self.t.due(data, anchor, trigger)
         if not trigger or due is None:
             return None
+        completions = self._matchers(data, "completed_by")
+        every, every_rule = self.t.every(data, completions)
         exception = data.get("local_exception")
         built = Requirement(
             id=name, title=self.r.text(data, "title", name.replace("_", " ")), loc=loc,
@@ -290,7 +292,8 @@ class Loader:
             rescheduled_by=self._reschedules(data),
             active_in=self.r.names(data, "active_in"),
             not_triggered_in=self.r.names(data, "not_triggered_in"),
-            every=self.t.limit(data, "every", minimum=1, window=True),
+            every=every, every_rule=every_rule,
+            every_set_by=self.t.interval_changes(data),
             once=self.r.boolean(data, "once"), single=self.r.boolean(data, "single"),
             runs_after_closure=self.r.boolean(data, "runs_after_closure"),
             statutory=self.r.boolean(data, "statutory"),
@@ -328,6 +331,7 @@ class Loader:
         exception = data.get("local_exception", base.local_exception)
         return replace(base, title=self.r.text(data, "title", base.title),
                        due_rule=None if "due" in data else base.due_rule,
+                       every_rule=None if "every" in data else base.every_rule,
                        owner=self.r.text(data, "owner", base.owner),
                        source=self.r.text(data, "source", base.source), due=due or base.due,
                        every=every, statutory=self.r.boolean(data, "statutory", base.statutory),

@@ -258,6 +258,15 @@ class DueRule:
 
 
 @dataclass(frozen=True)
+class IntervalChange:
+    """A fact that changes a recurring requirement's interval from when it is recorded (a
+    manager sets visits to weekly)."""
+
+    matcher: Matcher
+    every: Limit
+
+
+@dataclass(frozen=True)
 class Reschedule:
     """A fact that moves an open action's due date to a date field it records (a conference
     rescheduled, an assessment extended to a new date)."""
@@ -297,6 +306,8 @@ class Requirement:
     effective_to: date | None = None
     versions: tuple[Requirement, ...] = ()
     rescheduled_by: tuple[Reschedule, ...] = ()
+    every_rule: DueRule | None = None           # an interval chosen by a condition
+    every_set_by: tuple[IntervalChange, ...] = ()
 
     def in_force(self, day: date) -> Requirement:
         """The version whose window holds `day` (the latest to start); else the entry itself."""

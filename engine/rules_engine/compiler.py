@@ -153,6 +153,8 @@ def requirement_extras(req: Requirement) -> list[Matcher]:
             anchors += clock.anchor.chain() if clock.anchor else ()
         found += [m for part in _walk_due(rule) for m in part.when]
     found += [r.matcher for r in req.rescheduled_by]
+    found += [c.matcher for c in req.every_set_by]
+    found += list(req.every_rule.when) if req.every_rule is not None else []
     return found + [a.where for a in anchors if a.where is not None]
 
 
