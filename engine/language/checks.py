@@ -219,6 +219,12 @@ def _requirements(proc: Procedure, problems: list[Problem]) -> None:
         _anchor(proc, req, problems)
         _reschedules(proc, req, problems)
         _intervals(proc, req, problems)
+        if req.calendar is not None and req.calendar not in dict(proc.calendars):
+            names = [n for n, _ in proc.calendars]
+            _err(problems, req.loc, f"requirement '{req.id}' counts in calendar "
+                 f"{quoted(req.calendar)}, which is not in 'calendars'",
+                 did_you_mean(req.calendar, names) or ("calendars: " + ", ".join(names)
+                                                       if names else None))
         _reachable_anchor(proc, req, problems)
         for version in (req, *req.versions):
             _statutory(version, req, problems)

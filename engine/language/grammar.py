@@ -239,6 +239,8 @@ REQUIREMENT = Fields(keys=(
                                        "IntervalChange.every")),
                                    required=("fact", "every"))),
         "Requirement.every_set_by"),
+    Key("calendar", Text("The name of a calendar in 'calendars' this requirement counts in.",
+                         pattern=NAME), "Requirement.calendar"),
     Key("rescheduled_by", Listed("Facts that move an open action's due date to a date they "
                                  "record, if recorded before it is late.", Fields(keys=(
                                      Key("fact", NAME_TEXT, "Matcher.fact"),
@@ -303,7 +305,11 @@ CALENDAR = Fields(keys=(
     Key("region", Words(values=REGIONS), "Calendar.region"),
     Key("closures", changes(Either(options=(Listed(item=Day()),)), Day()), "Calendar.closures"),
     Key("openings", changes(Either("Bank holidays the local offices work (working days).",
-                                   (Listed(item=Day()),)), Day()), "Calendar.openings")))
+                                   (Listed(item=Day()),)), Day()), "Calendar.openings"),
+    Key("terms", Listed("Term dates: when given, only days within a term are working days "
+                        "(school days).", Fields(keys=(Key("from", Day()), Key("to", Day())),
+                                                  required=("from", "to"))),
+        "Calendar.terms")))
 
 DOCUMENT = Fields(
     "A procedure (processes/*.yaml) or a reusable rule set (rules/*.yaml). `safeguard "
@@ -322,6 +328,9 @@ DOCUMENT = Fields(
                             Text(pattern=DOCUMENT_ID)), "Procedure.uses"),
         Key("sources", Entries(value=SOURCE), "Procedure.sources"),
         Key("calendar", CALENDAR, "Procedure.calendar"),
+        Key("calendars", Entries("Named calendars a requirement may count in instead of the "
+                                 "procedure's (`calendar: school`).", CALENDAR, NAME),
+            "Procedure.calendars"),
         Key("lists", Entries(value=Listed(item=Text())), "Field.values"),
         Key("facts", Entries(value=FACT, names=NAME), "Procedure.facts"),
         Key("stages", Entries(value=STAGE, names=NAME), "Procedure.stages"),
