@@ -85,6 +85,9 @@ def test_status_and_overdue_read_an_sqlite_ssd_and_a_payload_given_as_the_argume
                                         "--format", "json"], catch_exceptions=False)
     assert result.exit_code == 0
     assert {r["case"] for r in json.loads(result.stdout)} <= {"P1/2024-05-01"}
+    shown = runner.invoke(main_group, ["status", str(payload), "--as-of", "2024-11-29"],
+                          catch_exceptions=False)          # a cohort, not one case file
+    assert shown.exit_code == 0 and shown.stdout.startswith("P1/2024-05-01  referral since")
 
 
 def test_an_unreadable_ssd_episode_is_an_error_record_that_names_its_row(tmp_path):

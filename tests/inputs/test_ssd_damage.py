@@ -22,6 +22,8 @@ from sqlalchemy import create_engine, text
 
 from engine.inputs.feed import FeedOptions, SsdFeed
 from engine.inputs.ssd import synthetic
+from engine.inputs.ssd.dataset import SsdDataset
+from engine.inputs.ssd.publish import publish_dataset
 from engine.inputs.ssd.tables import SPECS, Spec
 from engine.inputs.ssd.urls import resolve_url
 from engine.interfaces.cli.app import main_group
@@ -197,6 +199,23 @@ def test_each_damaged_cell_costs_one_value_and_leaves_every_other_child_identica
     assert not unlocated, unlocated
     assert FREE_TEXT not in text_out and LONG_ID not in text_out
     assert "\x1b" not in text_out and "\\u001b" not in text_out
+    _publishes(damaged, engine)
+
+
+def _publishes(url: str, engine) -> None:
+    """The damaged SSD publishes whole: no id is too long for its column, every problem row
+    has a location, and no free text reaches a table."""
+    dataset = SsdDataset(resolve_url(url), as_of=AS_OF, procedure=engine.procedure)
+    run = publish_dataset(dataset, dataset.db, lambda cases: engine.cohort(cases, AS_OF), AS_OF,
+                          {"id": "neglect", "version": "test"}, "hash")
+    dataset.close()
+    db = create_engine(url)
+    with db.connect() as conn:
+        rows = conn.execute(text("SELECT location, message FROM sg_problem")).all()
+    db.dispose()
+    assert run.counts["cases"] > 400 and len(rows) == run.counts["problems"]
+    assert all(location for location, _ in rows)
+    assert not any(FREE_TEXT in message or LONG_ID in message for _, message in rows)
 
 
 def _located(d: Damage, after: dict[str, str], table_problems: list[str]) -> bool:

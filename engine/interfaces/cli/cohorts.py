@@ -108,6 +108,11 @@ def resolve_as_of(as_of: date | None, path: Path | None = None) -> date:
     return date.today()
 
 
+def one_case_file(path: Path) -> bool:
+    """A .json file holding one case (shown in full by `status`), not a payload of many."""
+    return path.suffix == ".json" and open_feed(path).kind == "cases"
+
+
 def cohort_records(engine: Engine, cohort: Cohort, as_of: date, workers: int = 1,
                    encode: Encode | None = None) -> Iterator[Any]:
     """The record of every case of the cohort, in input order, kept to its team and worker,

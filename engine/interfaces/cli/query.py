@@ -21,7 +21,7 @@ from engine.evaluation.explain import (
 )
 from engine.evaluation.status import CaseStatus, Failure, Record, dumps, json_line
 from engine.interfaces.cli import render, worklist
-from engine.interfaces.cli.cohorts import cohort_of, cohort_records, resolve_as_of
+from engine.interfaces.cli.cohorts import cohort_of, cohort_records, one_case_file, resolve_as_of
 from engine.interfaces.cli.options import (
     EXISTING,
     FORMATS,
@@ -58,7 +58,7 @@ def status(ctx: click.Context, input_path: Path | None, from_url: str | None,
     cohort = cohort_of(input_path, from_url, from_file, ssd_schema, team, worker)
     engine = engine_for(ctx, procedure)
     day = resolve_as_of(as_of, input_path)
-    single = input_path is not None and input_path.suffix == ".json"
+    single = input_path is not None and one_case_file(input_path)
     if single and fmt == "text":
         assert input_path is not None
         with about(input_path):
