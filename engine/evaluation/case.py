@@ -240,6 +240,10 @@ def _fact(i: int, item: Any, proc: Procedure, errors: list[dict]) -> Fact | None
         bad(f"unknown fact type {show(kind)}" + (f" ({hint})" if hint else ""))
         return None
     kind = ftype.name
+    if ftype.whenever:
+        sources = ", ".join(dict.fromkeys(m.fact for m in ftype.whenever))
+        bad(f"'{kind}' is worked out from other facts ({sources}); send those instead")
+        return None
     written = item.get("date")
     day = _date(written)    # the usual YYYY-MM-DD first; a date-time only when it is not
     moment = (day, None) if day is not None else (

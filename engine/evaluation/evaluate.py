@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from engine.evaluation.actions import Context, actions_for
 from engine.evaluation.calendar import WorkingCalendar, add_months
 from engine.evaluation.case import Case, Fact, allocation_on, canonical
+from engine.evaluation.derive import derive
 from engine.evaluation.findings import condition_escalations, flags, overdue_escalations
 from engine.evaluation.prepare import age_on
 from engine.evaluation.relations import Scope, case_fields, filter_relations
@@ -36,7 +37,7 @@ def evaluate(compiled: Compiled, case: Case, as_of: date,
              warning: str | None = None) -> CaseStatus:
     """The CaseStatus of `case` on `as_of` under a compiled procedure (an Engine)."""
     proc, plan = compiled.procedure, compiled.plan
-    facts = canonical(f for f in case.facts if f.date <= as_of)
+    facts = canonical(derive((f for f in case.facts if f.date <= as_of), proc))
     prepared = compiled.prepare(facts, case.date_of_birth)
     held: dict[str, Replay] = {}
 
