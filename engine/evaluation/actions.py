@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from engine.core.dates import field_moment, parse_moment
 from engine.evaluation import localtime
-from engine.evaluation.calendar import WorkingCalendar
+from engine.evaluation.calendar import WorkingCalendar, working_calendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
 from engine.evaluation.status import Action, ActionStatus, AnchorFact
@@ -43,6 +43,10 @@ class Context:
     matches: dict[str, set[int]]
     as_of: date
     terminal: frozenset[str]
+
+    def cal_of(self, req: Requirement) -> WorkingCalendar:
+        """The calendar a requirement counts in (its own named one, or the procedure's)."""
+        return self.cal if req.calendar is None else working_calendar(self.proc.calendar_of(req))
 
     def hits(self, matchers: tuple[Matcher, ...]) -> set[int]:
         """Positions of the facts matching any of these matchers (durable-rules' answer)."""
@@ -170,15 +174,13 @@ def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[i
     occurrences: list[Occurrence] = []
     start = t
     while True:
+        end = _end(ctx, req, start, done, cancel)
         if occurrences and occurrences[-1].rule.every is not None:
             fact = ctx.facts[start]
-            anchor = AnchorFact(fact.type, fact.date, fact.ref, fact.time)
-            rule = req.in_force(anchor.date) if req.versions else req
-            limit = rule.every or req.due
-            reading = Reading(anchor, limit, due_of(ctx.cal, anchor, limit))
+            rule = req.in_force(fact.date) if req.versions else req
+            reading = _interval(ctx, rule, start, end)
         else:
             reading, rule = _first(ctx, req, start)
-        end = _end(ctx, req, start, done, cancel)
         if req.rescheduled_by and reading.due is not None:
             reading = _rescheduled(ctx, req, start, end, reading)
         occurrences.append(Occurrence(reading, end, rule))
@@ -186,6 +188,41 @@ def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[i
             last = end.pos if end.pos is not None else len(ctx.facts)
             return occurrences, last
         start = end.pos
+
+
+def _interval(ctx: Context, rule: Requirement, start: int, end: _End) -> Reading:
+    """The next occurrence of a recurring requirement, counted from the completion at
+    `start`: its interval chosen by a condition on that fact (`every: {when, then,
+    otherwise}`), or changed by the latest `every_set_by` fact recorded before it ends. A
+    change counts from the completion; when that day has already passed at the change, from
+    the change."""
+    fact = ctx.facts[start]
+    anchor = AnchorFact(fact.type, fact.date, fact.ref, fact.time)
+    limit, note = rule.every or rule.due, ""
+    if rule.every_rule is not None:
+        holds = start in ctx.hits(tuple(m for m in rule.every_rule.when if m.fact == fact.type))
+        limit = rule.every_rule.parts[0 if holds else 1].limit or limit
+        note = f" ({rule.every_rule.text} {'holds' if holds else 'does not hold'} for it)"
+    change = _latest_change(ctx, rule, start, end)
+    if change is None:
+        return Reading(anchor, limit, due_of(ctx.cal_of(rule), anchor, limit), note)
+    pos, limit = change
+    due = due_of(ctx.cal_of(rule), anchor, limit)
+    setter = ctx.facts[pos]
+    note = f" (interval set to {limit.describe()} by the {_words(setter.type)} on {setter.date})"
+    if due.day < setter.date:
+        anchor = AnchorFact(setter.type, setter.date, setter.ref, setter.time)
+        due = due_of(ctx.cal_of(rule), anchor, limit)
+    return Reading(anchor, limit, due, note)
+
+
+def _latest_change(ctx: Context, rule: Requirement, start: int, end: _End
+                   ) -> tuple[int, Limit] | None:
+    last = end.pos if end.pos is not None else len(ctx.facts)
+    episode = ctx.replay.episode(start)
+    found = [(p, c.every) for c in rule.every_set_by for p in ctx.hits((c.matcher,))
+             if p < last and ctx.replay.episode(p) == episode]
+    return max(found, key=lambda x: x[0]) if found else None
 
 
 def _rescheduled(ctx: Context, req: Requirement, start: int, end: _End,
@@ -242,7 +279,7 @@ def _clock(ctx: Context, req: Requirement, start: int, spec: AnchorSpec, limit: 
     found = _anchor(ctx, req, start, spec)
     if isinstance(found, str):
         return Reading(None, limit, None, missing=found)
-    return Reading(found, limit, due_of(ctx.cal, found, limit))
+    return Reading(found, limit, due_of(ctx.cal_of(req), found, limit))
 
 
 def _rule(ctx: Context, req: Requirement, start: int, rule: DueRule) -> Reading:
@@ -372,7 +409,7 @@ def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set
 def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Action:
     reading, end, rule = occ.reading, occ.end, occ.rule
     anchor, limit, due = reading.anchor, reading.limit, reading.due
-    cal, when = ctx.cal, end.when
+    cal, when = ctx.cal_of(req), end.when
     base: dict[str, Any] = {
         "id": f"{req.id}#{number}", "requirement": req.id, "title": rule.title,
         "owner": rule.owner, "due": due.day if due else None, "anchor": anchor,
@@ -443,7 +480,7 @@ def _open(ctx: Context, req: Requirement, base: dict[str, Any], because: str,
         return Action(**base, status="unknown", because=because + f"; unknown: {system} does "
                       f"not record {', '.join(missing)}")
     if ctx.as_of > due.day:
-        late = ctx.cal.days_overdue(due.day, ctx.as_of)
+        late = ctx.cal_of(req).days_overdue(due.day, ctx.as_of)
         return Action(**base, status="overdue", working_days_overdue=late,
                       because=because + f"; overdue by {late} working day(s) on {ctx.as_of}")
     if due.opens is not None and ctx.as_of < due.opens:

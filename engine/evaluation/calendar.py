@@ -135,6 +135,18 @@ def add_months(start: date, n: int) -> date:
     return date(year, month, min(start.day, last))
 
 
+def _outside_terms(spec: Calendar) -> list[date]:
+    """Weekdays between the first term's start and the last term's end that no term holds
+    (holidays of a school calendar); outside that span the region's days apply."""
+    if not spec.terms:
+        return []
+    inside = {t[0] + timedelta(days=i) for t in spec.terms
+              for i in range((t[1] - t[0]).days + 1)}
+    first, last = spec.terms[0][0], spec.terms[-1][1]
+    days = (first + timedelta(days=i) for i in range((last - first).days + 1))
+    return [d for d in days if d.weekday() < 5 and d not in inside]
+
+
 @lru_cache(maxsize=32)
 def working_calendar(spec: Calendar) -> WorkingCalendar:
     """Build (and cache) the numpy business-day calendar for a calendar spec."""
@@ -146,6 +158,8 @@ def working_calendar(spec: Calendar) -> WorkingCalendar:
         names.setdefault(day, "local closure day")
     for day in spec.openings:
         names.pop(day, None)
+    for day in _outside_terms(spec):
+        names.setdefault(day, "outside the terms")
     busday = np.busdaycalendar(weekmask="1111100",
                                holidays=[np.datetime64(d, "D") for d in sorted(names)])
     first, last = date(YEARS[0], 1, 1).toordinal(), date(YEARS[-1], 12, 31).toordinal()

@@ -37,7 +37,6 @@ class Fact:
     estimated: bool = False
     order: tuple = ()
     time: time | None = None
-    origin: str | None = None   # a derived fact (`any_of`): the type of the fact it counts
 
     @property
     def moment(self) -> datetime | None:
@@ -45,9 +44,8 @@ class Fact:
         return datetime.combine(self.date, self.time) if self.time else None
 
     def describe(self) -> dict:
-        """How outputs name a fact: by type, date and the case system's own id (a derived fact
-        by the fact it counts)."""
-        return {"type": self.origin or self.type, "date": self.date.isoformat(), "ref": self.ref}
+        """How outputs name a fact: by type, date and the case system's own id."""
+        return {"type": self.type, "date": self.date.isoformat(), "ref": self.ref}
 
 
 @dataclass(frozen=True)
@@ -111,7 +109,6 @@ def read_case(raw: Any, proc: Procedure) -> Case:
         if fact is not None:
             good.append(fact)
     _order(good, proc, errors)
-    good += derived_facts(good, proc)
     errors = _canonical(errors)
     not_recorded = raw.get("not_recorded") or []
     if not isinstance(not_recorded, list):
@@ -122,31 +119,8 @@ def read_case(raw: Any, proc: Procedure) -> Case:
         family = None
     allocations = _allocations(raw.get("allocations"), errors)
     return Case(ident, tuple(good), dob, str(raw.get("source") or ""),
-                _unrecorded(map(str, not_recorded), proc), tuple(errors),
+                frozenset(map(str, not_recorded)), tuple(errors),
                 str(family) if family is not None else None, allocations)
-
-
-def derived_facts(facts: list[Fact], proc: Procedure) -> list[Fact]:
-    """One derived fact (`any_of`) per sent fact of a listed type: same date, time and ref."""
-    out = []
-    for fact in facts:
-        for name in proc.derivations.get(fact.type, ()):
-            out.append(Fact(fact.index, name, fact.date, {}, fact.ref, fact.estimated,
-                            (fact.date, proc.fact_rank(name)), fact.time, fact.type))
-    return out
-
-
-def _unrecorded(names: Iterable[str], proc: Procedure) -> frozenset[str]:
-    """What the source does not record; a derived type only when none of its types is
-    recorded (its own name in the list is ignored: it is worked out, never recorded)."""
-    given = {n for n in names if not _is_derived(proc, n)}
-    derived = {f.name for f in proc.facts if f.any_of and set(f.any_of) <= given}
-    return frozenset(given | derived)
-
-
-def _is_derived(proc: Procedure, name: str) -> bool:
-    found = proc.fact_type(name)
-    return found is not None and bool(found.any_of)
 
 
 def _allocations(items: object, errors: list[dict]) -> tuple[Allocation, ...]:
@@ -266,9 +240,9 @@ def _fact(i: int, item: Any, proc: Procedure, errors: list[dict]) -> Fact | None
         bad(f"unknown fact type {show(kind)}" + (f" ({hint})" if hint else ""))
         return None
     kind = ftype.name
-    if ftype.any_of:
-        bad(f"{kind} is worked out from {', '.join(ftype.any_of)} and is never sent; "
-            "the fact is left out")
+    if ftype.whenever:
+        sources = ", ".join(dict.fromkeys(m.fact for m in ftype.whenever))
+        bad(f"'{kind}' is worked out from other facts ({sources}); send those instead")
         return None
     written = item.get("date")
     day = _date(written)    # the usual YYYY-MM-DD first; a date-time only when it is not

@@ -5,13 +5,13 @@ vocabulary's pathway order, then content) so the answer never depends on input o
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 from typing import Any, Protocol
 
 from engine.evaluation.actions import Context, actions_for
 from engine.evaluation.calendar import WorkingCalendar, add_months
 from engine.evaluation.case import Case, Fact, allocation_on, canonical
+from engine.evaluation.derive import derive
 from engine.evaluation.findings import condition_escalations, flags, overdue_escalations
 from engine.evaluation.prepare import age_on
 from engine.evaluation.relations import Scope, case_fields, filter_relations
@@ -37,7 +37,8 @@ def evaluate(compiled: Compiled, case: Case, as_of: date,
              warning: str | None = None) -> CaseStatus:
     """The CaseStatus of `case` on `as_of` under a compiled procedure (an Engine)."""
     proc, plan = compiled.procedure, compiled.plan
-    facts = canonical(f for f in case.facts if f.date <= as_of)
+    kept = [f for f in case.facts if f.date <= as_of]
+    facts = canonical(derive(kept, proc))
     prepared = compiled.prepare(facts, case.date_of_birth)
     held: dict[str, Replay] = {}
 
@@ -71,13 +72,8 @@ def evaluate(compiled: Compiled, case: Case, as_of: date,
         stage=stage, stage_since=since, path=rep.path, actions=tuple(actions),
         escalations=tuple(sorted(raised, key=lambda e: (e.since, e.id, e.action or ""))),
         flags=tuple(flags(proc, case, facts, named, since, as_of, rep.current_start)),
-        errors=case.errors, facts_ignored_after_as_of=_sent(case.facts) - _sent(facts),
+        errors=case.errors, facts_ignored_after_as_of=len(case.facts) - len(kept),
         episode=_episode(rep, facts), family=case.family, allocation=_allocation(case, as_of))
-
-
-def _sent(facts: Iterable[Fact]) -> int:
-    """How many of these facts the case system sent (derived facts are not counted)."""
-    return sum(1 for f in facts if f.origin is None)
 
 
 def _episode(rep: Replay, facts: list[Fact]) -> Episode | None:

@@ -143,8 +143,8 @@ def explain(proc: Procedure, cal: WorkingCalendar, status: CaseStatus,
     Only working-day limits skip days: a month, week, day or hour limit lists none.
     """
     proc, _warning = in_force_on(proc, status.as_of)
-    cal = working_calendar(proc.calendar)
     req = next(r for r in proc.requirements if r.id == action.requirement)
+    cal = working_calendar(proc.calendar_of(req))
     rule = _rule(req, action.rule_version)
     limit = _limit(rule, action)
     unit: Unit = limit.unit if limit is not None else "working_days"
@@ -152,7 +152,8 @@ def explain(proc: Procedure, cal: WorkingCalendar, status: CaseStatus,
     if action.anchor is not None and action.due is not None and unit == "working_days":
         start, end = sorted((action.anchor.date, action.due))
         skipped = tuple(cal.skipped(start, end))
-    return Explanation(status.case, status.as_of, action, req, proc.calendar, skipped, rule,
+    return Explanation(status.case, status.as_of, action, req, proc.calendar_of(req), skipped,
+                       rule,
                        unit, status.procedure, str(limit.loc) if limit is not None else "")
 
 

@@ -34,11 +34,36 @@ def prepare(facts: list[Fact], plan: Plan, dob: date | None) -> list[dict]:
             if name in fact.fields:
                 item[name] = _plain(fact, name, plan)
         for derived in plan.derived.get(fact.type, ()):
-            value = _derived(derived, fact, pos, positions[fact.type], latest, dob)
+            value = window(derived.args, pos, positions) if derived.func == "window" else \
+                _derived(derived, fact, pos, positions[fact.type], latest, dob)
             if value is not None:
                 item[derived.name] = value
         out.append(item)
     return out
+
+
+Bound = tuple[str, str, int] | None
+
+
+def bound_position(bound: Bound, positions: dict[str, list[int]]) -> int | None:
+    """Where a window's end lies: the n-th latest or first fact of a type, if recorded."""
+    if bound is None:
+        return None
+    select, fact, n = bound
+    found = positions.get(fact) or []
+    if len(found) < n:
+        return None
+    return found[-n] if select == "latest" else found[n - 1]
+
+
+def window(args: tuple, pos: int, positions: dict[str, list[int]]) -> int | None:
+    """1 when the fact lies strictly between the window's ends, 0 when outside, None (left
+    out, so nothing matches) when an end is not recorded."""
+    after, before = args
+    low, high = bound_position(after, positions), bound_position(before, positions)
+    if (after and low is None) or (before and high is None):
+        return None
+    return int((low is None or pos > low) and (high is None or pos < high))
 
 
 def _plain(fact: Fact, name: str, plan: Plan) -> Any:

@@ -7,12 +7,14 @@ Unknown (a missing date or field) never holds, and neither does its negation.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Any
 
 from engine.core.dates import field_moment
 from engine.evaluation.calendar import add_months
 from engine.evaluation.case import Fact
+from engine.evaluation.prepare import window as window_of
 from engine.evaluation.replay import Replay
 from engine.language.conditions.tree import (
     EPISODE,
@@ -143,6 +145,11 @@ def case_fields(plan: Plan, scope: Scope, matches: dict[str, set[int]]) -> dict[
         lowest = start if term.scope == EPISODE else 0
         if term.kind == "absent" and term.key is not None:
             hits = matches.get(plan.rule_of[term.key], _NONE)
+            if term.window is not None:
+                inside = _in_window(term.window, hits, scope, lowest)
+                if inside is not None:
+                    out[name] = int(not inside)
+                continue
             if hits and term.since:
                 since = scope.by_type.get(term.since)
                 lowest = max(lowest, since[-1] + 1 if since else len(scope.facts))
@@ -152,6 +159,17 @@ def case_fields(plan: Plan, scope: Scope, matches: dict[str, set[int]]) -> dict[
             if value is not None:
                 out[name] = int(value)
     return out
+
+
+def _in_window(window: tuple, hits: Collection[int], scope: Scope, lowest: int
+               ) -> bool | None:
+    """Whether a matching fact lies between the window's ends; None when an end is not
+    recorded (the absence is then unknown, and neither it nor its opposite holds)."""
+    positions = {t: list(p) for t, p in scope.by_type.items()}
+    found = [window_of(window, h, positions) for h in hits if h >= lowest]
+    if window_of(window, len(scope.facts), positions) is None:
+        return None
+    return any(found)
 
 
 def _dates(cmp: DateCompare, scope: Scope, pos: int | None, lowest: int) -> bool | None:

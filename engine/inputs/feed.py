@@ -46,7 +46,7 @@ class FeedOptions:
         if self.procedure is None:
             return None
         return tuple((f.name, tuple(x.name for x in f.fields)) for f in self.procedure.facts
-                     if not f.any_of)   # a derived type is worked out, never sent
+                     if not f.whenever)   # a derived type is worked out, never sent
 
 
 class CaseFeed(Protocol):

@@ -33,7 +33,7 @@ ID_SCHEMA = {"type": ["string", "integer"]}
 def fact_variants(procedure: Procedure) -> list[dict[str, Any]]:
     """One object schema per fact type: its fields, which are required, nothing else."""
     variants = []
-    for fact in (f for f in procedure.facts if not f.any_of):   # derived: never sent
+    for fact in (f for f in procedure.facts if not f.whenever):   # derived: never sent
         props: dict[str, Any] = {"type": {"const": fact.name}, "date": MOMENT_SCHEMA,
                                  "id": ID_SCHEMA, "estimated": {"type": "boolean"}}
         props.update({f.name: field_schema(f) for f in fact.fields})

@@ -8,7 +8,7 @@ import networkx as nx
 
 from engine.core.errors import Loc, Problem, Span, did_you_mean
 from engine.core.text import quoted
-from engine.language.conditions.transform import normalise
+from engine.language.conditions.transform import is_local, normalise
 from engine.language.conditions.tree import And, Compare, Condition
 from engine.language.conditions.typecheck import ConditionChecker
 from engine.language.model import (
@@ -94,24 +94,24 @@ def _facts(proc: Procedure, problems: list[Problem]) -> None:
     for fact in proc.facts:
         for name in fact.follows:
             _fact_ref(proc, name, fact.loc, problems, f"fact '{fact.name}' follows")
-        if fact.any_of:
-            _derived(proc, fact, problems)
         for field in fact.fields:
             if field.type == "enum" and not field.values:
                 _err(problems, field.loc, f"enum field '{field.name}' needs 'values'")
+        for m in fact.whenever:
+            _source_of(proc, fact, m, problems)
 
 
-def _derived(proc: Procedure, fact: FactType, problems: list[Problem]) -> None:
-    """A derived fact type (`any_of`) names sent fact types and has nothing of its own."""
-    for name in fact.any_of:
-        found = proc.fact_type(name)
-        if _fact_ref(proc, name, fact.loc, problems, f"fact '{fact.name}' is any of") and \
-                found is not None and found.any_of:
-            _err(problems, fact.loc, f"fact '{fact.name}' is any of '{name}', which is itself "
-                 "derived", "list the fact types a case system sends")
-    if fact.fields or fact.follows:
-        _err(problems, fact.loc, f"fact '{fact.name}' is derived ('any_of'): it has no fields "
-             "and follows nothing of its own", "remove 'fields' and 'follows'")
+def _source_of(proc: Procedure, fact: FactType, m: Matcher, problems: list[Problem]) -> None:
+    """A `whenever` source: a fact a case system sends, read on its own fields alone."""
+    _matcher(proc, m, problems, f"fact '{fact.name}' happens whenever")
+    source = proc.fact_type(m.fact)
+    if source is not None and source.whenever:
+        _err(problems, m.loc, f"'{m.fact}' is itself worked out from other facts: name the "
+             "facts it is worked out from instead")
+    if m.when is not None and not is_local(m.when):
+        _err(problems, _span(m.when_loc, m.loc).start, "a 'whenever' condition reads only "
+             f"the '{m.fact}' fact's own fields", "compare its fields with values, like "
+             "outcome == 'end'")
 
 
 def _transitions(proc: Procedure, problems: list[Problem]) -> None:
@@ -218,10 +218,31 @@ def _requirements(proc: Procedure, problems: list[Problem]) -> None:
                  "add 'completed_by: <fact type>' so the engine can tell when it is done")
         _anchor(proc, req, problems)
         _reschedules(proc, req, problems)
+        _intervals(proc, req, problems)
+        if req.calendar is not None and req.calendar not in dict(proc.calendars):
+            names = [n for n, _ in proc.calendars]
+            _err(problems, req.loc, f"requirement '{req.id}' counts in calendar "
+                 f"{quoted(req.calendar)}, which is not in 'calendars'",
+                 did_you_mean(req.calendar, names) or ("calendars: " + ", ".join(names)
+                                                       if names else None))
         _reachable_anchor(proc, req, problems)
         for version in (req, *req.versions):
             _statutory(version, req, problems)
             _cited(proc, version, problems)
+
+
+def _intervals(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:
+    """An interval chosen by a condition or changed by a fact needs a recurring requirement;
+    its condition reads the completing fact (or, for a change, the fact that sets it)."""
+    if (req.every_rule is not None or req.every_set_by) and req.every is None:
+        _err(problems, req.loc, f"requirement '{req.id}' changes its interval but does not "
+             "recur", "give it 'every: {...}'")
+    for m in req.every_rule.when if req.every_rule is not None else ():
+        _matcher(proc, m, problems, f"requirement '{req.id}' chooses its interval by",
+                 defaulted=True)
+    for change in req.every_set_by:
+        _matcher(proc, change.matcher, problems, f"requirement '{req.id}' has its interval set "
+                 "by")
 
 
 def _reschedules(proc: Procedure, req: Requirement, problems: list[Problem]) -> None:

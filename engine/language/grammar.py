@@ -139,8 +139,15 @@ WINDOW_WORDS = ("A due window: not yet due before 'from', overdue after 'by' (bo
                 "same start).")
 LIMIT = Either("The limit: one unit (ten years at most), or a window {from, by}.",
                (_limit(0, UNITS, True), _window(WINDOW_WORDS, 0)))
-EVERY = Either("A recurring interval (at least 1; not in hours), or a window {from, by}.",
-               (_limit(1, DAYS_UNITS, False), _window(WINDOW_WORDS, 1)))
+CONDITION_TEXT = Text(CONDITION, min_length=1)
+EVERY_LIMIT = Either(options=(_limit(1, DAYS_UNITS, False), _window(WINDOW_WORDS, 1)))
+EVERY = Either("A recurring interval (at least 1; not in hours), a window {from, by}, or a "
+               "choice of interval by a condition on the fact it counts from.",
+               EVERY_LIMIT.options + (Fields(keys=(
+                   Key("when", CONDITION_TEXT, "DueRule.when"),
+                   Key("then", EVERY_LIMIT, "DueRule.parts"),
+                   Key("otherwise", EVERY_LIMIT, "DueRule.parts")),
+                   required=("when", "then", "otherwise")),))
 NAME_TEXT = Text(pattern=NAME)
 NAMES = Either(options=(NAME_TEXT, Listed(item=NAME_TEXT)))
 
@@ -153,7 +160,6 @@ def changes(shape: Either, item: ValueShape) -> Either:
 
 
 CHANGED_NAMES = changes(NAMES, NAME_TEXT)
-CONDITION_TEXT = Text(CONDITION, min_length=1)
 MATCHER = Either(options=(NAME_TEXT, Fields(keys=(Key("fact", NAME_TEXT, "Matcher.fact"),
                                                   Key("when", CONDITION_TEXT, "Matcher.when")),
                                             required=("fact",))))
@@ -196,7 +202,8 @@ REQUIREMENT_VERSION = Fields(keys=(
     Key("effective_to", Day(), "Requirement.effective_to"),
     Key("title", Text(), "Requirement.title"), Key("owner", Text(), "Requirement.owner"),
     Key("source", Text(), "Requirement.source"), Key("due", LIMIT, "Requirement.due"),
-    Key("every", EVERY, "Requirement.every"), Key("statutory", Boolean(), "Requirement.statutory"),
+    Key("every", EVERY_LIMIT, "Requirement.every"),
+    Key("statutory", Boolean(), "Requirement.statutory"),
     Key("local_exception", Text(), "Requirement.local_exception"),
     Key("description", Text(), "Requirement.description")), required=("effective_from",))
 
@@ -223,6 +230,17 @@ REQUIREMENT = Fields(keys=(
                                            "case stays there): a referral about a child "
                                            "already on a plan.", NAMES.options), NAME_TEXT),
         "Requirement.not_triggered_in"),
+    Key("every_set_by", Listed("Facts that change the interval of a recurring requirement "
+                               "from when they are recorded (a manager sets visits to "
+                               "weekly).", Fields(keys=(
+                                   Key("fact", NAME_TEXT, "Matcher.fact"),
+                                   Key("when", CONDITION_TEXT, "Matcher.when"),
+                                   Key("every", _limit(1, DAYS_UNITS, False),
+                                       "IntervalChange.every")),
+                                   required=("fact", "every"))),
+        "Requirement.every_set_by"),
+    Key("calendar", Text("The name of a calendar in 'calendars' this requirement counts in.",
+                         pattern=NAME), "Requirement.calendar"),
     Key("rescheduled_by", Listed("Facts that move an open action's due date to a date they "
                                  "record, if recorded before it is late.", Fields(keys=(
                                      Key("fact", NAME_TEXT, "Matcher.fact"),
@@ -242,7 +260,9 @@ FACT = Fields(nullable=True, entry=True, keys=(
     Key("title", Text(), "FactType.title"), Key("description", Text(), "FactType.description"),
     Key("fields", Entries(value=FIELD, names=NAME), "FactType.fields"),
     Key("follows", CHANGED_NAMES, "FactType.follows"),
-    Key("any_of", NAMES, "FactType.any_of")))
+    Key("whenever", Either("A fact worked out from others: it happens, dated as they are, "
+                           "whenever one of these does (never sent by a case system).",
+                           MATCHERS.options), "FactType.whenever")))
 STAGE = Fields(nullable=True, entry=True, keys=(
     Key("title", Text(), "Stage.title"), Key("phase", Text(), "Stage.phase"),
     Key("owner", Text(), "Stage.owner"), Key("start", Boolean(), "Stage.start"),
@@ -285,7 +305,11 @@ CALENDAR = Fields(keys=(
     Key("region", Words(values=REGIONS), "Calendar.region"),
     Key("closures", changes(Either(options=(Listed(item=Day()),)), Day()), "Calendar.closures"),
     Key("openings", changes(Either("Bank holidays the local offices work (working days).",
-                                   (Listed(item=Day()),)), Day()), "Calendar.openings")))
+                                   (Listed(item=Day()),)), Day()), "Calendar.openings"),
+    Key("terms", Listed("Term dates: when given, only days within a term are working days "
+                        "(school days).", Fields(keys=(Key("from", Day()), Key("to", Day())),
+                                                  required=("from", "to"))),
+        "Calendar.terms")))
 
 DOCUMENT = Fields(
     "A procedure (processes/*.yaml) or a reusable rule set (rules/*.yaml). `safeguard "
@@ -304,6 +328,9 @@ DOCUMENT = Fields(
                             Text(pattern=DOCUMENT_ID)), "Procedure.uses"),
         Key("sources", Entries(value=SOURCE), "Procedure.sources"),
         Key("calendar", CALENDAR, "Procedure.calendar"),
+        Key("calendars", Entries("Named calendars a requirement may count in instead of the "
+                                 "procedure's (`calendar: school`).", CALENDAR, NAME),
+            "Procedure.calendars"),
         Key("lists", Entries(value=Listed(item=Text())), "Field.values"),
         Key("facts", Entries(value=FACT, names=NAME), "Procedure.facts"),
         Key("stages", Entries(value=STAGE, names=NAME), "Procedure.stages"),

@@ -41,9 +41,9 @@ V = TypeVar("V", Requirement, Check)
 
 TOP_KEYS = ("procedure", "rule_set", "title", "version", "effective_from", "effective_to",
             "description",
-            "extends", "uses", "sources", "calendar", "lists", "facts", "stages", "transitions",
-            "requirements", "escalations", "checks", "remove")
-FACT_KEYS = ("title", "description", "fields", "follows", "any_of")
+            "extends", "uses", "sources", "calendar", "calendars", "lists", "facts", "stages",
+            "transitions", "requirements", "escalations", "checks", "remove")
+FACT_KEYS = ("title", "description", "fields", "follows", "whenever")
 FIELD_KEYS = ("type", "values", "min", "max", "required", "fields", "description")
 STAGE_KEYS = ("title", "phase", "owner", "start", "terminal", "records", "description")
 TRANSITION_KEYS = ("id", "from", "to", "on", "when", "label", "reopens")
@@ -51,7 +51,7 @@ RESCHEDULE_KEYS = ("fact", "field", "when")
 REQUIREMENT_KEYS = ("title", "owner", "source", "on", "when", "anchor", "due", "completed_by",
                     "cancelled_by", "active_in", "every", "once", "single", "statutory",
                     "local_exception", "description", "versions", "runs_after_closure",
-                    "not_triggered_in", "rescheduled_by")
+                    "not_triggered_in", "rescheduled_by", "every_set_by", "calendar")
 # What a dated version may change: what is computed in Python, never what durable-rules matches.
 REQUIREMENT_VERSION_KEYS = ("effective_from", "effective_to", "title", "owner", "source", "due",
                             "every", "statutory", "local_exception", "description")
@@ -83,7 +83,8 @@ class Loader:
             loc=d.loc, effective_from=self.r.day(d, "effective_from"),
             effective_to=self.r.day(d, "effective_to"),
             sources=self._section("sources", self._source),
-            calendar=self._calendar(), facts=self._section("facts", self._fact),
+            calendar=self._calendar(), calendars=self._calendars(),
+            facts=self._section("facts", self._fact),
             stages=self._section("stages", self._stage), transitions=self._transitions(),
             requirements=self._section("requirements", self._requirement),
             escalations=self._section("escalations", self._escalation),
@@ -136,9 +137,17 @@ class Loader:
         if data is None:
             return Calendar()
         data = self.r.mapping(data, self.data.value_loc("calendar"), "'calendar'")
-        if data is None:
-            return Calendar()
-        self.r.keys(data, ("region", "closures", "openings"), "'calendar'")
+        return Calendar() if data is None else self._calendar_value(data, "'calendar'")
+
+    def _calendars(self) -> tuple[tuple[str, Calendar], ...]:
+        """`calendars: {school: {...}}`: named calendars a requirement may count in."""
+        built = self._section("calendars", lambda name, value, loc: (name, self._calendar_value(
+            self.r.mapping(value, loc, f"calendar '{name}'") or LocDict(loc=loc),
+            f"calendar '{name}'")))
+        return tuple(built)
+
+    def _calendar_value(self, data: LocDict, what: str) -> Calendar:
+        self.r.keys(data, ("region", "closures", "openings", "terms"), what)
         region = self.r.text(data, "region", "england-and-wales")
         if region not in REGIONS:
             self.r.error(data.value_loc("region"), f"unknown calendar region '{region}'",
@@ -147,7 +156,32 @@ class Loader:
         closures, openings = self._days(data, "closures"), self._days(data, "openings")
         for day in sorted(set(closures) & set(openings)):
             self.r.error(data.value_loc("openings"), f"{day} is both a closure and an opening")
-        return Calendar(region, tuple(sorted(set(closures))), tuple(sorted(set(openings))))
+        return Calendar(region, tuple(sorted(set(closures))), tuple(sorted(set(openings))),
+                        self._terms(data))
+
+    def _terms(self, data: LocDict) -> tuple[tuple[date, date], ...]:
+        """`terms: [{from: date, to: date}]`, in order and not overlapping."""
+        items = data.get("terms")
+        if items is None:
+            return ()
+        if not isinstance(items, LocList):
+            self.r.error(data.value_loc("terms"), "'terms' is a list of {from, to} dates")
+            return ()
+        out: list[tuple[date, date]] = []
+        for i, item in enumerate(items):
+            item = self.r.mapping(item, items.item_loc(i), "a term")
+            if item is None:
+                continue
+            self.r.keys(item, ("from", "to"), "a term", ("from", "to"))
+            start, end = self.r.day(item, "from"), self.r.day(item, "to")
+            if start is None or end is None:
+                continue
+            if end < start or (out and start <= out[-1][1]):
+                self.r.error(item.loc, "terms run forward in time, each after the last one "
+                             "ends", "list them in order: {from: 2025-09-03, to: 2025-10-24}")
+                continue
+            out.append((start, end))
+        return tuple(out)
 
     def _days(self, data: LocDict, key: str) -> list[date]:
         items = data.get(key)
@@ -180,7 +214,7 @@ class Loader:
                                   for n, v in fields.items()) if f)
         return FactType(name, self.r.text(data, "title", name.replace("_", " ")), loc, built,
                         self.r.names(data, "follows"), self.r.text(data, "description"),
-                        self.r.names(data, "any_of"))
+                        self._matchers(data, "whenever"))
 
     def _field(self, name: str, value: Any, loc: Loc, value_loc: Loc) -> Field | None:
         if isinstance(value, str):
@@ -281,6 +315,8 @@ class Loader:
         due, rule = self.t.due(data, anchor, trigger)
         if not trigger or due is None:
             return None
+        completions = self._matchers(data, "completed_by")
+        every, every_rule = self.t.every(data, completions)
         exception = data.get("local_exception")
         built = Requirement(
             id=name, title=self.r.text(data, "title", name.replace("_", " ")), loc=loc,
@@ -290,7 +326,9 @@ class Loader:
             rescheduled_by=self._reschedules(data),
             active_in=self.r.names(data, "active_in"),
             not_triggered_in=self.r.names(data, "not_triggered_in"),
-            every=self.t.limit(data, "every", minimum=1, window=True),
+            every=every, every_rule=every_rule,
+            every_set_by=self.t.interval_changes(data),
+            calendar=self.r.name(data, "calendar") or None,
             once=self.r.boolean(data, "once"), single=self.r.boolean(data, "single"),
             runs_after_closure=self.r.boolean(data, "runs_after_closure"),
             statutory=self.r.boolean(data, "statutory"),
@@ -328,6 +366,7 @@ class Loader:
         exception = data.get("local_exception", base.local_exception)
         return replace(base, title=self.r.text(data, "title", base.title),
                        due_rule=None if "due" in data else base.due_rule,
+                       every_rule=None if "every" in data else base.every_rule,
                        owner=self.r.text(data, "owner", base.owner),
                        source=self.r.text(data, "source", base.source), due=due or base.due,
                        every=every, statutory=self.r.boolean(data, "statutory", base.statutory),

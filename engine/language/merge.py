@@ -14,7 +14,8 @@ from engine.language import lists
 from engine.language.documents import Document, effective_from
 from engine.language.located import LocDict, LocList
 
-SECTIONS = ("sources", "lists", "facts", "stages", "requirements", "escalations", "checks")
+SECTIONS = ("sources", "lists", "calendars", "facts", "stages", "requirements", "escalations",
+            "checks")
 SCALARS = ("title", "version", "effective_from", "description")
 OWN_ONLY = ("effective_to",)      # a version's end is its own: never inherited
 NESTED = ("fields",)              # merged per field, then key by key

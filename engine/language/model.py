@@ -63,9 +63,7 @@ class FactType:
     fields: tuple[Field, ...] = ()
     follows: tuple[str, ...] = ()
     description: str = ""
-    # A derived type (`any_of`) is never sent: the engine adds one, with the same date, time
-    # and ref, for each fact of the listed types, so a condition can count across them.
-    any_of: tuple[str, ...] = ()
+    whenever: tuple[Matcher, ...] = ()     # a fact worked out from these (evaluation/derive)
 
     def field(self, name: str) -> Field | None:
         return self._fields.get(name)
@@ -87,6 +85,7 @@ class Calendar:
     region: str = "england-and-wales"
     closures: tuple[date, ...] = ()
     openings: tuple[date, ...] = ()
+    terms: tuple[tuple[date, date], ...] = ()   # when given, only term days are working days
 
     def describe(self) -> str:
         """'scotland bank holidays plus closures 2024-12-27; open 2025-11-30'."""
@@ -95,6 +94,9 @@ class Calendar:
             text += " plus closures " + ", ".join(d.isoformat() for d in self.closures)
         if self.openings:
             text += "; open on " + ", ".join(d.isoformat() for d in self.openings)
+        if self.terms:
+            text += (f"; term days only, terms known from {self.terms[0][0].isoformat()} to "
+                     f"{self.terms[-1][1].isoformat()}")
         return text
 
 
@@ -260,6 +262,15 @@ class DueRule:
 
 
 @dataclass(frozen=True)
+class IntervalChange:
+    """A fact that changes a recurring requirement's interval from when it is recorded (a
+    manager sets visits to weekly)."""
+
+    matcher: Matcher
+    every: Limit
+
+
+@dataclass(frozen=True)
 class Reschedule:
     """A fact that moves an open action's due date to a date field it records (a conference
     rescheduled, an assessment extended to a new date)."""
@@ -299,6 +310,9 @@ class Requirement:
     effective_to: date | None = None
     versions: tuple[Requirement, ...] = ()
     rescheduled_by: tuple[Reschedule, ...] = ()
+    every_rule: DueRule | None = None           # an interval chosen by a condition
+    every_set_by: tuple[IntervalChange, ...] = ()
+    calendar: str | None = None                 # a named calendar of the procedure's own
 
     def in_force(self, day: date) -> Requirement:
         """The version whose window holds `day` (the latest to start); else the entry itself."""
@@ -411,21 +425,19 @@ class Procedure:
     description: str = ""
     versioned: bool = False
     versions: tuple[Procedure, ...] = ()
+    calendars: tuple[tuple[str, Calendar], ...] = ()
+
+    def calendar_of(self, req: Requirement) -> Calendar:
+        """The calendar a requirement counts in: its own named one, else the procedure's."""
+        if req.calendar is not None:
+            return dict(self.calendars).get(req.calendar, self.calendar)
+        return self.calendar
 
     def stage(self, stage_id: str) -> Stage | None:
         return self._index["stages"].get(stage_id)
 
     def fact_type(self, name: str) -> FactType | None:
         return self._index["facts"].get(name)
-
-    @cached_property
-    def derivations(self) -> dict[str, tuple[str, ...]]:
-        """For each sent fact type, the derived types (`any_of`) a fact of it also counts as."""
-        out: dict[str, tuple[str, ...]] = {}
-        for fact in self.facts:
-            for name in fact.any_of:
-                out[name] = (*out.get(name, ()), fact.name)
-        return out
 
     def fact_rank(self, name: str) -> int:
         """Position in the vocabulary: the pathway order that breaks same-day ties."""

@@ -11,7 +11,16 @@ from typing import Any
 
 from engine.core.errors import Loc
 from engine.language.located import LocDict, LocList, normalise_space
-from engine.language.model import MAX_AMOUNT, UNITS, Anchor, AnchorKind, DueRule, Limit, Matcher
+from engine.language.model import (
+    MAX_AMOUNT,
+    UNITS,
+    Anchor,
+    AnchorKind,
+    DueRule,
+    IntervalChange,
+    Limit,
+    Matcher,
+)
 from engine.language.reader import Reader
 
 DUE_FORMS = ("earliest_of", "latest_of", "when")
@@ -182,6 +191,50 @@ class Timescales:
         if then is None or otherwise is None:
             return None
         return DueRule("choice", loc, parts=(then, otherwise), when=when, text=text)
+
+    def every(self, data: LocDict, completions: tuple[Matcher, ...]
+              ) -> tuple[Limit | None, DueRule | None]:
+        """`every: {unit: n}` or a window, or a choice of interval by a condition on the
+        fact the next interval counts from (the completion that re-arms it)."""
+        value = data.get("every")
+        if not isinstance(value, LocDict) or "when" not in value:
+            return self.limit(data, "every", minimum=1, window=True), None
+        loc = data.value_loc("every")
+        self.r.keys(value, ("when", "then", "otherwise"), "an 'every' choice",
+                    ("then", "otherwise"))
+        cond = self.r.condition(value, "when")
+        then = self.limit(value, "then", minimum=1, window=True)
+        otherwise = self.limit(value, "otherwise", minimum=1, window=True)
+        if cond is None or then is None or otherwise is None:
+            return None, None
+        text, span = normalise_space(value["when"]), value.text_span("when")
+        when = tuple(Matcher(f, value.value_loc("when"), cond, text, span)
+                     for f in dict.fromkeys(m.fact for m in completions))
+        parts = (DueRule("clock", then.loc, then), DueRule("clock", otherwise.loc, otherwise))
+        longest = max((then, otherwise), key=lambda x: x.nominal_days())
+        return longest, DueRule("choice", loc, parts=parts, when=when, text=text)
+
+    def interval_changes(self, data: LocDict) -> tuple[IntervalChange, ...]:
+        """`every_set_by: [{fact, when, every}]`: facts that change the interval."""
+        items = data.get("every_set_by")
+        if items is None:
+            return ()
+        if not isinstance(items, LocList):
+            self.r.error(data.value_loc("every_set_by"), "'every_set_by' is a list of "
+                         "{fact, when, every} mappings")
+            return ()
+        out = []
+        for i, item in enumerate(items):
+            item = self.r.mapping(item, items.item_loc(i), "an item of 'every_set_by'")
+            if item is None:
+                continue
+            self.r.keys(item, ("fact", "when", "every"), "an item of 'every_set_by'",
+                        ("fact", "every"))
+            matcher = self.r.matcher(item, "fact", "when")
+            every = self.limit(item, "every", minimum=1)
+            if matcher is not None and every is not None:
+                out.append(IntervalChange(matcher, every))
+        return tuple(out)
 
     def _nth(self, value: LocDict, kind: str, loc: Loc) -> int:
         """`n` is required with `nth` (never a silent 1) and meaningless without it."""

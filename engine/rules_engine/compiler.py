@@ -87,6 +87,7 @@ class CaseTerm:
     key: tuple[str, str] | None = None
     since: str | None = None
     compare: DateCompare | None = None
+    window: tuple[tuple[str, str, int] | None, tuple[str, str, int] | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,8 @@ def requirement_extras(req: Requirement) -> list[Matcher]:
             anchors += clock.anchor.chain() if clock.anchor else ()
         found += [m for part in _walk_due(rule) for m in part.when]
     found += [r.matcher for r in req.rescheduled_by]
+    found += [c.matcher for c in req.every_set_by]
+    found += list(req.every_rule.when) if req.every_rule is not None else []
     return found + [a.where for a in anchors if a.where is not None]
 
 
@@ -279,12 +282,14 @@ class _Compiler:
                         groups.setdefault((term.ref.scope, term.ref.select, term.ref.n), [])
             elif isinstance(part, Exists):
                 positives.append(part)
-            elif scope == EPISODE or _negated(part).since == EPISODE:
+            elif scope == EPISODE or _negated(part).since == EPISODE or _windowed(part):
                 ex = _negated(part)
                 key = self.atom(ex.fact, ex.where)
                 since = ex.since if ex.since != EPISODE else None
                 within = EPISODE if EPISODE in (scope, ex.since) else "case"
-                context.append({self.case_term(CaseTerm("absent", within, key, since)): 1})
+                window = (ex.after, ex.before) if _windowed(part) else None
+                context.append({self.case_term(CaseTerm("absent", within, key, since,
+                                                        window=window)): 1})
             else:
                 negatives.append(_negated(part))
         ctx = {"t": "$case"} if not context else {"$and": [{"t": "$case"}, *context]}
@@ -323,6 +328,11 @@ class _Compiler:
         if ex.since and ex.since != EPISODE:
             name = f"_since_{ex.since}"
             self.plan.derived[ex.fact].add(Derived(name, "since", ex.since))
+            pattern = {"$and": [pattern, {name: 1}]}
+        if ex.after or ex.before:
+            name = "_win_" + "_".join(f"{b[0]}_{b[1]}_{b[2]}" if b else "x"
+                                      for b in (ex.after, ex.before))
+            self.plan.derived[ex.fact].add(Derived(name, "window", args=(ex.after, ex.before)))
             pattern = {"$and": [pattern, {name: 1}]}
         return pattern
 
@@ -377,6 +387,12 @@ def _membership(name: str, op: str, values: list) -> dict:
     if op == "in":
         return {"$or": [{name: json.loads(v)} for v in unique]}
     return {"$and": [{"$neq": {name: json.loads(v)}} for v in unique]}
+
+
+def _windowed(part: Condition) -> bool:
+    """A `not exists(...)` between two facts: judged in Python, unknown with no window."""
+    ex = _negated(part)
+    return ex.after is not None or ex.before is not None
 
 
 def _negated(part: Condition) -> Exists:

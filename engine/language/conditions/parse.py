@@ -231,14 +231,29 @@ def _exists(node: ast.Call) -> Exists:
     args = node.args
     if not args or len(args) > 2 or not isinstance(args[0], ast.Name):
         raise ParseError("exists(...) takes a fact type and an optional condition", _col(node))
-    since = None
+    since, after, before = None, None, None
     for kw in node.keywords:
-        if kw.arg != "since" or not isinstance(kw.value, ast.Name):
-            raise ParseError("exists(...) only accepts since=<fact type> or since=episode",
-                             kw.value.col_offset)
-        since = kw.value.id
+        if kw.arg == "since" and isinstance(kw.value, ast.Name):
+            since = kw.value.id
+        elif kw.arg == "since" and isinstance(kw.value, ast.Call):
+            after = _bound(kw.value)
+        elif kw.arg == "until":
+            before = ("latest", kw.value.id, 1) if isinstance(kw.value, ast.Name) else \
+                _bound(kw.value)
+        else:
+            raise ParseError("exists(...) only accepts since=<fact type>, since=episode, "
+                             "since=latest(type, n) and until=...", kw.value.col_offset)
     where = _cond(args[1]) if len(args) == 2 else None
-    return Exists(args[0].id, where, since, _col(node))
+    return Exists(args[0].id, where, since, _col(node), after, before)
+
+
+def _bound(node: ast.expr) -> tuple[str, str, int]:
+    """`latest(type)`, `latest(type, n)` or `first(type, n)`: one end of a window."""
+    if not isinstance(node, ast.Call) or _func_name(node) not in ("latest", "first"):
+        raise ParseError("a window's end is a fact type, latest(type, n) or first(type, n)",
+                         _col(node))
+    fact, n = _selector_args(node)
+    return _func_name(node), fact, n
 
 
 def _func_name(node: ast.Call) -> str:

@@ -44,7 +44,8 @@ def normalise(cond: Condition) -> Condition:
     if isinstance(cond, Or):
         return Or(tuple(normalise(p) for p in cond.parts))
     if isinstance(cond, Exists) and cond.where is not None:
-        return Exists(cond.fact, normalise(cond.where), cond.since, cond.col)
+        return Exists(cond.fact, normalise(cond.where), cond.since, cond.col, cond.after,
+                      cond.before)
     return cond
 
 
@@ -119,7 +120,7 @@ def uncolumned(cond: Condition) -> Condition:
         return Not(uncolumned(cond.part))
     if isinstance(cond, Exists):
         where = uncolumned(cond.where) if cond.where is not None else None
-        return Exists(cond.fact, where, cond.since)
+        return Exists(cond.fact, where, cond.since, 0, cond.after, cond.before)
     if isinstance(cond, Compare):
         return Compare(replace(cond.ref, col=0), cond.op, cond.value)
     if isinstance(cond, DateCompare):

@@ -58,10 +58,16 @@ class Compare:
 
 @dataclass(frozen=True)
 class Exists:
+    """A fact of a type (matching `where`), after the latest `since` type or the episode
+    start; `after` / `before` bound it between two selected facts, like
+    (('latest', 'review_conference', 2), ('latest', 'review_conference', 1))."""
+
     fact: str
     where: Condition | None = None
     since: str | None = None
     col: int = 0
+    after: tuple[str, str, int] | None = None
+    before: tuple[str, str, int] | None = None
 
 
 @dataclass(frozen=True)

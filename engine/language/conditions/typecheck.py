@@ -61,6 +61,14 @@ class ConditionChecker:
                        "transitions decide where episodes start")
         elif node.since and node.since != EPISODE:
             self._fact_type(node.since, node.col)
+        for bound in (node.after, node.before):
+            if bound is not None:
+                self._fact_type(bound[1], node.col)
+        if (node.after or node.before) and self.own is not None:
+            self.error(node.col, "a window (since=latest(...), until=...) is for checks and "
+                       "escalation conditions, not a 'when'")
+        if node.after and node.since:
+            self.error(node.col, "give 'since' once")
         if node.where is not None and self.own is None and not is_local(node.where):
             self.error(node.col, "in a check, the condition inside exists(...) can only "
                        "compare that fact's own fields with values",
