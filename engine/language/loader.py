@@ -339,20 +339,8 @@ class Loader:
 
     def _reschedules(self, data: LocDict) -> tuple[Reschedule, ...]:
         """`rescheduled_by: [{fact, field, when}]`: facts that move the due date."""
-        items = data.get("rescheduled_by")
-        if items is None:
-            return ()
-        if not isinstance(items, LocList):
-            self.r.error(data.value_loc("rescheduled_by"), "'rescheduled_by' is a list of "
-                         "{fact, field} mappings", "for example  rescheduled_by: [{fact: "
-                         "conference_moved, field: new_date}]")
-            return ()
         out = []
-        for i, item in enumerate(items):
-            item = self.r.mapping(item, items.item_loc(i), "an item of 'rescheduled_by'")
-            if item is None:
-                continue
-            self.r.keys(item, RESCHEDULE_KEYS, "an item of 'rescheduled_by'", ("fact", "field"))
+        for item in self.r.mappings(data, "rescheduled_by", RESCHEDULE_KEYS, ("fact", "field")):
             matcher = self.r.matcher(item, "fact", "when")
             field = self.r.name(item, "field")
             if matcher is not None and field:

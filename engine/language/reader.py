@@ -101,6 +101,24 @@ class Reader:
         self.error(data.value_loc(key), f"'{key}' must be a name or a list of names")
         return ()
 
+    def mappings(self, data: LocDict, key: str, keys: tuple[str, ...],
+                 required: tuple[str, ...]) -> list[LocDict]:
+        """A list of small mappings (`rescheduled_by`, `every_set_by`), each key-checked."""
+        items = data.get(key)
+        if items is None:
+            return []
+        if not isinstance(items, LocList):
+            self.error(data.value_loc(key), f"'{key}' is a list of {{{', '.join(keys)}}} "
+                       "mappings")
+            return []
+        out = []
+        for i, item in enumerate(items):
+            found = self.mapping(item, items.item_loc(i), f"an item of '{key}'")
+            if found is not None:
+                self.keys(found, keys, f"an item of '{key}'", required)
+                out.append(found)
+        return out
+
     def matcher(self, data: LocDict, key: str, when_key: str | None) -> Matcher | None:
         """`on: type` with an optional sibling `when:` condition."""
         fact = self.text(data, key)

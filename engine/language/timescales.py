@@ -216,20 +216,9 @@ class Timescales:
 
     def interval_changes(self, data: LocDict) -> tuple[IntervalChange, ...]:
         """`every_set_by: [{fact, when, every}]`: facts that change the interval."""
-        items = data.get("every_set_by")
-        if items is None:
-            return ()
-        if not isinstance(items, LocList):
-            self.r.error(data.value_loc("every_set_by"), "'every_set_by' is a list of "
-                         "{fact, when, every} mappings")
-            return ()
         out = []
-        for i, item in enumerate(items):
-            item = self.r.mapping(item, items.item_loc(i), "an item of 'every_set_by'")
-            if item is None:
-                continue
-            self.r.keys(item, ("fact", "when", "every"), "an item of 'every_set_by'",
-                        ("fact", "every"))
+        for item in self.r.mappings(data, "every_set_by", ("fact", "when", "every"),
+                                    ("fact", "every")):
             matcher = self.r.matcher(item, "fact", "when")
             every = self.limit(item, "every", minimum=1)
             if matcher is not None and every is not None:

@@ -126,4 +126,11 @@ def test_two_dated_versions_in_one_folder() -> None:
 def test_a_word_that_is_neither_a_date_nor_a_folder_is_refused() -> None:
     result = CliRunner().invoke(diff_cmd, ["last-year", str(NEW)], obj={"definitions": None})
     assert result.exit_code == 2
-    assert "neither a date like 2025-04-01 nor a file or folder" in result.output
+    assert "neither a date like 2025-04-01, 'bundled', nor a file or folder" in result.output
+
+
+def test_the_bundled_definitions_compared_with_a_release() -> None:
+    result = CliRunner().invoke(diff_cmd, [str(NEW), "bundled", "--format", "json"],
+                                obj={"definitions": None})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["new"]["id"] == "neglect"

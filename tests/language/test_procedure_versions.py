@@ -55,3 +55,17 @@ def test_the_end_of_a_version_is_not_inherited(tmp_path: Path) -> None:
 def test_stories_in_a_definitions_folder_are_not_read_as_definitions() -> None:
     library = read_library([ROOT / "docs" / "examples" / "front-door"])
     assert not library.errors and list(library.procedures) == ["front_door"]
+
+
+def test_check_as_of_a_date_between_versions_warns(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from engine.interfaces.cli.app import main_group
+
+    _version(tmp_path, "v1.yaml", "2024.1", "2024-04-01", "2024-12-31")
+    _version(tmp_path, "v2.yaml", "2025.1", "2025-04-01", None)
+    paths = ["-d", str(ROOT / "processes"), "-d", str(ROOT / "rules"), "-d", str(tmp_path)]
+    result = CliRunner().invoke(main_group, [*paths, "check", "--as-of", "2025-02-01"])
+    assert result.exit_code == 0
+    assert "warning: no version of procedure 'local_v' was in force on 2025-02-01" \
+        in result.output

@@ -63,7 +63,8 @@ def diff_cmd(ctx: click.Context, old: str, new: str, procedure: str | None,
     escalations and checks, each with the clause it cites.
 
     OLD and NEW are definition folders or files (e.g. two releases of the bundled procedure),
-    or two dates: the versions in force on them among the `-d` definitions."""
+    `bundled` (the definitions shipped with safeguard), or two dates: the versions in force
+    on them among the `-d` definitions."""
     before, after = _side(ctx, old), _side(ctx, new)
     try:
         a, b = before.procedure(procedure), after.procedure(procedure)
@@ -85,14 +86,17 @@ def diff_cmd(ctx: click.Context, old: str, new: str, procedure: str | None,
 
 
 def _side(ctx: click.Context, text: str) -> Side:
-    """A date picks a version among the `-d` definitions; anything else is a path."""
+    """A date picks a version among the `-d` definitions; `bundled` is the definitions
+    shipped with safeguard; anything else is a path."""
+    if text == "bundled":
+        return Side(text, _checked(read_library(None), text))
     day = parse_day(text)
     if day is not None:
         return Side(text, _checked(read_library(ctx.obj["definitions"]), text), day)
     path = Path(text)
     if not path.exists():
-        raise click.BadParameter(f"'{text}' is neither a date like 2025-04-01 nor a file or "
-                                 "folder of definitions")
+        raise click.BadParameter(f"'{text}' is neither a date like 2025-04-01, 'bundled', nor "
+                                 "a file or folder of definitions")
     return Side(text, _checked(read_library([path]), text))
 
 
