@@ -62,10 +62,11 @@ def not_recorded() -> str:
     from engine import load
     from engine.inputs.ssd.child import Lookups
     from engine.inputs.ssd.coverage import PARTIAL
+    from engine.inputs.ssd.dataset import vocabulary as dataset_vocabulary
     from engine.inputs.ssd.tables import SPECS
 
     engine = load()
-    vocabulary = tuple((f.name, tuple(x.name for x in f.fields)) for f in engine.procedure.facts)
+    vocabulary = dataset_vocabulary(engine.procedure)
     engine.close()
     names = Lookups(frozenset(s.name for s in SPECS), vocabulary=vocabulary).not_recorded
     types = [n for n in names if "." not in n and n not in PARTIAL]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from engine.language.model import Procedure, Stage, Transition
+from engine.language.model import Procedure, Requirement, Stage, Transition
 
 from .extract import home_stages
 from .words import ANY, PHASES, phase_order, transition_label
@@ -72,8 +72,15 @@ def _sources(proc: Procedure, t: Transition) -> tuple[str, ...]:
 
 
 def statutory_stages(proc: Procedure) -> frozenset[str]:
-    """Stages where a requirement with a statutory timescale starts."""
-    return frozenset(s for r in proc.requirements if r.statutory for s in home_stages(proc, r))
+    """Stages where a requirement with a statutory timescale starts; one that can start in
+    any stage (a return home interview after a missing episode) marks none."""
+    return frozenset(s for r in proc.requirements if r.statutory and _placed(proc, r)
+                     for s in home_stages(proc, r))
+
+
+def _placed(proc: Procedure, req: Requirement) -> bool:
+    facts = {m.fact for m in req.triggers}
+    return bool(req.active_in) or any(t.on.fact in facts for t in proc.transitions)
 
 
 def spine(proc: Procedure) -> tuple[str, ...]:

@@ -196,10 +196,12 @@ def _markers(status: CaseStatus, axis: Axis, y: float, rows: dict[str, float]
         out.append(Shape(f"escalation_{i}", axis.x(e.since) - 5, row, 12, ROW,
                          "chart_escalation", "▲",
                          f"Escalated to {e.to} on {long_date(e.since)}: {e.title}"))
+    same_day: dict[date, int] = {}
     for i, f in enumerate(status.flags):
         day = f.since or status.as_of
-        out.append(Shape(f"flag_{i}", axis.x(day) - 5, y + ROW, 12, ROW, "chart_flag", "⚑",
-                         f"Flag from {long_date(day)}: {f.title}"))
+        beside = same_day[day] = same_day.get(day, -1) + 1   # flags of one day side by side
+        out.append(Shape(f"flag_{i}", axis.x(day) - 5 + 12 * beside, y + ROW, 12, ROW,
+                         "chart_flag", "⚑", f"Flag from {long_date(day)}: {f.title}"))
     return out
 
 

@@ -59,6 +59,15 @@ def parse_moment(value: Any) -> tuple[date, time | None] | None:
     return (day, clock) if day is not None else None
 
 
+def field_moment(value: str) -> tuple[date, time | None]:
+    """A date field's value, already checked when the case was read: its day and its time
+    (None for a plain date). A date field may carry a time, as a fact's date may."""
+    found = parse_moment(value)
+    if found is None:
+        raise ValueError(f"not a date: {value!r}")
+    return found
+
+
 def in_range(day: date) -> bool:
     """Whether a fact's date lies in the years whose bank holidays the engine knows."""
     return FIRST_DAY <= day <= LAST_DAY

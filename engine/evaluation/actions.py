@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from engine.core.dates import parse_day
+from engine.core.dates import field_moment, parse_moment
 from engine.evaluation import localtime
 from engine.evaluation.calendar import WorkingCalendar, working_calendar
 from engine.evaluation.case import Case, Fact
@@ -239,7 +239,8 @@ def _rescheduled(ctx: Context, req: Requirement, start: int, end: _End,
     due, note = reading.due, ""
     for p, item in moves:
         fact, was = ctx.facts[p], due
-        day = parse_day(fact.fields.get(item.field))
+        moment = parse_moment(fact.fields.get(item.field))   # a date field may carry a time
+        day = moment[0] if moment is not None else None
         if day is not None and was is not None and fact.date <= was.day:
             note = f" (moved to {day} by the {_words(fact.type)} on {fact.date}; it was due " \
                    f"{was.day})"
@@ -327,8 +328,8 @@ def _anchor(ctx: Context, req: Requirement, start: int, spec: AnchorSpec) -> Anc
     pos, one = found
     fact = ctx.facts[pos]
     if one.field is not None:
-        return AnchorFact(f"{fact.type}.{one.field}", date.fromisoformat(fact.fields[one.field]),
-                          fact.ref)
+        day, clock = field_moment(fact.fields[one.field])
+        return AnchorFact(f"{fact.type}.{one.field}", day, fact.ref, clock)
     return AnchorFact(fact.type, fact.date, fact.ref, fact.time)
 
 

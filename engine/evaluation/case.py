@@ -271,7 +271,8 @@ def _fact(i: int, item: Any, proc: Procedure, errors: list[dict]) -> Fact | None
 
 
 def canonical(facts: Iterable[Fact]) -> list[Fact]:
-    """Date order; same-day facts in pathway (vocabulary) order, exact ties by content."""
+    """Date order; same-day facts in pathway (vocabulary) order, exact ties by content; then
+    a day's facts that carry a time take that day's timed places in time order."""
     ordered = sorted(facts, key=lambda f: f.order)
     i = 1
     while i < len(ordered):
@@ -282,7 +283,29 @@ def canonical(facts: Iterable[Fact]) -> list[Fact]:
         while i < len(ordered) and ordered[i].order == ordered[start].order:
             i += 1
         ordered[start:i] = sorted(ordered[start:i], key=_content)
+    if any(f.time is not None for f in ordered):
+        _by_time(ordered)
     return ordered
+
+
+def _by_time(ordered: list[Fact]) -> None:
+    """Within each day, the timed facts are put in time order in the places the pathway order
+    gave the timed facts; untimed facts keep theirs (docs/design/same-day-order.md)."""
+    start = 0
+    while start < len(ordered):
+        end = start + 1
+        while end < len(ordered) and ordered[end].date == ordered[start].date:
+            end += 1
+        places = [i for i in range(start, end) if ordered[i].time is not None]
+        if len(places) > 1:
+            timed = sorted((ordered[i] for i in places), key=_moment_order)
+            for place, fact in zip(places, timed, strict=True):
+                ordered[place] = fact
+        start = end
+
+
+def _moment_order(fact: Fact) -> tuple:
+    return fact.time, fact.order, _content(fact)
 
 
 def _content(fact: Fact) -> str:
@@ -321,7 +344,9 @@ def _value(spec: Field, value: Any) -> Sequence[str]:
     if kind == "boolean":
         return [] if isinstance(value, bool) else [f"'{spec.name}' must be true or false"]
     if kind == "date":
-        return [] if _date(value) else [f"'{spec.name}' must be a date, not {show(value)}"]
+        ok = value.__class__ is str and parse_moment(value) is not None
+        return [] if ok else [f"'{spec.name}' must be a date like 2024-04-01 (or "
+                              f"2024-04-01T14:30), not {show(value)}"]
     if kind == "enum":
         return [] if value in spec.values else [_not_allowed(spec, value)]
     if kind == "list":

@@ -37,7 +37,8 @@ def evaluate(compiled: Compiled, case: Case, as_of: date,
              warning: str | None = None) -> CaseStatus:
     """The CaseStatus of `case` on `as_of` under a compiled procedure (an Engine)."""
     proc, plan = compiled.procedure, compiled.plan
-    facts = canonical(derive((f for f in case.facts if f.date <= as_of), proc))
+    kept = [f for f in case.facts if f.date <= as_of]
+    facts = canonical(derive(kept, proc))
     prepared = compiled.prepare(facts, case.date_of_birth)
     held: dict[str, Replay] = {}
 
@@ -71,7 +72,7 @@ def evaluate(compiled: Compiled, case: Case, as_of: date,
         stage=stage, stage_since=since, path=rep.path, actions=tuple(actions),
         escalations=tuple(sorted(raised, key=lambda e: (e.since, e.id, e.action or ""))),
         flags=tuple(flags(proc, case, facts, named, since, as_of, rep.current_start)),
-        errors=case.errors, facts_ignored_after_as_of=len(case.facts) - len(facts),
+        errors=case.errors, facts_ignored_after_as_of=len(case.facts) - len(kept),
         episode=_episode(rep, facts), family=case.family, allocation=_allocation(case, as_of))
 
 

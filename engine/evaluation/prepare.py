@@ -9,6 +9,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from engine.core.dates import field_moment
 from engine.evaluation.case import Fact
 from engine.rules_engine.compiler import Derived, Plan
 
@@ -68,7 +69,7 @@ def window(args: tuple, pos: int, positions: dict[str, list[int]]) -> int | None
 def _plain(fact: Fact, name: str, plan: Plan) -> Any:
     value = fact.fields[name]
     if name in plan.date_fields.get(fact.type, ()):
-        return date.fromisoformat(value).toordinal()
+        return field_moment(value)[0].toordinal()
     return value
 
 

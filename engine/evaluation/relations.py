@@ -11,6 +11,7 @@ from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Any
 
+from engine.core.dates import field_moment
 from engine.evaluation.calendar import add_months
 from engine.evaluation.case import Fact
 from engine.evaluation.prepare import window as window_of
@@ -190,7 +191,7 @@ def _date(term: DateTerm, scope: Scope, pos: int | None, lowest: int) -> date | 
     if ref.field == "date":
         day = fact.date
     elif ref.field in fact.fields:
-        day = date.fromisoformat(fact.fields[ref.field])
+        day = field_moment(fact.fields[ref.field])[0]
     else:
         return None
     for amount, unit in term.shift:

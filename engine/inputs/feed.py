@@ -45,7 +45,8 @@ class FeedOptions:
     def vocabulary(self) -> Vocabulary | None:
         if self.procedure is None:
             return None
-        return tuple((f.name, tuple(x.name for x in f.fields)) for f in self.procedure.facts)
+        return tuple((f.name, tuple(x.name for x in f.fields)) for f in self.procedure.facts
+                     if not f.whenever)   # a derived type is worked out, never sent
 
 
 class CaseFeed(Protocol):

@@ -33,7 +33,7 @@ ID_SCHEMA = {"type": ["string", "integer"]}
 def fact_variants(procedure: Procedure) -> list[dict[str, Any]]:
     """One object schema per fact type: its fields, which are required, nothing else."""
     variants = []
-    for fact in procedure.facts:
+    for fact in (f for f in procedure.facts if not f.whenever):   # derived: never sent
         props: dict[str, Any] = {"type": {"const": fact.name}, "date": MOMENT_SCHEMA,
                                  "id": ID_SCHEMA, "estimated": {"type": "boolean"}}
         props.update({f.name: field_schema(f) for f in fact.fields})
@@ -55,8 +55,8 @@ def field_schema(field: Field) -> dict[str, Any]:
         spec = {"type": "array", "items": {"type": "object", "additionalProperties": False,
                                            "properties": {sub: {"type": "string"}
                                                           for sub in field.item_fields}}}
-    elif field.type == "date":
-        spec = dict(DAY_SCHEMA)
+    elif field.type == "date":   # a date field may carry a time, as a fact's date may
+        spec = dict(MOMENT_SCHEMA)
     else:
         spec = {"type": {"string": "string", "integer": "integer",
                          "boolean": "boolean"}[field.type]}

@@ -269,10 +269,12 @@ def test_two_undated_versions_of_one_id_are_refused(tmp_path: Path) -> None:
 
 
 def test_check_warns_when_the_as_of_date_is_before_the_first_version() -> None:
-    result = run("check", "--as-of", "2023-01-01")
+    # the bundled procedure is in force from Working Together 2013 (15 April 2013)
+    result = run("check", "--as-of", "2013-04-14")
     assert result.exit_code == 0
-    assert "procedure 'neglect' was not yet in force on 2023-01-01" in result.output
-    assert run("check", "--as-of", "2024-11-29", "--strict").exit_code == 0
+    assert "procedure 'neglect' was not yet in force on 2013-04-14" in result.output
+    assert run("check", "--as-of", "2013-04-15", "--strict").exit_code == 0
+    assert run("check", "--as-of", "2022-06-21", "--strict").exit_code == 0
 
 
 def test_a_check_version_is_chosen_by_the_as_of_date(tmp_path: Path) -> None:
@@ -359,12 +361,12 @@ def test_hours_cannot_count_back(tmp_path: Path) -> None:
 def test_status_text_shows_the_version_warning(tmp_path: Path) -> None:
     case = tmp_path / "case.json"
     case.write_text(json.dumps({"case": "W", "facts": [
-        {"type": "referral", "date": "2023-05-02", "source": "police"}]}))
-    text = run("status", str(case), "--as-of", "2023-05-03")
+        {"type": "referral", "date": "2013-04-02", "source": "police"}]}))
+    text = run("status", str(case), "--as-of", "2013-04-03")
     assert text.exit_code == 0
-    assert "Warning: procedure 'neglect' was not yet in force on 2023-05-03" in text.output
-    data = json.loads(run("status", str(case), "--as-of", "2024-05-03", "--format",
+    assert "Warning: procedure 'neglect' was not yet in force on 2013-04-03" in text.output
+    data = json.loads(run("status", str(case), "--as-of", "2023-05-03", "--format",
                           "json").output)
-    assert data["procedure"] == {"id": "neglect", "version": "2024.2",
-                                 "effective_from": "2024-04-01",
+    assert data["procedure"] == {"id": "neglect", "version": "2026.1",
+                                 "effective_from": "2013-04-15",
                                  "calendar": "england-and-wales", "warning": None}

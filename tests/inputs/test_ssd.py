@@ -58,7 +58,7 @@ def test_same_cases_from_sqlite_and_postgresql(tmp_path, postgres):
     for url in (lite, pg):
         _generate(url, children=80, seed=3)
     a, b = _cases(_read(lite)[0]), _cases(_read(pg)[0])
-    assert len(a) > 80
+    assert len(a) >= 80   # a case for every child at least
     assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
@@ -269,7 +269,7 @@ def test_publish_to_another_database(tmp_path):
     result = _run("publish", "--from", str(ssd), "--to", f"sqlite:///{out}", "--as-of",
                   "2024-11-29")
     assert result.exit_code == 0, result.output
-    assert _count(f"sqlite:///{out}", "SELECT cases FROM sg_latest_run") > 20
+    assert _count(f"sqlite:///{out}", "SELECT cases FROM sg_latest_run") >= 20
 
 
 def test_quality_reports_each_recorded_date_that_disagrees(ssd_db):

@@ -213,7 +213,7 @@ def _publishes(url: str, engine) -> None:
     with db.connect() as conn:
         rows = conn.execute(text("SELECT location, message FROM sg_problem")).all()
     db.dispose()
-    assert run.counts["cases"] > 400 and len(rows) == run.counts["problems"]
+    assert run.counts["cases"] > 360 and len(rows) == run.counts["problems"]   # of 400 clean
     assert all(location for location, _ in rows)
     assert not any(FREE_TEXT in message or LONG_ID in message for _, message in rows)
 
@@ -245,8 +245,13 @@ def test_referral_date_damage_keeps_one_record_per_episode(tmp_path, engine):
     before, _ = _by_child(clean, engine)
     after, _ = _by_child(damaged, engine)
     for child, ref in rows:
-        records = json.loads(after[child])
-        assert len(records) == len(json.loads(before[child]))
+        records, old = json.loads(after[child]), json.loads(before[child])
+        # an early help episode stepped up into the damaged episode cannot be placed in it
+        # without its referral date: it stands as a case of its own; nothing else changes
+        known = {r.get("case") for r in old}
+        split = [r for r in records if "/early-help/" in str(r.get("case"))
+                 and r.get("case") not in known]
+        assert len(records) == len(old) + len(split)
         failed = [r for r in records if r.get("case") == f"{child}/{ref}"]
         assert failed and "cine_referral_date" in failed[0]["$unreadable"]
 
@@ -264,7 +269,7 @@ def test_the_commands_finish_on_a_damaged_ssd(command, tmp_path, engine):
     if command == ["publish"]:
         con = sqlite3.connect(path)
         (cases,) = con.execute("SELECT cases FROM sg_latest_run").fetchone()
-        assert cases > 400
+        assert cases > 360   # of 400 clean cases (see the import test above)
         locations = [r[0] for r in con.execute("SELECT location FROM sg_problem")]
         assert locations and all(loc and not loc.startswith("{") for loc in locations)
 
@@ -277,4 +282,5 @@ def test_import_ssd_on_a_damaged_ssd_writes_every_readable_case(tmp_path, engine
                                              damaged.removeprefix("sqlite:///"), "-o", str(out)],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert len(out.read_text().splitlines()) > 400
+    # the clean SSD gives 400 cases (stepped-up early help joins the episode it led into)
+    assert len(out.read_text().splitlines()) > 360

@@ -322,6 +322,14 @@ def test_an_optional_anchor_field_without_a_fallback_is_warned(tmp_path) -> None
     assert any("'scheduled_for' is optional on 'conference_scheduled'" in p for p in found), found
 
 
+def test_a_trigger_that_requires_the_field_is_not_warned(tmp_path) -> None:
+    guarded = PAPERS_FROM_OPTIONAL_FIELD.replace(
+        "    on: conference_scheduled\n",
+        "    on: {fact: conference_scheduled, when: has(scheduled_for)}\n")
+    found = _problems(tmp_path, guarded)
+    assert not any("is optional on" in p for p in found), found
+
+
 def test_an_unrecorded_anchor_field_makes_the_action_unknown(tmp_path) -> None:
     engine = _engine(tmp_path, PAPERS_FROM_OPTIONAL_FIELD)
     case = {"case": "F1", "facts": [REFERRAL, {"type": "conference_scheduled",

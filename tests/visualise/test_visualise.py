@@ -52,11 +52,14 @@ COHORT = [
     _case("H2", ("concern", "2022-06-01", {})),  # consent not sought: overdue
     _case("H3", ("referral", "2022-08-31", {})),
     _case("H4", ("referral", "2022-05-03", {}),
-          ("referral_decision", "2022-05-04", {"outcome": "assessment"})),  # assessment late
+          ("referral_decision", "2022-05-04", {"outcome": "assessment"}),
+          ("referrer_feedback", "2022-05-04", {})),  # assessment late
     _case("H5", ("referral", "2022-05-03", {}),
-          ("referral_decision", "2022-05-04", {"outcome": "no_further_action"})),
+          ("referral_decision", "2022-05-04", {"outcome": "no_further_action"}),
+          ("referrer_feedback", "2022-05-04", {})),
     _case("H6", ("referral", "2022-08-01", {}),
-          ("referral_decision", "2022-08-02", {"outcome": "assessment"})),
+          ("referral_decision", "2022-08-02", {"outcome": "assessment"}),
+          ("referrer_feedback", "2022-08-02", {})),
     {"case": "H7", "facts": "not a list"},  # cannot be evaluated: an error record
 ]
 
@@ -110,7 +113,7 @@ def test_clusters_follow_the_pathway_phases(proc) -> None:
     assert titles == ["Identification and early help", "Front door", "Assessment",
                       "Child protection", "Plans and review", "Closure"]
     first = procedure_diagram(proc).clusters[0]
-    assert first.nodes == ("concern", "early_help_consent", "early_help")
+    assert first.nodes == ("concern", "early_help_consent", "early_help", "stepping_up")
 
 
 def test_unknown_phases_get_their_own_cluster_after_the_known_ones(proc) -> None:

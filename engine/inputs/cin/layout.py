@@ -26,6 +26,9 @@ NOT_RECORDED: tuple[str, ...] = tuple(sorted((
     "strategy_discussion_requested", "child_seen", "complex_case_review",
     "child_in_need_visit", "child_in_need_review", "review_conference.outcomes_missed",
     "review_conference.progress",
+    # added with the 2026.1 procedure review (issue 18, early help and time)
+    "missing_episode", "return_home_interview", "was_not_brought", "transfer_in_notification",
+    "referrer_feedback", "chronology_updated", "family_informed", "initial_conference.category",
 )))
 
 # What the census gives: each fact type it emits and the fields it fills. With a procedure's
@@ -62,16 +65,18 @@ def with_vocabulary(case: dict, vocabulary: tuple[tuple[str, tuple[str, ...]], .
 
 # Same-day facts are emitted in pathway order.
 FACT_ORDER: tuple[str, ...] = (
-    "concern", "concern_closed", "dsl_consultation", "police_incident", "neglect_screening",
+    "concern", "police_incident", "missing_episode", "return_home_interview",
+    "was_not_brought", "neglect_screening", "dsl_consultation", "concern_closed",
     "early_help_offered", "early_help_consent", "early_help_started",
     "early_help_assessment_completed", "early_help_review", "early_help_closed",
-    "referral", "information_check", "referral_decision",
-    "assessment_started", "assessment_completed", "strategy_discussion_requested",
-    "strategy_discussion", "section_47_started", "section_47_completed", "child_seen",
-    "initial_conference", "child_protection_plan_started", "core_group",
+    "transfer_in_notification", "referral", "information_check", "referral_decision",
+    "referrer_feedback", "assessment_started", "assessment_completed",
+    "strategy_discussion_requested", "strategy_discussion", "section_47_started",
+    "section_47_completed", "child_seen", "chronology_updated", "initial_conference",
+    "child_protection_plan_started", "core_group",
     "child_protection_visit", "review_conference", "complex_case_review",
     "child_protection_plan_ended", "child_in_need_plan_started", "child_in_need_visit",
-    "child_in_need_review", "child_in_need_plan_ended", "case_closed",
+    "child_in_need_review", "child_in_need_plan_ended", "family_informed", "case_closed",
     "management_oversight", "disagreement_raised", "disagreement_escalated",
     "disagreement_resolved",
 )

@@ -91,4 +91,5 @@ class SsdDataset:
 
 def vocabulary(procedure: Procedure) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """A procedure's fact types and their fields: what the SSD does not give is not_recorded."""
-    return tuple((f.name, tuple(x.name for x in f.fields)) for f in procedure.facts)
+    return tuple((f.name, tuple(x.name for x in f.fields)) for f in procedure.facts
+                 if not f.whenever)   # a derived type is worked out, never sent

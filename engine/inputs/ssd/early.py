@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from engine.inputs.problems import show
 from engine.inputs.ssd.child import Child, MappedEpisode, MappedFact, check_order
 
 TABLE, KEY = "ssd_early_help_episodes", "earl_episode_id"
+# An episode ended as stepped up joins the CIN episode its referral opened, when that referral
+# came within 3 months of the end (the step-up referral is then judged, late or not, in one
+# case rather than read as never made).
+STEP_UP_WINDOW = timedelta(days=92)
 # End reasons as written in case systems (the standard's guidance: "Outcomes met/ Step-up/
 # NFA"), read by the words they contain; the first match wins.
 END_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -51,7 +55,7 @@ def map_early_help(child: Child, allocate: Callable[..., None]) -> None:
             continue
         end = child.day(TABLE, row, "earl_episode_end_date", KEY)
         joined = next((e for e in cin if (start <= e.start and (end is None or e.start <= end))
-                       or e.spans(start)), None)
+                       or e.spans(start)), None) or _stepped_up_into(cin, row, end)
         case = f"{child.id}/early-help/{start.isoformat()}"
         ep = joined or MappedEpisode(ident, start, end, case, early_help=True)
         worker = row.get("earl_episode_worker_id")
@@ -65,6 +69,14 @@ def map_early_help(child: Child, allocate: Callable[..., None]) -> None:
         else:
             child.entries.append((start, joined))
     child.episodes.sort(key=lambda e: (e.start, e.key))
+
+
+def _stepped_up_into(cin: list[MappedEpisode], row: dict, end: date | None
+                     ) -> MappedEpisode | None:
+    """The CIN episode a stepped-up episode's referral opened (within STEP_UP_WINDOW)."""
+    if end is None or end_reason(row.get("earl_episode_end_reason"))[0] != "stepped_up":
+        return None
+    return next((e for e in cin if end <= e.start <= end + STEP_UP_WINDOW), None)
 
 
 def _facts(child: Child, ep: MappedEpisode, row: dict, start: date, end: date | None,
