@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Literal, TypeVar, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 from engine.core.dates import iso
 from engine.core.errors import Loc, Span
@@ -456,6 +456,13 @@ class Procedure:
 
     @cached_property
     def _citations(self) -> dict[str, dict[str, str]]:
+        return {}
+
+    @cached_property
+    def memo(self) -> dict[str, Any]:
+        """What later layers work out from this procedure once and reuse for every case
+        (compiled fact checks, per-requirement words); the model is frozen, so it never
+        goes stale. Keys name the owning module."""
         return {}
 
     @cached_property
