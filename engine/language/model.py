@@ -125,8 +125,9 @@ class Matcher:
     text: str = ""
     when_loc: Span | None = None
 
-    @property
+    @cached_property
     def key(self) -> tuple[str, str]:
+        """The compiled rule's key (computed once: every evaluation looks it up)."""
         return (self.fact, self.text)
 
     def describe(self) -> str:
@@ -162,6 +163,10 @@ class Limit:
     def describe(self) -> str:
         """As shown in outputs: '15 working days', '2 working days before', '6 to 8 weeks'
         (a due window)."""
+        return self._described
+
+    @cached_property
+    def _described(self) -> str:
         if self.opens is not None:
             if self.opens.unit == self.unit:
                 return f"{self.opens.amount} to {self.words}"
