@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 from engine.core.dates import field_moment, parse_moment
+from engine.core.frozen import maker
 from engine.evaluation import localtime
 from engine.evaluation.calendar import WorkingCalendar, working_calendar
 from engine.evaluation.case import Case, Fact
@@ -162,6 +163,8 @@ def _number(action_id: str) -> int:
 
 def _requirement(ctx: Context, req: Requirement) -> list[Action]:
     triggers = sorted(ctx.hits(req.triggers))
+    if not triggers:
+        return []
     done, cancel = ctx.hits(req.completed_by), ctx.hits(req.cancelled_by)
     out: list[Action] = []
     busy_until, numbered = -1, 0
@@ -470,15 +473,24 @@ def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Act
         status: ActionStatus = "done_late" if late_by else "done"
         note = f"; done on {when}" + (f", {late} working day(s) late" if late else "")
         note += ", after the due time" if late_by and not late else ""
-        return Action(**base, status=status, done_on=when, because=because + note,
+        return _made(base, status=status, done_on=when, because=because + note,
                       working_days_overdue=late if late_by else None)
     if end.kind == "cancelled" and when is not None:
         overdue = cal.days_overdue(due.day, when) if when > due.day else None
         note = f"; cancelled on {when}: {end.why}"
         note += f" (it was already {overdue} working day(s) overdue)" if overdue is not None else ""
-        return Action(**base, status="cancelled", cancelled_on=when, because=because + note,
+        return _made(base, status="cancelled", cancelled_on=when, because=because + note,
                       working_days_overdue=overdue)
     return _open(ctx, req, base, because, due)
+
+
+_MAKE_ACTION = maker(Action)
+
+
+def _made(base: dict[str, Any], **rest: Any) -> Action:
+    """The action from its common fields and the ones its outcome decides."""
+    base.update(rest)
+    return _MAKE_ACTION(base)
 
 
 def _limit_words(req: Requirement) -> str:
@@ -490,12 +502,12 @@ def _unanchored(base: dict[str, Any], reading: Reading, end: _End) -> Action:
     silently counted from another date (docs/design/expressions.md)."""
     because = f"unknown: the clock cannot start because {reading.missing}"
     if end.kind == "cancelled":
-        return Action(**base, status="cancelled", cancelled_on=end.when,
+        return _made(base, status="cancelled", cancelled_on=end.when,
                       because=because + f"; cancelled on {end.when}: {end.why}")
     if end.kind == "done":
-        return Action(**base, status="unknown", done_on=end.when,
+        return _made(base, status="unknown", done_on=end.when,
                       because=because + f"; done on {end.when}, timeliness unknown")
-    return Action(**base, status="unknown", because=because)
+    return _made(base, status="unknown", because=because)
 
 
 def _due_words(anchor: AnchorFact, limit: Limit, due: Due) -> str:
@@ -519,15 +531,15 @@ def _open(ctx: Context, req: Requirement, base: dict[str, Any], because: str,
     missing = sorted({m.fact for m in req.completed_by} & ctx.case.not_recorded)
     if missing and len(missing) == len({m.fact for m in req.completed_by}):
         system = ctx.case.system or "the case's source"
-        return Action(**base, status="unknown", because=because + f"; unknown: {system} does "
+        return _made(base, status="unknown", because=because + f"; unknown: {system} does "
                       f"not record {', '.join(missing)}")
     if ctx.as_of > due.day:
         late = ctx.cal_of(req).days_overdue(due.day, ctx.as_of)
-        return Action(**base, status="overdue", working_days_overdue=late,
+        return _made(base, status="overdue", working_days_overdue=late,
                       because=because + f"; overdue by {late} working day(s) on {ctx.as_of}")
     if due.opens is not None and ctx.as_of < due.opens:
-        return Action(**base, status="not_yet_due", because=because)
-    return Action(**base, status="due", because=because)
+        return _made(base, status="not_yet_due", because=because)
+    return _made(base, status="due", because=because)
 
 
 def _fact_ref(ref: str | None) -> str:
