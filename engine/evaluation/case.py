@@ -103,9 +103,9 @@ def read_case(raw: Any, proc: Procedure) -> Case:
     errors += [{"fact": None, "message": f"unknown key #{n} in the case ({_name(k)}; ignored)"}
                for n, k in enumerate(raw, start=1) if k not in CASE_KEYS]
     dob = _dob(raw.get("child"), errors)
-    good = []
+    good, known = [], checkers(proc)
     for i, item in enumerate(facts):
-        fact = _fact(i, item, proc, errors)
+        fact = _fact(i, item, proc, errors, known)
         if fact is not None:
             good.append(fact)
     _order(good, proc, errors)
@@ -273,48 +273,56 @@ def _check(spec: Field) -> Check:
     return slow
 
 
-def _fact(i: int, item: Any, proc: Procedure, errors: list[dict]) -> Fact | None:
-    def bad(message: str) -> None:
-        errors.append({"fact": cite(item, proc), "message": message})
+def _bad(errors: list[dict], item: Any, proc: Procedure, message: str) -> None:
+    errors.append({"fact": cite(item, proc), "message": message})
 
+
+def _fact(i: int, item: Any, proc: Procedure, errors: list[dict],
+          known: dict[str, FactChecker]) -> Fact | None:
     if not isinstance(item, dict):
-        bad("a fact must be an object")
+        _bad(errors, item, proc, "a fact must be an object")
         return None
     kind = item.get("type")
-    checker = checkers(proc).get(kind) if isinstance(kind, str) else None
+    checker = known.get(kind) if isinstance(kind, str) else None
     if checker is None:
         hint = did_you_mean(kind, [f.name for f in proc.facts]) if isinstance(kind, str) else None
-        bad(f"unknown fact type {show(kind)}" + (f" ({hint})" if hint else ""))
+        _bad(errors, item, proc, f"unknown fact type {show(kind)}" + (
+            f" ({hint})" if hint else ""))
         return None
     ftype = checker.ftype
     kind = ftype.name
     if ftype.whenever:
         sources = ", ".join(dict.fromkeys(m.fact for m in ftype.whenever))
-        bad(f"'{kind}' is worked out from other facts ({sources}); send those instead")
+        _bad(errors, item, proc, f"'{kind}' is worked out from other facts ({sources}); "
+             "send those instead")
         return None
     written = item.get("date")
-    day = _date(written)    # the usual YYYY-MM-DD first; a date-time only when it is not
+    # the usual YYYY-MM-DD first; a date-time only when it is not
+    day = parse_day(written) if written.__class__ is str else None
     moment = (day, None) if day is not None else (
         parse_moment(written) if written.__class__ is str else None)
     if moment is None:
-        bad(f"{kind}: 'date' must be a date like 2024-04-01 (or 2024-04-01T14:30), "
-            f"not {show(item.get('date'))}")
+        _bad(errors, item, proc, f"{kind}: 'date' must be a date like 2024-04-01 (or "
+             f"2024-04-01T14:30), not {show(item.get('date'))}")
         return None
     day, clock = moment
     if clock is not None and not localtime.exists(day, clock):
-        bad(f"{kind}: {localtime.missing_time_words(day, clock)}")
+        _bad(errors, item, proc, f"{kind}: {localtime.missing_time_words(day, clock)}")
     if not in_range(day):
-        bad(f"{kind}: the date {day} is outside the years the engine accepts "
-            f"({FIRST_YEAR}-{LAST_YEAR}); the fact is left out")
+        _bad(errors, item, proc, f"{kind}: the date {day} is outside the years the engine "
+             f"accepts ({FIRST_YEAR}-{LAST_YEAR}); the fact is left out")
         return None
     fields = {k: v for k, v in item.items() if k not in META and v is not None}
-    for name, message in _fields(checker, fields, item):
-        bad(f"{kind}: {message}" + ("; the field is left out" if name in fields else ""))
+    problems = _fields(checker, fields, item)
+    for name, message in problems:
+        _bad(errors, item, proc, f"{kind}: {message}" + (
+            "; the field is left out" if name in fields else ""))
         fields.pop(name, None)
     ident = item.get("id")
     ref = _ref(ident) if ident is not None else None
     if ident is not None and ref is None:
-        bad(f"{kind}: 'id' must be printable text of at most 200 characters; it is left out")
+        _bad(errors, item, proc, f"{kind}: 'id' must be printable text of at most 200 "
+             "characters; it is left out")
     return Fact(i, kind, day, fields, ref, item.get("estimated") is True, (day, checker.rank),
                 clock)
 
