@@ -64,7 +64,7 @@ STOPS = {"concern": 6, "consent": 6, "early_help": 10, "referral": 5, "assessmen
 ROUTES = {"full": 55, "early_help": 12, "referral_nfa": 10, "assessment_nfa": 13, "s47_nfa": 10}
 # Cases of a special shape, per thousand: an unborn baby, a child moving in on another
 # authority's plan, a significant-harm concern the safeguarding lead decided to monitor.
-KINDS = {"unborn": 8, "transfer_in": 20, "not_referred": 12}
+KINDS = {"unborn": 8, "transfer_in": 20, "not_referred": 6}
 # Facts after the concerns and early help, roughly, for stops with no elastic final stage.
 AFTER_EH = {"referral": 6, "assessment": 10, "section_47": 12, "conference": 14, "cin_plan": 28,
             "closed": 30, "referral_nfa": 6, "assessment_nfa": 11, "s47_nfa": 16}
@@ -385,9 +385,11 @@ def referral(c: Case, source: str, checks: int, decision: str | None) -> date:
     ref = c.add(when, "referral", at=at, source=source)
     lag = rng.randint(2, 4) if c.late and rng.random() < 0.5 else rng.choice((0, 1, 1))
     decided = add_working_days(ref, lag)
-    must = ("police", "health") if rng.random() < 0.8 else ()
+    must = ["police", "health"] if rng.random() < 0.9 else []
+    if c.age(ref) >= 4 and rng.random() < 0.85:   # the checks the child's age calls for
+        must += ["education"] + (["youth_justice"] if c.age(ref) >= 10 else [])
     others = [a for a in CHECK_AGENCIES if a not in must]
-    for agency in (*must, *rng.sample(others, min(checks, len(others)))):
+    for agency in (*must, *rng.sample(others, min(checks, len(others)) // 2)):
         when = add_working_days(ref, rng.randint(0, lag + (3 if c.late else 0)))
         young = (agency == "education" and c.age(ref) < 4) or (
             agency == "youth_justice" and c.age(ref) < 10)
@@ -431,7 +433,7 @@ def section_47(c: Case, complete: bool, conference: bool) -> date:
     within 24 hours (later in late cases), and (if complete) its end, the family told."""
     rng = c.rng
     attended = _agencies(rng, ("social_care", "police"),
-                         {"health": 0.85, "school": 0.5, "gp": 0.2})
+                         {"health": 0.95, "school": 0.5, "gp": 0.2})
     s47 = c.add(c.soon(c.day, c.late and rng.random() < 0.3), "strategy_discussion",
                 outcome="section_47", attended=attended)
     c.add(s47, "section_47_started")
@@ -455,11 +457,16 @@ def _seen(c: Case, d: date) -> dict[str, Any]:
     return {"seen_alone": c.rng.random() < (0.8 if c.age(d) >= 5 else 0.4)}
 
 
+def _tool(c: Case) -> str:
+    """The Graded Care Profile, or for a child of 11 or more the adolescent neglect tool."""
+    return "adolescent_neglect_tool" if c.age(c.day) >= 11 else "graded_care_profile_2"
+
+
 def _conference_people(rng: random.Random) -> tuple[list[str], list[str]]:
     attended = _agencies(rng, ("social_care",), {"health": 0.9, "school": 0.8, "police": 0.75,
                                                  "gp": 0.25, "housing": 0.2, "early_help": 0.3})
     reports = {a for a in attended if rng.random() < 0.8}
-    if rng.random() < 0.4:
+    if rng.random() < 0.6:
         reports.add("gp")   # GPs often send a report without attending
     return attended, sorted(reports)
 
@@ -475,7 +482,7 @@ def initial_conference(c: Case, s47: date, outcome: str) -> date:
         c.add(working_days_before(icpc, rng.randint(1, 3)), "chronology_updated")
     if rng.random() < 0.85:   # the Graded Care Profile completed for the conference
         c.add(working_days_before(icpc, rng.randint(2, 6)), "neglect_screening",
-              tool="graded_care_profile_2", grade=rng.randint(3, 4))
+              tool=_tool(c), grade=rng.randint(3, 4))
     category = rng.choice(CATEGORIES) if outcome == "child_protection_plan" else None
     c.add(icpc, "initial_conference", outcome=outcome, attended=attended, reports=reports,
           **({"category": category} if category else {}))
@@ -548,7 +555,7 @@ def cp_plan(c: Case, icpc: date, budget: int, ending: bool) -> bool:
             closing = ending and reviews_left == 0
             if rng.random() < 0.8:   # the Graded Care Profile repeated before the review
                 c.add(working_days_before(d, rng.randint(3, 10)), "neglect_screening",
-                      tool="graded_care_profile_2", grade=rng.randint(2, 4))
+                      tool=_tool(c), grade=rng.randint(2, 4))
             attended, reports = _conference_people(rng)
             progress = rng.choice(PROGRESS)
             c.add(d, "review_conference", outcome="end" if closing else "continue",
@@ -569,22 +576,28 @@ def _missed(rng: random.Random, outcomes: list[dict[str, Any]], d: date,
 
 def cin_plan(c: Case, extra: int, ending: bool) -> None:
     """A child in need plan: `extra` facts of visits (every 20 working days), reviews (every
-    3 months) and oversight, then (if ending) its end."""
+    3 months) and management oversight (every 2 months), in date order, then (if ending) its
+    end."""
     rng = c.rng
     start = c.add(c.step(0, 5), "child_in_need_plan_started")
     visit_gap = (21, 30) if c.late and rng.random() < 0.5 else (12, 19)
-    next_visit, next_review = add_working_days(start, rng.randint(*visit_gap)), start
+    due = {"visit": add_working_days(start, rng.randint(*visit_gap)),
+           "review": add_months(start, 3) - timedelta(days=rng.randint(0, 10)),
+           "oversight": add_working_days(start, rng.randint(20, 38))}
     for _ in range(extra):
-        next_review_due = add_months(next_review, 3) - timedelta(days=rng.randint(0, 10))
-        if next_review_due <= next_visit:
-            next_review = c.add(roll(next_review_due), "child_in_need_review")
-        elif rng.random() < 0.8:
-            seen = rng.random() < 0.95
-            d = c.add(next_visit, "child_in_need_visit", seen=seen,
-                      **(_seen(c, next_visit) if seen else {"seen_alone": False}))
-            next_visit = add_working_days(d, rng.randint(*visit_gap))
+        kind = min(due, key=lambda k: (due[k], k))
+        d = roll(due[kind])
+        if kind == "review":
+            c.add(d, "child_in_need_review")
+            due[kind] = add_months(d, 3) - timedelta(days=rng.randint(0, 10))
+        elif kind == "oversight":
+            c.add(d, "management_oversight")
+            due[kind] = add_working_days(d, rng.randint(25, 40))
         else:
-            c.add(c.step(15, 40), "management_oversight")
+            seen = rng.random() < 0.95
+            alone = _seen(c, d)["seen_alone"] if seen else False
+            c.add(d, "child_in_need_visit", seen=seen, seen_alone=alone)
+            due[kind] = add_working_days(d, rng.randint(*visit_gap))
     if ending:
         c.add(c.step(30, 90), "child_in_need_plan_ended")
 
@@ -851,8 +864,8 @@ def _side_facts(c: Case, ch: Choices) -> Case:
     return c
 
 
-DROPPABLE = ("concern", "information_check", "neglect_screening", "early_help_review",
-             "child_protection_visit", "management_oversight")
+DROPPABLE = ("concern", "neglect_screening", "early_help_review", "child_protection_visit",
+             "management_oversight", "information_check")
 KEEP_DAYS = 90   # the last facts of a case are never trimmed: they are what is due now
 
 
@@ -864,13 +877,13 @@ def fit(c: Case, as_of: date, min_facts: int, max_facts: int) -> list[dict[str, 
     facts = sorted((f for f in c.facts if f.day <= as_of), key=lambda f: (f.day, f.seq))
     facts = [f for f in facts if not (f.pending and f.day > as_of - RECENT
                                       and rng.random() < f.pending)]
-    keep_from = facts[-1].day - timedelta(days=KEEP_DAYS)
-    for kind in DROPPABLE:
-        while len(facts) > max_facts:
-            idx = [i for i, f in enumerate(facts) if f.type == kind and f.day < keep_from][1:]
-            if not idx:
-                break
-            facts.pop(rng.choice(idx))
+    for keep_from in (facts[-1].day - timedelta(days=KEEP_DAYS), facts[-1].day):
+        for kind in DROPPABLE:
+            while len(facts) > max_facts:
+                idx = [i for i, f in enumerate(facts) if f.type == kind and f.day < keep_from]
+                if len(idx) < 2:
+                    break
+                facts.pop(rng.choice(idx[1:-1] or idx[1:]))
     seq = len(c.facts)
     while len(facts) < min_facts:   # pad with supervision records between existing facts
         d = min(add_working_days(rng.choice(facts).day, rng.randint(1, 5)), facts[-1].day)
