@@ -201,6 +201,7 @@ class Case:
         self.rng, self.day, self.dob, self.ch, self.late = rng, roll(start), dob, ch, ch.late
         self.facts: list[Fact] = []
         self.ended_closed, self.ended = False, start
+        self.category = "neglect"   # of the plan a conference decides on
 
     def add(self, d: date, type_: str, at: str | None = None, pending: float = 0.0,
             aside: bool = False, **fields: Any) -> date:
@@ -484,6 +485,7 @@ def initial_conference(c: Case, s47: date, outcome: str) -> date:
         c.add(working_days_before(icpc, rng.randint(2, 6)), "neglect_screening",
               tool=_tool(c), grade=rng.randint(3, 4))
     category = rng.choice(CATEGORIES) if outcome == "child_protection_plan" else None
+    c.category = category or c.category
     c.add(icpc, "initial_conference", outcome=outcome, attended=attended, reports=reports,
           **({"category": category} if category else {}))
     if rng.random() < 0.9:
@@ -531,7 +533,7 @@ def cp_plan(c: Case, icpc: date, budget: int, ending: bool) -> bool:
     rng = c.rng
     outcomes = [{"measure": m, "by": add_months(icpc, rng.choice((3, 3, 6)))}
                 for m in rng.sample(MEASURES, rng.randint(1, 4))] if rng.random() > 0.15 else []
-    c.add(icpc, "child_protection_plan_started", category=rng.choice(CATEGORIES),
+    c.add(icpc, "child_protection_plan_started", category=c.category,
           outcomes=outcomes)
     spent, reviews_left = 1, (2 if budget >= 34 else 1)
     for d, kind in plan_stream(c, icpc):
@@ -871,11 +873,14 @@ KEEP_DAYS = 90   # the last facts of a case are never trimmed: they are what is 
 
 def fit(c: Case, as_of: date, min_facts: int, max_facts: int) -> list[dict[str, Any]]:
     """The facts up to the as-of date, trimmed or padded to [min_facts, max_facts], in date
-    order. Work falling in the last days may not be recorded yet; the last months' facts are
+    order. Work falling in the last days may not be recorded yet (unless the case has moved on
+    since); the last months' facts are
     never trimmed (they are what the overdue list reads)."""
     rng = c.rng
     facts = sorted((f for f in c.facts if f.day <= as_of), key=lambda f: (f.day, f.seq))
+    steps = [f.day for f in facts if not f.aside]
     facts = [f for f in facts if not (f.pending and f.day > as_of - RECENT
+                                      and f.day >= max(steps) - timedelta(days=3)
                                       and rng.random() < f.pending)]
     for keep_from in (facts[-1].day - timedelta(days=KEEP_DAYS), facts[-1].day):
         for kind in DROPPABLE:
@@ -901,7 +906,9 @@ def _end(rng: random.Random, c: Case, as_of: date) -> date:
     if c.ch.unallocated:
         gap = rng.randint(6, 20)
     else:
-        gap = rng.randint(2, 25) if c.late else rng.randint(0, 6)
+        gap = rng.randint(2, 14) if c.late else rng.randint(0, 6)
+        if c.late and rng.random() < 0.1:   # a case nobody has touched for weeks
+            gap = rng.randint(15, 30)
     return working_days_before(as_of, gap)
 
 
