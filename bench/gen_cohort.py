@@ -867,7 +867,8 @@ def _side_facts(c: Case, ch: Choices) -> Case:
 
 
 DROPPABLE = ("concern", "neglect_screening", "early_help_review", "child_protection_visit",
-             "management_oversight", "information_check")
+             "management_oversight", "information_check", "family_informed",
+             "chronology_updated", "core_group", "child_in_need_visit")
 KEEP_DAYS = 90   # the last facts of a case are never trimmed: they are what is due now
 
 
