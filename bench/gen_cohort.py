@@ -55,8 +55,9 @@ CATEGORIES = ("neglect",) * 14 + ("multiple",) * 3 + ("emotional_abuse", "physic
                                                        "sexual_abuse")
 SERVICES = ("gp", "health_visitor", "school_nurse", "paediatrics", "hospital", "dental",
             "mental_health", "therapy", "immunisation")
-# Local authority codes of the authorities children move in from (synthetic choice of codes).
-AUTHORITIES = ("202", "304", "318", "330", "341", "352", "373", "380", "873", "886", "919", "936")
+# Codes of the local authorities children move in from.
+AUTHORITIES = ("E06000010", "E06000023", "E08000003", "E08000012", "E08000025", "E09000022",
+               "E10000014", "E10000030", "W06000015")
 # The stage a case has reached when its record ends, with weights.
 STOPS = {"concern": 6, "consent": 6, "early_help": 10, "referral": 5, "assessment": 9,
          "section_47": 6, "conference": 5, "cp_plan": 20, "cin_plan": 12, "closed": 21}
@@ -202,6 +203,7 @@ class Case:
         self.facts: list[Fact] = []
         self.ended_closed, self.ended = False, start
         self.category = "neglect"   # of the plan a conference decides on
+        self.urgent = False   # the referral came with signs of significant harm
 
     def add(self, d: date, type_: str, at: str | None = None, pending: float = 0.0,
             aside: bool = False, **fields: Any) -> date:
@@ -365,6 +367,7 @@ def _front_door(c: Case, source: str) -> tuple[date, str | None, str]:
             day, at = later(day, at, 1)
             c.add(day, "dsl_consultation", at=at, outcome="referral")
         day, at = later(day, at, rng.randint(1, 4) if agency != "police" else rng.randint(1, 12))
+        c.urgent = True
         return day, at, agency
     day = c.step(0, 1, late=(2, 4), anyday=source == "police")
     if source == "police" and rng.random() < 0.6:   # the incident the notification is about
@@ -411,10 +414,14 @@ def assessment(c: Case, ref: date, outcome: str | None) -> None:
     """Assessment started (the child seen within days, the chronology begun); completed
     (unless open) within 45 working days of the referral, the family told."""
     rng = c.rng
-    start = c.add(c.step(1, 3, late=(5, 9)), "assessment_started")
-    if c.ch.kind != "unborn" and rng.random() < 0.95:
-        lag = rng.randint(0, 3) if not c.late or rng.random() < 0.5 else rng.randint(6, 12)
-        seen = add_working_days(start, lag)
+    start = c.add(c.step(0, 2, late=(5, 9)), "assessment_started")
+    if c.ch.kind != "unborn" and rng.random() < 0.95:   # within 5 working days of the referral
+        if c.urgent:   # or 24 hours where it came with signs of significant harm
+            seen = c.soon(ref, c.late and rng.random() < 0.5)
+        else:
+            lag = rng.randint(1, 5) if not c.late or rng.random() < 0.5 else rng.randint(6, 12)
+            seen = add_working_days(ref, lag)
+        seen = max(seen, start)
         c.add(seen, "child_seen", pending=0.6, aside=True, **_seen(c, seen))
     if rng.random() < 0.75:
         c.add(add_working_days(start, rng.randint(2, 15)), "chronology_updated")
@@ -823,11 +830,16 @@ def unborn(c: Case) -> None:
 
 def transfer_in(c: Case, budget: int) -> None:
     """A child on another authority's child protection plan moves in: the transfer-in
-    conference within 15 working days, then the plan here."""
+    conference within 15 working days of the notification (not an assessment), then the plan
+    here."""
     rng = c.rng
-    told = c.add(c.step(0, 2), "transfer_in_notification", plan="child_protection_plan",
-                 from_authority=rng.choice(AUTHORITIES))
-    c.add(c.step(0, 2), "chronology_updated")
+    ref = referral(c, rng.choice(("school", "health", "gp")), 2, None)   # the new school, or GP
+    told = c.add(add_working_days(ref, 1), "transfer_in_notification",
+                 plan="child_protection_plan", from_authority=rng.choice(AUTHORITIES))
+    c.add(told, "referral_decision", outcome="assessment")
+    c.add(add_working_days(told, rng.randint(0, 1)), "referrer_feedback", aside=True)
+    c.add(c.step(0, 3), "chronology_updated")
+    c.add(c.step(1, 5), "neglect_screening", tool=_tool(c), grade=rng.randint(3, 4))
     late = c.late and rng.random() < 0.5
     attended, reports = _conference_people(rng)
     icpc = c.add(add_working_days(told, rng.randint(16, 22) if late else rng.randint(6, 14)),
