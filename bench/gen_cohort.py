@@ -665,11 +665,13 @@ def draw_choices(rng: random.Random) -> Choices:
         if roll_kind < edge:
             kind = name
             break
+    serious = rng.random() < 0.2   # referred at once with signs of significant harm
     return Choices(stop=stop, route=route, late=rng.random() < 0.3, via_eh=via_eh,
                    consent=consent, checks=rng.randint(1, 4),
-                   direct_s47=late_stage and route == "full" and rng.random() < 0.35,
+                   direct_s47=late_stage and route == "full" and (
+                       serious or rng.random() < 0.35),
                    disagreement=rng.random() < 0.18, oversight=rng.random() < 0.5, kind=kind,
-                   serious=rng.random() < 0.2, near_18=stop in ("cp_plan", "cin_plan")
+                   serious=serious, near_18=stop in ("cp_plan", "cin_plan")
                    and rng.random() < 0.25, missing=rng.random() < 0.25,
                    not_brought=rng.random() < 0.3,
                    unallocated=stop == "early_help" and rng.random() < 0.3)
