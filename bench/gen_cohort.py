@@ -42,6 +42,9 @@ INDICATORS = ("poor_home_conditions", "missed_health_appointments", "poor_school
               "dental_decay", "developmental_delay", "parental_substance_misuse",
               "domestic_abuse", "young_carer", "missing_from_home", "unmet_medical_needs",
               "head_lice", "late_to_school")
+# The youngest age at which a sign makes sense.
+MIN_AGE = {"late_to_school": 5, "poor_school_attendance": 5, "young_carer": 8,
+           "missing_from_home": 10, "head_lice": 3, "dental_decay": 2}
 MEASURES = ("school_attendance_above_90_percent", "home_conditions_grade_2_or_better",
             "health_appointments_attended", "dental_treatment_completed",
             "parenting_programme_completed", "child_seen_by_gp", "safe_sleeping_in_place",
@@ -280,7 +283,7 @@ def concerns(c: Case, n: int) -> None:
             made += 1
             continue
         agency = rng.choice(CONCERN_AGENCIES)
-        fields: dict[str, Any] = {"indicators": sorted(rng.sample(INDICATORS, rng.randint(1, 3)))}
+        fields: dict[str, Any] = {"indicators": _indicators(c, rng.randint(1, 3))}
         c.add(c.step(3, 25, anyday=agency == "police"), "concern", agency=agency, **fields)
         made += 1
         if made < n and (made == 1 or rng.random() < 0.4):
@@ -294,6 +297,13 @@ def concerns(c: Case, n: int) -> None:
                 c.add(c.step(0, 1), "dsl_consultation",
                       outcome=rng.choice(("monitor", "early_help", "early_help")))
                 made += 1
+
+
+def _indicators(c: Case, n: int) -> list[str]:
+    """n signs of neglect that fit the child's age (no school lateness for a baby)."""
+    age = c.age(c.day)
+    fit = [i for i in INDICATORS if age >= MIN_AGE.get(i, 0)]
+    return sorted(c.rng.sample(fit, min(n, len(fit))))
 
 
 def _service(c: Case) -> str:
@@ -362,7 +372,7 @@ def _front_door(c: Case, source: str) -> tuple[date, str | None, str]:
         sign = ("young_child_left_alone" if c.age(day) < 8 and rng.random() < 0.5
                 else rng.choice(HARM_INDICATORS))
         c.add(day, "concern", at=at, agency=agency, significant_harm_indicators=[sign],
-              indicators=sorted(rng.sample(INDICATORS, rng.randint(1, 2))))
+              indicators=_indicators(c, rng.randint(1, 2)))
         if agency not in ("police", "early_help") and rng.random() < 0.6:
             day, at = later(day, at, 1)
             c.add(day, "dsl_consultation", at=at, outcome="referral")
@@ -861,7 +871,7 @@ def not_referred(c: Case, budget: int) -> None:
     at = clock(rng, 8, 15)
     c.add(day, "concern", at=at, agency=rng.choice(("school", "health", "gp")),
           significant_harm_indicators=[rng.choice(HARM_INDICATORS)],
-          indicators=sorted(rng.sample(INDICATORS, 2)))
+          indicators=_indicators(c, 2))
     day, at = later(day, at, rng.randint(1, 3))
     c.add(day, "dsl_consultation", at=at, outcome="monitor")
 
