@@ -42,6 +42,9 @@ INDICATORS = ("poor_home_conditions", "missed_health_appointments", "poor_school
               "dental_decay", "developmental_delay", "parental_substance_misuse",
               "domestic_abuse", "young_carer", "missing_from_home", "unmet_medical_needs",
               "head_lice", "late_to_school")
+# Factors identified at assessment (CIN census codes: alcohol, drugs, domestic abuse, mental
+# health, learning disability, physical health, young carer, neglect and others).
+FACTORS = ("1A", "1B", "2A", "2B", "3A", "3B", "4A", "4B", "5A", "6A", "8B", "9A", "10A", "21")
 # The youngest age at which a sign makes sense.
 MIN_AGE = {"late_to_school": 5, "poor_school_attendance": 5, "young_carer": 8,
            "missing_from_home": 10, "head_lice": 3, "dental_decay": 2}
@@ -438,7 +441,8 @@ def assessment(c: Case, ref: date, outcome: str | None) -> None:
     if outcome:
         due = rng.randint(46, 70) if c.late and rng.random() < 0.6 else rng.randint(12, 45)
         when = max(add_working_days(c.day, 3), add_working_days(ref, due))
-        c.add(when, "assessment_completed", outcome=outcome)
+        c.add(when, "assessment_completed", outcome=outcome,
+              factors=sorted(rng.sample(FACTORS, rng.randint(1, 3))))
         if rng.random() < 0.8:   # authorised by the team manager
             c.add(when, "management_oversight", aside=True)
         if rng.random() < 0.85:
@@ -619,6 +623,9 @@ def cin_plan(c: Case, extra: int, ending: bool) -> None:
             due[kind] = add_working_days(d, rng.randint(*visit_gap))
     if ending:
         c.add(c.step(30, 90), "child_in_need_plan_ended")
+    elif extra >= 3 and rng.random() < 0.15:   # new information: back to a strategy discussion
+        c.add(c.step(5, 20), "strategy_discussion_requested", reason="new_information")
+        section_47(c, rng.random() < 0.5, conference=False)
 
 
 def disagreement(c: Case, around: date) -> None:
@@ -746,10 +753,12 @@ def _continue(c: Case, ch: Choices, budget: int, reviews: int = 1) -> None:
             return
         if ch.consent != "refused":
             early_help(c, max(1, reviews), "stuck")
-            if ch.consent == "withdrawn":
-                c.add(c.step(2, 15), "early_help_consent", outcome="withdrawn")
-            c.add(c.step(0, 3), "early_help_closed",
-                  reason="withdrawn" if ch.consent == "withdrawn" else "stepped_up")
+            reason = "stepped_up"
+            if ch.consent == "withdrawn":   # withdrew consent, or stopped taking part
+                reason = rng.choice(("withdrawn", "disengaged"))
+                if reason == "withdrawn":
+                    c.add(c.step(2, 15), "early_help_consent", outcome="withdrawn")
+            c.add(c.step(0, 3), "early_help_closed", reason=reason)
     source = "early_help" if ch.via_eh and ch.consent != "refused" and rng.random() < 0.7 \
         else rng.choice(REFERRERS)
     _social_care(c, ch, source, budget)
@@ -781,7 +790,7 @@ def _social_care(c: Case, ch: Choices, source: str, budget: int) -> None:
                 offer(c, "given")
                 c.add(c.step(2, 9, late=(12, 20)), "early_help_started", agency="early_help")
             elif outcome == "child_in_need_plan" and rng.random() < 0.8:
-                cin_plan(c, rng.randint(0, 3), ending=False)
+                cin_plan(c, rng.randint(1, 8), ending=False)
             return
         if route == "assessment_nfa":
             c.add(c.step(0, 5), "case_closed", reason="no_further_action")
@@ -818,14 +827,31 @@ def _conference_onwards(c: Case, stop: str, s47: date, budget: int) -> None:
         cin_plan(c, max(0, budget - c.count() - 1), ending=False)
         return
     tail = {"cp_plan": 0, "cin_plan": 1, "closed": 3}[stop]
-    if not cp_plan(c, icpc, budget - c.count() - tail, ending=stop != "cp_plan"):
-        if stop == "cp_plan" and rng.random() < 0.05:   # closed with the plan still open
-            c.add(c.step(1, 10), "case_closed", reason="family_moved")
+    room = budget - c.count() - tail
+    if stop == "cp_plan" and rng.random() < 0.3:   # a long plan: older history is trimmed
+        room = max(room, rng.randint(30, 45))
+    if not cp_plan(c, icpc, room, ending=stop != "cp_plan"):
+        if stop == "cp_plan" and rng.random() < 0.1:
+            _moved_away(c)
         return
     cin_plan(c, max(0, min(6, budget - c.count() - tail)), ending=stop == "closed")
     if stop == "closed":
         reason = rng.choice(("needs_met", "needs_met", "moved_away", "stepped_down"))
         c.add(c.step(0, 8), "case_closed", reason=reason)
+
+
+def _moved_away(c: Case) -> None:
+    """The family moves to another authority with the plan open: the receiving authority's
+    transfer-in conference, then the case closed as transferred out (now and then closed
+    before that conference, or with no reason that ends a plan)."""
+    rng = c.rng
+    if rng.random() < 0.3:
+        c.add(c.step(1, 10), "case_closed", reason="family_moved")
+        return
+    if rng.random() < 0.8:
+        c.add(c.step(5, 15), "transfer_out_conference", to_authority=rng.choice(AUTHORITIES),
+              outcome="child_protection_plan")
+    c.add(c.step(0, 3), "case_closed", reason="transferred_out")
 
 
 def unborn(c: Case) -> None:
@@ -947,9 +973,10 @@ def make_case(seed: int, index: int, as_of: date, min_facts: int = 20,
     state = rng.getstate()
     c = build(rng, start, target)
     if c.ch.near_18:   # rebuilt with the same draws for a child turning 18 in months
-        dob = add_months(c.ended, -12 * 17 - rng.randint(2, 9))
+        months = 12 * 17 + rng.randint(2, 9)
         rng.setstate(state)
-        c = build(rng, start, target, dob=dob)
+        c = build(rng, start, target, dob=add_months(c.ended, -months))
+        c.dob = add_months(c.ended, -months)
     end = _end(rng, c, as_of)
     c.shift(timedelta(days=(end - c.ended).days // 7 * 7))
     if c.ch.kind == "unborn":   # the baby is due in the coming weeks
