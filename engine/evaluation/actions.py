@@ -60,6 +60,16 @@ class Context:
             out |= matches.get(rule_of[m.key]) or _NONE
         return out
 
+    def union(self, rules: tuple[str, ...]) -> set[int]:
+        """Positions matched by any of these rules (a requirement's, from `_rules`)."""
+        matches = self.matches
+        if len(rules) == 1:
+            return matches.get(rules[0]) or set()
+        out: set[int] = set()
+        for rule in rules:
+            out |= matches.get(rule) or _NONE
+        return out
+
     def positions(self, fact_type: str) -> list[int]:
         """Positions of the facts of one type, in canonical order."""
         return self._by_type.get(fact_type, [])
@@ -162,10 +172,11 @@ def _number(action_id: str) -> int:
 
 
 def _requirement(ctx: Context, req: Requirement) -> list[Action]:
-    triggers = sorted(ctx.hits(req.triggers))
+    rules = _rules(ctx.plan, req)
+    triggers = sorted(ctx.union(rules[0]))
     if not triggers:
         return []
-    done, cancel = ctx.hits(req.completed_by), ctx.hits(req.cancelled_by)
+    done, cancel = ctx.union(rules[1]), ctx.union(rules[2])
     out: list[Action] = []
     busy_until, numbered = -1, 0
     for t in triggers:
@@ -181,6 +192,19 @@ def _requirement(ctx: Context, req: Requirement) -> list[Action]:
         out += [_action(ctx, req, numbered + k + 1, occ) for k, occ in _visible(chain, req)]
         numbered += len(chain)
     return out
+
+
+def _rules(plan: Plan, req: Requirement) -> tuple[tuple[str, ...], ...]:
+    """The rules of a requirement's triggers, completions and cancellations, looked up once
+    per compiled plan."""
+    memo: dict[int, tuple[Requirement, tuple[tuple[str, ...], ...]]] = plan.memo.setdefault(
+        "actions.rules", {})
+    found = memo.get(id(req))
+    if found is None or found[0] is not req:
+        found = memo[id(req)] = (req, tuple(tuple(plan.rule_of[m.key] for m in group) for group
+                                            in (req.triggers, req.completed_by,
+                                                req.cancelled_by)))
+    return found[1]
 
 
 def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[int]
