@@ -489,23 +489,47 @@ def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Act
     if due is None or anchor is None or limit is None:
         return _unanchored(base, reading, end)
     cal = ctx.cal_of(req)
-    because = (f"{fixed.lead} {anchor.starts}{_fact_ref(anchor.ref)}; "
-               f"{_due_words(anchor, limit, due)}{reading.note}{fixed.version}")
+    head = (fixed.lead, anchor, limit, due, reading.note, fixed.version)
     if end.kind == "done" and when is not None:
         late_by = due.passed_by(end)
         late = cal.days_overdue(due.day, when)
         status: ActionStatus = "done_late" if late_by else "done"
-        note = f"; done on {when}" + (f", {late} working day(s) late" if late else "")
-        note += ", after the due time" if late_by and not late else ""
-        return _made(base, status=status, done_on=when, because=because + note,
-                      working_days_overdue=late if late_by else None)
+        return _made(base, status=status, done_on=when, why=(_done_words, head, when, late,
+                                                               late_by),
+                     working_days_overdue=late if late_by else None)
     if end.kind == "cancelled" and when is not None:
         overdue = cal.days_overdue(due.day, when) if when > due.day else None
-        note = f"; cancelled on {when}: {end.why}"
-        note += f" (it was already {overdue} working day(s) overdue)" if overdue is not None else ""
-        return _made(base, status="cancelled", cancelled_on=when, because=because + note,
-                      working_days_overdue=overdue)
-    return _open(ctx, req, base, because, due)
+        return _made(base, status="cancelled", cancelled_on=when,
+                     why=(_cancelled_words, head, when, end.why, overdue),
+                     working_days_overdue=overdue)
+    return _open(ctx, req, base, head, due)
+
+
+# An action's explanation is kept as (how to word it, what it says) and worded only when
+# asked (Action.because): CSV, worklists, overdue lists and publish never show it.
+Head = tuple[str, AnchorFact, Limit, Due, str, str]
+
+
+def _clock_words(head: Head, tail: str = "") -> str:
+    """'required by the referral on 2024-05-01; due 1 working day after it, by 2024-05-02'."""
+    lead, anchor, limit, due, note, version = head
+    return (f"{lead} {anchor.starts}{_fact_ref(anchor.ref)}; "
+            f"{_due_words(anchor, limit, due)}{note}{version}{tail}")
+
+
+def _done_words(head: Head, when: date, late: int, late_by: bool) -> str:
+    note = f"; done on {when}" + (f", {late} working day(s) late" if late else "")
+    return _clock_words(head, note + (", after the due time" if late_by and not late else ""))
+
+
+def _cancelled_words(head: Head, when: date, why: str, overdue: int | None) -> str:
+    note = f"; cancelled on {when}: {why}"
+    return _clock_words(head, note + (f" (it was already {overdue} working day(s) overdue)"
+                                      if overdue is not None else ""))
+
+
+def _overdue_words(head: Head, late: int, as_of: date) -> str:
+    return _clock_words(head, f"; overdue by {late} working day(s) on {as_of}")
 
 
 _MAKE_ACTION = maker(Action)
@@ -527,11 +551,11 @@ def _unanchored(base: dict[str, Any], reading: Reading, end: _End) -> Action:
     because = f"unknown: the clock cannot start because {reading.missing}"
     if end.kind == "cancelled":
         return _made(base, status="cancelled", cancelled_on=end.when,
-                      because=because + f"; cancelled on {end.when}: {end.why}")
+                     why=because + f"; cancelled on {end.when}: {end.why}")
     if end.kind == "done":
         return _made(base, status="unknown", done_on=end.when,
-                      because=because + f"; done on {end.when}, timeliness unknown")
-    return _made(base, status="unknown", because=because)
+                     why=because + f"; done on {end.when}, timeliness unknown")
+    return _made(base, status="unknown", why=because)
 
 
 def _due_words(anchor: AnchorFact, limit: Limit, due: Due) -> str:
@@ -550,20 +574,21 @@ def _version(rule: Requirement) -> str:
     return f" ({words})" if words else ""
 
 
-def _open(ctx: Context, req: Requirement, base: dict[str, Any], because: str,
-          due: Due) -> Action:
-    missing = sorted({m.fact for m in req.completed_by} & ctx.case.not_recorded)
+def _open(ctx: Context, req: Requirement, base: dict[str, Any], head: Head, due: Due
+          ) -> Action:
+    missing = sorted({m.fact for m in req.completed_by} & ctx.case.not_recorded) if \
+        ctx.case.not_recorded else []
     if missing and len(missing) == len({m.fact for m in req.completed_by}):
         system = ctx.case.system or "the case's source"
-        return _made(base, status="unknown", because=because + f"; unknown: {system} does "
-                      f"not record {', '.join(missing)}")
+        return _made(base, status="unknown", why=(_clock_words, head, f"; unknown: {system} "
+                                                  f"does not record {', '.join(missing)}"))
     if ctx.as_of > due.day:
         late = ctx.cal_of(req).days_overdue(due.day, ctx.as_of)
         return _made(base, status="overdue", working_days_overdue=late,
-                      because=because + f"; overdue by {late} working day(s) on {ctx.as_of}")
+                     why=(_overdue_words, head, late, ctx.as_of))
     if due.opens is not None and ctx.as_of < due.opens:
-        return _made(base, status="not_yet_due", because=because)
-    return _made(base, status="due", because=because)
+        return _made(base, status="not_yet_due", why=(_clock_words, head))
+    return _made(base, status="due", why=(_clock_words, head))
 
 
 def _fact_ref(ref: str | None) -> str:
