@@ -252,3 +252,36 @@ def test_resolve_url_never_echoes_what_is_not_a_url():
     with pytest.raises(SsdError) as found:
         resolve_url(None, env={"SAFEGUARD_DB_URL": "Correct Horse Battery"})
     assert "Correct" not in str(found.value) and "21 characters" in str(found.value)
+
+
+def test_the_url_and_password_files_are_inputs_too(tmp_path):
+    url = _ssd(f"sqlite:///{tmp_path / 'ssd.db'}")
+    url_file = tmp_path / "url.txt"
+    url_file.write_text(url + "\n")
+    result = _run("import", "ssd", "--from-file", str(url_file), "-o", str(url_file))
+    assert result.exit_code == 2 and "would destroy the input" in result.output
+    password = tmp_path / "pw.txt"
+    password.write_text("Tr0ub4dor&3\n")
+    result = _run("import", "ssd", "--from-file", str(url_file), "-o", str(password),
+                  env={"SAFEGUARD_DB_PASSWORD_FILE": str(password)})
+    assert result.exit_code == 2 and "would destroy the input" in result.output
+    assert url_file.read_text() == url + "\n" and password.read_text() == "Tr0ub4dor&3\n"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "huge"])
+def test_a_url_or_password_file_that_is_not_a_small_regular_file_is_refused_at_once(
+        tmp_path, kind):
+    import os
+    target = tmp_path / "given"
+    if kind == "fifo":
+        os.mkfifo(target)                   # reading it would wait for a writer for ever
+    elif kind == "device":
+        target.symlink_to("/dev/zero")      # reading it would fill memory
+    else:
+        target.write_text("x" * (70 * 1024))
+    for args, env in ((["--from-file", str(target)], {}),
+                      (["--from", "postgresql+psycopg://a@127.0.0.1:1/x"],
+                       {"SAFEGUARD_DB_PASSWORD_FILE": str(target)})):
+        result = _run("status", *args, env=env)
+        assert result.exit_code == 2 and "cannot read" in result.output, result.output
+        assert len(result.output.strip().splitlines()) == 1 and "xxxx" not in result.output

@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from engine.core.errors import SafeguardError
+from engine.core.files import FileRefusedError, open_regular
 
 URL_VAR = "SAFEGUARD_DB_URL"
 PASSWORD_VAR = "SAFEGUARD_DB_PASSWORD"
@@ -28,6 +29,8 @@ LIBPQ_KEYS = {"host", "hostaddr", "port", "dbname", "user", "password", "sslmode
               "sslcert", "sslkey", "target_session_attrs", "passfile", "service"}
 _LIBPQ = re.compile(r"\s*(\w+)\s*=\s*('(?:[^'\\]|\\.)*'|\S*)")
 _PATHLIKE = re.compile(r"[\w./~:+-]{1,200}")
+# A URL or password file is short; anything longer was given by mistake.
+SECRET_LIMIT = 64 * 1024
 
 
 class SsdError(SafeguardError):
@@ -114,11 +117,32 @@ def _query_secret(url: URL) -> bool:
 
 
 def _read_secret(path: Path) -> str:
+    """A URL or password file: a regular file of at most SECRET_LIMIT bytes (a FIFO, a device
+    or /dev/zero given by mistake is refused at once instead of hanging or filling memory)."""
     try:
-        return path.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SsdError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or 'not text'}") \
-            from None
+        with open_regular(path) as handle:
+            data = handle.read(SECRET_LIMIT + 1)
+    except FileRefusedError as exc:
+        raise SsdError(f"{path}: cannot read: {exc}") from None
+    except OSError as exc:
+        raise SsdError(f"{path}: cannot read: {exc.strerror or 'not readable'}") from None
+    if len(data) > SECRET_LIMIT:
+        raise SsdError(f"{path}: cannot read: larger than {SECRET_LIMIT // 1024} KB, so not a "
+                       "database URL or a password")
+    try:
+        return data.decode("utf-8-sig").strip()
+    except UnicodeDecodeError:
+        raise SsdError(f"{path}: cannot read: not text") from None
+
+
+def secret_files(url_file: Path | None = None,
+                 env: Mapping[str, str] | None = None) -> list[Path]:
+    """The files a URL or password was read from, so an output can be checked against them."""
+    env = os.environ if env is None else env
+    found = [url_file] if url_file else []
+    if env.get(PASSWORD_FILE_VAR):
+        found.append(Path(env[PASSWORD_FILE_VAR]))
+    return found
 
 
 def shown(url: URL) -> str:

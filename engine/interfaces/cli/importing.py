@@ -89,10 +89,10 @@ def import_ssd(ctx: click.Context, from_url: str | None, from_file: Path | None,
                procedure: str | None) -> None:
     """Read a Standard Safeguarding Dataset database into cases as JSON Lines."""
     from engine.inputs.ssd.dataset import SsdDataset
-    from engine.inputs.ssd.urls import resolve_url
+    from engine.inputs.ssd.urls import resolve_url, secret_files
 
     url = resolve_url(from_url, from_file)
-    refuse_overwrite(output, url)
+    refuse_overwrite(output, url, *secret_files(from_file))
     dataset = SsdDataset(url, _day(as_of), ssd_schema,
                          procedure=engine_for(ctx, procedure).procedure)
     for warning in dataset.warnings:
