@@ -127,6 +127,7 @@ def test_a_server_that_accepts_and_never_answers_ends_in_the_timeout_error():
     ("mssql+pyodbc://a@host/db?driver=x", "pip install pyodbc"),
     ("oracle+oracledb://a@host:1521/?service_name=X", "pip install oracledb"),
     ("nosuchdb://a@host/db", "no driver for"),
+    ("mysql://a@host/db", "pip install mysqlclient"),      # the dialect's default driver
     ("postgresql+psycopg://a@host:notaport/db", "is not a database URL"),
 ])
 def test_missing_drivers_and_malformed_urls_are_one_line_errors(url, expected):
@@ -285,3 +286,10 @@ def test_a_url_or_password_file_that_is_not_a_small_regular_file_is_refused_at_o
         result = _run("status", *args, env=env)
         assert result.exit_code == 2 and "cannot read" in result.output, result.output
         assert len(result.output.strip().splitlines()) == 1 and "xxxx" not in result.output
+
+
+def test_the_urls_own_postgresql_options_are_kept_beside_the_statement_timeout():
+    from engine.inputs.ssd.connect import connect_args
+    url = resolve_url("postgresql+psycopg://a@h/db?options=-c%20search_path%3Dreporting")
+    assert connect_args(url)["options"] == ("-c search_path=reporting "
+                                             "-c statement_timeout=600000")

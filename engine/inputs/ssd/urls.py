@@ -24,6 +24,10 @@ PASSWORD_FILE_VAR = "SAFEGUARD_DB_PASSWORD_FILE"
 EXAMPLE = "postgresql+psycopg://user@host/db or sqlite:///ssd.db"
 # Query arguments whose value is a secret (libpq's password and sslpassword, ODBC's PWD, ...).
 SECRET = re.compile(r"pass|pwd|secret|token", re.I)
+# A secret inside another argument's value: SQL Server's `odbc_connect=...;PWD=...;` (an ODBC
+# value may be braced, `{...}`, with `}}` for a brace inside).
+EMBEDDED = re.compile(r"(\b\w*(?:pass|pwd|secret|token)\w*\s*=\s*)(\{(?:[^}]|\}\})*\}|[^;]*)",
+                      re.I)
 LIBPQ_KEYS = {"host", "hostaddr", "port", "dbname", "user", "password", "sslmode",
               "sslpassword", "connect_timeout", "options", "application_name", "sslrootcert",
               "sslcert", "sslkey", "target_session_attrs", "passfile", "service"}
@@ -147,15 +151,26 @@ def secret_files(url_file: Path | None = None,
 
 def shown(url: URL) -> str:
     """The URL as it may be printed: the password and every secret query value as ***."""
-    masked = {k: "***" if SECRET.search(k) else v for k, v in url.query.items()}
+    masked = {k: "***" if SECRET.search(k) else _masked(v) for k, v in url.query.items()}
     text = url.set(query=masked).render_as_string(hide_password=True)
     return text.replace("%2A%2A%2A", "***")
+
+
+def _masked(value: str | tuple[str, ...]) -> str | tuple[str, ...]:
+    """A query value with any secret it embeds (`PWD=...`) as ***."""
+    if isinstance(value, str):
+        return EMBEDDED.sub(lambda m: m.group(1) + "***", value)
+    return tuple(EMBEDDED.sub(lambda m: m.group(1) + "***", v) for v in value)
 
 
 def secrets_of(url: URL) -> list[str]:
     """Every secret the URL holds, longest first (to scrub from a driver's message)."""
     found = [str(url.password)] if url.password else []
     for key, value in url.query.items():
+        values = [value] if isinstance(value, str) else list(value)
         if SECRET.search(key):
-            found += [value] if isinstance(value, str) else list(value)
-    return sorted((s for s in found if s), key=len, reverse=True)
+            found += values
+        for text in values:
+            for match in EMBEDDED.finditer(text):
+                found += [match.group(2), match.group(2).strip("{}")]
+    return sorted((s for s in set(found) if s), key=len, reverse=True)
