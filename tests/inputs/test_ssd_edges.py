@@ -92,6 +92,23 @@ def test_a_locked_sqlite_file_is_reported_as_held_by_another_writer(tmp_path):
     assert "held by another writer" in result.output and "Traceback" not in result.output
 
 
+def test_every_command_meets_a_locked_sqlite_file_with_one_line(tmp_path):
+    url = _ssd(f"sqlite:///{tmp_path / 'ssd.db'}")
+    holder = sqlite3.connect(tmp_path / "ssd.db", timeout=0)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        results = [_run(*args, env={"SAFEGUARD_DB_TIMEOUT": "1"}) for args in (
+            ["status", "--from", url, "--as-of", AS_OF], ["ssd-quality", "--from", url],
+            ["ssd-synth", url, "--children", "3"])]
+    finally:
+        holder.rollback()
+        holder.close()
+    for result in results:
+        assert result.exit_code == 2, result.output
+        assert "held by another writer" in result.output
+        assert len(result.output.strip().splitlines()) == 1
+
+
 def test_a_server_that_accepts_and_never_answers_ends_in_the_timeout_error():
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
