@@ -310,3 +310,18 @@ def test_the_urls_own_postgresql_options_are_kept_beside_the_statement_timeout()
     url = resolve_url("postgresql+psycopg://a@h/db?options=-c%20search_path%3Dreporting")
     assert connect_args(url)["options"] == ("-c search_path=reporting "
                                              "-c statement_timeout=600000")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+def test_an_sqlite_path_that_is_not_a_regular_file_is_said_to_be_one(tmp_path, kind):
+    import os
+    target = tmp_path / "ssd.db"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "device":
+        target.symlink_to("/dev/zero")
+    else:
+        target.mkdir()
+    for args in (["status", "--from", str(target)], ["ssd-synth", str(target)]):
+        result = _run(*args)
+        assert result.exit_code == 2 and "not a regular file" in result.output, result.output
