@@ -182,6 +182,9 @@ def test_an_unknown_team_or_worker_is_said_and_fails_with_fail_on_overdue(tmp_pa
     assert result.exit_code == 1 and "worker NOBODY" in result.output
     result = _run("status", "--from", url, "--as-of", AS_OF, "--team", "T99")
     assert "no case is allocated to team T99" in result.output
+    result = _run("draw", "cohort", "--from", url, "--as-of", AS_OF, "--team", "T99", "-o",
+                  str(tmp_path / "t99.svg"))
+    assert "no case is allocated to team T99" in result.output
 
 
 def test_an_output_that_names_an_input_is_refused_before_it_is_opened(tmp_path):
