@@ -431,12 +431,26 @@ def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Act
         return Action(**base, status=status, done_on=when, because=because + note,
                       working_days_overdue=late if late_by else None)
     if end.kind == "cancelled" and when is not None:
-        overdue = cal.days_overdue(due.day, when) if when > due.day else None
+        unrecorded = _unrecorded(ctx, req)
+        overdue = cal.days_overdue(due.day, when) if when > due.day and not unrecorded \
+            else None
         note = f"; cancelled on {when}: {end.why}"
         note += f" (it was already {overdue} working day(s) overdue)" if overdue is not None else ""
+        note += f"; whether it was late is unknown: {unrecorded}" if unrecorded else ""
         return Action(**base, status="cancelled", cancelled_on=when, because=because + note,
                       working_days_overdue=overdue)
     return _open(ctx, req, base, because, due)
+
+
+def _unrecorded(ctx: Context, req: Requirement) -> str:
+    """Words when the case's source records none of the facts that complete a requirement
+    (a cancelled action is then never called late: the source could not say it was done)."""
+    kinds = {m.fact for m in req.completed_by}
+    missing = sorted(kinds & ctx.case.not_recorded)
+    if not missing or len(missing) != len(kinds):
+        return ""
+    system = ctx.case.system or "the case's source"
+    return f"{system} does not record {', '.join(missing)}"
 
 
 def _limit_words(req: Requirement) -> str:
@@ -474,11 +488,9 @@ def _version(rule: Requirement) -> str:
 
 def _open(ctx: Context, req: Requirement, base: dict[str, Any], because: str,
           due: Due) -> Action:
-    missing = sorted({m.fact for m in req.completed_by} & ctx.case.not_recorded)
-    if missing and len(missing) == len({m.fact for m in req.completed_by}):
-        system = ctx.case.system or "the case's source"
-        return Action(**base, status="unknown", because=because + f"; unknown: {system} does "
-                      f"not record {', '.join(missing)}")
+    unrecorded = _unrecorded(ctx, req)
+    if unrecorded:
+        return Action(**base, status="unknown", because=because + f"; unknown: {unrecorded}")
     if ctx.as_of > due.day:
         late = ctx.cal_of(req).days_overdue(due.day, ctx.as_of)
         return Action(**base, status="overdue", working_days_overdue=late,
