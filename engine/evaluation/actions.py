@@ -498,9 +498,11 @@ def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Act
                                                                late_by),
                      working_days_overdue=late if late_by else None)
     if end.kind == "cancelled" and when is not None:
-        overdue = cal.days_overdue(due.day, when) if when > due.day else None
+        unrecorded = _unrecorded(ctx, req)
+        overdue = cal.days_overdue(due.day, when) if when > due.day and not unrecorded \
+            else None
         return _made(base, status="cancelled", cancelled_on=when,
-                     why=(_cancelled_words, head, when, end.why, overdue),
+                     why=(_cancelled_words, head, when, end.why, overdue, unrecorded),
                      working_days_overdue=overdue)
     return _open(ctx, req, base, head, due)
 
@@ -522,14 +524,29 @@ def _done_words(head: Head, when: date, late: int, late_by: bool) -> str:
     return _clock_words(head, note + (", after the due time" if late_by and not late else ""))
 
 
-def _cancelled_words(head: Head, when: date, why: str, overdue: int | None) -> str:
+def _cancelled_words(head: Head, when: date, why: str, overdue: int | None,
+                     unrecorded: str) -> str:
     note = f"; cancelled on {when}: {why}"
-    return _clock_words(head, note + (f" (it was already {overdue} working day(s) overdue)"
-                                      if overdue is not None else ""))
+    note += f" (it was already {overdue} working day(s) overdue)" if overdue is not None else ""
+    note += f"; whether it was late is unknown: {unrecorded}" if unrecorded else ""
+    return _clock_words(head, note)
 
 
 def _overdue_words(head: Head, late: int, as_of: date) -> str:
     return _clock_words(head, f"; overdue by {late} working day(s) on {as_of}")
+
+
+def _unrecorded(ctx: Context, req: Requirement) -> str:
+    """Words when the case's source records none of the facts that complete a requirement
+    (a cancelled action is then never called late: the source could not say it was done)."""
+    if not ctx.case.not_recorded:
+        return ""       # the usual case: the source records everything
+    kinds = {m.fact for m in req.completed_by}
+    missing = sorted(kinds & ctx.case.not_recorded)
+    if not missing or len(missing) != len(kinds):
+        return ""
+    system = ctx.case.system or "the case's source"
+    return f"{system} does not record {', '.join(missing)}"
 
 
 _MAKE_ACTION = maker(Action)
@@ -576,12 +593,9 @@ def _version(rule: Requirement) -> str:
 
 def _open(ctx: Context, req: Requirement, base: dict[str, Any], head: Head, due: Due
           ) -> Action:
-    missing = sorted({m.fact for m in req.completed_by} & ctx.case.not_recorded) if \
-        ctx.case.not_recorded else []
-    if missing and len(missing) == len({m.fact for m in req.completed_by}):
-        system = ctx.case.system or "the case's source"
-        return _made(base, status="unknown", why=(_clock_words, head, f"; unknown: {system} "
-                                                  f"does not record {', '.join(missing)}"))
+    unrecorded = _unrecorded(ctx, req)
+    if unrecorded:
+        return _made(base, status="unknown", why=(_clock_words, head, f"; unknown: {unrecorded}"))
     if ctx.as_of > due.day:
         late = ctx.cal_of(req).days_overdue(due.day, ctx.as_of)
         return _made(base, status="overdue", working_days_overdue=late,

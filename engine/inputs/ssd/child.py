@@ -115,8 +115,9 @@ class Child:
     def unreadable(self, case: str, where: str, what: str) -> None:
         """An episode that cannot be evaluated (its date is unusable): an error item in its
         place, so it never disappears from the output."""
-        self.failed.append((case, f"{where}: missing or not a date (see its problem); this "
-                                  f"{what} cannot be evaluated"))
+        why = next((p.message.split("; the row")[0] for p in reversed(self.problems)
+                    if p.where == where), "missing or not a date")
+        self.failed.append((case, f"{where}: {why}; this {what} cannot be evaluated"))
 
     # ------------------------------------------------------------- values
 
@@ -232,10 +233,10 @@ class Child:
             return via
         found = self._by_date(day)
         if ref_column:
-            said = f"referral id {ref}" if ref else "no referral id"
+            said = (f"referral id {ref} matches no CIN episode of this child" if ref
+                    else "no usable referral id")
             placed = f"placed by date in episode {found.key}" if found else "not imported"
-            self.report(table, row.get(key), ref_column,
-                        f"{said} matches no CIN episode of this child; {placed}", found)
+            self.report(table, row.get(key), ref_column, f"{said}; {placed}", found)
         elif found is None:
             self.report(table, row.get(key), None, "dated before any CIN episode of this "
                         "child; not imported")

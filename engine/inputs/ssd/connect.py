@@ -45,8 +45,11 @@ def connect_args(url: URL) -> dict[str, Any]:
     if backend == "sqlite":
         return {"timeout": wait}
     if backend == "postgresql":
-        statement = seconds(STATEMENT_TIMEOUT_VAR, 600) * 1000
-        return {"connect_timeout": wait, "options": f"-c statement_timeout={statement}"}
+        statement = f"-c statement_timeout={seconds(STATEMENT_TIMEOUT_VAR, 600) * 1000}"
+        given = url.query.get("options")      # the URL's own options are kept, not replaced
+        if isinstance(given, str) and given.strip():
+            statement = f"{given} {statement}"
+        return {"connect_timeout": wait, "options": statement}
     if driver == "pyodbc":
         return {"timeout": wait}
     if driver == "oracledb":
@@ -82,11 +85,20 @@ def _sqlite(url: URL, must_exist: bool) -> URL:
     path = url.database or ""
     url = url.set(query={})
     if path and path != ":memory:":
+        if Path(path).exists() and not Path(path).is_file():
+            raise SsdError(f"{_path_shown(path)}: not a regular file ({_file_kind(Path(path))}); "
+                           "give an SQLite file")
         if must_exist and not Path(path).is_file():
             raise SsdError(f"{_path_shown(path)}: no such SQLite file")
         if not Path(path).resolve().parent.is_dir():
             raise SsdError(f"{_path_shown(path)}: the folder does not exist")
     return url
+
+
+def _file_kind(path: Path) -> str:
+    if path.is_dir():
+        return "a folder"
+    return "a FIFO" if path.is_fifo() else "a device or socket"
 
 
 def _lenient_text(dbapi_connection: Any, record: object) -> None:
@@ -103,7 +115,10 @@ def _path_shown(path: str) -> str:
 
 
 def _missing_driver(url: URL, exc: BaseException) -> str:
-    driver = url.drivername.partition("+")[2] or url.drivername
+    try:
+        driver = url.get_driver_name()           # the dialect's default when the URL names none
+    except Exception:                            # noqa: BLE001 - an unknown dialect: said below
+        driver = url.drivername.partition("+")[2] or url.drivername
     package = DRIVERS.get(driver)
     if isinstance(exc, NoSuchModuleError) and package is None:
         return f"no driver for '{url.drivername}' is known"
