@@ -17,8 +17,8 @@ from engine.evaluation.calendar import WorkingCalendar, working_calendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
 from engine.evaluation.status import Action, ActionStatus, AnchorFact
-from engine.language.model import Anchor as AnchorSpec
 from engine.language.model import (
+    AgeLimit,
     DueRule,
     Limit,
     Matcher,
@@ -27,6 +27,7 @@ from engine.language.model import (
     rule_version,
     version_words,
 )
+from engine.language.model import Anchor as AnchorSpec
 from engine.rules_engine.compiler import Plan
 
 _NONE: frozenset[int] = frozenset()
@@ -186,6 +187,8 @@ def _requirement(ctx: Context, req: Requirement) -> list[Action]:
             continue
         if ctx.replay.after[t] in req.not_triggered_in:   # e.g. a referral on an open plan
             continue
+        if req.until_age is not None and _past_age(ctx, req.until_age, ctx.facts[t].date):
+            continue
         if req.once and numbered:
             break
         chain, busy_until = _chain(ctx, req, t, done, cancel)
@@ -225,6 +228,8 @@ def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[i
             reading, rule = _first(ctx, req, start)
         if req.rescheduled_by and reading.due is not None:
             reading = _rescheduled(ctx, req, start, end, reading)
+        if req.until_age is not None:
+            reading, end = _age_limit(ctx, req.until_age, reading, end)
         occurrences.append(Occurrence(reading, end, rule))
         if end.kind != "done" or rule.every is None or end.pos is None or end.pos in cancel:
             last = end.pos if end.pos is not None else len(ctx.facts)
@@ -288,6 +293,41 @@ def _rescheduled(ctx: Context, req: Requirement, start: int, end: _End,
                    f"{was.day})"
             due = Due(day)
     return Reading(reading.anchor, reading.limit, due, reading.note + note, reading.missing)
+
+
+def birthday(dob: date, age: int) -> date:
+    """The day a child born on `dob` reaches `age` (29 February: 1 March in other years)."""
+    try:
+        return dob.replace(year=dob.year + age)
+    except ValueError:
+        return date(dob.year + age, 3, 1)
+
+
+def _past_age(ctx: Context, limit: AgeLimit, day: date) -> bool:
+    dob = ctx.case.date_of_birth
+    return dob is not None and day >= birthday(dob, limit.age)
+
+
+def _age_limit(ctx: Context, limit: AgeLimit, reading: Reading, end: _End
+               ) -> tuple[Reading, _End]:
+    """`until_age`: an occurrence not ended before the birthday ends on it, cancelled (what
+    was already late stays reported as late); one that would fall due on or after it is
+    cancelled on it in advance, or with `bring_forward` is due the day before it."""
+    dob, due = ctx.case.date_of_birth, reading.due
+    if dob is None or due is None or reading.anchor is None:
+        return reading, end
+    day = birthday(dob, limit.age)
+    words = f"the child's birthday at {limit.age}, {day}"
+    if limit.bring_forward and due.day >= day and reading.anchor.date < day - timedelta(days=1):
+        reading = Reading(reading.anchor, reading.limit, Due(day - timedelta(days=1)),
+                          reading.note + f" (brought forward to the day before {words}; it "
+                          f"would have been due {due.day})", reading.missing)
+        due = reading.due
+    if end.kind != "open" and end.when is not None and end.when < day:
+        return reading, end
+    if ctx.as_of >= day or due is None or due.day >= day:
+        return reading, _End(None, "cancelled", f"nothing is due from {words}", day)
+    return reading, end
 
 
 def _visible(chain: list[Occurrence], req: Requirement) -> list[tuple[int, Occurrence]]:
