@@ -2,7 +2,7 @@
 
 A requirement nobody escalates can go overdue for years with only a line in a list: issue 18
 (point 10) found several local ones (the review brought forward by a new enquiry, police
-notifications, feedback to the referrer). An escalation covers a requirement by naming it, or,
+notifications). An escalation covers a requirement by naming it, or,
 for a statutory one, by `requirements: statutory`.
 """
 from __future__ import annotations
@@ -11,10 +11,9 @@ from dataclasses import replace
 
 from engine.language.model import Procedure
 
-
-# Left without one on purpose, each with its reason (docs/procedure-review.md, part K).
+# Left without one on purpose, each with its reason (docs/procedure-review.md, part M).
 NOT_ESCALATED = {
-    # added in round 3 after 35 older stories that never record the feedback; its escalation
+    # added in round 3 after about 40 older stories that never record the feedback; its escalation
     # would change what each of them expects, so it waits for a decision of its own
     "referrer_feedback": "feedback to the referrer: no escalation decided yet",
 }
