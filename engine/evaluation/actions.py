@@ -327,6 +327,11 @@ def _anchor(ctx: Context, req: Requirement, start: int, spec: AnchorSpec) -> Anc
         return found
     pos, one = found
     fact = ctx.facts[pos]
+    if fact.estimated and fact.type in ctx.case.not_recorded:
+        # a stand-in the importer dated by estimate (census ICPCnotRequired): no real start
+        system = ctx.case.system or "the case's source"
+        return (f"{system} does not record when the {_words(fact.type)} happened (its date "
+                "is an estimate)")
     if one.field is not None:
         day, clock = field_moment(fact.fields[one.field])
         return AnchorFact(f"{fact.type}.{one.field}", day, fact.ref, clock)
@@ -475,16 +480,10 @@ def _version(rule: Requirement) -> str:
 def _open(ctx: Context, req: Requirement, base: dict[str, Any], because: str,
           due: Due) -> Action:
     missing = sorted({m.fact for m in req.completed_by} & ctx.case.not_recorded)
-    system = ctx.case.system or "the case's source"
     if missing and len(missing) == len({m.fact for m in req.completed_by}):
+        system = ctx.case.system or "the case's source"
         return Action(**base, status="unknown", because=because + f"; unknown: {system} does "
                       f"not record {', '.join(missing)}")
-    anchor = base["anchor"]
-    if anchor is not None and anchor.type.partition(".")[0] in ctx.case.not_recorded:
-        # a stand-in dated by the importer (census ICPCnotRequired): the clock is a guess
-        return Action(**base, status="unknown", because=because + f"; unknown: {system} does "
-                      f"not record when the {_words(anchor.type)} happened (its date is "
-                      "estimated)")
     if ctx.as_of > due.day:
         late = ctx.cal_of(req).days_overdue(due.day, ctx.as_of)
         return Action(**base, status="overdue", working_days_overdue=late,
