@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import TextIO
 
 import click
-from gen_cohort import add_months, add_working_days, roll
+from workdays import add_months, add_working_days, roll
 
 ETHNICITIES = ("WBRI",) * 12 + ("WIRI", "WIRT", "WOTH", "WOTH", "WROM", "MWBC", "MWBA", "MWAS",
                                 "MOTH", "AIND", "APKN", "APKN", "ABAN", "AOTH", "BCRB", "BAFR",

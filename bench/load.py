@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -207,7 +208,8 @@ def _huge_case(facts: int) -> bytes:
     from gen_cohort import generate
     from scaling import _sized
 
-    case = _sized(next(iter(generate(1, seed=11, min_facts=40, max_facts=40))), facts)
+    case = _sized(next(iter(generate(1, seed=11, min_facts=40, max_facts=40,
+                                     as_of=date.fromisoformat(AS_OF)))), facts)
     return json.dumps(case).encode()
 
 

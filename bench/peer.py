@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from gen_cohort import is_working_day
+from workdays import is_working_day
 
 HERE = Path(__file__).resolve().parent
 VALIDATOR_PYTHON = HERE / ".validator-venv" / "bin" / "python"

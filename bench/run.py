@@ -32,7 +32,7 @@ def _cohort_file(n: int) -> Path:
     if not path.exists():
         DATA.mkdir(exist_ok=True)
         subprocess.run([PY, str(HERE / "gen_cohort.py"), "--cases", str(n), "--seed", "7",
-                        "-o", str(path)], check=True)
+                        "--as-of", AS_OF.isoformat(), "-o", str(path)], check=True)
     return path
 
 

@@ -24,7 +24,8 @@ def per_case_ms(facts: int, cases: int = 400) -> tuple[float, float]:
 
     engine = load()
     raws = [_sized(case, facts) for case in
-            generate(cases, seed=11, min_facts=min(facts, 40), max_facts=min(facts, 40))]
+            generate(cases, seed=11, min_facts=min(facts, 40), max_facts=min(facts, 40),
+                     as_of=AS_OF)]
     prepared = []
     for raw in raws:
         case = engine.read(raw)
