@@ -409,6 +409,11 @@ def _anchor(ctx: Context, req: Requirement, start: int, spec: AnchorSpec) -> Anc
         return found
     pos, one = found
     fact = ctx.facts[pos]
+    if fact.estimated and fact.type in ctx.case.not_recorded:
+        # a stand-in the importer dated by estimate (census ICPCnotRequired): no real start
+        system = ctx.case.system or "the case's source"
+        return (f"{system} does not record when the {_words(fact.type)} happened (its date "
+                "is an estimate)")
     if one.field is not None:
         day, clock = field_moment(fact.fields[one.field])
         return AnchorFact(f"{fact.type}.{one.field}", day, fact.ref, clock)
