@@ -221,8 +221,8 @@ def moved_away(c: Case) -> None:
 
 def unborn(c: Case) -> None:
     """A pregnancy the midwife is worried about: referral, assessment, strategy discussion
-    and enquiry before birth; the pre-birth conference is still to come."""
-    rng = c.rng
+    and enquiry before birth, on time; the pre-birth conference is still to come."""
+    rng, c.late = c.rng, False
     c.add(c.step(0, 2), "concern", agency="health",
           indicators=sorted(rng.sample(("parental_substance_misuse", "domestic_abuse",
                                         "poor_home_conditions"), 2)))
