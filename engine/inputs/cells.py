@@ -37,6 +37,32 @@ def parse_json(text: str) -> object:
     return json.loads(text, parse_int=_number, parse_float=_number)
 
 
+# Structure outside strings: a string (skipped whole) or a bracket.
+_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+CUT_DEPTH = 200
+
+
+def cut_deep(text: str, depth: int = CUT_DEPTH) -> str:
+    """The JSON text with every array or object opened deeper than `depth` replaced by null,
+    so a document json.loads cannot read for its nesting is read, and the part that held the
+    deep value can be refused on its own (it is still deeper than any limit)."""
+    out: list[str] = []
+    level, kept, start = 0, 0, -1
+    for match in _STRUCTURE.finditer(text):
+        mark = match.group()
+        if mark in "[{":
+            level += 1
+            if level == depth + 1:
+                start = match.start()
+        elif mark in "]}":
+            if level == depth + 1 and start >= 0:
+                out += [text[kept:start], "null"]
+                kept, start = match.end(), -1
+            level -= 1
+    out.append(text[kept:])
+    return "".join(out)
+
+
 def _number(text: str) -> object:
     if len(text) > DIGITS_MOST:
         return BigNumber(text)

@@ -120,12 +120,20 @@ class PayloadFeed(FileFeed):
     """A DfE children's social care API payload, mapped as the SSD is."""
 
     kind: str = "csc-api"
+    caseless: list[str] = field(default_factory=list)
 
     def items(self) -> Iterator[Item]:
         from engine.inputs.ssd.csc_api import read_payload
 
         for result in read_payload(self.path, self.options.as_of, self.options.vocabulary):
+            if result.failed or not result.cases:    # refused, no episode, or one undated
+                self.caseless += [f"{self.path}: {p.render()}" for p in result.problems]
             yield from child_items(result, str(self.path))
+
+    def notes(self) -> list[str]:
+        """The problems of children with no case (a repeated id, no episodes) or an episode
+        that could not be dated: no record carries them, so they are said here."""
+        return list(self.caseless)
 
 
 class SsdFeed:

@@ -92,6 +92,23 @@ def test_a_locked_sqlite_file_is_reported_as_held_by_another_writer(tmp_path):
     assert "held by another writer" in result.output and "Traceback" not in result.output
 
 
+def test_every_command_meets_a_locked_sqlite_file_with_one_line(tmp_path):
+    url = _ssd(f"sqlite:///{tmp_path / 'ssd.db'}")
+    holder = sqlite3.connect(tmp_path / "ssd.db", timeout=0)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        results = [_run(*args, env={"SAFEGUARD_DB_TIMEOUT": "1"}) for args in (
+            ["status", "--from", url, "--as-of", AS_OF], ["ssd-quality", "--from", url],
+            ["ssd-synth", url, "--children", "3"])]
+    finally:
+        holder.rollback()
+        holder.close()
+    for result in results:
+        assert result.exit_code == 2, result.output
+        assert "held by another writer" in result.output
+        assert len(result.output.strip().splitlines()) == 1
+
+
 def test_a_server_that_accepts_and_never_answers_ends_in_the_timeout_error():
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -127,6 +144,7 @@ def test_a_server_that_accepts_and_never_answers_ends_in_the_timeout_error():
     ("mssql+pyodbc://a@host/db?driver=x", "pip install pyodbc"),
     ("oracle+oracledb://a@host:1521/?service_name=X", "pip install oracledb"),
     ("nosuchdb://a@host/db", "no driver for"),
+    ("mysql://a@host/db", "pip install mysqlclient"),      # the dialect's default driver
     ("postgresql+psycopg://a@host:notaport/db", "is not a database URL"),
 ])
 def test_missing_drivers_and_malformed_urls_are_one_line_errors(url, expected):
@@ -252,3 +270,43 @@ def test_resolve_url_never_echoes_what_is_not_a_url():
     with pytest.raises(SsdError) as found:
         resolve_url(None, env={"SAFEGUARD_DB_URL": "Correct Horse Battery"})
     assert "Correct" not in str(found.value) and "21 characters" in str(found.value)
+
+
+def test_the_url_and_password_files_are_inputs_too(tmp_path):
+    url = _ssd(f"sqlite:///{tmp_path / 'ssd.db'}")
+    url_file = tmp_path / "url.txt"
+    url_file.write_text(url + "\n")
+    result = _run("import", "ssd", "--from-file", str(url_file), "-o", str(url_file))
+    assert result.exit_code == 2 and "would destroy the input" in result.output
+    password = tmp_path / "pw.txt"
+    password.write_text("Tr0ub4dor&3\n")
+    result = _run("import", "ssd", "--from-file", str(url_file), "-o", str(password),
+                  env={"SAFEGUARD_DB_PASSWORD_FILE": str(password)})
+    assert result.exit_code == 2 and "would destroy the input" in result.output
+    assert url_file.read_text() == url + "\n" and password.read_text() == "Tr0ub4dor&3\n"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "huge"])
+def test_a_url_or_password_file_that_is_not_a_small_regular_file_is_refused_at_once(
+        tmp_path, kind):
+    import os
+    target = tmp_path / "given"
+    if kind == "fifo":
+        os.mkfifo(target)                   # reading it would wait for a writer for ever
+    elif kind == "device":
+        target.symlink_to("/dev/zero")      # reading it would fill memory
+    else:
+        target.write_text("x" * (70 * 1024))
+    for args, env in ((["--from-file", str(target)], {}),
+                      (["--from", "postgresql+psycopg://a@127.0.0.1:1/x"],
+                       {"SAFEGUARD_DB_PASSWORD_FILE": str(target)})):
+        result = _run("status", *args, env=env)
+        assert result.exit_code == 2 and "cannot read" in result.output, result.output
+        assert len(result.output.strip().splitlines()) == 1 and "xxxx" not in result.output
+
+
+def test_the_urls_own_postgresql_options_are_kept_beside_the_statement_timeout():
+    from engine.inputs.ssd.connect import connect_args
+    url = resolve_url("postgresql+psycopg://a@h/db?options=-c%20search_path%3Dreporting")
+    assert connect_args(url)["options"] == ("-c search_path=reporting "
+                                             "-c statement_timeout=600000")

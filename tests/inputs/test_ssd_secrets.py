@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
 from engine.inputs.ssd import synthetic
-from engine.inputs.ssd.urls import resolve_url, shown
+from engine.inputs.ssd.urls import resolve_url, secrets_of, shown
 from engine.interfaces.cli.app import main_group
 from tests.postgres import PASSWORD
 
@@ -113,3 +113,23 @@ def test_shown_hides_every_password_form():
     assert "app=x" in printed
     libpq = resolve_url(None, env={"SAFEGUARD_DB_URL": "host=h dbname=d user=u password=pw4"})
     assert libpq.password == "pw4" and "pw4" not in shown(libpq)
+
+
+def test_a_password_inside_an_odbc_connect_string_is_hidden_too():
+    odbc = ("mssql+pyodbc:///?odbc_connect=DRIVER%3D%7BODBC+Driver+18%7D%3BSERVER%3Dh%3BUID%3Du"
+            "%3BPWD%3D%7BS3c%3Bret%7D%7DPW%7D%3BEncrypt%3Dyes")
+    url = resolve_url(odbc)
+    assert "S3c" not in shown(url) and "Encrypt%3Dyes" in shown(url)
+    assert "{S3c;ret}}PW}" in secrets_of(url) and "S3c;ret}}PW" in secrets_of(url)
+    result = CliRunner().invoke(main_group, ["status", "--from", odbc], catch_exceptions=False)
+    assert result.exit_code == 2 and "pip install pyodbc" in result.output
+    assert "S3c" not in result.output and "a password on the command line" in result.output
+    plain = CliRunner().invoke(main_group, ["status", "--from", odbc.replace("PWD", "APP")])
+    assert "a password on the command line" not in plain.output
+
+
+def test_a_passfile_argument_is_not_taken_for_a_typed_password():
+    result = CliRunner().invoke(main_group, ["status", "--from",
+                                             "postgresql+psycopg://u@127.0.0.1:1/x?passfile=/p"],
+                                env={"SAFEGUARD_DB_TIMEOUT": "1"})
+    assert result.exit_code == 2 and "a password on the command line" not in result.output

@@ -123,7 +123,8 @@ def test_a_damaged_jwks_refuses_every_token_but_not_the_keys(
     assert live.code(admin) == 200
 
 
-@pytest.mark.parametrize("change", ["world-writable", "gone"])
+@pytest.mark.parametrize("change", ["world-writable", "group-writable", "folder-writable",
+                                    "gone"])
 def test_a_key_file_made_unsafe_or_removed_while_serving_refuses_its_keys(
         live: Live, change: str, caplog: pytest.LogCaptureFixture) -> None:
     store = live.folder / "keys.json"
@@ -131,11 +132,16 @@ def test_a_key_file_made_unsafe_or_removed_while_serving_refuses_its_keys(
     assert live.code(key) == 200
     if change == "gone":
         store.unlink()
+    elif change == "folder-writable":
+        live.folder.chmod(0o777)            # the file is untouched: others could replace it
     else:
-        store.chmod(0o666)
+        store.chmod(0o666 if change == "world-writable" else 0o620)
     with caplog.at_level(logging.ERROR, "safeguard.service"):
         assert live.code(key) == 401
-    assert ("chmod go-w" if change == "world-writable" else "gone") in caplog.text
+    assert ("gone" if change == "gone" else "chmod go-w") in caplog.text
+    if change == "folder-writable":
+        live.folder.chmod(0o700)
+        assert live.code(key) == 200
 
 
 def test_scopes_are_split_on_ascii_spaces_only(live: Live,

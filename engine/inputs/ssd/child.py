@@ -232,10 +232,10 @@ class Child:
             return via
         found = self._by_date(day)
         if ref_column:
-            said = f"referral id {ref}" if ref else "no referral id"
+            said = (f"referral id {ref} matches no CIN episode of this child" if ref
+                    else "no usable referral id")
             placed = f"placed by date in episode {found.key}" if found else "not imported"
-            self.report(table, row.get(key), ref_column,
-                        f"{said} matches no CIN episode of this child; {placed}", found)
+            self.report(table, row.get(key), ref_column, f"{said}; {placed}", found)
         elif found is None:
             self.report(table, row.get(key), None, "dated before any CIN episode of this "
                         "child; not imported")

@@ -45,8 +45,11 @@ def connect_args(url: URL) -> dict[str, Any]:
     if backend == "sqlite":
         return {"timeout": wait}
     if backend == "postgresql":
-        statement = seconds(STATEMENT_TIMEOUT_VAR, 600) * 1000
-        return {"connect_timeout": wait, "options": f"-c statement_timeout={statement}"}
+        statement = f"-c statement_timeout={seconds(STATEMENT_TIMEOUT_VAR, 600) * 1000}"
+        given = url.query.get("options")      # the URL's own options are kept, not replaced
+        if isinstance(given, str) and given.strip():
+            statement = f"{given} {statement}"
+        return {"connect_timeout": wait, "options": statement}
     if driver == "pyodbc":
         return {"timeout": wait}
     if driver == "oracledb":
@@ -103,7 +106,10 @@ def _path_shown(path: str) -> str:
 
 
 def _missing_driver(url: URL, exc: BaseException) -> str:
-    driver = url.drivername.partition("+")[2] or url.drivername
+    try:
+        driver = url.get_driver_name()           # the dialect's default when the URL names none
+    except Exception:                            # noqa: BLE001 - an unknown dialect: said below
+        driver = url.drivername.partition("+")[2] or url.drivername
     package = DRIVERS.get(driver)
     if isinstance(exc, NoSuchModuleError) and package is None:
         return f"no driver for '{url.drivername}' is known"

@@ -18,7 +18,7 @@ from pathlib import Path
 from engine.core.errors import SafeguardError
 from engine.core.files import CASE_LIMIT, read_bytes
 from engine.inputs.case_files import MAX_DEPTH
-from engine.inputs.cells import deeper_than, has_lone_surrogate, parse_json
+from engine.inputs.cells import cut_deep, deeper_than, has_lone_surrogate, parse_json
 from engine.inputs.cells import ident as ident_of
 from engine.inputs.problems import RecordProblem
 from engine.inputs.ssd.child import ChildResult, Lookups
@@ -68,7 +68,10 @@ def _load(path: Path) -> object:
     except UnicodeDecodeError as exc:
         raise NotAPayloadError(f"{path}: not UTF-8 text (byte {exc.start + 1})") from None
     try:
-        return parse_json(text)
+        try:
+            return parse_json(text)
+        except RecursionError:           # one child nested too deep: only it is refused
+            return parse_json(cut_deep(text))
     except RecursionError:
         raise NotAPayloadError(f"{path}: JSON nested too deeply to read") from None
     except json.JSONDecodeError as exc:
@@ -93,7 +96,11 @@ def _child(child: object, n: int, look: Lookups, seen: set[str]) -> ChildResult:
     rows = ChildRows({"pers_person_id": ident, "pers_dob": details.get("date_of_birth")})
     skipped: list[RecordProblem] = []
     episodes = child.get("social_care_episodes") or []
-    for k, ep in enumerate(episodes if isinstance(episodes, list) else [], start=1):
+    if not isinstance(episodes, list):
+        skipped.append(RecordProblem.row(f"{where}.social_care_episodes", ident, None,
+                                         "not a list; no episode is imported", ident))
+        episodes = []
+    for k, ep in enumerate(episodes, start=1):
         if not isinstance(ep, dict):
             skipped.append(RecordProblem.row(f"{where}.social_care_episodes[{k}]", None, None,
                                              "not an object; not imported", ident))
@@ -109,6 +116,7 @@ def _child(child: object, n: int, look: Lookups, seen: set[str]) -> ChildResult:
         case["problems"] = [{**p, "where": _rename(p["where"])} for p in case["problems"]]
     result.problems[:] = skipped + [replace(p, where=_rename(p.where), field=_rename(p.field))
                                     for p in result.problems]
+    result.failed[:] = [(case, _rename(why)) for case, why in result.failed]
     return result
 
 

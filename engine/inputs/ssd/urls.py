@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from engine.core.errors import SafeguardError
+from engine.core.files import FileRefusedError, open_regular
 
 URL_VAR = "SAFEGUARD_DB_URL"
 PASSWORD_VAR = "SAFEGUARD_DB_PASSWORD"
@@ -23,11 +24,17 @@ PASSWORD_FILE_VAR = "SAFEGUARD_DB_PASSWORD_FILE"
 EXAMPLE = "postgresql+psycopg://user@host/db or sqlite:///ssd.db"
 # Query arguments whose value is a secret (libpq's password and sslpassword, ODBC's PWD, ...).
 SECRET = re.compile(r"pass|pwd|secret|token", re.I)
+# A secret inside another argument's value: SQL Server's `odbc_connect=...;PWD=...;` (an ODBC
+# value may be braced, `{...}`, with `}}` for a brace inside).
+EMBEDDED = re.compile(r"(\b\w*(?:pass|pwd|secret|token)\w*\s*=\s*)(\{(?:[^}]|\}\})*\}|[^;]*)",
+                      re.I)
 LIBPQ_KEYS = {"host", "hostaddr", "port", "dbname", "user", "password", "sslmode",
               "sslpassword", "connect_timeout", "options", "application_name", "sslrootcert",
               "sslcert", "sslkey", "target_session_attrs", "passfile", "service"}
 _LIBPQ = re.compile(r"\s*(\w+)\s*=\s*('(?:[^'\\]|\\.)*'|\S*)")
 _PATHLIKE = re.compile(r"[\w./~:+-]{1,200}")
+# A URL or password file is short; anything longer was given by mistake.
+SECRET_LIMIT = 64 * 1024
 
 
 class SsdError(SafeguardError):
@@ -114,24 +121,56 @@ def _query_secret(url: URL) -> bool:
 
 
 def _read_secret(path: Path) -> str:
+    """A URL or password file: a regular file of at most SECRET_LIMIT bytes (a FIFO, a device
+    or /dev/zero given by mistake is refused at once instead of hanging or filling memory)."""
     try:
-        return path.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SsdError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or 'not text'}") \
-            from None
+        with open_regular(path) as handle:
+            data = handle.read(SECRET_LIMIT + 1)
+    except FileRefusedError as exc:
+        raise SsdError(f"{path}: cannot read: {exc}") from None
+    except OSError as exc:
+        raise SsdError(f"{path}: cannot read: {exc.strerror or 'not readable'}") from None
+    if len(data) > SECRET_LIMIT:
+        raise SsdError(f"{path}: cannot read: larger than {SECRET_LIMIT // 1024} KB, so not a "
+                       "database URL or a password")
+    try:
+        return data.decode("utf-8-sig").strip()
+    except UnicodeDecodeError:
+        raise SsdError(f"{path}: cannot read: not text") from None
+
+
+def secret_files(url_file: Path | None = None,
+                 env: Mapping[str, str] | None = None) -> list[Path]:
+    """The files a URL or password was read from, so an output can be checked against them."""
+    env = os.environ if env is None else env
+    found = [url_file] if url_file else []
+    if env.get(PASSWORD_FILE_VAR):
+        found.append(Path(env[PASSWORD_FILE_VAR]))
+    return found
 
 
 def shown(url: URL) -> str:
     """The URL as it may be printed: the password and every secret query value as ***."""
-    masked = {k: "***" if SECRET.search(k) else v for k, v in url.query.items()}
+    masked = {k: "***" if SECRET.search(k) else _masked(v) for k, v in url.query.items()}
     text = url.set(query=masked).render_as_string(hide_password=True)
     return text.replace("%2A%2A%2A", "***")
+
+
+def _masked(value: str | tuple[str, ...]) -> str | tuple[str, ...]:
+    """A query value with any secret it embeds (`PWD=...`) as ***."""
+    if isinstance(value, str):
+        return EMBEDDED.sub(lambda m: m.group(1) + "***", value)
+    return tuple(EMBEDDED.sub(lambda m: m.group(1) + "***", v) for v in value)
 
 
 def secrets_of(url: URL) -> list[str]:
     """Every secret the URL holds, longest first (to scrub from a driver's message)."""
     found = [str(url.password)] if url.password else []
     for key, value in url.query.items():
+        values = [value] if isinstance(value, str) else list(value)
         if SECRET.search(key):
-            found += [value] if isinstance(value, str) else list(value)
-    return sorted((s for s in found if s), key=len, reverse=True)
+            found += values
+        for text in values:
+            for match in EMBEDDED.finditer(text):
+                found += [match.group(2), match.group(2).strip("{}")]
+    return sorted((s for s in set(found) if s), key=len, reverse=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote_plus
 
 import click
 from sqlalchemy.engine import URL
@@ -88,9 +89,12 @@ def cohort_of(input_path: Path | None, from_url: str | None, from_file: Path | N
 
 def warn_password(url: str | None) -> None:
     """A password typed on the command line is visible in the process list and shell history."""
-    if url and "://" in url and ("@" in url.split("://", 1)[1] or "password=" in url.lower()):
-        credentials = url.split("://", 1)[1].rsplit("@", 1)[0]
-        if ":" in credentials or "password=" in url.lower():
+    from engine.inputs.ssd.urls import EMBEDDED
+
+    if url and "://" in url:
+        credentials = url.split("://", 1)[1].rsplit("@", 1)[0] if "@" in url else ""
+        typed = [m.group(1).rstrip("= ").lower() for m in EMBEDDED.finditer(unquote_plus(url))]
+        if ":" in credentials or any(key != "passfile" for key in typed):
             click.echo("warning: a password on the command line can be seen by other users "
                        "and stays in your shell history; use SAFEGUARD_DB_PASSWORD_FILE or "
                        "--from-file", err=True)

@@ -62,7 +62,7 @@ def import_csc_api(ctx: click.Context, payload: Path, output: Path, as_of: str |
 
     refuse_overwrite(output, payload)
     day = _day(as_of)
-    children = cases = problems = 0
+    children = cases = problems = failed = 0
     with output.open("w", encoding="utf-8") as handle:
         for result in read_payload(payload, day, vocabulary(engine_for(ctx, procedure).procedure)):
             children += 1
@@ -72,8 +72,10 @@ def import_csc_api(ctx: click.Context, payload: Path, output: Path, as_of: str |
             for problem in result.problems:
                 problems += 1
                 click.echo(f"{payload}: {problem.render()}", err=True)
-    click.echo(f"{children} child(ren) read, {cases} case(s) written to {output}; "
-               f"{problems} problem(s)", err=True)
+            failed += len(result.failed)
+    click.echo(f"{children} child(ren) read, {cases} case(s) written to {output}"
+               + (f"; {failed} episode(s) could not become cases" if failed else "")
+               + f"; {problems} problem(s)", err=True)
 
 
 @import_group.command(name="ssd")
@@ -89,10 +91,10 @@ def import_ssd(ctx: click.Context, from_url: str | None, from_file: Path | None,
                procedure: str | None) -> None:
     """Read a Standard Safeguarding Dataset database into cases as JSON Lines."""
     from engine.inputs.ssd.dataset import SsdDataset
-    from engine.inputs.ssd.urls import resolve_url
+    from engine.inputs.ssd.urls import resolve_url, secret_files
 
     url = resolve_url(from_url, from_file)
-    refuse_overwrite(output, url)
+    refuse_overwrite(output, url, *secret_files(from_file))
     dataset = SsdDataset(url, _day(as_of), ssd_schema,
                          procedure=engine_for(ctx, procedure).procedure)
     for warning in dataset.warnings:

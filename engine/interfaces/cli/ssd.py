@@ -10,12 +10,13 @@ from datetime import date
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine.evaluation.engine import Engine
 from engine.evaluation.status import Record
-from engine.inputs.ssd.connect import open_database
+from engine.inputs.ssd.connect import open_database, reason
 from engine.inputs.ssd.dataset import SsdDataset
-from engine.inputs.ssd.urls import resolve_url, shown
+from engine.inputs.ssd.urls import SsdError, resolve_url, shown
 from engine.interfaces.cli import render
 from engine.interfaces.cli.cohorts import resolve_as_of, warn_password
 from engine.interfaces.cli.options import (
@@ -157,10 +158,14 @@ def ssd_synth(url: str, children: int, seed: int, as_of: str | None, messy: floa
 
     day = date.today() if as_of is None else _iso(as_of)
     target = open_database(resolve_url(url), must_exist=False)
-    if not force:
-        synthetic.refuse_foreign(target)
-    counts = synthetic.write(target, synthetic.Options(children, seed, day, messy=messy,
-                                                       text_dates=text_dates))
+    try:
+        if not force:
+            synthetic.refuse_foreign(target)
+        counts = synthetic.write(target, synthetic.Options(children, seed, day, messy=messy,
+                                                           text_dates=text_dates))
+    except SQLAlchemyError as exc:              # locked, read-only, no rights: one line
+        raise SsdError(f"{shown(target.url)}: cannot write: {reason(exc, target.url)}") \
+            from None
     click.echo(f"wrote a synthetic SSD of {children} children as of {day} to "
                f"{shown(target.url)} ({sum(counts.values())} rows)")
 

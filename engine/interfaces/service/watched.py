@@ -57,15 +57,17 @@ Stamp = tuple[int, ...]
 
 
 def stamp(path: Path) -> Stamp:
-    """What changes when the file is edited, replaced, moved, chmodded or removed."""
+    """What changes when the file is edited, replaced, moved, chmodded or removed, or when its
+    folder is made writable by others or given to another owner (read_trusted checks both)."""
     try:
         info = os.stat(path)
+        folder = os.stat(Path(os.path.realpath(path)).parent)
     except FileNotFoundError:
         return ()
     except OSError as exc:
         return (-1, exc.errno or 0)
     return (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_ctime_ns, info.st_size,
-            info.st_mode, info.st_uid)
+            info.st_mode, info.st_uid, folder.st_ino, folder.st_mode, folder.st_uid)
 
 
 class Watched(Generic[T]):
