@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any, Literal
 
 from engine.core.dates import field_moment, parse_moment
+from engine.core.frozen import maker
 from engine.evaluation import localtime
 from engine.evaluation.calendar import WorkingCalendar, working_calendar
 from engine.evaluation.case import Case, Fact
@@ -60,11 +62,25 @@ class Context:
 
     def positions(self, fact_type: str) -> list[int]:
         """Positions of the facts of one type, in canonical order."""
-        return [p for p, f in enumerate(self.facts) if f.type == fact_type]
+        return self._by_type.get(fact_type, [])
+
+    @cached_property
+    def _by_type(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for p, f in enumerate(self.facts):
+            out.setdefault(f.type, []).append(p)
+        return out
 
     def closes_at(self, pos: int) -> bool:
-        after = self.replay.after
-        return after[pos] in self.terminal and (pos == 0 or after[pos - 1] not in self.terminal)
+        return self.closing[pos]
+
+    @cached_property
+    def closing(self) -> list[bool]:
+        """For each position, whether the fact there closed the case (entered a terminal
+        stage from a stage that is not): worked out once per case."""
+        after, terminal = self.replay.after, self.terminal
+        return [a in terminal and (p == 0 or after[p - 1] not in terminal)
+                for p, a in enumerate(after)]
 
 
 @dataclass(frozen=True)
@@ -147,6 +163,8 @@ def _number(action_id: str) -> int:
 
 def _requirement(ctx: Context, req: Requirement) -> list[Action]:
     triggers = sorted(ctx.hits(req.triggers))
+    if not triggers:
+        return []
     done, cancel = ctx.hits(req.completed_by), ctx.hits(req.cancelled_by)
     out: list[Action] = []
     busy_until, numbered = -1, 0
@@ -393,50 +411,100 @@ def _horizon(ctx: Context, req: Requirement, start: int) -> int:
 
 
 def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set[int]) -> _End:
-    for p in range(start + 1, len(ctx.facts)):
-        when = ctx.facts[p].date
+    facts, after, active = ctx.facts, ctx.replay.after, req.active_in
+    closes = None if req.runs_after_closure else ctx.closing
+    for p in range(start + 1, len(facts)):
         if p in done:
-            return _End(p, "done", when=when, at=ctx.facts[p].moment)
+            return _End(p, "done", when=facts[p].date, at=facts[p].moment)
         if p in cancel:
-            return _End(p, "cancelled", ctx.facts[p].type.replace("_", " "), when)
-        if ctx.closes_at(p) and not req.runs_after_closure:
-            return _End(p, "cancelled", "the case closed", when)
-        if req.active_in and ctx.replay.after[p] not in req.active_in:
-            return _End(p, "cancelled", f"the case left {', '.join(req.active_in)}", when)
+            return _End(p, "cancelled", facts[p].type.replace("_", " "), facts[p].date)
+        if closes is not None and closes[p]:
+            return _End(p, "cancelled", "the case closed", facts[p].date)
+        if active and after[p] not in active:
+            return _End(p, "cancelled", f"the case left {', '.join(active)}", facts[p].date)
     return _End(None, "open")
+
+
+@dataclass(frozen=True)
+class _Fixed:
+    """What every action of one requirement (or version of it) carries, worked out once per
+    procedure rather than once per action."""
+
+    title: str
+    owner: str
+    source: dict
+    statutory: bool
+    rule_version: str | None
+    limit: str
+    lead: str
+    version: str
+
+
+def _fixed(proc: Procedure, rule: Requirement) -> _Fixed:
+    memo: dict[int, tuple[Requirement, _Fixed]] = proc.memo.setdefault("actions.fixed", {})
+    found = memo.get(id(rule))
+    if found is None or found[0] is not rule:
+        found = memo[id(rule)] = (rule, _Fixed(
+            rule.title, rule.owner, proc.citation(rule.source), rule.statutory,
+            rule_version(rule), _limit_words(rule),
+            "required by" if rule.due_rule is None else "counted from", _version(rule)))
+    return found[1]
 
 
 def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Action:
     reading, end, rule = occ.reading, occ.end, occ.rule
     anchor, limit, due = reading.anchor, reading.limit, reading.due
-    cal, when = ctx.cal_of(req), end.when
+    fixed, when = _fixed(ctx.proc, rule), end.when
     base: dict[str, Any] = {
-        "id": f"{req.id}#{number}", "requirement": req.id, "title": rule.title,
-        "owner": rule.owner, "due": due.day if due else None, "anchor": anchor,
-        "source": ctx.proc.citation(rule.source), "statutory": rule.statutory,
-        "limit": limit.describe() if limit is not None else _limit_words(rule),
+        "id": f"{req.id}#{number}", "requirement": req.id, "title": fixed.title,
+        "owner": fixed.owner, "due": due.day if due else None, "anchor": anchor,
+        "source": fixed.source, "statutory": fixed.statutory,
+        "limit": limit.describe() if limit is not None else fixed.limit,
         "due_from": due.opens if due else None, "due_at": due.at if due else None,
-        "rule_version": rule_version(rule)}
+        "rule_version": fixed.rule_version}
     if due is None or anchor is None or limit is None:
         return _unanchored(base, reading, end)
-    lead = "required by" if rule.due_rule is None else "counted from"
-    because = (f"{lead} {anchor.starts}{_fact_ref(anchor.ref)}; "
-               f"{_due_words(anchor, limit, due)}{reading.note}{_version(rule)}")
+    cal = ctx.cal_of(req)
+    because = (f"{fixed.lead} {anchor.starts}{_fact_ref(anchor.ref)}; "
+               f"{_due_words(anchor, limit, due)}{reading.note}{fixed.version}")
     if end.kind == "done" and when is not None:
         late_by = due.passed_by(end)
         late = cal.days_overdue(due.day, when)
         status: ActionStatus = "done_late" if late_by else "done"
         note = f"; done on {when}" + (f", {late} working day(s) late" if late else "")
         note += ", after the due time" if late_by and not late else ""
-        return Action(**base, status=status, done_on=when, because=because + note,
+        return _made(base, status=status, done_on=when, because=because + note,
                       working_days_overdue=late if late_by else None)
     if end.kind == "cancelled" and when is not None:
-        overdue = cal.days_overdue(due.day, when) if when > due.day else None
+        unrecorded = _unrecorded(ctx, req)
+        overdue = cal.days_overdue(due.day, when) if when > due.day and not unrecorded \
+            else None
         note = f"; cancelled on {when}: {end.why}"
         note += f" (it was already {overdue} working day(s) overdue)" if overdue is not None else ""
-        return Action(**base, status="cancelled", cancelled_on=when, because=because + note,
+        note += f"; whether it was late is unknown: {unrecorded}" if unrecorded else ""
+        return _made(base, status="cancelled", cancelled_on=when, because=because + note,
                       working_days_overdue=overdue)
     return _open(ctx, req, base, because, due)
+
+
+def _unrecorded(ctx: Context, req: Requirement) -> str:
+    """Words when the case's source records none of the facts that complete a requirement
+    (a cancelled action is then never called late: the source could not say it was done)."""
+    kinds = {m.fact for m in req.completed_by}
+    missing = sorted(kinds & ctx.case.not_recorded)
+    if not missing or len(missing) != len(kinds):
+        return ""
+    system = ctx.case.system or "the case's source"
+    return f"{system} does not record {', '.join(missing)}"
+
+
+_MAKE_ACTION = maker(Action)
+
+
+def _made(base: dict[str, Any], **rest: Any) -> Action:
+    """The action from its common fields and the ones its outcome decides."""
+    base.update(rest)
+    return _MAKE_ACTION(base)
 
 
 def _limit_words(req: Requirement) -> str:
@@ -448,12 +516,12 @@ def _unanchored(base: dict[str, Any], reading: Reading, end: _End) -> Action:
     silently counted from another date (docs/design/expressions.md)."""
     because = f"unknown: the clock cannot start because {reading.missing}"
     if end.kind == "cancelled":
-        return Action(**base, status="cancelled", cancelled_on=end.when,
+        return _made(base, status="cancelled", cancelled_on=end.when,
                       because=because + f"; cancelled on {end.when}: {end.why}")
     if end.kind == "done":
-        return Action(**base, status="unknown", done_on=end.when,
+        return _made(base, status="unknown", done_on=end.when,
                       because=because + f"; done on {end.when}, timeliness unknown")
-    return Action(**base, status="unknown", because=because)
+    return _made(base, status="unknown", because=because)
 
 
 def _due_words(anchor: AnchorFact, limit: Limit, due: Due) -> str:
@@ -474,18 +542,16 @@ def _version(rule: Requirement) -> str:
 
 def _open(ctx: Context, req: Requirement, base: dict[str, Any], because: str,
           due: Due) -> Action:
-    missing = sorted({m.fact for m in req.completed_by} & ctx.case.not_recorded)
-    if missing and len(missing) == len({m.fact for m in req.completed_by}):
-        system = ctx.case.system or "the case's source"
-        return Action(**base, status="unknown", because=because + f"; unknown: {system} does "
-                      f"not record {', '.join(missing)}")
+    unrecorded = _unrecorded(ctx, req)
+    if unrecorded:
+        return _made(base, status="unknown", because=because + f"; unknown: {unrecorded}")
     if ctx.as_of > due.day:
         late = ctx.cal_of(req).days_overdue(due.day, ctx.as_of)
-        return Action(**base, status="overdue", working_days_overdue=late,
+        return _made(base, status="overdue", working_days_overdue=late,
                       because=because + f"; overdue by {late} working day(s) on {ctx.as_of}")
     if due.opens is not None and ctx.as_of < due.opens:
-        return Action(**base, status="not_yet_due", because=because)
-    return Action(**base, status="due", because=because)
+        return _made(base, status="not_yet_due", because=because)
+    return _made(base, status="due", because=because)
 
 
 def _fact_ref(ref: str | None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -103,9 +103,9 @@ def read_case(raw: Any, proc: Procedure) -> Case:
     errors += [{"fact": None, "message": f"unknown key #{n} in the case ({_name(k)}; ignored)"}
                for n, k in enumerate(raw, start=1) if k not in CASE_KEYS]
     dob = _dob(raw.get("child"), errors)
-    good = []
+    good, known = [], checkers(proc)
     for i, item in enumerate(facts):
-        fact = _fact(i, item, proc, errors)
+        fact = _fact(i, item, proc, errors, known)
         if fact is not None:
             good.append(fact)
     _order(good, proc, errors)
@@ -226,48 +226,105 @@ def _date(value: Any) -> date | None:
     return parse_day(value) if value.__class__ is str else None
 
 
-def _fact(i: int, item: Any, proc: Procedure, errors: list[dict]) -> Fact | None:
-    def bad(message: str) -> None:
-        errors.append({"fact": cite(item, proc), "message": message})
+Check = Callable[[Any], Sequence[str]]
 
+
+@dataclass(frozen=True)
+class FactChecker:
+    """One fact type's checks, worked out once per procedure: a value check per field name
+    (a fast test of the usual good value, the full message-building check otherwise), the
+    required fields, and the vocabulary rank that orders same-day facts."""
+
+    ftype: FactType
+    rank: int
+    checks: dict[str, Check]
+    required: tuple[str, ...]
+    known: str
+
+
+def checkers(proc: Procedure) -> dict[str, FactChecker]:
+    """The procedure's fact checkers by type name, compiled on first use."""
+    found = proc.memo.get("case.checkers")
+    if found is None:
+        found = proc.memo["case.checkers"] = {
+            f.name: FactChecker(f, proc.fact_rank(f.name), {x.name: _check(x) for x in f.fields},
+                                f.required, ", ".join(x.name for x in f.fields) or "none")
+            for f in proc.facts}
+    return found
+
+
+def _check(spec: Field) -> Check:
+    """A field's value check: () at once for the good values of its type, else `_value`
+    (the one place that words the problems)."""
+    kind, slow = spec.type, (lambda value: _value(spec, value))
+    if kind == "enum":
+        allowed = frozenset(spec.values)
+        return lambda v: () if v.__class__ is str and v in allowed else slow(v)
+    if kind == "string":
+        return lambda v: () if v.__class__ is str else slow(v)
+    if kind == "boolean":
+        return lambda v: () if isinstance(v, bool) else slow(v)
+    if kind == "integer" and spec.minimum is None and spec.maximum is None:
+        return lambda v: () if type(v) is int else slow(v)
+    if kind == "list":
+        words = frozenset(spec.values)
+        return lambda v: () if v.__class__ is list and all(
+            x.__class__ is str for x in v) and (not words or words.issuperset(v)) else slow(v)
+    return slow
+
+
+def _bad(errors: list[dict], item: Any, proc: Procedure, message: str) -> None:
+    errors.append({"fact": cite(item, proc), "message": message})
+
+
+def _fact(i: int, item: Any, proc: Procedure, errors: list[dict],
+          known: dict[str, FactChecker]) -> Fact | None:
     if not isinstance(item, dict):
-        bad("a fact must be an object")
+        _bad(errors, item, proc, "a fact must be an object")
         return None
     kind = item.get("type")
-    ftype = proc.fact_type(kind) if isinstance(kind, str) else None
-    if ftype is None:
+    checker = known.get(kind) if isinstance(kind, str) else None
+    if checker is None:
         hint = did_you_mean(kind, [f.name for f in proc.facts]) if isinstance(kind, str) else None
-        bad(f"unknown fact type {show(kind)}" + (f" ({hint})" if hint else ""))
+        _bad(errors, item, proc, f"unknown fact type {show(kind)}" + (
+            f" ({hint})" if hint else ""))
         return None
+    ftype = checker.ftype
     kind = ftype.name
     if ftype.whenever:
         sources = ", ".join(dict.fromkeys(m.fact for m in ftype.whenever))
-        bad(f"'{kind}' is worked out from other facts ({sources}); send those instead")
+        _bad(errors, item, proc, f"'{kind}' is worked out from other facts ({sources}); "
+             "send those instead")
         return None
     written = item.get("date")
-    day = _date(written)    # the usual YYYY-MM-DD first; a date-time only when it is not
+    # the usual YYYY-MM-DD first; a date-time only when it is not
+    day = parse_day(written) if written.__class__ is str else None
     moment = (day, None) if day is not None else (
         parse_moment(written) if written.__class__ is str else None)
     if moment is None:
-        bad(f"{kind}: 'date' must be a date like 2024-04-01 (or 2024-04-01T14:30), "
-            f"not {show(item.get('date'))}")
+        _bad(errors, item, proc, f"{kind}: 'date' must be a date like 2024-04-01 (or "
+             f"2024-04-01T14:30), not {show(item.get('date'))}")
         return None
     day, clock = moment
     if clock is not None and not localtime.exists(day, clock):
-        bad(f"{kind}: {localtime.missing_time_words(day, clock)}")
+        _bad(errors, item, proc, f"{kind}: {localtime.missing_time_words(day, clock)}")
     if not in_range(day):
-        bad(f"{kind}: the date {day} is outside the years the engine accepts "
-            f"({FIRST_YEAR}-{LAST_YEAR}); the fact is left out")
+        _bad(errors, item, proc, f"{kind}: the date {day} is outside the years the engine "
+             f"accepts ({FIRST_YEAR}-{LAST_YEAR}); the fact is left out")
         return None
     fields = {k: v for k, v in item.items() if k not in META and v is not None}
-    for name, message in _fields(ftype, fields, list(item)):
-        bad(f"{kind}: {message}" + ("; the field is left out" if name in fields else ""))
+    problems = _fields(checker, fields, item)
+    for name, message in problems:
+        _bad(errors, item, proc, f"{kind}: {message}" + (
+            "; the field is left out" if name in fields else ""))
         fields.pop(name, None)
-    ref = _ref(item.get("id"))
-    if item.get("id") is not None and ref is None:
-        bad(f"{kind}: 'id' must be printable text of at most 200 characters; it is left out")
-    order = (day, proc.fact_rank(kind))
-    return Fact(i, kind, day, fields, ref, item.get("estimated") is True, order, clock)
+    ident = item.get("id")
+    ref = _ref(ident) if ident is not None else None
+    if ident is not None and ref is None:
+        _bad(errors, item, proc, f"{kind}: 'id' must be printable text of at most 200 "
+             "characters; it is left out")
+    return Fact(i, kind, day, fields, ref, item.get("estimated") is True, (day, checker.rank),
+                clock)
 
 
 def canonical(facts: Iterable[Fact]) -> list[Fact]:
@@ -316,19 +373,22 @@ def _content(fact: Fact) -> str:
                       default=str)
 
 
-def _fields(ftype: FactType, fields: dict, keys: list) -> list[tuple[str, str]]:
+def _fields(checker: FactChecker, fields: dict, item: dict) -> list[tuple[str, str]]:
     """(field, problem) pairs; a bad field is dropped but the dated fact itself is kept."""
-    out = []
+    out: list[tuple[str, str]] = []
+    checks = checker.checks
     for name, value in fields.items():
-        spec = ftype.field(name)
-        if spec is None:
-            known = ", ".join(f.name for f in ftype.fields) or "none"
-            out.append((name, f"unknown field #{keys.index(name) + 1} of the fact "
-                              f"({_name(name)}; known: {known})"))
+        check = checks.get(name)
+        if check is None:
+            out.append((name, f"unknown field #{list(item).index(name) + 1} of the fact "
+                              f"({_name(name)}; known: {checker.known})"))
         else:
-            out += [(name, message) for message in _value(spec, value)]
-    out += [(name, f"missing required field '{name}'") for name in ftype.required
-            if name not in fields]
+            problems = check(value)
+            if problems:
+                out += [(name, message) for message in problems]
+    for name in checker.required:
+        if name not in fields:
+            out.append((name, f"missing required field '{name}'"))
     return sorted(out) if out else out
 
 
@@ -391,8 +451,10 @@ def _order(facts: list[Fact], proc: Procedure, errors: list[dict]) -> None:
     first: dict[str, date] = {}
     for fact in facts:
         first[fact.type] = min(first.get(fact.type, fact.date), fact.date)
+    known = checkers(proc)
     for fact in facts:
-        ftype = proc.fact_type(fact.type)
+        checker = known.get(fact.type)
+        ftype = checker.ftype if checker is not None else None
         if ftype is None or not ftype.follows:
             continue
         earlier = [first[t] for t in ftype.follows if t in first and first[t] <= fact.date]

@@ -10,43 +10,56 @@ holds (docs/design/expressions.md), before anything is sent to durable-rules.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from engine.evaluation.case import Fact
 from engine.language.conditions.transform import normalise
 from engine.language.conditions.tree import And, Compare, Condition, DateCompare, Or
-from engine.language.model import FactType, Matcher, Procedure
+from engine.language.model import FactType, Procedure
 
 
 def derived_types(proc: Procedure) -> tuple[FactType, ...]:
     return tuple(f for f in proc.facts if f.whenever)
 
 
+Sources = dict[str, tuple[tuple[FactType, tuple[Condition | None, ...]], ...]]
+
+
 def derive(facts: Iterable[Fact], proc: Procedure) -> list[Fact]:
     """The facts, each followed by the facts derived from it (same date, time and id)."""
-    kinds = derived_types(proc)
-    if not kinds:
+    sources = _sources(proc)
+    if not sources:
         return list(facts)
     out: list[Fact] = []
     for fact in facts:
         out.append(fact)
-        out += [_derived(fact, kind) for kind in kinds
-                if any(_matches(m, fact) for m in kind.whenever)]
+        for kind, conditions in sources.get(fact.type, ()):
+            if any(c is None or holds(c, fact) for c in conditions):
+                out.append(_derived(fact, kind))
     return out
+
+
+def _sources(proc: Procedure) -> Sources:
+    """Per source fact type, the derived types (in vocabulary order) with the normalised
+    `when` of each of their matchers on that type; worked out once per procedure."""
+    found: Sources | None = proc.memo.get("derive.sources")
+    if found is None:
+        pairs: dict[str, list[tuple[FactType, tuple[Condition | None, ...]]]] = {}
+        for kind in derived_types(proc):
+            for fact in dict.fromkeys(m.fact for m in kind.whenever):
+                conditions = tuple(None if m.when is None else normalise(m.when)
+                                   for m in kind.whenever if m.fact == fact)
+                pairs.setdefault(fact, []).append((kind, conditions))
+        found = proc.memo["derive.sources"] = {t: tuple(p) for t, p in pairs.items()}
+    return found
 
 
 def _derived(source: Fact, kind: FactType) -> Fact:
     """Dated as its source and ordered just after it; carries the fields it declares."""
     fields = {f.name: source.fields[f.name] for f in kind.fields if f.name in source.fields}
-    return replace(source, type=kind.name, fields=fields, order=source.order + (1,))
-
-
-def _matches(matcher: Matcher, fact: Fact) -> bool:
-    if matcher.fact != fact.type:
-        return False
-    return matcher.when is None or holds(normalise(matcher.when), fact)
+    return Fact(source.index, kind.name, source.date, fields, source.ref, source.estimated,
+                source.order + (1,), source.time)
 
 
 def holds(cond: Condition, fact: Fact) -> bool:

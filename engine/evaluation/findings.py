@@ -24,10 +24,11 @@ def reached(cal: WorkingCalendar, due: date, margin: int) -> date:
 def overdue_escalations(proc: Procedure, cal: WorkingCalendar, actions: list[Action]
                         ) -> list[Raised]:
     out = []
+    counted = [a for a in actions if a.working_days_overdue is not None]
     for esc in proc.escalations:
         if esc.overdue_by is None:
             continue
-        for action in actions:
+        for action in counted:
             if not (esc.statutory and action.statutory or action.requirement in esc.requirements):
                 continue
             late = action.working_days_overdue
@@ -110,6 +111,8 @@ def _flag(proc: Procedure, check: Check, status: FlagStatus, since: date | None,
 
 def _unrecorded(check: Check, case: Case) -> list[str]:
     refs = check.reads
+    if not case.not_recorded and case.date_of_birth is not None:
+        return []       # the usual case: the system records everything the check reads
     missing = set(refs & case.not_recorded)
     if "child.date_of_birth" in refs and case.date_of_birth is None:
         missing.add("child.date_of_birth")

@@ -27,17 +27,23 @@ def prepare(facts: list[Fact], plan: Plan, dob: date | None) -> list[dict]:
     for pos, fact in enumerate(facts):
         positions[fact.type].append(pos)
     latest = {t: p[-1] for t, p in positions.items()}
-    out = []
+    shapes, out, seen = plan.shapes, [], dict.fromkeys(positions, 0)
     for pos, fact in enumerate(facts):
         item: dict[str, Any] = {"t": fact.type}
-        for name in plan.fields.get(fact.type, ()):
-            if name in fact.fields:
-                item[name] = _plain(fact, name, plan)
-        for derived in plan.derived.get(fact.type, ()):
-            value = window(derived.args, pos, positions) if derived.func == "window" else \
-                _derived(derived, fact, pos, positions[fact.type], latest, dob)
-            if value is not None:
-                item[derived.name] = value
+        shape = shapes.get(fact.type)
+        nth = seen[fact.type]       # how many facts of its type come before it
+        seen[fact.type] = nth + 1
+        if shape is not None:
+            values = fact.fields
+            for name, is_date in shape[0]:
+                if name in values:
+                    item[name] = field_moment(values[name])[0].toordinal() if is_date else \
+                        values[name]
+            for derived in shape[1]:
+                value = window(derived.args, pos, positions) if derived.func == "window" else \
+                    _derived(derived, fact, pos, nth, len(positions[fact.type]), latest, dob)
+                if value is not None:
+                    item[derived.name] = value
         out.append(item)
     return out
 
@@ -66,19 +72,13 @@ def window(args: tuple, pos: int, positions: dict[str, list[int]]) -> int | None
     return int((low is None or pos > low) and (high is None or pos < high))
 
 
-def _plain(fact: Fact, name: str, plan: Plan) -> Any:
-    value = fact.fields[name]
-    if name in plan.date_fields.get(fact.type, ()):
-        return field_moment(value)[0].toordinal()
-    return value
-
-
-def _derived(d: Derived, fact: Fact, pos: int, same: list[int], latest: dict[str, int],
+def _derived(d: Derived, fact: Fact, pos: int, nth: int, same: int, latest: dict[str, int],
              dob: date | None) -> Any:
+    """A derived value; `nth` facts of the fact's type come before it, `same` in all."""
     if d.func == "latest":
-        return len(same) - same.index(pos)
+        return same - nth
     if d.func == "first":
-        return same.index(pos) + 1
+        return nth + 1
     if d.func == "age_at":
         return age_on(dob, fact.date)
     if d.func == "since":

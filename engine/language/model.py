@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Literal, TypeVar, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 from engine.core.dates import iso
 from engine.core.errors import Loc, Span
@@ -125,8 +125,9 @@ class Matcher:
     text: str = ""
     when_loc: Span | None = None
 
-    @property
+    @cached_property
     def key(self) -> tuple[str, str]:
+        """The compiled rule's key (computed once: every evaluation looks it up)."""
         return (self.fact, self.text)
 
     def describe(self) -> str:
@@ -162,6 +163,10 @@ class Limit:
     def describe(self) -> str:
         """As shown in outputs: '15 working days', '2 working days before', '6 to 8 weeks'
         (a due window)."""
+        return self._described
+
+    @cached_property
+    def _described(self) -> str:
         if self.opens is not None:
             if self.opens.unit == self.unit:
                 return f"{self.opens.amount} to {self.words}"
@@ -456,6 +461,13 @@ class Procedure:
 
     @cached_property
     def _citations(self) -> dict[str, dict[str, str]]:
+        return {}
+
+    @cached_property
+    def memo(self) -> dict[str, Any]:
+        """What later layers work out from this procedure once and reuse for every case
+        (compiled fact checks, per-requirement words); the model is frozen, so it never
+        goes stale. Keys name the owning module."""
         return {}
 
     @cached_property

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from itertools import chain, product
 from typing import Any
 
@@ -118,6 +119,14 @@ class Plan:
 
     def matcher_rule(self, matcher: Matcher) -> str:
         return self.rule_of[matcher.key]
+
+    @cached_property
+    def shapes(self) -> dict[str, tuple[tuple[tuple[str, bool], ...], tuple[Derived, ...]]]:
+        """Per fact type, what its asserted form carries: (field, is a date) for each field a
+        rule reads, and the derived values; worked out once, after compilation."""
+        types = set(self.fields) | set(self.derived)
+        return {t: (tuple((n, n in self.date_fields.get(t, ())) for n in self.fields.get(t, ())),
+                    tuple(self.derived.get(t, ()))) for t in types}
 
 
 def compile_procedure(proc: Procedure) -> Plan:

@@ -107,6 +107,7 @@ def test_an_unreadable_ssd_episode_is_an_error_record_that_names_its_row(tmp_pat
     failed = [json.loads(line) for line in result.stdout.splitlines() if '"error"' in line]
     assert [f["case"] for f in failed] == [f"{child}/{ref}"]
     assert f"ssd_cin_episodes[{ref}].cine_referral_date" in failed[0]["error"]
+    assert "'2023-02-30' is not a date; this episode cannot be evaluated" in failed[0]["error"]
 
 
 def test_refuse_overwrite_knows_a_file_by_any_path(tmp_path):

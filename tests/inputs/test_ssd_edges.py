@@ -182,6 +182,9 @@ def test_an_unknown_team_or_worker_is_said_and_fails_with_fail_on_overdue(tmp_pa
     assert result.exit_code == 1 and "worker NOBODY" in result.output
     result = _run("status", "--from", url, "--as-of", AS_OF, "--team", "T99")
     assert "no case is allocated to team T99" in result.output
+    result = _run("draw", "cohort", "--from", url, "--as-of", AS_OF, "--team", "T99", "-o",
+                  str(tmp_path / "t99.svg"))
+    assert "no case is allocated to team T99" in result.output
 
 
 def test_an_output_that_names_an_input_is_refused_before_it_is_opened(tmp_path):
@@ -310,3 +313,18 @@ def test_the_urls_own_postgresql_options_are_kept_beside_the_statement_timeout()
     url = resolve_url("postgresql+psycopg://a@h/db?options=-c%20search_path%3Dreporting")
     assert connect_args(url)["options"] == ("-c search_path=reporting "
                                              "-c statement_timeout=600000")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+def test_an_sqlite_path_that_is_not_a_regular_file_is_said_to_be_one(tmp_path, kind):
+    import os
+    target = tmp_path / "ssd.db"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "device":
+        target.symlink_to("/dev/zero")
+    else:
+        target.mkdir()
+    for args in (["status", "--from", str(target)], ["ssd-synth", str(target)]):
+        result = _run(*args)
+        assert result.exit_code == 2 and "not a regular file" in result.output, result.output

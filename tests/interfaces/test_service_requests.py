@@ -29,6 +29,7 @@ LIMITS = Limits(max_cases=50, body_seconds=5.0, header_seconds=5.0)
 class Live:
     port: int
     keys: dict[str, str]
+    folder: Path
 
     def send(self, data: bytes) -> tuple[bytes, bool]:
         """Everything answered on a fresh connection, and whether the server closed it."""
@@ -67,7 +68,7 @@ def _serving(folder: Path, limits: Limits) -> Iterator[Live]:
                            audit_log=str(folder / "audit.log"), limits=limits)
     app = build(config, today=lambda: date(2017, 12, 28))
     with serving_in_thread(config, app, max_connections=4) as url:
-        yield Live(int(url.rsplit(":", 1)[1]), keys)
+        yield Live(int(url.rsplit(":", 1)[1]), keys, folder)
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +92,9 @@ def test_a_request_framed_by_both_length_and_chunks_is_refused_and_closed(live: 
     assert status == 400 and "Transfer-Encoding and Content-Length" in problem["detail"]
     assert closed and headers["connection"] == "close"
     assert received.count(b"HTTP/1.1") == 1  # the request hidden behind it is not answered
+    logged = [json.loads(line) for line in (live.folder / "audit.log").read_text().splitlines()]
+    assert {"request_id": problem["request_id"], "status": 400, "client": "-",
+            "address": "127.0.0.1"}.items() <= logged[-1].items()
 
 
 def test_a_cohort_over_the_case_limit_is_refused_while_it_arrives(live: Live) -> None:

@@ -158,7 +158,7 @@ def test_options_that_would_serve_unsafely_or_not_at_all_are_refused(
 
 
 @pytest.mark.parametrize(("keys", "message"), [
-    ("none.json", "no credentials are configured"),
+    ("none.json", "none.json does not exist): add a key"),
     ("open-keys.json", "chmod go-w"),
     ("/proc/self/status", "not a safeguard key file"),
     ("/proc", "folder"),

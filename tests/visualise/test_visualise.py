@@ -211,8 +211,9 @@ def test_heat_map_counts_and_error_records(engine, proc) -> None:
     concern = [line.text for line in diagram.node("concern").lines]
     assert concern[1] == "2 cases, 1 overdue action (50%)"
     assert diagram.node("concern").look == "heat_3"
-    # H4 late (assessment and oversight overdue), H6 on time: 2 overdue actions, 1 case of 2
-    assert diagram.node("assessment").lines[1].text == "2 cases, 2 overdue actions (50%)"
+    # H4 late (assessment, oversight, and the child not seen by Tue 10 May 2022); H6's child
+    # not seen by Mon 8 Aug 2022 (5 working days from Mon 1 Aug): 4 overdue actions, 2 cases of 2
+    assert diagram.node("assessment").lines[1].text == "2 cases, 4 overdue actions (100%)"
     assert diagram.node("closed").lines[1].text == "1 case, 0 overdue actions (0%)"
     assert diagram.node("closed").look == "heat_0"
     assert diagram.node("section_47").look == "heat_empty"

@@ -115,8 +115,9 @@ class Child:
     def unreadable(self, case: str, where: str, what: str) -> None:
         """An episode that cannot be evaluated (its date is unusable): an error item in its
         place, so it never disappears from the output."""
-        self.failed.append((case, f"{where}: missing or not a date (see its problem); this "
-                                  f"{what} cannot be evaluated"))
+        why = next((p.message.split("; the row")[0] for p in reversed(self.problems)
+                    if p.where == where), "missing or not a date")
+        self.failed.append((case, f"{where}: {why}; this {what} cannot be evaluated"))
 
     # ------------------------------------------------------------- values
 

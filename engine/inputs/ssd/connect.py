@@ -85,11 +85,20 @@ def _sqlite(url: URL, must_exist: bool) -> URL:
     path = url.database or ""
     url = url.set(query={})
     if path and path != ":memory:":
+        if Path(path).exists() and not Path(path).is_file():
+            raise SsdError(f"{_path_shown(path)}: not a regular file ({_file_kind(Path(path))}); "
+                           "give an SQLite file")
         if must_exist and not Path(path).is_file():
             raise SsdError(f"{_path_shown(path)}: no such SQLite file")
         if not Path(path).resolve().parent.is_dir():
             raise SsdError(f"{_path_shown(path)}: the folder does not exist")
     return url
+
+
+def _file_kind(path: Path) -> str:
+    if path.is_dir():
+        return "a folder"
+    return "a FIFO" if path.is_fifo() else "a device or socket"
 
 
 def _lenient_text(dbapi_connection: Any, record: object) -> None:

@@ -133,8 +133,12 @@ def draw_cohort(ctx: click.Context, cohort: Path | None, from_url: str | None,
     chosen = cohort_of(cohort, from_url, from_file, ssd_schema, team, worker)
     engine = engine_for(ctx, procedure)
     bad = [0]
-    stream = _counting(cohort_records(engine, chosen, resolve_as_of(as_of, cohort)), bad)
+    day = resolve_as_of(as_of, cohort)
+    stream = _counting(cohort_records(engine, chosen, day), bad)
     _write(lambda: cohort_diagram(engine.procedure, stream), output)
+    unmatched = chosen.unmatched(day)
+    if unmatched:                               # an empty map would say nothing of why
+        click.echo(unmatched, err=True)
     if bad[0]:
         click.echo(f"{bad[0]} case(s) could not be evaluated (counted in the legend)", err=True)
 

@@ -10,10 +10,12 @@ uvicorn's plain text; and a closed connection lingers so the client reads its an
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,7 +24,7 @@ import h11
 from h11._connection import DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from engine.interfaces.service.audit import service_logger
+from engine.interfaces.service.audit import LOGGER, Entry, record, service_logger
 from engine.interfaces.service.config import ENVIRONMENT, ServiceConfig
 from engine.interfaces.service.framing import FramedConnection
 from engine.interfaces.service.guard import OVER_CAPACITY
@@ -151,9 +153,16 @@ class GuardedProtocol(H11Protocol):
         self.transport.close()
 
     def _write_problem(self, status: int, detail: str) -> None:
+        """The refusal as problem+json with a request id, and its line in the audit log (no
+        route saw it, so the guard cannot log it; the address is the socket's peer)."""
         from http import HTTPStatus
 
-        body = problem_body(status, detail)
+        request_id = uuid.uuid4().hex
+        client = getattr(self, "client", None)
+        peer = client[0] if client else "-"
+        record(logging.getLogger(LOGGER), Entry(request_id, "-", str(peer), "-", "-", status,
+                                                0, 0.0))
+        body = problem_body(status, detail, request_id)
         head = (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
                 "content-type: application/problem+json\r\n"
                 f"content-length: {len(body)}\r\nconnection: close\r\n\r\n")

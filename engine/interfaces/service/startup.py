@@ -104,10 +104,13 @@ def check_credentials(config: ServiceConfig) -> None:
             raise ServeRefusedError(str(exc)) from None
         _trusted(lambda: JwtVerifier(settings), str(settings.jwks))
     elif not keys:
-        raise ServeRefusedError("no credentials are configured: add a key with 'safeguard keys add "
-                           "NAME --scope evaluate' (and pass --keys FILE), or configure JWT "
-                           "(--jwt-issuer, --jwt-audience, --jwt-jwks); --insecure-local "
-                           "serves loopback without credentials")
+        held = (f"the key file {store} does not exist" if store and not Path(store).exists()
+                else f"the key file {store} holds no key" if store else "no key file is given")
+        raise ServeRefusedError(f"no credentials are configured ({held}): add a key with "
+                                "'safeguard keys add NAME --scope evaluate' (and pass --keys "
+                                "FILE), or configure JWT (--jwt-issuer, --jwt-audience, "
+                                "--jwt-jwks); --insecure-local serves loopback without "
+                                "credentials")
 
 
 def _trusted(load: Callable[[], T], where: str) -> T:
