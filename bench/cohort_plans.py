@@ -62,8 +62,9 @@ def plan_stream(c: Case, icpc: date, months: int = 16) -> list[tuple[date, str]]
     while d < horizon:
         events.append((d, "core_group"))
         d = add_working_days(d, rng.randint(*core_gap))
+    oversight_gap = (24, 30) if late and rng.random() < 0.5 else (15, 20)   # about monthly
     d = icpc
-    while (d := add_working_days(d, rng.randint(25, 40))) < horizon:
+    while (d := add_working_days(d, rng.randint(*oversight_gap))) < horizon:
         events.append((d, "management_oversight"))
     review = add_months(icpc, 3) - timedelta(days=rng.randint(0, 12))
     if late and rng.random() < 0.5:
