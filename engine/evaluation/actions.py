@@ -17,8 +17,8 @@ from engine.evaluation.calendar import WorkingCalendar, working_calendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
 from engine.evaluation.status import Action, ActionStatus, AnchorFact
-from engine.language.model import Anchor as AnchorSpec
 from engine.language.model import (
+    AgeLimit,
     DueRule,
     Limit,
     Matcher,
@@ -27,6 +27,7 @@ from engine.language.model import (
     rule_version,
     version_words,
 )
+from engine.language.model import Anchor as AnchorSpec
 from engine.rules_engine.compiler import Plan
 
 _NONE: frozenset[int] = frozenset()
@@ -58,6 +59,16 @@ class Context:
         out: set[int] = set()
         for m in matchers:
             out |= matches.get(rule_of[m.key]) or _NONE
+        return out
+
+    def union(self, rules: tuple[str, ...]) -> set[int]:
+        """Positions matched by any of these rules (a requirement's, from `_rules`)."""
+        matches = self.matches
+        if len(rules) == 1:
+            return matches.get(rules[0]) or set()
+        out: set[int] = set()
+        for rule in rules:
+            out |= matches.get(rule) or _NONE
         return out
 
     def positions(self, fact_type: str) -> list[int]:
@@ -162,10 +173,11 @@ def _number(action_id: str) -> int:
 
 
 def _requirement(ctx: Context, req: Requirement) -> list[Action]:
-    triggers = sorted(ctx.hits(req.triggers))
+    rules = _rules(ctx.plan, req)
+    triggers = sorted(ctx.union(rules[0]))
     if not triggers:
         return []
-    done, cancel = ctx.hits(req.completed_by), ctx.hits(req.cancelled_by)
+    done, cancel = ctx.union(rules[1]), ctx.union(rules[2])
     out: list[Action] = []
     busy_until, numbered = -1, 0
     for t in triggers:
@@ -175,12 +187,27 @@ def _requirement(ctx: Context, req: Requirement) -> list[Action]:
             continue
         if ctx.replay.after[t] in req.not_triggered_in:   # e.g. a referral on an open plan
             continue
+        if req.until_age is not None and _past_age(ctx, req.until_age, ctx.facts[t].date):
+            continue
         if req.once and numbered:
             break
         chain, busy_until = _chain(ctx, req, t, done, cancel)
         out += [_action(ctx, req, numbered + k + 1, occ) for k, occ in _visible(chain, req)]
         numbered += len(chain)
     return out
+
+
+def _rules(plan: Plan, req: Requirement) -> tuple[tuple[str, ...], ...]:
+    """The rules of a requirement's triggers, completions and cancellations, looked up once
+    per compiled plan."""
+    memo: dict[int, tuple[Requirement, tuple[tuple[str, ...], ...]]] = plan.memo.setdefault(
+        "actions.rules", {})
+    found = memo.get(id(req))
+    if found is None or found[0] is not req:
+        found = memo[id(req)] = (req, tuple(tuple(plan.rule_of[m.key] for m in group) for group
+                                            in (req.triggers, req.completed_by,
+                                                req.cancelled_by)))
+    return found[1]
 
 
 def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[int]
@@ -201,6 +228,8 @@ def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[i
             reading, rule = _first(ctx, req, start)
         if req.rescheduled_by and reading.due is not None:
             reading = _rescheduled(ctx, req, start, end, reading)
+        if req.until_age is not None:
+            reading, end = _age_limit(ctx, req.until_age, reading, end)
         occurrences.append(Occurrence(reading, end, rule))
         if end.kind != "done" or rule.every is None or end.pos is None or end.pos in cancel:
             last = end.pos if end.pos is not None else len(ctx.facts)
@@ -264,6 +293,41 @@ def _rescheduled(ctx: Context, req: Requirement, start: int, end: _End,
                    f"{was.day})"
             due = Due(day)
     return Reading(reading.anchor, reading.limit, due, reading.note + note, reading.missing)
+
+
+def birthday(dob: date, age: int) -> date:
+    """The day a child born on `dob` reaches `age` (29 February: 1 March in other years)."""
+    try:
+        return dob.replace(year=dob.year + age)
+    except ValueError:
+        return date(dob.year + age, 3, 1)
+
+
+def _past_age(ctx: Context, limit: AgeLimit, day: date) -> bool:
+    dob = ctx.case.date_of_birth
+    return dob is not None and day >= birthday(dob, limit.age)
+
+
+def _age_limit(ctx: Context, limit: AgeLimit, reading: Reading, end: _End
+               ) -> tuple[Reading, _End]:
+    """`until_age`: an occurrence not ended before the birthday ends on it, cancelled (what
+    was already late stays reported as late); one that would fall due on or after it is
+    cancelled on it in advance, or with `bring_forward` is due the day before it."""
+    dob, due = ctx.case.date_of_birth, reading.due
+    if dob is None or due is None or reading.anchor is None:
+        return reading, end
+    day = birthday(dob, limit.age)
+    words = f"the child's birthday at {limit.age}, {day}"
+    if limit.bring_forward and due.day >= day and reading.anchor.date < day - timedelta(days=1):
+        reading = Reading(reading.anchor, reading.limit, Due(day - timedelta(days=1)),
+                          reading.note + f" (brought forward to the day before {words}; it "
+                          f"would have been due {due.day})", reading.missing)
+        due = reading.due
+    if end.kind != "open" and end.when is not None and end.when < day:
+        return reading, end
+    if ctx.as_of >= day or due is None or due.day >= day:
+        return reading, _End(None, "cancelled", f"nothing is due from {words}", day)
+    return reading, end
 
 
 def _visible(chain: list[Occurrence], req: Requirement) -> list[tuple[int, Occurrence]]:
@@ -465,31 +529,58 @@ def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Act
     if due is None or anchor is None or limit is None:
         return _unanchored(base, reading, end)
     cal = ctx.cal_of(req)
-    because = (f"{fixed.lead} {anchor.starts}{_fact_ref(anchor.ref)}; "
-               f"{_due_words(anchor, limit, due)}{reading.note}{fixed.version}")
+    head = (fixed.lead, anchor, limit, due, reading.note, fixed.version)
     if end.kind == "done" and when is not None:
         late_by = due.passed_by(end)
         late = cal.days_overdue(due.day, when)
         status: ActionStatus = "done_late" if late_by else "done"
-        note = f"; done on {when}" + (f", {late} working day(s) late" if late else "")
-        note += ", after the due time" if late_by and not late else ""
-        return _made(base, status=status, done_on=when, because=because + note,
-                      working_days_overdue=late if late_by else None)
+        return _made(base, status=status, done_on=when, why=(_done_words, head, when, late,
+                                                               late_by),
+                     working_days_overdue=late if late_by else None)
     if end.kind == "cancelled" and when is not None:
         unrecorded = _unrecorded(ctx, req)
         overdue = cal.days_overdue(due.day, when) if when > due.day and not unrecorded \
             else None
-        note = f"; cancelled on {when}: {end.why}"
-        note += f" (it was already {overdue} working day(s) overdue)" if overdue is not None else ""
-        note += f"; whether it was late is unknown: {unrecorded}" if unrecorded else ""
-        return _made(base, status="cancelled", cancelled_on=when, because=because + note,
-                      working_days_overdue=overdue)
-    return _open(ctx, req, base, because, due)
+        return _made(base, status="cancelled", cancelled_on=when,
+                     why=(_cancelled_words, head, when, end.why, overdue, unrecorded),
+                     working_days_overdue=overdue)
+    return _open(ctx, req, base, head, due)
+
+
+# An action's explanation is kept as (how to word it, what it says) and worded only when
+# asked (Action.because): CSV, worklists, overdue lists and publish never show it.
+Head = tuple[str, AnchorFact, Limit, Due, str, str]
+
+
+def _clock_words(head: Head, tail: str = "") -> str:
+    """'required by the referral on 2024-05-01; due 1 working day after it, by 2024-05-02'."""
+    lead, anchor, limit, due, note, version = head
+    return (f"{lead} {anchor.starts}{_fact_ref(anchor.ref)}; "
+            f"{_due_words(anchor, limit, due)}{note}{version}{tail}")
+
+
+def _done_words(head: Head, when: date, late: int, late_by: bool) -> str:
+    note = f"; done on {when}" + (f", {late} working day(s) late" if late else "")
+    return _clock_words(head, note + (", after the due time" if late_by and not late else ""))
+
+
+def _cancelled_words(head: Head, when: date, why: str, overdue: int | None,
+                     unrecorded: str) -> str:
+    note = f"; cancelled on {when}: {why}"
+    note += f" (it was already {overdue} working day(s) overdue)" if overdue is not None else ""
+    note += f"; whether it was late is unknown: {unrecorded}" if unrecorded else ""
+    return _clock_words(head, note)
+
+
+def _overdue_words(head: Head, late: int, as_of: date) -> str:
+    return _clock_words(head, f"; overdue by {late} working day(s) on {as_of}")
 
 
 def _unrecorded(ctx: Context, req: Requirement) -> str:
     """Words when the case's source records none of the facts that complete a requirement
     (a cancelled action is then never called late: the source could not say it was done)."""
+    if not ctx.case.not_recorded:
+        return ""       # the usual case: the source records everything
     kinds = {m.fact for m in req.completed_by}
     missing = sorted(kinds & ctx.case.not_recorded)
     if not missing or len(missing) != len(kinds):
@@ -517,11 +608,11 @@ def _unanchored(base: dict[str, Any], reading: Reading, end: _End) -> Action:
     because = f"unknown: the clock cannot start because {reading.missing}"
     if end.kind == "cancelled":
         return _made(base, status="cancelled", cancelled_on=end.when,
-                      because=because + f"; cancelled on {end.when}: {end.why}")
+                     why=because + f"; cancelled on {end.when}: {end.why}")
     if end.kind == "done":
         return _made(base, status="unknown", done_on=end.when,
-                      because=because + f"; done on {end.when}, timeliness unknown")
-    return _made(base, status="unknown", because=because)
+                     why=because + f"; done on {end.when}, timeliness unknown")
+    return _made(base, status="unknown", why=because)
 
 
 def _due_words(anchor: AnchorFact, limit: Limit, due: Due) -> str:
@@ -540,18 +631,18 @@ def _version(rule: Requirement) -> str:
     return f" ({words})" if words else ""
 
 
-def _open(ctx: Context, req: Requirement, base: dict[str, Any], because: str,
-          due: Due) -> Action:
+def _open(ctx: Context, req: Requirement, base: dict[str, Any], head: Head, due: Due
+          ) -> Action:
     unrecorded = _unrecorded(ctx, req)
     if unrecorded:
-        return _made(base, status="unknown", because=because + f"; unknown: {unrecorded}")
+        return _made(base, status="unknown", why=(_clock_words, head, f"; unknown: {unrecorded}"))
     if ctx.as_of > due.day:
         late = ctx.cal_of(req).days_overdue(due.day, ctx.as_of)
         return _made(base, status="overdue", working_days_overdue=late,
-                      because=because + f"; overdue by {late} working day(s) on {ctx.as_of}")
+                     why=(_overdue_words, head, late, ctx.as_of))
     if due.opens is not None and ctx.as_of < due.opens:
-        return _made(base, status="not_yet_due", because=because)
-    return _made(base, status="due", because=because)
+        return _made(base, status="not_yet_due", why=(_clock_words, head))
+    return _made(base, status="due", why=(_clock_words, head))
 
 
 def _fact_ref(ref: str | None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from engine.core.dates import iso
 from engine.language.model import Severity, date_words
@@ -59,8 +59,15 @@ class AnchorFact:
         return f"{self.date}{clock}"
 
 
+# An explanation worded only when asked: (a function that words it, then its arguments).
+Why = tuple[Any, ...]
+
+
 @dataclass(frozen=True)
 class Action:
+    """One action of a case. `why` is its explanation as text, or kept unworded as a `Why`
+    until `because` is read: most outputs (CSV, worklists, overdue lists) never show it."""
+
     id: str
     requirement: str
     title: str
@@ -68,7 +75,7 @@ class Action:
     due: date | None
     status: ActionStatus
     anchor: AnchorFact | None
-    because: str
+    why: str | Why
     source: dict
     done_on: date | None = None
     cancelled_on: date | None = None
@@ -82,6 +89,12 @@ class Action:
     @property
     def is_open(self) -> bool:
         return self.status in OPEN
+
+    @property
+    def because(self) -> str:
+        """Why the action is due when it is, in words (the explanation outputs carry)."""
+        why = self.why
+        return why if isinstance(why, str) else why[0](*why[1:])
 
 
 @dataclass(frozen=True)

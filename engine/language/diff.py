@@ -197,8 +197,16 @@ def _requirement(req: Requirement) -> dict[str, Any]:
             "cancelled_by": _matchers(req.cancelled_by), "active_in": frozenset(req.active_in),
             "not_triggered_in": frozenset(req.not_triggered_in), "once": req.once,
             "single": req.single, "runs_after_closure": req.runs_after_closure,
+            "until_age": _age(req),
             "statutory": req.statutory, "local_exception": req.local_exception,
             "source": req.source, "versions": versions}
+
+
+def _age(req: Requirement) -> str | None:
+    limit = req.until_age
+    if limit is None:
+        return None
+    return f"until {limit.age}" + (", the last brought forward" if limit.bring_forward else "")
 
 
 def _escalation(esc: Escalation) -> dict[str, Any]:

@@ -239,6 +239,13 @@ REQUIREMENT = Fields(keys=(
                                        "IntervalChange.every")),
                                    required=("fact", "every"))),
         "Requirement.every_set_by"),
+    Key("until_age", Fields(keys=(
+        Key("age", Whole("The child's age in years, read from the date of birth.", 1, 25),
+            "AgeLimit.age"),
+        Key("bring_forward", Boolean("An occurrence that would fall due on or after the "
+                                     "birthday is due the day before it instead."),
+            "AgeLimit.bring_forward")), required=("age",)),
+        "Requirement.until_age"),
     Key("calendar", Text("The name of a calendar in 'calendars' this requirement counts in.",
                          pattern=NAME), "Requirement.calendar"),
     Key("rescheduled_by", Listed("Facts that move an open action's due date to a date they "

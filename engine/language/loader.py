@@ -18,6 +18,7 @@ from engine.language.located import LocDict, LocList, normalise_space
 from engine.language.model import (
     FIELD_TYPES,
     SEVERITIES,
+    AgeLimit,
     Calendar,
     Check,
     Escalation,
@@ -51,7 +52,9 @@ RESCHEDULE_KEYS = ("fact", "field", "when")
 REQUIREMENT_KEYS = ("title", "owner", "source", "on", "when", "anchor", "due", "completed_by",
                     "cancelled_by", "active_in", "every", "once", "single", "statutory",
                     "local_exception", "description", "versions", "runs_after_closure",
-                    "not_triggered_in", "rescheduled_by", "every_set_by", "calendar")
+                    "not_triggered_in", "rescheduled_by", "every_set_by", "calendar",
+                    "until_age")
+AGE_LIMIT_KEYS = ("age", "bring_forward")
 # What a dated version may change: what is computed in Python, never what durable-rules matches.
 REQUIREMENT_VERSION_KEYS = ("effective_from", "effective_to", "title", "owner", "source", "due",
                             "every", "statutory", "local_exception", "description")
@@ -331,11 +334,29 @@ class Loader:
             calendar=self.r.name(data, "calendar") or None,
             once=self.r.boolean(data, "once"), single=self.r.boolean(data, "single"),
             runs_after_closure=self.r.boolean(data, "runs_after_closure"),
+            until_age=self._age_limit(data),
             statutory=self.r.boolean(data, "statutory"),
             local_exception=str(exception) if exception else None,
             description=self.r.text(data, "description"), origin=loc.file,
             overrides=self._inherited_limit(data, due), due_rule=rule)
         return self._versions(built, data, REQUIREMENT_VERSION_KEYS, self._requirement_version)
+
+    def _age_limit(self, data: LocDict) -> AgeLimit | None:
+        """`until_age: {age, bring_forward}`: nothing due from the child's birthday at that age."""
+        if "until_age" not in data:
+            return None
+        item = self.r.mapping(data["until_age"], data.value_loc("until_age"), "'until_age'")
+        if item is None:
+            return None
+        self.r.keys(item, AGE_LIMIT_KEYS, "'until_age'", ("age",))
+        age = self.r.integer(item, "age", 1)
+        if age is None:
+            return None
+        if age > 25:
+            self.r.error(item.value_loc("age"), "'age' must be at most 25 (a child's service "
+                         "ends by then)")
+            return None
+        return AgeLimit(age, self.r.boolean(item, "bring_forward"))
 
     def _reschedules(self, data: LocDict) -> tuple[Reschedule, ...]:
         """`rescheduled_by: [{fact, field, when}]`: facts that move the due date."""

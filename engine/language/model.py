@@ -286,6 +286,16 @@ class Reschedule:
 
 
 @dataclass(frozen=True)
+class AgeLimit:
+    """`until_age`: nothing of the requirement falls due on or after the child's birthday at
+    this age (a plan ends at 18); with `bring_forward`, an occurrence that would is due the
+    day before it instead (the review conference that plans the ending)."""
+
+    age: int
+    bring_forward: bool = False
+
+
+@dataclass(frozen=True)
 class Requirement:
     """An action that becomes required when a trigger fact arrives, due by a limit."""
 
@@ -305,6 +315,7 @@ class Requirement:
     once: bool = False
     single: bool = False
     runs_after_closure: bool = False
+    until_age: AgeLimit | None = None
     statutory: bool = False
     local_exception: str | None = None
     description: str = ""

@@ -116,6 +116,8 @@ class Plan:
     date_fields: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     case_terms: dict[str, CaseTerm] = field(default_factory=dict)
     relations: dict[str, Relation] = field(default_factory=dict)
+    # What evaluation works out once from this plan (e.g. each requirement's rule names).
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def matcher_rule(self, matcher: Matcher) -> str:
         return self.rule_of[matcher.key]

@@ -1,7 +1,7 @@
 """The engine's fast paths give exactly the answers of the plain code they stand in for:
 compiled per-type fact checks agree with the full check on good and bad values alike, and
 the one-update constructor of frozen records builds what the dataclass's own would, and
-refuses the fields it would refuse."""
+refuses the fields it would refuse; an explanation kept unworded reads as the words."""
 from __future__ import annotations
 
 from dataclasses import FrozenInstanceError
@@ -56,9 +56,9 @@ def test_reading_a_case_with_compiled_checks_keeps_good_fields_and_drops_bad_one
 
 def test_the_one_update_constructor_builds_what_init_builds() -> None:
     values = {"id": "a#1", "requirement": "a", "title": "A", "owner": "o", "due": date(2024, 1, 2),
-              "status": "due", "anchor": None, "because": "b", "source": {"key": "k"}}
+              "status": "due", "anchor": None, "why": "b", "source": {"key": "k"}}
     made = maker(Action)(dict(values))
-    assert made == Action(**values)
+    assert made == Action(**values) and made.because == "b"
     assert hash(made.due) == hash(date(2024, 1, 2)) and made.done_on is None
     with pytest.raises(FrozenInstanceError):
         made.status = "done"  # type: ignore[misc]
@@ -69,3 +69,19 @@ def test_the_one_update_constructor_builds_what_init_builds() -> None:
 def test_the_one_update_constructor_refuses_missing_or_unknown_fields(fields: dict) -> None:
     with pytest.raises(TypeError):
         maker(Fact)(fields)
+
+
+def test_an_explanation_kept_unworded_reads_as_its_words_every_time() -> None:
+    engine = load([ROOT / "processes", ROOT / "rules"])
+    try:
+        status = engine.status({"case": "C2", "facts": [
+            {"type": "referral", "date": "2024-04-15", "source": "school", "id": "R1"}]},
+            date(2024, 4, 24))
+    finally:
+        engine.close()
+    action = next(a for a in status.actions if a.requirement == "referral_decision")
+    assert not isinstance(action.why, str)
+    assert action.because == action.because == (
+        "required by the referral on 2024-04-15 (fact R1); due 1 working day after it, by "
+        "2024-04-16; overdue by 6 working day(s) on 2024-04-24")
+    assert status.to_dict()["actions"][0]["because"] == status.actions[0].because

@@ -177,3 +177,22 @@ def test_a_planted_world_writable_temporary_file_does_not_loosen_the_key_file(
     assert oct(store.stat().st_mode)[-3:] == "600"
     assert planted.read_text() == ""  # left alone, and no temporary file left behind
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keys.json", "keys.json.tmp"]
+
+
+def test_the_folder_of_a_link_is_watched_as_the_targets_is(tmp_path: Path) -> None:
+    from engine.core.files import FileRefusedError
+    from engine.interfaces.service.watched import read_trusted, stamp
+
+    tmp_path.chmod(0o700)
+    (tmp_path / "real").mkdir(mode=0o700)
+    (tmp_path / "links").mkdir(mode=0o700)
+    target = tmp_path / "real" / "keys.json"
+    add_key(target, "cs", ("evaluate",))
+    link = tmp_path / "links" / "keys.json"
+    link.symlink_to(target)
+    before = stamp(link)
+    assert read_trusted(link) == target.read_bytes()
+    (tmp_path / "links").chmod(0o777)        # anyone could now swap the link for their own
+    assert stamp(link) != before
+    with pytest.raises(FileRefusedError, match="its folder"):
+        read_trusted(link)

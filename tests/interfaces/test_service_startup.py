@@ -75,6 +75,10 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     (here / "open.jwks").chmod(0o666)
     (here / "open-keys.json").write_bytes((here / "keys.json").read_bytes())
     (here / "open-keys.json").chmod(0o666)
+    shared = here / "shared"                  # a folder anyone may write: the link could be
+    shared.mkdir()                            # swapped for one to a key file of their own
+    shared.chmod(0o777)
+    (shared / "keys.json").symlink_to(here / "keys.json")
     yield here
 
 
@@ -162,6 +166,7 @@ def test_options_that_would_serve_unsafely_or_not_at_all_are_refused(
     ("open-keys.json", "chmod go-w"),
     ("/proc/self/status", "not a safeguard key file"),
     ("/proc", "folder"),
+    ("shared/keys.json", "its folder"),
 ])
 def test_a_key_file_the_service_cannot_trust_is_refused(serve: Callable[..., Result], keys: str,
                                                         message: str) -> None:

@@ -26,15 +26,25 @@ SHARED = stat.S_IWGRP | stat.S_IWOTH
 def read_trusted(path: Path) -> bytes:
     """The file's bytes, refused (FileRefused) unless it is a regular file within the limit
     that only its owner can change, owned by this service's user or root, in a folder others
-    cannot write to (or one with the sticky bit, like /tmp, where they cannot replace it)."""
+    cannot write to (or one with the sticky bit, like /tmp, where they cannot replace it); a
+    link's own folder is checked as well as its target's."""
     most = CREDENTIALS_LIMIT.bytes
     with open_regular(path) as handle:
         _check_owner(os.fstat(handle.fileno()), "the file", path)
-        _check_folder(Path(os.path.realpath(path)).parent)
+        for folder in folders(path):
+            _check_folder(folder)
         data = handle.read(most + 1)
     if len(data) > most:
         raise CREDENTIALS_LIMIT.refusal("the file")
     return data
+
+
+def folders(path: Path) -> list[Path]:
+    """The folder named in the path and the one the file really is in (through a link): whoever
+    can write to either can put another file, or another link, in its place."""
+    named = Path(os.path.abspath(path)).parent
+    real = Path(os.path.realpath(path)).parent
+    return [named] if named == real else [named, real]
 
 
 def _check_owner(info: os.stat_result, what: str, path: Path) -> None:
@@ -61,13 +71,14 @@ def stamp(path: Path) -> Stamp:
     folder is made writable by others or given to another owner (read_trusted checks both)."""
     try:
         info = os.stat(path)
-        folder = os.stat(Path(os.path.realpath(path)).parent)
+        around = [os.stat(folder) for folder in folders(path)]
     except FileNotFoundError:
         return ()
     except OSError as exc:
         return (-1, exc.errno or 0)
     return (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_ctime_ns, info.st_size,
-            info.st_mode, info.st_uid, folder.st_ino, folder.st_mode, folder.st_uid)
+            info.st_mode, info.st_uid,
+            *(value for f in around for value in (f.st_ino, f.st_mode, f.st_uid)))
 
 
 class Watched(Generic[T]):
