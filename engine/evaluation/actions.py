@@ -228,6 +228,8 @@ def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[i
             reading, rule = _first(ctx, req, start)
         if req.rescheduled_by and reading.due is not None:
             reading = _rescheduled(ctx, req, start, end, reading)
+        if req.from_birth:
+            reading = _from_birth(ctx, req, reading)
         if req.until_age is not None:
             reading, end = _age_limit(ctx, req.until_age, reading, end)
         occurrences.append(Occurrence(reading, end, rule))
@@ -301,6 +303,18 @@ def birthday(dob: date, age: int) -> date:
         return dob.replace(year=dob.year + age)
     except ValueError:
         return date(dob.year + age, 3, 1)
+
+
+def _from_birth(ctx: Context, req: Requirement, reading: Reading) -> Reading:
+    """`from_birth`: a clock that would start before the child's birth (a date of birth
+    after it: the child was not yet born) starts at the birth instead."""
+    dob, anchor, limit = ctx.case.date_of_birth, reading.anchor, reading.limit
+    if dob is None or anchor is None or limit is None or anchor.date >= dob:
+        return reading
+    born = AnchorFact("birth", dob)
+    return Reading(born, limit, due_of(ctx.cal_of(req), born, limit),
+                   reading.note + f" (the child was not yet born at the {anchor.words} on "
+                   f"{anchor.date}: counted from the birth)", reading.missing)
 
 
 def _past_age(ctx: Context, limit: AgeLimit, day: date) -> bool:
@@ -409,6 +423,11 @@ def _anchor(ctx: Context, req: Requirement, start: int, spec: AnchorSpec) -> Anc
         return found
     pos, one = found
     fact = ctx.facts[pos]
+    if fact.estimated and fact.type in ctx.case.not_recorded:
+        # a stand-in the importer dated by estimate (census ICPCnotRequired): no real start
+        system = ctx.case.system or "the case's source"
+        return (f"{system} does not record when the {_words(fact.type)} happened (its date "
+                "is an estimate)")
     if one.field is not None:
         day, clock = field_moment(fact.fields[one.field])
         return AnchorFact(f"{fact.type}.{one.field}", day, fact.ref, clock)

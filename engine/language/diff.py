@@ -197,7 +197,7 @@ def _requirement(req: Requirement) -> dict[str, Any]:
             "cancelled_by": _matchers(req.cancelled_by), "active_in": frozenset(req.active_in),
             "not_triggered_in": frozenset(req.not_triggered_in), "once": req.once,
             "single": req.single, "runs_after_closure": req.runs_after_closure,
-            "until_age": _age(req),
+            "until_age": _age(req), "from_birth": req.from_birth,
             "statutory": req.statutory, "local_exception": req.local_exception,
             "source": req.source, "versions": versions}
 

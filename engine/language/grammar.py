@@ -239,6 +239,9 @@ REQUIREMENT = Fields(keys=(
                                        "IntervalChange.every")),
                                    required=("fact", "every"))),
         "Requirement.every_set_by"),
+    Key("from_birth", Boolean("A clock that would start before the child's birth starts at "
+                              "the birth (an unborn child is not asked to be seen)."),
+        "Requirement.from_birth"),
     Key("until_age", Fields(keys=(
         Key("age", Whole("The child's age in years, read from the date of birth.", 1, 25),
             "AgeLimit.age"),

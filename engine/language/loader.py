@@ -53,7 +53,7 @@ REQUIREMENT_KEYS = ("title", "owner", "source", "on", "when", "anchor", "due", "
                     "cancelled_by", "active_in", "every", "once", "single", "statutory",
                     "local_exception", "description", "versions", "runs_after_closure",
                     "not_triggered_in", "rescheduled_by", "every_set_by", "calendar",
-                    "until_age")
+                    "until_age", "from_birth")
 AGE_LIMIT_KEYS = ("age", "bring_forward")
 # What a dated version may change: what is computed in Python, never what durable-rules matches.
 REQUIREMENT_VERSION_KEYS = ("effective_from", "effective_to", "title", "owner", "source", "due",
@@ -334,7 +334,7 @@ class Loader:
             calendar=self.r.name(data, "calendar") or None,
             once=self.r.boolean(data, "once"), single=self.r.boolean(data, "single"),
             runs_after_closure=self.r.boolean(data, "runs_after_closure"),
-            until_age=self._age_limit(data),
+            until_age=self._age_limit(data), from_birth=self.r.boolean(data, "from_birth"),
             statutory=self.r.boolean(data, "statutory"),
             local_exception=str(exception) if exception else None,
             description=self.r.text(data, "description"), origin=loc.file,

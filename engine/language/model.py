@@ -316,6 +316,7 @@ class Requirement:
     single: bool = False
     runs_after_closure: bool = False
     until_age: AgeLimit | None = None
+    from_birth: bool = False
     statutory: bool = False
     local_exception: str | None = None
     description: str = ""

@@ -130,7 +130,7 @@ def test_requirement_placement_rule(proc) -> None:
     # 1. active_in: every stage it is active in
     assert home_stages(proc, reqs["child_protection_visit"]) == (
         "initial_conference", "child_protection_plan")
-    assert len(home_stages(proc, reqs["management_oversight"])) == 8
+    assert len(home_stages(proc, reqs["management_oversight"])) == 9
     # 2. the first stage (definition order) its trigger moves a case to: the transition on the
     #    same fact and condition (a discussion deciding on section 47, not one deciding against)
     assert home_stages(proc, reqs["initial_conference"]) == ("section_47",)
