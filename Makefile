@@ -6,7 +6,9 @@ PY ?= $(shell for p in python3 python3.12 python3.11 /usr/bin/python3.12 /usr/bi
 VENV := .venv
 BIN := $(VENV)/bin
 SAFEGUARD := $(BIN)/safeguard
-AS_OF ?= 2024-11-29
+# The example cohort (examples/cohort.jsonl) is generated as of this Friday, so `make demo`
+# reads it as that week's worklist, the same on every machine (see examples/README.md).
+AS_OF ?= 2026-12-04
 # The synthetic SSD of the demo is made as of today (seeded: the same day gives the same SSD),
 # so its worklist is this week's.
 TODAY ?= $(shell date +%F)

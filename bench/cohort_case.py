@@ -167,11 +167,12 @@ class Case:
                    key=lambda f: (f.day, f.seq)).type in CLOSING
 
     def shift(self, delta: timedelta) -> None:
-        """Move every fact and the birth date by delta (whole weeks); a fact made on a working
-        day that lands on a bank holiday moves to the next working day."""
+        """Move every fact and the birth date by delta (whole weeks); an untimed fact made on a
+        working day that lands on a bank holiday moves to the next working day (a timed one
+        happened when it happened: a child goes missing on a bank holiday too)."""
         for f in self.facts:
             day = f.day + delta
-            if is_working_day(f.day) and not is_working_day(day):
+            if f.at is None and is_working_day(f.day) and not is_working_day(day):
                 day = roll(day)
             f.day, f.fields = day, _moved(f.fields, delta)
         self.dob += delta

@@ -77,15 +77,18 @@ def offer(c: Case, outcome: str | None) -> None:
 
 
 def consent_cycles(c: Case, n: int) -> None:
-    """Offers refused (or unanswered) with concerns between them: n facts."""
+    """Offers refused with concerns between them, n facts; the latest offer may still be
+    waiting for the family's answer."""
     while n > 0:
-        outcome = "refused" if n >= 2 and c.rng.random() < 0.8 else None
+        outcome = "refused" if n >= 3 or (n == 2 and c.rng.random() < 0.6) else None
         offer(c, outcome)
         n -= 2 if outcome else 1
         gap = min(n, c.rng.randint(2, 5))
-        if n - gap >= 1:
+        if outcome and n - gap >= 1:
             concerns(c, gap)
             n -= gap
+        elif not outcome:
+            break
 
 
 def early_help(c: Case, n: int, trend: str) -> None:

@@ -62,8 +62,9 @@ def plan_stream(c: Case, icpc: date, months: int = 16) -> list[tuple[date, str]]
     while d < horizon:
         events.append((d, "core_group"))
         d = add_working_days(d, rng.randint(*core_gap))
+    oversight_gap = (24, 30) if late and rng.random() < 0.5 else (15, 20)   # about monthly
     d = icpc
-    while (d := add_working_days(d, rng.randint(25, 40))) < horizon:
+    while (d := add_working_days(d, rng.randint(*oversight_gap))) < horizon:
         events.append((d, "management_oversight"))
     review = add_months(icpc, 3) - timedelta(days=rng.randint(0, 12))
     if late and rng.random() < 0.5:
@@ -221,8 +222,8 @@ def moved_away(c: Case) -> None:
 
 def unborn(c: Case) -> None:
     """A pregnancy the midwife is worried about: referral, assessment, strategy discussion
-    and enquiry before birth; the pre-birth conference is still to come."""
-    rng = c.rng
+    and enquiry before birth, on time; the pre-birth conference is still to come."""
+    rng, c.late = c.rng, False
     c.add(c.step(0, 2), "concern", agency="health",
           indicators=sorted(rng.sample(("parental_substance_misuse", "domestic_abuse",
                                         "poor_home_conditions"), 2)))

@@ -206,9 +206,9 @@ def _conference_onwards(c: Case, stop: str, s47: date, budget: int) -> None:
     tail = {"cp_plan": 0, "cin_plan": 1, "closed": 3}[stop]
     room = budget - c.count() - tail
     if stop == "cp_plan" and rng.random() < 0.3:   # a long plan: older history is trimmed
-        room = max(room, rng.randint(30, 45))
+        room = max(room, rng.randint(30, 70))
     if not cp_plan(c, icpc, room, ending=stop != "cp_plan"):
-        if stop == "cp_plan" and rng.random() < 0.1:
+        if stop == "cp_plan" and rng.random() < 0.15:
             moved_away(c)
         return
     cin_plan(c, max(0, min(6, budget - c.count() - tail)), ending=stop == "closed")

@@ -482,6 +482,13 @@ class Procedure:
         goes stale. Keys name the owning module."""
         return {}
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without `memo` (it holds compiled checks, which do not pickle, and is
+        worked out again on first use)."""
+        state = dict(self.__dict__)
+        state.pop("memo", None)
+        return state
+
     @cached_property
     def _index(self) -> dict[str, dict]:
         """Lookups by id, built once (the model is frozen, so they never go stale)."""

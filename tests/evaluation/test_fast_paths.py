@@ -4,6 +4,7 @@ the one-update constructor of frozen records builds what the dataclass's own wou
 refuses the fields it would refuse; an explanation kept unworded reads as the words."""
 from __future__ import annotations
 
+import pickle
 from dataclasses import FrozenInstanceError
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ from engine import load
 from engine.core.errors import Loc
 from engine.core.frozen import maker
 from engine.evaluation.case import Fact, _check, _value
+from engine.evaluation.engine import Engine
 from engine.evaluation.status import Action
 from engine.language.model import Field
 
@@ -85,3 +87,19 @@ def test_an_explanation_kept_unworded_reads_as_its_words_every_time() -> None:
         "required by the referral on 2024-04-15 (fact R1); due 1 working day after it, by "
         "2024-04-16; overdue by 6 working day(s) on 2024-04-24")
     assert status.to_dict()["actions"][0]["because"] == status.actions[0].because
+
+
+def test_a_procedure_still_pickles_after_evaluating_and_answers_the_same() -> None:
+    engine = load([ROOT / "processes", ROOT / "rules"])
+    case = {"case": "C3", "facts": [{"type": "referral", "date": "2024-04-15", "source": "school"}]}
+    try:
+        first = engine.status(case, date(2024, 5, 1)).to_dict()
+        copy = pickle.loads(pickle.dumps(engine.procedure))
+    finally:
+        engine.close()
+    assert "memo" not in copy.__dict__
+    again = Engine(copy)
+    try:
+        assert again.status(case, date(2024, 5, 1)).to_dict() == first
+    finally:
+        again.close()

@@ -77,11 +77,11 @@ def test_next_lists_open_actions_soonest_first(case_file: Path) -> None:
 
 
 def test_overdue_is_most_overdue_first_and_can_fail(tmp_path: Path) -> None:
-    result = run("overdue", str(COHORT), "--as-of", "2024-11-29", "--format", "json")
+    result = run("overdue", str(COHORT), "--as-of", "2026-12-04", "--format", "json")
     rows = json.loads(result.stdout)
     assert rows and [r["working_days_overdue"] for r in rows] == sorted(
         (r["working_days_overdue"] for r in rows), reverse=True)
-    failing = run("overdue", str(COHORT), "--as-of", "2024-11-29", "--fail-on-overdue",
+    failing = run("overdue", str(COHORT), "--as-of", "2026-12-04", "--fail-on-overdue",
                   "--format", "csv")
     assert failing.exit_code == 1
     assert failing.stdout.splitlines()[0].startswith("case,stage,action")

@@ -24,7 +24,7 @@ from visualise.words import condition_words
 ROOT = Path(__file__).resolve().parents[2]
 COHORT = ROOT / "examples" / "cohort.jsonl"
 CLEAN = ROOT / "tests" / "fixtures" / "cin" / "clean.xml"
-AS_OF = "2024-11-29"
+AS_OF = "2026-12-04"
 GOOD = COHORT.read_text(encoding="utf-8").splitlines()[:6]
 EXOTIC: list[tuple[bytes, str]] = [
     (b'{"case": "BIG", "facts": [], "n": ' + b"9" * 5000 + b"}", "more than 4,300 digits"),

@@ -21,7 +21,7 @@ from engine.language.conditions.parse import ParseError, parse
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = (ROOT / "examples" / "cohort.jsonl").read_text(encoding="utf-8").splitlines()[:4]
 CLEAN = (ROOT / "tests" / "fixtures" / "cin" / "clean.xml").read_bytes()
-AS_OF = date(2024, 11, 29)
+AS_OF = date(2026, 12, 4)
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                        HealthCheck.data_too_large])
