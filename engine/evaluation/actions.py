@@ -458,13 +458,24 @@ def _find(ctx: Context, req: Requirement, start: int, one: AnchorSpec) -> int | 
     return found if one.field in ctx.facts[found].fields else None
 
 
+def _last_cancelled(ctx: Context, req: Requirement, start: int) -> int:
+    """Position of the last fact before the trigger that cancelled this requirement (-1: none).
+
+    A cancellation ends the requirement's earlier run, so a new run never counts from a fact
+    of it (early help entered again after a step-up counts from the new spell, not the old
+    assessment)."""
+    before = [p for p in ctx.hits(req.cancelled_by) if p < start]
+    return max(before, default=-1)
+
+
 def _fact_of(ctx: Context, req: Requirement, start: int, one: AnchorSpec) -> int | None:
     if one.kind in ("trigger", "field"):
         return start
     episode = ctx.replay.episode(start)
     horizon = _horizon(ctx, req, start)
+    floor = _last_cancelled(ctx, req, start)
     hits = ctx.hits((one.where,)) if one.where is not None else None
-    candidates = [p for p in ctx.positions(one.fact or "") if p <= horizon
+    candidates = [p for p in ctx.positions(one.fact or "") if floor < p <= horizon
                   and ctx.replay.episode(p) == episode and (hits is None or p in hits)]
     if one.kind == "nth":
         return candidates[one.n - 1] if len(candidates) >= one.n else None
