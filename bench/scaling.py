@@ -48,8 +48,8 @@ def _sized(case: dict, facts: int) -> dict:
     """Pad a generated case to `facts` facts with management-oversight records spread evenly
     over its dates (the generator's pathways top out at about 40 facts)."""
     have = case["facts"]
-    first = date.fromisoformat(have[0]["date"]).toordinal()
-    last = max(date.fromisoformat(f["date"]).toordinal() for f in have)
+    first = date.fromisoformat(have[0]["date"][:10]).toordinal()
+    last = max(date.fromisoformat(f["date"][:10]).toordinal() for f in have)  # date-times too
     extra = facts - len(have)
     step = max(1, (last - first) // max(extra, 1))
     padding = [{"type": "management_oversight",
