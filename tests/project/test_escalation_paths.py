@@ -48,5 +48,6 @@ def test_a_requirement_left_without_an_escalation_is_found(engine) -> None:
 
 def test_late_feedback_to_the_referrer_goes_to_the_front_door_team_manager(engine) -> None:
     proc = engine.procedure
-    found = [(e.to, e.overdue_by) for e in proc.escalations if "referrer_feedback" in e.requirements]
+    found = [(e.to, e.overdue_by) for e in proc.escalations
+             if "referrer_feedback" in e.requirements]
     assert found == [("Front door team manager", 5)]
