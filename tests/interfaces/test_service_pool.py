@@ -66,10 +66,15 @@ def test_dead_workers_are_replaced_once_and_the_pool_still_answers() -> None:
             answers = [await pool.run(_job(), 20) for _ in range(4)]
             assert [a.data if a else None for a in answers] == [first.data] * 4
             assert pool.replaced == 1 and len(pool._all) == 2
+            for pid in pool._all:  # stopped, so the job cannot be answered before the kill
+                os.kill(pid, signal.SIGSTOP)
             busy = asyncio.ensure_future(pool.run(_job(), 20))
-            await asyncio.sleep(0)
+            while not any(w.answer is not None for w in pool._all.values()):
+                await asyncio.sleep(0.01)
             holder = next(w.pid for w in pool._all.values() if w.answer is not None)
             os.kill(holder, signal.SIGKILL)  # dies holding a job: the job gets no answer
+            for pid in pool._all:
+                os.kill(pid, signal.SIGCONT)
             assert await busy is None
             assert (await pool.run(_job(), 20)) is not None
             assert pool.replaced == 2 and len(pool._all) == 2
