@@ -395,7 +395,7 @@ def _rule(ctx: Context, req: Requirement, start: int, rule: DueRule) -> Reading:
     others = [f"{r.limit.describe().removesuffix(' before')} "
               f"{'before' if r.limit.before else 'after'} {r.anchor.starts} would be {r.due.day}"
               for r in known if r is not chosen and r.limit and r.anchor and r.due]
-    others += [f"that clock has not started: {m}" for m in missing]
+    others += [f"that clock has not started: {m}" for m in dict.fromkeys(missing)]
     note = f" (the {word} clock; " + "; ".join(others) + ")" if others else ""
     return Reading(chosen.anchor, chosen.limit, chosen.due, chosen.note + note)
 
