@@ -32,6 +32,7 @@ from cohort_early import (
 )
 from cohort_plans import (
     alongside,
+    born_on_plan,
     cin_plan,
     cp_plan,
     disagreement,
@@ -40,7 +41,6 @@ from cohort_plans import (
     moved_away,
     not_referred,
     transfer_in,
-    born_on_plan,
     unborn,
 )
 from workdays import add_months, add_working_days, working_days_before
