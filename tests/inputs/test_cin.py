@@ -189,9 +189,62 @@ def test_clean_fixture_estimated_and_unborn() -> None:
         "type": "section_47_completed", "date": "2022-11-10", "conference_required": False,
         "estimated": True}
     unborn = next(c for c in result.cases if c["case"] == "CLN003/2023-01-09")
-    assert unborn["child"] == {}
+    assert unborn["child"] == {"expected_delivery_date": "2023-05-01"}
     assert unborn["facts"][1] == {"type": "initial_conference", "date": "2023-02-01",
                                   "outcome": "child_protection_plan"}
+
+
+_UNBORN = """
+    <Child>
+      <ChildIdentifiers>
+        <LAchildID>UNB001</LAchildID>
+        <UPNunknown>UN1</UPNunknown>
+        <ExpectedPersonBirthDate>{expected}</ExpectedPersonBirthDate>
+        <Sex>U</Sex>
+      </ChildIdentifiers>
+      <CINdetails>
+        <CINreferralDate>2023-01-09</CINreferralDate>
+        <ReferralSource>3A</ReferralSource>
+        <PrimaryNeedCode>N1</PrimaryNeedCode>
+        <ReferralNFA>false</ReferralNFA>
+        <Section47>
+          <S47ActualStartDate>2023-01-11</S47ActualStartDate>
+          <InitialCPCtarget>2023-02-01</InitialCPCtarget>
+          <ICPCnotRequired>false</ICPCnotRequired>
+        </Section47>
+      </CINdetails>
+    </Child>
+  </Children>
+</Message>
+"""
+
+
+def _unborn_census(tmp_path: Path, expected: str) -> Path:
+    text = (FIXTURES / "clean.xml").read_text(encoding="utf-8")
+    head = text[:text.index("<Children>") + len("<Children>")]
+    path = tmp_path / "unborn.xml"
+    path.write_text(head + _UNBORN.format(expected=expected), encoding="utf-8")
+    return path
+
+
+def test_an_unborn_childs_expected_date_times_the_pre_birth_conference(tmp_path: Path) -> None:
+    """ExpectedPersonBirthDate 2023-03-20: 10 weeks before it (Mon 9 Jan) falls before the
+    strategy discussion (Wed 11 Jan), so the conference is due 5 working days after the
+    discussion, Wed 18 Jan, not the statutory Wed 1 Feb the census target records."""
+    from engine import load
+
+    case = read_census(_unborn_census(tmp_path, "2023-03-20")).cases[0]
+    assert case["child"] == {"expected_delivery_date": "2023-03-20"}
+    status = load().status(case, date(2023, 1, 20))
+    conference = next(a for a in status.actions if a.requirement == "initial_conference")
+    assert (conference.due, conference.working_days_overdue) == (date(2023, 1, 18), 2)
+
+
+def test_a_bad_expected_birth_date_is_reported_and_left_out(tmp_path: Path) -> None:
+    result = read_census(_unborn_census(tmp_path, "2023-02-30"))
+    assert result.cases[0]["child"] == {}
+    assert any("ExpectedPersonBirthDate" in p.where and "expected_delivery_date is omitted"
+               in p.message for p in result.problems)
 
 
 def test_namespaces_are_stripped(tmp_path: Path) -> None:

@@ -27,9 +27,24 @@ class FileState:
     case_of: dict[tuple[str | None, date], dict] = field(default_factory=dict)
 
 
-def _case(case_id: str, birth: date | None, prefix: str, problems: list[RecordProblem],
+@dataclass(frozen=True)
+class Birth:
+    """The child's date of birth and, for an unborn child, the expected date of delivery."""
+
+    born: date | None = None
+    expected: date | None = None
+
+    def child(self) -> dict[str, str]:
+        """The case's child record: the engine times a pre-birth conference from `expected`."""
+        record = {"date_of_birth": self.born.isoformat()} if self.born else {}
+        if self.expected:
+            record["expected_delivery_date"] = self.expected.isoformat()
+        return record
+
+
+def _case(case_id: str, birth: Birth, prefix: str, problems: list[RecordProblem],
           facts: list[CensusFact]) -> dict:
-    child = {"date_of_birth": birth.isoformat()} if birth else {}
+    child = birth.child()
     return {
         "case": case_id,
         "child": child,
@@ -41,7 +56,7 @@ def _case(case_id: str, birth: date | None, prefix: str, problems: list[RecordPr
     }
 
 
-def _episode(reader: FileState, child: Sink, ep: Element, path: str, birth: date | None) -> None:
+def _episode(reader: FileState, child: Sink, ep: Element, path: str, birth: Birth) -> None:
     """One CINdetails: a case, or a reported reason why it cannot be one."""
     reader.episodes += 1
     sink = Sink(reader.file, child.child)
@@ -58,7 +73,8 @@ def _episode(reader: FileState, child: Sink, ep: Element, path: str, birth: date
         else:
             reader.episodes_seen[key] = path
     if referral is not None:
-        facts = episode_facts(sink, ep, path, (referral, referral_at), birth, reader.reference)
+        facts = episode_facts(sink, ep, path, (referral, referral_at), birth.born,
+                              reader.reference)
         prefix = path.rsplit("/CINdetails", 1)[0] + "/"
         case = _case(f"{child.child}/{referral.isoformat()}", birth, prefix,
                      child.problems + sink.problems, facts)
@@ -79,14 +95,16 @@ def _duplicate(reader: FileState, sink: Sink, key: tuple[str | None, date], path
                                  "message": sink.problems[-1].message})
 
 
-def _birth_date(sink: Sink, ids: Element | None, path: str) -> date | None:
+def _birth_date(sink: Sink, ids: Element | None, path: str) -> Birth:
     if ids is None:
-        return None
+        return Birth()
     birth, where = date_at(sink, ids, path, "PersonBirthDate", "date_of_birth is omitted")
+    expected, _ = date_at(sink, ids, path, "ExpectedPersonBirthDate",
+                          "expected_delivery_date is omitted")
     el = first(ids, path, "PersonBirthDate")[0]
     if not text(el) and not text(first(ids, path, "ExpectedPersonBirthDate")[0]):
         sink.report(where, "PersonBirthDate missing; date_of_birth is omitted")
-    return birth
+    return Birth(birth, expected)
 
 
 def read_child(reader: FileState, el: Element, path: str) -> None:
