@@ -39,3 +39,17 @@ async def _accept_one() -> list[int]:
 
 def test_connections_accepted_on_the_service_socket_have_no_nagle_delay() -> None:
     assert asyncio.run(_accept_one()) == [1]
+
+
+def test_lingering_connections_share_a_paced_drain() -> None:
+    """Discarding what a refused client still sends is paced: past the shared budget the
+    reading pauses for as long as the bytes take at the rate, and the budget refills."""
+    from engine.interfaces.service.server import Drain
+
+    now = [0.0]
+    drain = Drain(100.0, clock=lambda: now[0])
+    assert drain.take(60) == 0.0
+    assert drain.take(90) == 0.5   # 50 bytes over: half a second at 100 a second
+    now[0] = 10.0                  # refilled to the budget, not beyond
+    assert drain.take(100) == 0.0
+    assert drain.take(1) == 0.01

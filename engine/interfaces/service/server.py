@@ -34,6 +34,34 @@ HEADER_SECONDS = "SAFEGUARD_HEADER_SECONDS"
 
 
 LINGER_SECONDS = 2.0
+DRAIN_BYTES_A_SECOND = 32 * 1024 * 1024  # what all lingering connections may discard together
+
+
+class Drain:
+    """The bytes a second that lingering connections may read and discard, together.
+
+    Discarding the rest of a refused 16 MiB body costs the server about as much CPU as eight
+    ordinary requests (the kernel copies every byte), and a client that sends such bodies back
+    to back gets its next one in as soon as the last is drained. Pacing the reads at a shared
+    rate holds that client back instead (its sending waits on TCP flow control, which costs
+    nobody CPU), so however many such clients there are, discarding costs at most this much.
+    """
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic):
+        self.rate = rate
+        self._clock = clock
+        self._tokens = rate
+        self._stamp = clock()
+
+    def take(self, size: int) -> float:
+        """Spend `size` bytes; the seconds to pause reading before more (0: read on)."""
+        now = self._clock()
+        self._tokens = min(self.rate, self._tokens + (now - self._stamp) * self.rate) - size
+        self._stamp = now
+        return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+
+DRAIN = Drain(DRAIN_BYTES_A_SECOND)
 
 
 class LingeringTransport:
@@ -43,7 +71,7 @@ class LingeringTransport:
     A server that closes a socket with unread data makes the kernel send a reset, and the
     client may lose the response (an early 413 to a client still uploading, say). Here close
     sends the response and a FIN, then discards input until the client closes or
-    LINGER_SECONDS pass.
+    LINGER_SECONDS pass, reading no faster than the shared DRAIN allows.
 
     uvicorn writes a response's head and its body separately: two system calls, two segments
     and two wake-ups of the client. Here the head waits for the next write (at the latest until
@@ -99,6 +127,17 @@ class LingeringTransport:
         self.flush()
         self._transport.close()
 
+    def discarded(self, size: int) -> None:
+        """`size` bytes were read and thrown away: pause reading if the drain says so."""
+        wait = DRAIN.take(size)
+        if wait and not self._transport.is_closing():
+            self._transport.pause_reading()
+            self._loop.call_later(wait, self._resume)
+
+    def _resume(self) -> None:
+        if not self._transport.is_closing():
+            self._transport.resume_reading()
+
 
 class GuardedProtocol(H11Protocol):
     """uvicorn's h11 protocol with a header deadline, refusals of ambiguous framing, problem+json
@@ -130,7 +169,8 @@ class GuardedProtocol(H11Protocol):
 
     def data_received(self, data: bytes) -> None:
         if self._lingering is not None and self._lingering.lingering:
-            return  # discarded: the answer has been sent
+            self._lingering.discarded(len(data))  # the answer has been sent
+            return
         super().data_received(data)
 
     def eof_received(self) -> bool | None:  # type: ignore[override]
