@@ -163,9 +163,33 @@ class Occurrence:
 def actions_for(ctx: Context) -> list[Action]:
     """Every action of every requirement, in a stable order."""
     out: list[Action] = []
-    for req in ctx.proc.requirements:
+    for req in _triggered(ctx):
         out += _requirement(ctx, req)
     return sorted(out, key=lambda a: (a.due or date.max, a.requirement, _number(a.id)))
+
+
+def _triggered(ctx: Context) -> list[Requirement]:
+    """The requirements some fact of the case may trigger, in procedure order: most of a
+    procedure's requirements have no trigger in a given case and are not looked at."""
+    by_rule = _by_trigger(ctx.plan, ctx.proc)
+    found: set[int] = set()
+    for rule in ctx.matches:
+        found.update(by_rule.get(rule, ()))
+    reqs = ctx.proc.requirements
+    return [reqs[i] for i in sorted(found)]
+
+
+def _by_trigger(plan: Plan, proc: Procedure) -> dict[str, tuple[int, ...]]:
+    """Trigger rule -> positions of the requirements it triggers, once per compiled plan."""
+    memo: tuple[Procedure, dict[str, tuple[int, ...]]] | None = plan.memo.get(
+        "actions.by_trigger")
+    if memo is None or memo[0] is not proc:
+        index: dict[str, list[int]] = {}
+        for i, req in enumerate(proc.requirements):
+            for rule in dict.fromkeys(plan.rule_of[m.key] for m in req.triggers):
+                index.setdefault(rule, []).append(i)
+        memo = plan.memo["actions.by_trigger"] = (proc, {r: tuple(i) for r, i in index.items()})
+    return memo[1]
 
 
 def _number(action_id: str) -> int:
