@@ -86,6 +86,11 @@ class Context:
         return self.closing[pos]
 
     @cached_property
+    def closings(self) -> list[int]:
+        """The positions of the facts that closed the case, in order."""
+        return [p for p, closed in enumerate(self.closing) if closed]
+
+    @cached_property
     def closing(self) -> list[bool]:
         """For each position, whether the fact there closed the case (entered a terminal
         stage from a stage that is not): worked out once per case."""
@@ -529,18 +534,43 @@ def _horizon(ctx: Context, req: Requirement, start: int) -> int:
 
 
 def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set[int]) -> _End:
-    facts, after, active = ctx.facts, ctx.replay.after, req.active_in
-    closes = None if req.runs_after_closure else ctx.closing
-    for p in range(start + 1, len(facts)):
-        if p in done:
-            return _End(p, "done", when=facts[p].date, at=facts[p].moment)
-        if p in cancel:
-            return _End(p, "cancelled", facts[p].type.replace("_", " "), facts[p].date)
-        if closes is not None and closes[p]:
-            return _End(p, "cancelled", "the case closed", facts[p].date)
-        if active and after[p] not in active:
-            return _End(p, "cancelled", f"the case left {', '.join(active)}", facts[p].date)
-    return _End(None, "open")
+    """The first fact after `start` that completes or cancels the occurrence, closes the
+    case or leaves its stages; done before cancelled before closed before left, when one
+    fact does several."""
+    facts, active = ctx.facts, req.active_in
+    p = _next_end(ctx, req, start, done, cancel)
+    if p is None:
+        return _End(None, "open")
+    fact = facts[p]
+    if p in done:
+        return _End(p, "done", when=fact.date, at=fact.moment)
+    if p in cancel:
+        return _End(p, "cancelled", fact.type.replace("_", " "), fact.date)
+    if not req.runs_after_closure and ctx.closing[p]:
+        return _End(p, "cancelled", "the case closed", fact.date)
+    return _End(p, "cancelled", f"the case left {', '.join(active)}", fact.date)
+
+
+def _next_end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set[int]
+              ) -> int | None:
+    """The position of the first fact after `start` that ends an occurrence, if any."""
+    stop = len(ctx.facts)
+    for group in (done, cancel):
+        for p in group:
+            if start < p < stop:
+                stop = p
+    if not req.runs_after_closure:
+        for p in ctx.closings:
+            if p > start:
+                stop = min(stop, p)
+                break
+    active = req.active_in
+    if active:
+        after = ctx.replay.after
+        for p in range(start + 1, stop):
+            if after[p] not in active:
+                return p
+    return stop if stop < len(ctx.facts) else None
 
 
 @dataclass(frozen=True)
