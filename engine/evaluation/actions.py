@@ -131,8 +131,23 @@ def due_of(cal: WorkingCalendar, anchor: AnchorFact, limit: Limit) -> Due:
             datetime.combine(anchor.date, datetime.min.time()) + timedelta(days=1)
         at = localtime.add_hours(start, limit.amount)      # elapsed, across clock changes
         return Due((at - timedelta(microseconds=1)).date(), at=at)
+    key = (id(cal), anchor.date, id(limit))
+    found = _DUES.get(key)
+    if found is not None and found[0] is cal and found[1] is limit:
+        return found[2]
     opens = cal.due(anchor.date, limit.opens) if limit.opens is not None else None
-    return Due(cal.due(anchor.date, limit), opens)
+    due = Due(cal.due(anchor.date, limit), opens)
+    if len(_DUES) >= _DUES_KEPT:
+        _DUES.clear()
+    _DUES[key] = (cal, limit, due)
+    return due
+
+
+# Due dates in days by (calendar, start date, limit): a cohort counts the same few thousand
+# dates with the same few limits over and over. Bounded, so memory stays flat; each entry
+# keeps its calendar and limit, so an id reused by a new object never finds an old answer.
+_DUES: dict[tuple[int, date, int], tuple[WorkingCalendar, Limit, Due]] = {}
+_DUES_KEPT = 50_000
 
 
 @dataclass(frozen=True)
@@ -209,12 +224,14 @@ def _requirement(ctx: Context, req: Requirement) -> list[Action]:
     done, cancel = ctx.union(rules[1]), ctx.union(rules[2])
     out: list[Action] = []
     busy_until, numbered = -1, 0
+    after, skips = ctx.replay.after, req.every is not None or req.single
     for t in triggers:
-        if t <= busy_until and (req.every is not None or req.single):
+        if t <= busy_until and skips:
             continue
-        if req.active_in and ctx.replay.after[t] not in req.active_in:
+        stage = after[t]
+        if req.active_in and stage not in req.active_in:
             continue
-        if ctx.replay.after[t] in req.not_triggered_in:   # e.g. a referral on an open plan
+        if stage in req.not_triggered_in:   # e.g. a referral on an open plan
             continue
         if req.until_age is not None and _past_age(ctx, req.until_age, ctx.facts[t].date):
             continue
@@ -447,10 +464,13 @@ def _choice(ctx: Context, req: Requirement, start: int, rule: DueRule) -> Readin
 
 def _anchor(ctx: Context, req: Requirement, start: int, spec: AnchorSpec) -> AnchorFact | str:
     """The clock's start, or words saying which anchor fact is not recorded."""
-    found = _anchor_position(ctx, req, start, spec)
-    if isinstance(found, str):
-        return found
-    pos, one = found
+    if spec.kind == "trigger" and spec.field is None:
+        pos, one = start, spec      # the usual clock: from the trigger itself, always recorded
+    else:
+        found = _anchor_position(ctx, req, start, spec)
+        if isinstance(found, str):
+            return found
+        pos, one = found
     fact = ctx.facts[pos]
     if fact.estimated and fact.type in ctx.case.not_recorded:
         # a stand-in the importer dated by estimate (census ICPCnotRequired): no real start
