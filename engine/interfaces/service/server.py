@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import socket
 import threading
 import time
 import uuid
@@ -218,10 +217,7 @@ def serving_in_thread(config: ServiceConfig, app: Any = None, certfile: str | No
     """A running service on a free loopback port, in a thread, for tests: yields its URL."""
     import uvicorn
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(2048)
+    sock = listen_socket("127.0.0.1", 0, 2048)
     listen = Listen(port=sock.getsockname()[1], certfile=certfile, keyfile=keyfile,
                     max_connections=max_connections)
     settings = uvicorn_config(listen, config, app)
