@@ -147,7 +147,7 @@ def due_of(cal: WorkingCalendar, anchor: AnchorFact, limit: Limit) -> Due:
 # dates with the same few limits over and over. Bounded, so memory stays flat; each entry
 # keeps its calendar and limit, so an id reused by a new object never finds an old answer.
 _DUES: dict[tuple[int, date, int], tuple[WorkingCalendar, Limit, Due]] = {}
-_DUES_KEPT = 50_000
+_DUES_KEPT = 16_384     # about 6 MB at most
 
 
 @dataclass(frozen=True)
