@@ -2,7 +2,7 @@
 
 A requirement nobody escalates can go overdue for years with only a line in a list: issue 18
 (point 10) found several local ones (the review brought forward by a new enquiry, police
-notifications). An escalation covers a requirement by naming it, or,
+notifications, feedback to the referrer). An escalation covers a requirement by naming it, or,
 for a statutory one, by `requirements: statutory`.
 """
 from __future__ import annotations
@@ -11,12 +11,9 @@ from dataclasses import replace
 
 from engine.language.model import Procedure
 
-# Left without one on purpose, each with its reason (docs/procedure-review.md, part M).
-NOT_ESCALATED = {
-    # added in round 3 after about 40 older stories that never record the feedback; its escalation
-    # would change what each of them expects, so it waits for a decision of its own
-    "referrer_feedback": "feedback to the referrer: no escalation decided yet",
-}
+# Left without one on purpose, each with its reason (docs/procedure-review.md, part M). None is
+# left: `referrer_feedback`, the last one, escalates since issue 18 (round 3, referrer).
+NOT_ESCALATED: dict[str, str] = {}
 
 
 def uncovered(proc: Procedure) -> list[str]:
@@ -47,3 +44,10 @@ def test_a_requirement_left_without_an_escalation_is_found(engine) -> None:
     kept = tuple(e for e in proc.escalations if "police_notification" not in e.requirements)
     assert uncovered(replace(proc, escalations=kept)) == sorted(
         {"police_notification", *NOT_ESCALATED})
+
+
+def test_late_feedback_to_the_referrer_goes_to_the_front_door_team_manager(engine) -> None:
+    proc = engine.procedure
+    found = [(e.to, e.overdue_by) for e in proc.escalations
+             if "referrer_feedback" in e.requirements]
+    assert found == [("Front door team manager", 5)]
