@@ -220,16 +220,43 @@ def moved_away(c: Case) -> None:
     c.add(c.step(0, 3), "case_closed", reason="transferred_out")
 
 
-def unborn(c: Case) -> None:
+def unborn(c: Case) -> date:
     """A pregnancy the midwife is worried about: referral, assessment, strategy discussion
-    and enquiry before birth, on time; the pre-birth conference is still to come."""
+    and enquiry before birth, on time; the pre-birth conference is still to come. Returns the
+    strategy discussion's date."""
     rng, c.late = c.rng, False
     c.add(c.step(0, 2), "concern", agency="health",
           indicators=sorted(rng.sample(("parental_substance_misuse", "domestic_abuse",
                                         "poor_home_conditions"), 2)))
     ref = referral(c, "health", 2, "assessment")
     assessment(c, ref, "strategy_discussion")
-    section_47(c, True, conference=True)
+    return section_47(c, True, conference=True)
+
+
+def born_on_plan(c: Case) -> None:
+    """A pregnancy conferenced onto a plan before the birth; the baby is born and seen the next
+    working day, and the plan is reviewed after the birth (within 20 working days, or late in a
+    late case). Core groups, oversight and visits run as on any plan (visits before the birth
+    see the mother: no `seen` recorded). The birth is the child's date of birth."""
+    rng, late = c.rng, c.late
+    icpc = initial_conference(c, unborn(c), "child_protection_plan")
+    c.late = late
+    c.add(icpc, "child_protection_plan_started", category=c.category, outcomes=[])
+    birth = add_working_days(icpc, rng.randint(15, 45))
+    review = add_working_days(birth, rng.randint(21, 30) if late else rng.randint(10, 20))
+    for gap, kind in ((rng.randint(17, 20), "core_group"), (20, "management_oversight"),
+                      (rng.randint(7, 10), "child_protection_visit")):
+        d = add_working_days(icpc, min(gap, 9) if kind == "core_group" else gap)
+        while d < review:
+            fields = {} if kind != "child_protection_visit" or d < birth else {
+                "seen": True, "seen_alone": False, "not_alone_reasons": ["baby"]}
+            c.add(d, kind, **fields)
+            d = add_working_days(d, gap)
+    c.dob = c.add(birth, "birth")
+    c.add(add_working_days(birth, 1), "child_seen", seen_alone=False, not_alone_reasons=["baby"])
+    attended, reports = conference_people(rng)
+    c.add(review, "review_conference", outcome="continue", attended=attended, reports=reports,
+          progress=rng.choice(PROGRESS))
 
 
 def transfer_in(c: Case, budget: int) -> None:

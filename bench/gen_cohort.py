@@ -32,6 +32,7 @@ from cohort_early import (
 )
 from cohort_plans import (
     alongside,
+    born_on_plan,
     cin_plan,
     cp_plan,
     disagreement,
@@ -55,8 +56,9 @@ STOPS = {"concern": 6, "consent": 6, "early_help": 10, "referral": 5, "assessmen
 # How a closed case got there.
 ROUTES = {"full": 55, "early_help": 12, "referral_nfa": 10, "assessment_nfa": 13, "s47_nfa": 10}
 # Cases of a special shape, per thousand: an unborn baby, a child moving in on another
-# authority's plan, a significant-harm concern the safeguarding lead decided to monitor.
-KINDS = {"unborn": 8, "transfer_in": 20, "not_referred": 6}
+# authority's plan, a significant-harm concern the safeguarding lead decided to monitor, a
+# baby born on a plan made before the birth.
+KINDS = {"unborn": 8, "transfer_in": 20, "not_referred": 6, "born_on_plan": 6}
 # Facts after the concerns and early help, roughly, for stops with no elastic final stage.
 AFTER_EH = {"referral": 6, "assessment": 10, "section_47": 12, "conference": 14, "cin_plan": 28,
             "closed": 30, "referral_nfa": 6, "assessment_nfa": 11, "s47_nfa": 16}
@@ -93,12 +95,14 @@ def build(rng: random.Random, start: date, target: int, dob: date | None = None)
     """One pathway. The final stage, or the concerns, absorb the fact budget `target`."""
     ch = draw_choices(rng)
     born = start - timedelta(days=rng.randint(60, 17 * 365))
-    if ch.kind == "unborn":
+    if ch.kind in ("unborn", "born_on_plan"):
         born = start + timedelta(days=rng.randint(150, 200))
     c = Case(rng, start, dob or born, ch)
     budget = target - (3 if ch.disagreement else 0) - (1 if ch.oversight else 0)
     if ch.kind == "unborn":
         unborn(c)
+    elif ch.kind == "born_on_plan":
+        born_on_plan(c)
     elif ch.kind == "transfer_in":
         transfer_in(c, budget)
     elif ch.kind == "not_referred":
@@ -296,6 +300,8 @@ def make_case(seed: int, index: int, as_of: date, min_facts: int = 20,
     c.shift(timedelta(days=(end - c.ended).days // 7 * 7))
     if c.ch.kind == "unborn":   # the baby is due in the coming weeks
         c.dob = as_of + timedelta(days=rng.randint(21, 90))
+    elif c.ch.kind == "born_on_plan":   # born on the day of the (shifted) birth fact
+        c.dob = next(f.day for f in c.facts if f.type == "birth")
     return {"child": {"date_of_birth": c.dob.isoformat()},
             "facts": fit(c, as_of, min_facts, max_facts)}
 

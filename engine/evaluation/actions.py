@@ -438,10 +438,10 @@ def _rule(ctx: Context, req: Requirement, start: int, rule: DueRule) -> Reading:
     pick = min if rule.kind == "earliest" else max
     chosen = pick(known, key=lambda r: r.due.day if r.due else date.max)
     word = "earlier" if rule.kind == "earliest" else "later"
-    others = [f"{r.limit.describe()} {'before' if r.limit.before else 'after'} "
-              f"{r.anchor.starts} would be {r.due.day}"
+    others = [f"{r.limit.describe().removesuffix(' before')} "
+              f"{'before' if r.limit.before else 'after'} {r.anchor.starts} would be {r.due.day}"
               for r in known if r is not chosen and r.limit and r.anchor and r.due]
-    others += [f"that clock has not started: {m}" for m in missing]
+    others += [f"that clock has not started: {m}" for m in dict.fromkeys(missing)]
     note = f" (the {word} clock; " + "; ".join(others) + ")" if others else ""
     return Reading(chosen.anchor, chosen.limit, chosen.due, chosen.note + note)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -24,6 +24,7 @@ META = ("type", "date", "id", "estimated")
 CASE_KEYS = ("case", "child", "facts", "source", "not_recorded", "problems", "family",
              "allocations")
 UNREADABLE = "$unreadable"
+EXPECTED = "expected_delivery_date"   # on the child record, or on a referral
 
 
 @dataclass(frozen=True)
@@ -104,11 +105,14 @@ def read_case(raw: Any, proc: Procedure) -> Case:
     errors += [{"fact": None, "message": f"unknown key #{n} in the case ({_name(k)}; ignored)"}
                for n, k in enumerate(raw, start=1) if k not in CASE_KEYS]
     dob = _dob(raw.get("child"), errors)
+    expected = _dob(raw.get("child"), errors, EXPECTED)
     good, known = [], checkers(proc)
     for i, item in enumerate(facts):
         fact = _fact(i, item, proc, errors, known)
         if fact is not None:
             good.append(fact)
+    born = min((f.date for f in good if f.type == "birth"), default=None)
+    good = [_unborn(f, expected or born or dob) for f in good]
     _order(good, proc, errors)
     errors = _canonical(errors)
     not_recorded = raw.get("not_recorded") or []
@@ -119,7 +123,7 @@ def read_case(raw: Any, proc: Procedure) -> Case:
         errors.append({"fact": None, "message": "'family' must be an id (text)"})
         family = None
     allocations = _allocations(raw.get("allocations"), errors)
-    return Case(ident, tuple(good), dob, str(raw.get("source") or ""),
+    return Case(ident, tuple(good), born or dob or expected, str(raw.get("source") or ""),
                 frozenset(map(str, not_recorded)), tuple(errors),
                 str(family) if family is not None else None, allocations)
 
@@ -208,19 +212,31 @@ def _canonical(errors: list[dict]) -> list[dict]:
     return whole + facts
 
 
-def _dob(child: Any, errors: list[dict]) -> date | None:
+def _dob(child: Any, errors: list[dict], key: str = "date_of_birth") -> date | None:
+    """A date of the child record: its date of birth, or the expected date of delivery."""
     if child is None:
         return None
     if not isinstance(child, dict):
-        errors.append({"fact": None, "message": "'child' must be an object"})
+        if key == "date_of_birth":
+            errors.append({"fact": None, "message": "'child' must be an object"})
         return None
-    value = child.get("date_of_birth")
+    value = child.get(key)
     if value is None:
         return None
     parsed = _date(value)
     if parsed is None:
-        errors.append({"fact": None, "message": f"child.date_of_birth {show(value)} is not a date"})
+        errors.append({"fact": None, "message": f"child.{key} {show(value)} is not a date"})
     return parsed
+
+
+def _unborn(fact: Fact, birth: date | None) -> Fact:
+    """A referral made before the child's birth is about an unborn child: without its own
+    expected date of delivery it takes the child record's (the expected date, else the date
+    of birth), so the pre-birth conference is timed the same whichever record holds it."""
+    if fact.type != "referral" or birth is None or EXPECTED in fact.fields \
+            or birth <= fact.date:
+        return fact
+    return replace(fact, fields={**fact.fields, EXPECTED: birth.isoformat()})
 
 
 def _date(value: Any) -> date | None:

@@ -64,6 +64,7 @@ class Explanation:
     unit: Unit
     procedure: dict
     timescale_at: str = ""
+    statutory_source: dict[str, str] | None = None   # the statutory clause a local one joins
 
     def to_dict(self) -> dict:
         a, req, cal = self.action, self.requirement, self.calendar
@@ -90,7 +91,8 @@ class Explanation:
                      "timescale_at": self.timescale_at or None,
                      "version": version_words(self.rule) or None},
             "procedure": dict(self.procedure),
-            "source": a.source, "because": a.because,
+            "source": a.source, "statutory_source": self.statutory_source,
+            "because": a.because,
         }
 
     def text(self) -> str:
@@ -123,8 +125,11 @@ class Explanation:
         ]
         if proc.get("warning"):
             lines.append(f"  warning:  {proc['warning']}")
-        lines += [f"  source:   {a.source['text'] or a.source['key']}",
-                  f"  because:  {a.because}"]
+        lines.append(f"  source:   {a.source['text'] or a.source['key']}")
+        if self.statutory_source:
+            lines.append("  statute:  "
+                         f"{self.statutory_source['text'] or self.statutory_source['key']}")
+        lines.append(f"  because:  {a.because}")
         return "\n".join(lines)
 
 
@@ -152,9 +157,11 @@ def explain(proc: Procedure, cal: WorkingCalendar, status: CaseStatus,
     if action.anchor is not None and action.due is not None and unit == "working_days":
         start, end = sorted((action.anchor.date, action.due))
         skipped = tuple(cal.skipped(start, end))
+    statute = proc.citation(rule.statutory_source) if rule.statutory_source else None
     return Explanation(status.case, status.as_of, action, req, proc.calendar_of(req), skipped,
                        rule,
-                       unit, status.procedure, str(limit.loc) if limit is not None else "")
+                       unit, status.procedure, str(limit.loc) if limit is not None else "",
+                       statute)
 
 
 def _rule(req: Requirement, version: str | None) -> Requirement:

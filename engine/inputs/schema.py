@@ -95,7 +95,12 @@ def case_schema(procedure: Procedure | None = None) -> dict[str, Any]:
         "additionalProperties": False,
         "properties": {
             "case": {"type": "string", "minLength": 1},
-            "child": {"type": "object", "properties": {"date_of_birth": DAY_SCHEMA}},
+            "child": {"type": "object", "properties": {
+                "date_of_birth": DAY_SCHEMA,
+                "expected_delivery_date": {**DAY_SCHEMA, "description": (
+                    "for an unborn child: the expected date of delivery (the SSD's "
+                    "pers_expected_dob); each referral made before it takes it as its own "
+                    "when it records none")}}},
             "source": {"type": "string",
                        "description": "the case system the facts came from (ssd, cin-census, "
                                       "...)"},

@@ -398,7 +398,7 @@ def _statutory(req: Requirement, entry: Requirement, problems: list[Problem]) ->
     `local_exception`, a warning). A dated version is compared with the statutory limit of
     its entry too, unless the baseline itself wrote it (a national change from a date)."""
     base = _replaced(req, entry)
-    if base is None or not _longer(req.due, base):
+    if base is None or not _longer(req.due, base) or _capped(req, base):
         return
     name = f"requirement '{req.id}'" + (f" (the version from {req.effective_from})"
                                          if req.effective_from else "")
@@ -419,6 +419,16 @@ def _replaced(req: Requirement, entry: Requirement) -> Limit | None:
     if base is None or req.due == base or req.due.loc.file == base.loc.file:
         return None
     return base
+
+
+def _capped(req: Requirement, base: Limit) -> bool:
+    """An earliest_of with a clock from the requirement's own anchor within the statutory
+    limit is never later than it, whatever its other clocks (a pre-birth gestation point)."""
+    rule = req.due_rule
+    if rule is None or rule.kind != "earliest":
+        return False
+    return any(p.kind == "clock" and p.anchor is None and p.limit is not None
+               and not p.limit.before and not _longer(p.limit, base) for p in rule.parts)
 
 
 def _longer(new: Limit, base: Limit) -> bool:

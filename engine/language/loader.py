@@ -338,7 +338,8 @@ class Loader:
             statutory=self.r.boolean(data, "statutory"),
             local_exception=str(exception) if exception else None,
             description=self.r.text(data, "description"), origin=loc.file,
-            overrides=self._inherited_limit(data, due), due_rule=rule)
+            overrides=self._inherited_limit(data, due),
+            statutory_source=self._inherited_source(data), due_rule=rule)
         return self._versions(built, data, REQUIREMENT_VERSION_KEYS, self._requirement_version)
 
     def _age_limit(self, data: LocDict) -> AgeLimit | None:
@@ -427,6 +428,15 @@ class Loader:
             return None
         inherited = Timescales(Reader()).limit(base, "due")
         return inherited if inherited != due else None
+
+    def _inherited_source(self, data: LocDict) -> str:
+        """The statutory clause of the baseline's requirement when a local procedure cites its
+        own instead (a local clock alongside the statutory one): both stay cited."""
+        base = getattr(data, "base", None)
+        if base is None or base.get("statutory") is not True:
+            return ""
+        inherited, own = str(base.get("source") or ""), str(data.get("source") or "")
+        return inherited if inherited and own and inherited != own else ""
 
     def _escalation(self, name: str, value: Any, loc: Loc) -> Escalation | None:
         data = self.r.mapping(value, loc, f"escalation '{name}'")

@@ -322,6 +322,7 @@ class Requirement:
     description: str = ""
     origin: str = ""
     overrides: Limit | None = None
+    statutory_source: str = ""   # the baseline's clause, when a local one replaced it
     due_rule: DueRule | None = None
     effective_from: date | None = None
     effective_to: date | None = None

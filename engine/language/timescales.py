@@ -129,7 +129,9 @@ class Timescales:
     def due(self, data: LocDict, anchor: Anchor, triggers: tuple[Matcher, ...]
              ) -> tuple[Limit | None, DueRule | None]:
         """The simple `due: {unit: n}`, or a due rule; the first result is the longest clock's
-        limit (what statutory comparisons and diagrams use)."""
+        limit (what statutory comparisons, diagrams and the SSD's recorded dates use). A clock
+        counted back from a date (`before`) is no time allowed after anything, so it is the
+        representative only when every clock counts back."""
         value = data.get("due")
         if not isinstance(value, LocDict) or not (set(value) & set(DUE_FORMS + ("anchor",))):
             return self.limit(data, "due", window=True), None
@@ -137,7 +139,8 @@ class Timescales:
         if rule is None:
             return None, None
         limits = [c.limit for c in rule.clocks() if c.limit is not None]
-        return max(limits, key=lambda x: x.nominal_days()) if limits else None, rule
+        forward = [x for x in limits if not x.before] or limits
+        return max(forward, key=lambda x: x.nominal_days()) if forward else None, rule
 
     def _due_rule(self, data: LocDict, key: str | int, anchor: Anchor,
                   triggers: tuple[Matcher, ...]) -> DueRule | None:

@@ -24,5 +24,6 @@ def test_an_overlay_that_changes_the_anchor_cites_where_the_limit_is_set() -> No
         engine.close()
     rule = found.to_dict()["rule"]
     assert rule["defined_at"].startswith("docs/examples/overlays/definitions/icpc-from")
-    assert rule["timescale_at"].startswith("rules/working-together.yaml:")
-    assert "its timescale is set at rules/working-together.yaml:" in found.text()
+    # the neglect procedure sets the conference's timescale (statutory, or sooner before a birth)
+    assert rule["timescale_at"].startswith("processes/neglect.yaml:")
+    assert "its timescale is set at processes/neglect.yaml:" in found.text()

@@ -49,7 +49,8 @@ def test_reading_a_case_with_compiled_checks_keeps_good_fields_and_drops_bad_one
     finally:
         engine.close()
     assert [e["message"] for e in case.errors] == [
-        "referral: unknown field #4 of the fact (a name of 6 characters; known: source); the "
+        "referral: unknown field #4 of the fact (a name of 6 characters; known: source, "
+        "expected_delivery_date); the "
         "field is left out",
         "referral_decision: text of 8 characters is not an allowed value of 'outcome'; the "
         "field is left out"]

@@ -391,3 +391,49 @@ def test_visits_keep_seen_and_not_recorded_follows_the_procedure(ssd_db, engine)
     assert {"core_group", "child_seen", "strategy_discussion", "referral_decision"} <= lacks
     assert "child_in_need_visit" not in lacks and "child_protection_visit" not in lacks
     assert {t for t in lacks if "." not in t} <= vocabulary
+
+
+def test_expected_birth_date_times_the_pre_birth_conference_and_the_birth_brings_a_review(
+        ssd_db, engine):
+    """pers_expected_dob is the child's expected date of delivery; a date of birth after the
+    episode began is a `birth` fact, which brings the review of a pre-birth plan."""
+    _hand_made(ssd_db, {
+        "ssd_person": [
+            {"pers_person_id": "P1", "pers_dob": "2024-07-08", "pers_expected_dob": "2024-07-12"},
+            {"pers_person_id": "P2", "pers_expected_dob": "2025-01-24"}],
+        "ssd_cin_episodes": [
+            _episode(cine_referral_date="2024-05-13"),
+            _episode(cine_referral_id="R2", cine_person_id="P2", cine_referral_date="2024-11-04")],
+        "ssd_s47_enquiry": [
+            {"s47e_s47_enquiry_id": "S1", "s47e_person_id": "P1", "s47e_referral_id": "R1",
+             "s47e_s47_start_date": "2024-05-14"},
+            {"s47e_s47_enquiry_id": "S2", "s47e_person_id": "P2", "s47e_referral_id": "R2",
+             "s47e_s47_start_date": "2024-11-05"}],
+        "ssd_initial_cp_conference": [
+            {"icpc_icpc_id": "I1", "icpc_s47_enquiry_id": "S1", "icpc_person_id": "P1",
+             "icpc_icpc_date": "2024-05-21", "icpc_icpc_outcome_cp_flag": "Y",
+             "icpc_cp_plan_id": "CP1"}],
+        "ssd_cp_plans": [{"cppl_cp_plan_id": "CP1", "cppl_person_id": "P1",
+                          "cppl_cp_plan_start_date": "2024-05-21"}],
+        "ssd_cp_reviews": [{"cppr_cp_review_id": "V1", "cppr_person_id": "P1",
+                            "cppr_cp_plan_id": "CP1", "cppr_cp_review_date": "2024-08-14"}],
+    })
+    born, unborn = sorted(_cases(_read(ssd_db)[0]), key=lambda c: c["case"])
+    assert born["child"] == {"date_of_birth": "2024-07-08", "expected_delivery_date": "2024-07-12"}
+    assert {"type": "birth", "date": "2024-07-08"} in born["facts"]
+    assert unborn["child"] == {"expected_delivery_date": "2025-01-24"}
+    assert not any(f["type"] == "birth" for f in unborn["facts"])
+    actions = {a["id"]: a for a in engine.status(born, AS_OF).to_dict()["actions"]}
+    # ICPC: 10 weeks before Fri 12 Jul is Fri 3 May, before the discussion on Tue 14 May, so 5
+    # working days from it: 15-17 (3), 20-21 (5) -> Tue 21 May 2024 (statutory: Wed 5 Jun)
+    assert (actions["initial_conference#1"]["due"], actions["initial_conference#1"]["status"]) \
+        == ("2024-05-21", "done")
+    # born Mon 8 Jul: 9-12 (4), 15-19 (9), 22-26 (14), 29 Jul-2 Aug (19), Mon 5 Aug (20);
+    # reviewed Wed 14 Aug: 6-9 (4), 12-14 (7) working days late
+    review = actions["post_birth_review#1"]
+    assert (review["due"], review["status"], review["working_days_overdue"]) == (
+        "2024-08-05", "done_late", 7)
+    actions = {a["id"]: a for a in engine.status(unborn, AS_OF).to_dict()["actions"]}
+    # expected Fri 24 Jan 2025: 10 weeks before is Fri 15 Nov 2024, sooner than the statutory
+    # Tue 26 Nov (6-8 (3), 11-15 (8), 18-22 (13), 25-26 (15) from Tue 5 Nov)
+    assert actions["initial_conference#1"]["due"] == "2024-11-15"

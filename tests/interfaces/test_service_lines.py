@@ -27,3 +27,18 @@ def test_counting_while_reading_agrees_with_splitting_the_whole(pieces: list[byt
     assert counter.finish(arrived) == len(_split(body))
     assert [(n, line.strip()) for n, line in cases(body)] == \
         [(n, line.strip()) for n, line in _split(body)]
+
+
+@given(PIECES, st.integers(min_value=1, max_value=400), st.integers(min_value=0, max_value=3000),
+       st.integers(min_value=1, max_value=5000))
+def test_counting_in_runs_stops_one_past_the_limit(pieces: list[bytes], repeat: int, most: int,
+                                                   chunk: int) -> None:
+    """Bodies long enough for the runs of 1,024 and 32 cases: the count is exact up to the
+    limit and stops one past it, wherever the chunks are cut."""
+    body = b"".join(pieces) * repeat
+    counter, arrived = LineCounter(most), bytearray()
+    for at in range(0, len(body), chunk):
+        arrived += body[at:at + chunk]
+        counter.feed(arrived)
+    assert counter.finish(arrived) == min(len(_split(body)), most + 1)
+    assert LineCounter().finish(bytearray(body)) == len(_split(body))

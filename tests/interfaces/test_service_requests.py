@@ -124,7 +124,9 @@ def test_a_client_over_its_rate_gets_429_and_others_do_not(slow: Live) -> None:
     refused = slow.post("/status")
     assert refused.status_code == 429 and "rate" in refused.json()["detail"]
     assert refused.headers["content-type"] == "application/problem+json"
-    assert refused.headers["retry-after"] == "1000"  # one token at 0.001 a second
+    # one token at 0.001 a second: 1000 s, less the seconds the four requests took (the
+    # bucket refills meanwhile; on a busy machine they can take more than one)
+    assert 990 <= int(refused.headers["retry-after"]) <= 1000
     assert slow.post("/status", who="b").status_code == 200
 
 
@@ -134,7 +136,8 @@ def test_a_cohort_is_charged_its_cases(slow: Live) -> None:
                                              "Content-Type": "application/x-ndjson"})
     assert cohort.status_code == 200 and len(cohort.text.splitlines()) == 5
     refused = slow.post("/status")
-    assert refused.status_code == 429 and refused.headers["retry-after"] == "3000"
+    assert refused.status_code == 429  # 3 tokens short at 0.001 a second, less the time taken
+    assert 2990 <= int(refused.headers["retry-after"]) <= 3000
 
 
 def test_connections_past_the_cap_get_a_problem(live: Live) -> None:

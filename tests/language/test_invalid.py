@@ -102,3 +102,19 @@ def test_renaming_a_fact_type_in_a_bundled_condition(tmp_path: Path) -> None:
     assert found and found[0].loc.line == line
     assert found[0].loc.col == col + len("latest(")   # at the misspelt name itself
     assert found[0].hint == "did you mean 'neglect_screening'?"
+
+
+def test_an_earliest_of_capped_by_the_statutory_clock_is_not_longer(tmp_path: Path) -> None:
+    """A pre-birth gestation point alongside the statutory clock can only bring it sooner; an
+    earliest_of without a clock within the statutory limit is still longer."""
+    capped = ("due:\n      earliest_of:\n        - working_days: 15\n"
+              "        - {weeks: 10, before: true, anchor: {last: referral, field: when}}")
+    base = (HERE / "statutory-longer.yaml").read_text()
+    path = tmp_path / "capped.yaml"
+    path.write_text(base.replace("due: {working_days: 20}", capped))
+    assert not [p for p in read_library([path, RULES]).errors
+                if "longer than the statutory" in p.message]
+    path.write_text(base.replace("due: {working_days: 20}",
+                                 capped.replace("working_days: 15", "working_days: 20")))
+    assert [p for p in read_library([path, RULES]).errors
+            if "longer than the statutory" in p.message]

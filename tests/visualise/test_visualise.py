@@ -146,8 +146,9 @@ def test_stage_nodes_show_owner_and_timescales_in_words(proc) -> None:
     texts = [line.text for line in node.lines]
     assert texts[0] == "Section 47 enquiry"
     assert texts[1] == "Owner: Children's social care with police and health"
-    assert ("Initial conference: 15 working days from strategy discussion where outcome is "
-            "section 47 or section 47 started (statutory)" in texts)
+    # the statutory clock first, then the sooner pre-birth ones
+    assert any(t.startswith("Initial conference: 15 working days from strategy discussion where "
+                            "outcome is section 47") for t in texts)
     plan = [line.text for line in procedure_diagram(proc).node("child_protection_plan").lines]
     assert any("then every 10 working days" in t for t in plan)
 
@@ -162,9 +163,10 @@ def test_a_filtered_anchor_with_a_fallback_in_words() -> None:
                    overlay / "icpc-from-strategy-discussion.yaml"],
                   "icpc_from_strategy_discussion")
     req = next(r for r in engine.procedure.requirements if r.id == "initial_conference")
-    assert timescale(engine.procedure, req, short=True) == (
+    assert timescale(engine.procedure, req, short=True).startswith(
         "15 working days from the first strategy discussion where outcome == 'section_47', "
-        "otherwise strategy discussion where outcome is section 47 or section 47 started")
+        "otherwise strategy discussion where outcome is section 47 or section 47 started or "
+        "10 weeks before the expected delivery date of the last referral")
     assert req.anchor.describe("it") == (
         "the first strategy_discussion where outcome == 'section_47', otherwise it")
 
@@ -173,7 +175,10 @@ def test_timescales_and_conditions_in_plain_words(proc) -> None:
     reqs = {r.id: r for r in proc.requirements}
     assert timescale(proc, reqs["initial_conference"]) == (
         "15 working days from strategy discussion where outcome is section 47 or section 47 "
-        "enquiry started")
+        "enquiry started or 10 weeks before the expected delivery date of the last referral or "
+        "5 working days from strategy discussion where outcome is section 47 or section 47 "
+        "enquiry started, whichever is later or 1 working day before the expected delivery date "
+        "of the last referral, whichever is sooner")
     assert timescale(proc, reqs["review_conference"]).endswith(", then every 6 months")
     assert condition_words("outcome in ['refused', 'withdrawn']") == (
         "outcome is refused or withdrawn")

@@ -65,7 +65,7 @@ def with_vocabulary(case: dict, vocabulary: tuple[tuple[str, tuple[str, ...]], .
 
 # Same-day facts are emitted in pathway order.
 FACT_ORDER: tuple[str, ...] = (
-    "concern", "police_incident", "missing_episode", "return_home_interview",
+    "birth", "concern", "police_incident", "missing_episode", "return_home_interview",
     "was_not_brought", "neglect_screening", "dsl_consultation", "concern_closed",
     "early_help_offered", "early_help_consent", "early_help_started",
     "early_help_assessment_completed", "early_help_review", "early_help_closed",

@@ -10,7 +10,8 @@ from __future__ import annotations
 MAPPED: dict[str, frozenset[str]] = {name: frozenset(fields.split()) for name, fields in {
     "concern": "agency", "early_help_offered": "agency", "early_help_started": "agency",
     "early_help_consent": "outcome", "early_help_closed": "reason",
-    "missing_episode": "returned", "referral": "source", "assessment_started": "",
+    "missing_episode": "returned", "referral": "source expected_delivery_date",
+    "birth": "", "assessment_started": "",
     "assessment_completed": "outcome factors", "section_47_started": "",
     "section_47_completed": "conference_required", "initial_conference": "outcome",
     "child_protection_plan_started": "category", "child_protection_visit": "seen seen_alone",

@@ -46,6 +46,7 @@ def map_child(rows: ChildRows, look: Lookups) -> ChildResult:
     """Every case of one child, with the problems found and the recorded target dates."""
     child = Child(rows, look)
     birth = child.day("ssd_person", rows.person, "pers_dob", "pers_person_id")
+    expected = child.day("ssd_person", rows.person, "pers_expected_dob", "pers_person_id")
     child.odd("ssd_person", rows.person, "pers_person_id")
     _episodes(child)
     map_early_help(child, _allocate)
@@ -60,7 +61,9 @@ def map_child(rows: ChildRows, look: Lookups) -> ChildResult:
     map_missing(child)
     _allocations(child)
     family = _family(child)
-    cases = [_case(child, e, birth, family) for e in child.episodes]
+    for ep in child.episodes:
+        _birth(child, ep, birth, expected)
+    cases = [_case(child, e, _child_record(birth, expected), family) for e in child.episodes]
     problems = child.problems + [p for e in child.episodes for p in e.problems]
     return ChildResult(cases, problems, child.targets, child.loose, child.failed)
 
@@ -265,6 +268,26 @@ def _family(child: Child) -> str | None:
     return ids[0] if ids else None
 
 
+def _child_record(birth: date | None, expected: date | None) -> dict:
+    """The case's child: the date of birth, and the expected date of delivery the SSD holds
+    for an unborn child (the engine times the pre-birth conference from it)."""
+    record = {"date_of_birth": birth.isoformat()} if birth else {}
+    if expected is not None:
+        record["expected_delivery_date"] = expected.isoformat()
+    return record
+
+
+def _birth(child: Child, ep: MappedEpisode, birth: date | None, expected: date | None) -> None:
+    """An episode that began before the child's birth (an unborn child with an expected date)
+    gets a `birth` fact on the date of birth, once it has passed: what brings the review of a
+    pre-birth plan (docs/ssd.md)."""
+    as_of = child.look.as_of
+    if birth is None or expected is None or birth <= ep.start or (as_of and birth > as_of):
+        return
+    key = str(child.rows.person.get("pers_person_id"))
+    ep.facts.append(MappedFact("birth", birth, ("ssd_person", key, "pers_dob")))
+
+
 def _bounds(child: Child, ep: MappedEpisode, birth: date | None) -> None:
     """Report (and keep) facts far before birth or after the as-of date."""
     as_of = child.look.as_of
@@ -280,12 +303,13 @@ def _bounds(child: Child, ep: MappedEpisode, birth: date | None) -> None:
                          "kept (the engine ignores facts after its as-of date)", ep)
 
 
-def _case(child: Child, ep: MappedEpisode, birth: date | None, family: str | None) -> dict:
+def _case(child: Child, ep: MappedEpisode, record: dict, family: str | None) -> dict:
+    birth = date.fromisoformat(record["date_of_birth"]) if "date_of_birth" in record else None
     _bounds(child, ep, birth)
     facts = sorted(ep.facts, key=lambda f: (f.day, _RANK.get(f.type, len(_RANK))))
     case: dict = {
         "case": ep.case,
-        "child": {"date_of_birth": birth.isoformat()} if birth else {},
+        "child": record,
         "source": SYSTEM,
         "not_recorded": list(child.look.not_recorded),
         "problems": [p.as_dict() for p in child.problems + ep.problems],

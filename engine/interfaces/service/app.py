@@ -15,15 +15,15 @@ from datetime import date
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route
 
 from engine.core.errors import SafeguardError
 from engine.evaluation.status import Failure, dumps, json_line
 from engine.interfaces.service import audit
 from engine.interfaces.service.auth import Authenticator, JwtVerifier
 from engine.interfaces.service.config import ServiceConfig
+from engine.interfaces.service.dispatch import Dispatcher
 from engine.interfaces.service.evaluator import Job
 from engine.interfaces.service.guard import Guard
 from engine.interfaces.service.keys import KeyStore
@@ -32,7 +32,7 @@ from engine.interfaces.service.lines import LineCounter, cases
 from engine.interfaces.service.metrics import Metrics
 from engine.interfaces.service.openapi import document
 from engine.interfaces.service.pool import Pool
-from engine.interfaces.service.problems import RefusalError, problem
+from engine.interfaces.service.problems import RefusalError
 from engine.interfaces.service.ratelimit import RateLimiter
 from engine.interfaces.service.requests import read_as_of, read_body
 from engine.language.model import Procedure
@@ -106,7 +106,7 @@ class Service:
 
     async def cohort(self, request: Request) -> Response:
         as_of = read_as_of(request, self.today)
-        counter = LineCounter()
+        counter = LineCounter(self.limits.max_cases)
         body = await read_body(request, NDJSON, self.limits, counter)
         request.state.cases = counter.cases
         self.rates.charge(request.state.counted, counter.cases - 1)  # one was taken to admit it
@@ -147,7 +147,8 @@ class Service:
         return self.large if len(body) > self.limits.large_case else self.pool
 
 def application(service: Service) -> Guard:
-    """The ASGI application for one Service: Starlette's routing behind the guard."""
+    """The ASGI application for one Service: the routes behind the guard, which has matched
+    each request's path and method before it reaches them (dispatch.py)."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -158,31 +159,12 @@ def application(service: Service) -> Guard:
             service.pool.close()
             service.large.close()
 
-    routes = [Route("/health", service.health, methods=["GET"]),
-              Route("/procedure", service.procedure_summary, methods=["GET"]),
-              Route("/openapi.json", service.openapi_document, methods=["GET"]),
-              Route("/metrics", service.metrics_text, methods=["GET"]),
-              Route("/status", service.status, methods=["POST"]),
-              Route("/explain", service.explain, methods=["POST"]),
-              Route("/cohort", service.cohort, methods=["POST"])]
-    handlers = {RefusalError: _refused, ClientDisconnect: _gone, Exception: _failed}
-    return Guard(Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers),
-                 service.limits, service.auth, service.metrics, service.audit, service.rates)
-
-
-async def _refused(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RefusalError)
-    return problem(exc.status, exc.detail, request.state.request_id, exc.headers)
-
-
-async def _gone(request: Request, exc: Exception) -> Response:
-    """The client went away: nobody to answer; the audit log shows 499."""
-    return Response(status_code=499)
-
-
-async def _failed(request: Request, exc: Exception) -> Response:
-    """A bug: 500 problem here; the guard logs the error's type (never a traceback)."""
-    return problem(500, "an internal error; it is logged", request.state.request_id)
+    routes = {"/health": service.health, "/procedure": service.procedure_summary,
+              "/openapi.json": service.openapi_document, "/metrics": service.metrics_text,
+              "/status": service.status, "/explain": service.explain,
+              "/cohort": service.cohort}
+    return Guard(Dispatcher(routes, Starlette(lifespan=lifespan)), service.limits,
+                 service.auth, service.metrics, service.audit, service.rates)
 
 
 def build(config: ServiceConfig, today: Callable[[], date] = date.today) -> Guard:

@@ -29,6 +29,18 @@ class Job:
     action: str = ""
     line: int = 0
 
+    def message(self) -> tuple[str, bytes, int, int, str, int]:
+        """The job as plain values for the channel to an evaluator (channel.py)."""
+        return (self.kind, self.body, self.as_of.toordinal(), self.max_facts, self.action,
+                self.line)
+
+    @classmethod
+    def from_message(cls, message: tuple[object, ...]) -> Job:
+        kind, body, day, max_facts, action, line = message
+        assert isinstance(kind, str) and isinstance(body, bytes) and isinstance(day, int)
+        assert isinstance(max_facts, int) and isinstance(action, str) and isinstance(line, int)
+        return cls(kind, body, date.fromordinal(day), max_facts, action, line)
+
 
 @dataclass(frozen=True)
 class JobResult:
@@ -38,6 +50,15 @@ class JobResult:
     status: int
     data: bytes = b""
     detail: str = ""
+
+    def message(self) -> tuple[int, bytes, str]:
+        return (self.status, self.data, self.detail)
+
+    @classmethod
+    def from_message(cls, message: tuple[object, ...]) -> JobResult:
+        status, data, detail = message
+        assert isinstance(status, int) and isinstance(data, bytes) and isinstance(detail, str)
+        return cls(status, data, detail)
 
 
 class UnusableBodyError(Exception):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import date
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
@@ -20,8 +21,11 @@ from engine.interfaces.service.problems import RefusalError
 
 def read_as_of(request: Request, today: Callable[[], date]) -> date:
     """The `as_of` query parameter, given at most once and written as the CLI takes it
-    (YYYY-MM-DD: no week or ordinal dates), or today when there is none."""
-    values = request.query_params.getlist("as_of")
+    (YYYY-MM-DD: no week or ordinal dates), or today when there is none. The query is parsed
+    as Starlette's `query_params` parses it, without building its multi-dict."""
+    query = (request.scope.get("query_string") or b"").decode("latin-1")
+    values = [value for name, value in parse_qsl(query, keep_blank_values=True)
+              if name == "as_of"]
     if not values:
         return today()
     if len(values) > 1:

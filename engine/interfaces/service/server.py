@@ -37,26 +37,48 @@ LINGER_SECONDS = 2.0
 
 
 class LingeringTransport:
-    """A transport whose close first half-closes and reads what the client is still sending.
+    """A transport whose close first half-closes and reads what the client is still sending,
+    and which sends a response's head together with the first part of its body.
 
     A server that closes a socket with unread data makes the kernel send a reset, and the
     client may lose the response (an early 413 to a client still uploading, say). Here close
     sends the response and a FIN, then discards input until the client closes or
     LINGER_SECONDS pass.
+
+    uvicorn writes a response's head and its body separately: two system calls, two segments
+    and two wake-ups of the client. Here the head waits for the next write (at the latest until
+    the event loop's next turn) and both go out in one.
     """
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop):
         self._transport = transport
         self._loop = loop
+        self._head = b""
         self.lingering = False
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._transport, name)
 
+    def write(self, data: bytes) -> None:
+        if self._head:
+            data, self._head = self._head + data, b""
+        elif data.startswith(b"HTTP/1.1 ") and not self._transport.is_closing():
+            self._head = data
+            self._loop.call_soon(self.flush)
+            return
+        self._transport.write(data)
+
+    def flush(self) -> None:
+        """Send a head still waiting for its body."""
+        if self._head:
+            data, self._head = self._head, b""
+            self._transport.write(data)
+
     def is_closing(self) -> bool:
         return self.lingering or self._transport.is_closing()
 
     def close(self) -> None:
+        self.flush()
         if self.lingering or self._transport.is_closing():
             return
         self.lingering = True
@@ -65,7 +87,16 @@ class LingeringTransport:
         self._transport.resume_reading()
         self._loop.call_later(LINGER_SECONDS, self._transport.close)
 
+    def write_eof(self) -> None:
+        self.flush()
+        self._transport.write_eof()
+
+    def abort(self) -> None:
+        self._head = b""
+        self._transport.abort()
+
     def finish(self) -> None:
+        self.flush()
         self._transport.close()
 
 

@@ -66,19 +66,32 @@ def _check_folder(folder: Path) -> None:
 Stamp = tuple[int, ...]
 
 
-def stamp(path: Path) -> Stamp:
+def stamp(path: Path, around: list[Path] | None = None) -> Stamp:
     """What changes when the file is edited, replaced, moved, chmodded or removed, or when its
-    folder is made writable by others or given to another owner (read_trusted checks both)."""
+    folder is made writable by others or given to another owner (read_trusted checks both).
+
+    `around` is the file's folders (`folders(path)`) when the caller already knows them: then
+    the link itself is stamped too (a link pointed elsewhere is a new link), so that a change
+    of the folders changes the stamp and the caller need work them out again only then. A file
+    with several hard links can be reached through another folder with no change to it or to
+    the link, so its folders are always worked out afresh.
+    """
     try:
         info = os.stat(path)
-        around = [os.stat(folder) for folder in folders(path)]
+        if around is None or info.st_nlink > 1:
+            link: tuple[int, ...] = ()
+            around = folders(path)
+        else:
+            own = os.lstat(path)
+            link = (own.st_ino, own.st_ctime_ns)
+        seen = [os.stat(folder) for folder in around]
     except FileNotFoundError:
         return ()
     except OSError as exc:
         return (-1, exc.errno or 0)
     return (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_ctime_ns, info.st_size,
-            info.st_mode, info.st_uid,
-            *(value for f in around for value in (f.st_ino, f.st_mode, f.st_uid)))
+            info.st_mode, info.st_uid, *link,
+            *(value for f in seen for value in (f.st_ino, f.st_mode, f.st_uid)))
 
 
 class Watched(Generic[T]):
@@ -97,12 +110,14 @@ class Watched(Generic[T]):
         self._empty = empty
         self._describe = describe
         self._stamp: Stamp | None = None
+        self._folders = folders(path)
         self._value = empty
         self.problem: str | None = None
 
     def load(self, missing_ok: bool = False) -> T:
         """The content now, for the start: a problem is raised (FileRefused or ValueError)."""
-        self._stamp = stamp(self.path)
+        self._folders = folders(self.path)
+        self._stamp = stamp(self.path, self._folders)
         if not self._stamp and missing_ok:
             self._value = self._empty
         else:
@@ -110,10 +125,14 @@ class Watched(Generic[T]):
         return self._value
 
     def current(self) -> T:
-        """The content as of this request (re-read if the file changed since last asked)."""
-        now = stamp(self.path)
+        """The content as of this request (re-read if the file changed since last asked).
+
+        The folders are worked out again (a walk of the path's links) only when the stamp
+        changed: two stats and an lstat a request instead."""
+        now = stamp(self.path, self._folders)
         if now != self._stamp:
-            self._stamp = now
+            self._folders = folders(self.path)
+            now = self._stamp = stamp(self.path, self._folders)
             self._reread(bool(now))
         return self._value
 

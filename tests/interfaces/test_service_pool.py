@@ -1,0 +1,84 @@
+"""The evaluator pool and its channel: answers come back to the job that asked, a worker that
+dies (idle or busy) is replaced once, and messages of any size cross the channel whole."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+from datetime import date
+
+import pytest
+
+from engine.interfaces.service.channel import READ, pair
+from engine.interfaces.service.evaluator import Job
+from engine.interfaces.service.pool import Pool
+from engine.rules_engine.library import pick, read_library
+
+CASE = (b'{"case": "P-POOL-1", "facts": [{"type": "referral", "date": "2017-12-22", '
+        b'"source": "gp"}]}')
+
+
+def _job(kind: str = "status") -> Job:
+    return Job(kind, CASE, date(2017, 12, 28), 2000)
+
+
+@pytest.mark.parametrize("size", [0, 10, READ - 40, READ, 3 * READ + 7])
+def test_a_message_of_any_size_crosses_whole(size: int) -> None:
+    ours, theirs = pair()
+    try:
+        sending = threading.Thread(target=ours.send, args=(("x", b"y" * size, 7),))
+        sending.start()  # a large message fills the socket's buffer until it is read
+        assert theirs.recv() == ("x", b"y" * size, 7)
+        sending.join(10)
+        theirs.send(())
+        assert ours.recv() == ()
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def test_a_closed_end_is_eof() -> None:
+    ours, theirs = pair()
+    theirs.close()
+    with pytest.raises(EOFError):
+        ours.recv()
+    ours.close()
+
+
+def test_a_job_crosses_as_plain_values() -> None:
+    job = Job("explain", CASE, date(2017, 12, 28), 5, action="a", line=3)
+    assert Job.from_message(job.message()) == job
+
+
+def test_dead_workers_are_replaced_once_and_the_pool_still_answers() -> None:
+    procedure = pick(read_library(None), None)
+
+    async def scenario() -> None:
+        pool = Pool(procedure, 2)
+        await pool.start()
+        try:
+            first = await pool.run(_job(), 20)
+            assert first is not None and first.status == 200
+            idle = next(iter(pool._all))
+            os.kill(idle, signal.SIGKILL)  # dies while idle
+            await asyncio.sleep(0.5)
+            answers = [await pool.run(_job(), 20) for _ in range(4)]
+            assert [a.data if a else None for a in answers] == [first.data] * 4
+            assert pool.replaced == 1 and len(pool._all) == 2
+            for pid in pool._all:  # stopped, so the job cannot be answered before the kill
+                os.kill(pid, signal.SIGSTOP)
+            busy = asyncio.ensure_future(pool.run(_job(), 20))
+            while not any(w.answer is not None for w in pool._all.values()):
+                await asyncio.sleep(0.01)
+            holder = next(w.pid for w in pool._all.values() if w.answer is not None)
+            os.kill(holder, signal.SIGKILL)  # dies holding a job: the job gets no answer
+            for pid in pool._all:
+                os.kill(pid, signal.SIGCONT)
+            assert await busy is None
+            assert (await pool.run(_job(), 20)) is not None
+            assert pool.replaced == 2 and len(pool._all) == 2
+        finally:
+            pool.close()
+
+    asyncio.run(scenario())
