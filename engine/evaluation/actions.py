@@ -86,6 +86,11 @@ class Context:
         return self.closing[pos]
 
     @cached_property
+    def closings(self) -> list[int]:
+        """The positions of the facts that closed the case, in order."""
+        return [p for p, closed in enumerate(self.closing) if closed]
+
+    @cached_property
     def closing(self) -> list[bool]:
         """For each position, whether the fact there closed the case (entered a terminal
         stage from a stage that is not): worked out once per case."""
@@ -126,8 +131,23 @@ def due_of(cal: WorkingCalendar, anchor: AnchorFact, limit: Limit) -> Due:
             datetime.combine(anchor.date, datetime.min.time()) + timedelta(days=1)
         at = localtime.add_hours(start, limit.amount)      # elapsed, across clock changes
         return Due((at - timedelta(microseconds=1)).date(), at=at)
+    key = (id(cal), anchor.date, id(limit))
+    found = _DUES.get(key)
+    if found is not None and found[0] is cal and found[1] is limit:
+        return found[2]
     opens = cal.due(anchor.date, limit.opens) if limit.opens is not None else None
-    return Due(cal.due(anchor.date, limit), opens)
+    due = Due(cal.due(anchor.date, limit), opens)
+    if len(_DUES) >= _DUES_KEPT:
+        _DUES.clear()
+    _DUES[key] = (cal, limit, due)
+    return due
+
+
+# Due dates in days by (calendar, start date, limit): a cohort counts the same few thousand
+# dates with the same few limits over and over. Bounded, so memory stays flat; each entry
+# keeps its calendar and limit, so an id reused by a new object never finds an old answer.
+_DUES: dict[tuple[int, date, int], tuple[WorkingCalendar, Limit, Due]] = {}
+_DUES_KEPT = 16_384     # about 6 MB at most
 
 
 @dataclass(frozen=True)
@@ -163,9 +183,33 @@ class Occurrence:
 def actions_for(ctx: Context) -> list[Action]:
     """Every action of every requirement, in a stable order."""
     out: list[Action] = []
-    for req in ctx.proc.requirements:
+    for req in _triggered(ctx):
         out += _requirement(ctx, req)
     return sorted(out, key=lambda a: (a.due or date.max, a.requirement, _number(a.id)))
+
+
+def _triggered(ctx: Context) -> list[Requirement]:
+    """The requirements some fact of the case may trigger, in procedure order: most of a
+    procedure's requirements have no trigger in a given case and are not looked at."""
+    by_rule = _by_trigger(ctx.plan, ctx.proc)
+    found: set[int] = set()
+    for rule in ctx.matches:
+        found.update(by_rule.get(rule, ()))
+    reqs = ctx.proc.requirements
+    return [reqs[i] for i in sorted(found)]
+
+
+def _by_trigger(plan: Plan, proc: Procedure) -> dict[str, tuple[int, ...]]:
+    """Trigger rule -> positions of the requirements it triggers, once per compiled plan."""
+    memo: tuple[Procedure, dict[str, tuple[int, ...]]] | None = plan.memo.get(
+        "actions.by_trigger")
+    if memo is None or memo[0] is not proc:
+        index: dict[str, list[int]] = {}
+        for i, req in enumerate(proc.requirements):
+            for rule in dict.fromkeys(plan.rule_of[m.key] for m in req.triggers):
+                index.setdefault(rule, []).append(i)
+        memo = plan.memo["actions.by_trigger"] = (proc, {r: tuple(i) for r, i in index.items()})
+    return memo[1]
 
 
 def _number(action_id: str) -> int:
@@ -180,12 +224,14 @@ def _requirement(ctx: Context, req: Requirement) -> list[Action]:
     done, cancel = ctx.union(rules[1]), ctx.union(rules[2])
     out: list[Action] = []
     busy_until, numbered = -1, 0
+    after, skips = ctx.replay.after, req.every is not None or req.single
     for t in triggers:
-        if t <= busy_until and (req.every is not None or req.single):
+        if t <= busy_until and skips:
             continue
-        if req.active_in and ctx.replay.after[t] not in req.active_in:
+        stage = after[t]
+        if req.active_in and stage not in req.active_in:
             continue
-        if ctx.replay.after[t] in req.not_triggered_in:   # e.g. a referral on an open plan
+        if stage in req.not_triggered_in:   # e.g. a referral on an open plan
             continue
         if req.until_age is not None and _past_age(ctx, req.until_age, ctx.facts[t].date):
             continue
@@ -418,10 +464,13 @@ def _choice(ctx: Context, req: Requirement, start: int, rule: DueRule) -> Readin
 
 def _anchor(ctx: Context, req: Requirement, start: int, spec: AnchorSpec) -> AnchorFact | str:
     """The clock's start, or words saying which anchor fact is not recorded."""
-    found = _anchor_position(ctx, req, start, spec)
-    if isinstance(found, str):
-        return found
-    pos, one = found
+    if spec.kind == "trigger" and spec.field is None:
+        pos, one = start, spec      # the usual clock: from the trigger itself, always recorded
+    else:
+        found = _anchor_position(ctx, req, start, spec)
+        if isinstance(found, str):
+            return found
+        pos, one = found
     fact = ctx.facts[pos]
     if fact.estimated and fact.type in ctx.case.not_recorded:
         # a stand-in the importer dated by estimate (census ICPCnotRequired): no real start
@@ -505,18 +554,43 @@ def _horizon(ctx: Context, req: Requirement, start: int) -> int:
 
 
 def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set[int]) -> _End:
-    facts, after, active = ctx.facts, ctx.replay.after, req.active_in
-    closes = None if req.runs_after_closure else ctx.closing
-    for p in range(start + 1, len(facts)):
-        if p in done:
-            return _End(p, "done", when=facts[p].date, at=facts[p].moment)
-        if p in cancel:
-            return _End(p, "cancelled", facts[p].type.replace("_", " "), facts[p].date)
-        if closes is not None and closes[p]:
-            return _End(p, "cancelled", "the case closed", facts[p].date)
-        if active and after[p] not in active:
-            return _End(p, "cancelled", f"the case left {', '.join(active)}", facts[p].date)
-    return _End(None, "open")
+    """The first fact after `start` that completes or cancels the occurrence, closes the
+    case or leaves its stages; done before cancelled before closed before left, when one
+    fact does several."""
+    facts, active = ctx.facts, req.active_in
+    p = _next_end(ctx, req, start, done, cancel)
+    if p is None:
+        return _End(None, "open")
+    fact = facts[p]
+    if p in done:
+        return _End(p, "done", when=fact.date, at=fact.moment)
+    if p in cancel:
+        return _End(p, "cancelled", fact.type.replace("_", " "), fact.date)
+    if not req.runs_after_closure and ctx.closing[p]:
+        return _End(p, "cancelled", "the case closed", fact.date)
+    return _End(p, "cancelled", f"the case left {', '.join(active)}", fact.date)
+
+
+def _next_end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set[int]
+              ) -> int | None:
+    """The position of the first fact after `start` that ends an occurrence, if any."""
+    stop = len(ctx.facts)
+    for group in (done, cancel):
+        for p in group:
+            if start < p < stop:
+                stop = p
+    if not req.runs_after_closure:
+        for p in ctx.closings:
+            if p > start:
+                stop = min(stop, p)
+                break
+    active = req.active_in
+    if active:
+        after = ctx.replay.after
+        for p in range(start + 1, stop):
+            if after[p] not in active:
+                return p
+    return stop if stop < len(ctx.facts) else None
 
 
 @dataclass(frozen=True)

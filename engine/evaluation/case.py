@@ -16,6 +16,7 @@ from typing import Any
 
 from engine.core.dates import FIRST_YEAR, LAST_YEAR, in_range, iso, parse_day, parse_moment
 from engine.core.errors import CaseError, did_you_mean
+from engine.core.frozen import maker
 from engine.evaluation import localtime
 from engine.language.model import FactType, Field, Procedure
 
@@ -313,8 +314,9 @@ def _fact(i: int, item: Any, proc: Procedure, errors: list[dict],
              "send those instead")
         return None
     written = item.get("date")
-    # the usual YYYY-MM-DD first; a date-time only when it is not
-    day = parse_day(written) if written.__class__ is str else None
+    # the usual YYYY-MM-DD first (a cohort repeats the same few thousand dates: parsed once
+    # each); a date-time only when it is not
+    day = _day(written) if written.__class__ is str else None
     moment = (day, None) if day is not None else (
         parse_moment(written) if written.__class__ is str else None)
     if moment is None:
@@ -339,8 +341,27 @@ def _fact(i: int, item: Any, proc: Procedure, errors: list[dict],
     if ident is not None and ref is None:
         _bad(errors, item, proc, f"{kind}: 'id' must be printable text of at most 200 "
              "characters; it is left out")
-    return Fact(i, kind, day, fields, ref, item.get("estimated") is True, (day, checker.rank),
-                clock)
+    return _MAKE_FACT({"index": i, "type": kind, "date": day, "fields": fields, "ref": ref,
+                       "estimated": item.get("estimated") is True,
+                       "order": (day, checker.rank), "time": clock})
+
+
+_MAKE_FACT = maker(Fact)
+_DAYS: dict[str, date | None] = {}
+_DAYS_KEPT = 20_000     # distinct date texts remembered (a bound, so memory stays flat)
+
+
+def _day(text: str) -> date | None:
+    """parse_day of a text, remembered: the same date is read for thousands of facts."""
+    if len(text) != 10:
+        return None     # not YYYY-MM-DD (and a long text is never kept)
+    try:
+        return _DAYS[text]
+    except KeyError:
+        if len(_DAYS) >= _DAYS_KEPT:
+            _DAYS.clear()
+        day = _DAYS[text] = parse_day(text)
+        return day
 
 
 def canonical(facts: Iterable[Fact]) -> list[Fact]:
@@ -466,15 +487,24 @@ def _order(facts: list[Fact], proc: Procedure, errors: list[dict]) -> None:
     """Report facts dated before any fact they must follow (e.g. a conference before referral)."""
     first: dict[str, date] = {}
     for fact in facts:
-        first[fact.type] = min(first.get(fact.type, fact.date), fact.date)
-    known = checkers(proc)
+        seen = first.get(fact.type)
+        if seen is None or fact.date < seen:
+            first[fact.type] = fact.date
+    follows = _follows(proc)
     for fact in facts:
-        checker = known.get(fact.type)
-        ftype = checker.ftype if checker is not None else None
-        if ftype is None or not ftype.follows:
+        needs = follows.get(fact.type)
+        if not needs:
             continue
-        earlier = [first[t] for t in ftype.follows if t in first and first[t] <= fact.date]
-        if not earlier:
-            needed = " or ".join(ftype.follows)
+        if not any(t in first and first[t] <= fact.date for t in needs):
+            needed = " or ".join(needs)
             errors.append({"fact": fact.describe(), "message": f"impossible order: {fact.type} on "
                            f"{fact.date} has no {needed} on or before it"})
+
+
+def _follows(proc: Procedure) -> dict[str, tuple[str, ...]]:
+    """Fact type -> the types it must follow, for the types that must follow any."""
+    found = proc.memo.get("case.follows")
+    if found is None:
+        found = proc.memo["case.follows"] = {f.name: f.follows for f in proc.facts
+                                             if f.follows}
+    return found

@@ -81,14 +81,13 @@ def flags(proc: Procedure, case: Case, facts: list[Fact], bindings: dict,
           stage_since: date | None, as_of: date, episode_start: int = 0) -> list[Flag]:
     """Each check judged by its version in force on the as-of date; an episode-scoped check
     (the default) reads only the facts of the current episode, from `episode_start`."""
-    present = {f.type for f in facts}
-    current = {f.type for f in facts[episode_start:]}
     out = []
     for entry in proc.checks:
         check = entry.in_force(as_of) if entry.versions else entry
         missing = _unrecorded(check, case)
         if missing:
-            if check.needs <= (current if check.scope == "episode" else present):
+            kept = facts[episode_start:] if check.scope == "episode" else facts
+            if check.needs <= {f.type for f in kept}:
                 out.append(_flag(proc, check, "unknown", None, (), f"unknown: "
                                  f"{case.system or 'the source'} does not record "
                                  f"{', '.join(missing)}"))

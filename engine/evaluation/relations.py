@@ -165,7 +165,7 @@ def _in_window(window: tuple, hits: Collection[int], scope: Scope, lowest: int
                ) -> bool | None:
     """Whether a matching fact lies between the window's ends; None when an end is not
     recorded (the absence is then unknown, and neither it nor its opposite holds)."""
-    positions = {t: list(p) for t, p in scope.by_type.items()}
+    positions = scope.by_type
     found = [window_of(window, h, positions) for h in hits if h >= lowest]
     if window_of(window, len(scope.facts), positions) is None:
         return None

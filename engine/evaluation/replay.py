@@ -51,16 +51,16 @@ def replay(proc: Procedure, plan: Plan, facts: list[Fact], matches: dict[str, se
            ) -> Replay:
     """Stage after each fact and the path, from matcher results."""
     terminal = {s.id for s in proc.stages if s.terminal}
-    rules = [(t, hits) for t in proc.transitions
-             if (hits := matches.get(plan.matcher_rule(t.on)))]
     current = start_stage(proc)
     entered = facts[0].date if facts else None
     steps: list[PathStep] = []
     after: list[str] = []
     moves: list[tuple[int, Transition]] = []
     starts = [0]
+    candidates = _candidates(proc, plan, matches)
     for pos, fact in enumerate(facts):
-        move = _first_move(rules, current, pos, terminal)
+        at = candidates.get(pos)
+        move = _first_move(at, current, terminal) if at is not None else None
         if move is not None:
             if move.reopens:
                 starts.append(pos)
@@ -75,12 +75,21 @@ def replay(proc: Procedure, plan: Plan, facts: list[Fact], matches: dict[str, se
     return Replay(tuple(after), tuple(steps), tuple(moves), tuple(starts))
 
 
-def _first_move(rules: Sequence[tuple[Transition, set[int]]], current: str, pos: int,
-                terminal: set[str]) -> Transition | None:
+def _candidates(proc: Procedure, plan: Plan, matches: dict[str, set[int]]
+                ) -> dict[int, list[Transition]]:
+    """Position -> the transitions whose matcher that fact satisfies, in definition order:
+    most facts move nothing, and are then not compared with every transition."""
+    out: dict[int, list[Transition]] = {}
+    for transition in proc.transitions:
+        for pos in matches.get(plan.matcher_rule(transition.on)) or ():
+            out.setdefault(pos, []).append(transition)
+    return out
+
+
+def _first_move(transitions: Sequence[Transition], current: str, terminal: set[str]
+                ) -> Transition | None:
     is_terminal = current in terminal
-    for transition, hits in rules:
-        if pos not in hits:
-            continue
+    for transition in transitions:
         if transition.reopens != is_terminal:
             continue
         leaves = current in transition.from_stages or (

@@ -136,7 +136,7 @@ class Runtime:
         while message:
             rule = message[2:message.index('"', 2)]
             if rule[0] == "m":
-                matches.setdefault(rule, set()).update(int(i) for i in ID_RE.findall(message))
+                matches.setdefault(rule, set()).update(map(int, ID_RE.findall(message)))
             elif rule[0] == "c":
                 conditions.setdefault(rule, []).extend(_bindings(message, rule))
             message = dre.complete_and_start_action(self.handle, offset)
