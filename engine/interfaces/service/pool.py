@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from engine.evaluation.engine import Engine
 from engine.interfaces.service.channel import Channel, Message, pair
 from engine.interfaces.service.evaluator import Job, JobResult, run
+from engine.interfaces.service.handoff import Handoff
 from engine.language.model import Procedure
 
 READY: Message = (0, b"", "ready")
@@ -82,7 +83,7 @@ class Pool:
         self.procedure = procedure
         self.size = size
         self.nice = nice
-        self._idle: asyncio.Queue[Worker] = asyncio.Queue()
+        self._idle: Handoff[Worker] = Handoff()
         self._all: dict[int, Worker] = {}
         self.replaced = 0
 
@@ -127,7 +128,7 @@ class Pool:
                 self._reap(worker)  # it never started: _spawn says so, no replacement
         elif answer is not None:
             worker.ready = True
-            self._idle.put_nowait(worker)
+            self._idle.put(worker)
         else:  # an answer to no job: the worker is out of step, so it is not trusted again
             self._replace(worker)
 
