@@ -5,6 +5,7 @@ facts trigger, complete or cancel); recurring requirements re-arm from each comp
 """
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -16,7 +17,7 @@ from engine.evaluation import localtime
 from engine.evaluation.calendar import WorkingCalendar, working_calendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
-from engine.evaluation.status import Action, ActionStatus, AnchorFact
+from engine.evaluation.status import Action, AnchorFact
 from engine.language.model import (
     AgeLimit,
     DueRule,
@@ -61,16 +62,6 @@ class Context:
             out |= matches.get(rule_of[m.key]) or _NONE
         return out
 
-    def union(self, rules: tuple[str, ...]) -> set[int]:
-        """Positions matched by any of these rules (a requirement's, from `_rules`)."""
-        matches = self.matches
-        if len(rules) == 1:
-            return matches.get(rules[0]) or set()
-        out: set[int] = set()
-        for rule in rules:
-            out |= matches.get(rule) or _NONE
-        return out
-
     def positions(self, fact_type: str) -> list[int]:
         """Positions of the facts of one type, in canonical order."""
         return self._by_type.get(fact_type, [])
@@ -99,13 +90,26 @@ class Context:
                 for p, a in enumerate(after)]
 
 
-@dataclass(frozen=True)
+EndKind = Literal["done", "cancelled", "open"]
+
+
 class _End:
-    pos: int | None
-    kind: Literal["done", "cancelled", "open"]
-    why: str = ""
-    when: date | None = None
-    at: datetime | None = None
+    """Where an occurrence ends: the fact's position (None: not ended), how, why, and that
+    fact's date and moment. Never changed once made; a plain class with slots because one or
+    two are made per action, where a frozen dataclass costs a call per field."""
+
+    __slots__ = ("pos", "kind", "why", "when", "at")
+
+    def __init__(self, pos: int | None, kind: EndKind, why: str = "", when: date | None = None,
+                 at: datetime | None = None) -> None:
+        self.pos = pos
+        self.kind = kind
+        self.why = why
+        self.when = when
+        self.at = at
+
+
+_OPEN = _End(None, "open")
 
 
 @dataclass(frozen=True)
@@ -150,27 +154,33 @@ _DUES: dict[tuple[int, date, int], tuple[WorkingCalendar, Limit, Due]] = {}
 _DUES_KEPT = 16_384     # about 6 MB at most
 
 
-@dataclass(frozen=True)
 class Reading:
     """A clock read for one occurrence: where it starts, its limit and due date (all None
     when its anchor fact is not recorded: the action is then `unknown`), words on how it was
-    decided (`note`) or on what is missing (`missing`)."""
+    decided (`note`) or on what is missing (`missing`). Never changed once made (a plain
+    class with slots, as `_End`)."""
 
-    anchor: AnchorFact | None
-    limit: Limit | None
-    due: Due | None
-    note: str = ""
-    missing: str = ""
+    __slots__ = ("anchor", "limit", "due", "note", "missing")
+
+    def __init__(self, anchor: AnchorFact | None, limit: Limit | None, due: Due | None,
+                 note: str = "", missing: str = "") -> None:
+        self.anchor = anchor
+        self.limit = limit
+        self.due = due
+        self.note = note
+        self.missing = missing
 
 
-@dataclass(frozen=True)
 class Occurrence:
     """One occurrence of a requirement: its clock reading and end, and the requirement's
-    version in force on the clock's anchor date."""
+    version in force on the clock's anchor date (a plain class with slots, as `_End`)."""
 
-    reading: Reading
-    end: _End
-    rule: Requirement
+    __slots__ = ("reading", "end", "rule")
+
+    def __init__(self, reading: Reading, end: _End, rule: Requirement) -> None:
+        self.reading = reading
+        self.end = end
+        self.rule = rule
 
     @property
     def late(self) -> bool:
@@ -181,55 +191,93 @@ class Occurrence:
 
 
 def actions_for(ctx: Context) -> list[Action]:
-    """Every action of every requirement, in a stable order."""
-    out: list[Action] = []
-    for req in _triggered(ctx):
-        out += _requirement(ctx, req)
-    return sorted(out, key=lambda a: (a.due or date.max, a.requirement, _number(a.id)))
+    """Every action of every requirement, in a stable order (by due date, requirement and
+    number: the key each action is made with)."""
+    keyed: list[tuple[tuple[date, str, int], Action]] = []
+    for walk in _triggered(ctx):
+        keyed += _requirement(ctx, walk)
+    keyed.sort(key=_key)
+    return [action for _, action in keyed]
 
 
-def _triggered(ctx: Context) -> list[Requirement]:
+def _key(item: tuple[tuple[date, str, int], Action]) -> tuple[date, str, int]:
+    return item[0]
+
+
+class _Walk:
+    """One requirement as every case walks it, worked out once per compiled plan: the rules
+    of its triggers, completions and cancellations, the stages it runs in, its calendar and
+    the words every action of it carries. A plain class with slots: read dozens of times per
+    case, never changed."""
+
+    __slots__ = ("req", "triggers", "done", "cancel", "skips", "active", "left", "usual",
+                 "cal", "fixed")
+
+    def __init__(self, plan: Plan, proc: Procedure, req: Requirement) -> None:
+        self.req = req
+        self.triggers, self.done, self.cancel = (
+            tuple(plan.rule_of[m.key] for m in group)
+            for group in (req.triggers, req.completed_by, req.cancelled_by))
+        self.skips = req.every is not None or req.single
+        self.active = frozenset(req.active_in)
+        self.left = f"the case left {', '.join(req.active_in)}"
+        # the usual clock: the limit counted from the trigger itself, one version
+        self.usual = (req.due_rule is None and req.anchor.kind == "trigger"
+                      and req.anchor.field is None and not req.versions)
+        self.cal = None if req.calendar is None else working_calendar(proc.calendar_of(req))
+        self.fixed = _fixed(proc, req)
+
+
+def _triggered(ctx: Context) -> list[_Walk]:
     """The requirements some fact of the case may trigger, in procedure order: most of a
     procedure's requirements have no trigger in a given case and are not looked at."""
-    by_rule = _by_trigger(ctx.plan, ctx.proc)
+    by_rule, walks = _walks(ctx.plan, ctx.proc)
     found: set[int] = set()
     for rule in ctx.matches:
         found.update(by_rule.get(rule, ()))
-    reqs = ctx.proc.requirements
-    return [reqs[i] for i in sorted(found)]
+    return [walks[i] for i in sorted(found)]
 
 
-def _by_trigger(plan: Plan, proc: Procedure) -> dict[str, tuple[int, ...]]:
-    """Trigger rule -> positions of the requirements it triggers, once per compiled plan."""
-    memo: tuple[Procedure, dict[str, tuple[int, ...]]] | None = plan.memo.get(
-        "actions.by_trigger")
+def _walks(plan: Plan, proc: Procedure) -> tuple[dict[str, tuple[int, ...]], list[_Walk]]:
+    """Trigger rule -> positions of the requirements it triggers, and each requirement's
+    walk, once per compiled plan."""
+    memo = plan.memo.get("actions.walks")
     if memo is None or memo[0] is not proc:
         index: dict[str, list[int]] = {}
         for i, req in enumerate(proc.requirements):
             for rule in dict.fromkeys(plan.rule_of[m.key] for m in req.triggers):
                 index.setdefault(rule, []).append(i)
-        memo = plan.memo["actions.by_trigger"] = (proc, {r: tuple(i) for r, i in index.items()})
-    return memo[1]
+        memo = plan.memo["actions.walks"] = (
+            proc, {r: tuple(i) for r, i in index.items()},
+            [_Walk(plan, proc, req) for req in proc.requirements])
+    return memo[1], memo[2]
 
 
-def _number(action_id: str) -> int:
-    return int(action_id.rsplit("#", 1)[1])
+def _union(matches: dict[str, set[int]], rules: tuple[str, ...]) -> Set[int]:
+    """Positions matched by any of these rules (one, as a rule, is its matches as they are)."""
+    if len(rules) == 1:
+        return matches.get(rules[0]) or _NONE
+    out: set[int] = set()
+    for rule in rules:
+        out |= matches.get(rule) or _NONE
+    return out
 
 
-def _requirement(ctx: Context, req: Requirement) -> list[Action]:
-    rules = _rules(ctx.plan, req)
-    triggers = sorted(ctx.union(rules[0]))
+def _requirement(ctx: Context, walk: _Walk) -> list[tuple[tuple[date, str, int], Action]]:
+    matches = ctx.matches
+    triggers = _union(matches, walk.triggers)
     if not triggers:
         return []
-    done, cancel = ctx.union(rules[1]), ctx.union(rules[2])
-    out: list[Action] = []
+    done, cancel = _union(matches, walk.done), _union(matches, walk.cancel)
+    req, active, skips = walk.req, walk.active, walk.skips
+    out: list[tuple[tuple[date, str, int], Action]] = []
     busy_until, numbered = -1, 0
-    after, skips = ctx.replay.after, req.every is not None or req.single
-    for t in triggers:
+    after = ctx.replay.after
+    for t in sorted(triggers):
         if t <= busy_until and skips:
             continue
         stage = after[t]
-        if req.active_in and stage not in req.active_in:
+        if active and stage not in active:
             continue
         if stage in req.not_triggered_in:   # e.g. a referral on an open plan
             continue
@@ -237,39 +285,29 @@ def _requirement(ctx: Context, req: Requirement) -> list[Action]:
             continue
         if req.once and numbered:
             break
-        chain, busy_until = _chain(ctx, req, t, done, cancel)
-        out += [_action(ctx, req, numbered + k + 1, occ) for k, occ in _visible(chain, req)]
+        chain, busy_until = _chain(ctx, walk, t, done, cancel)
+        for k, occ in _visible(chain, req):
+            out.append(_action(ctx, walk, numbered + k + 1, occ))
         numbered += len(chain)
     return out
 
 
-def _rules(plan: Plan, req: Requirement) -> tuple[tuple[str, ...], ...]:
-    """The rules of a requirement's triggers, completions and cancellations, looked up once
-    per compiled plan."""
-    memo: dict[int, tuple[Requirement, tuple[tuple[str, ...], ...]]] = plan.memo.setdefault(
-        "actions.rules", {})
-    found = memo.get(id(req))
-    if found is None or found[0] is not req:
-        found = memo[id(req)] = (req, tuple(tuple(plan.rule_of[m.key] for m in group) for group
-                                            in (req.triggers, req.completed_by,
-                                                req.cancelled_by)))
-    return found[1]
-
-
-def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[int]
+def _chain(ctx: Context, walk: _Walk, t: int, done: Set[int], cancel: Set[int]
            ) -> tuple[list[Occurrence], int]:
     """One trigger's occurrences: the first, then one per
     completion if recurring. Numbering counts them all; a completing fact that also cancels
     (a review that ends the plan) does not re-arm it. Returns where the chain ended too.
     """
     occurrences: list[Occurrence] = []
-    start = t
+    start, req = t, walk.req
     while True:
-        end = _end(ctx, req, start, done, cancel)
+        end = _end(ctx, walk, start, done, cancel)
         if occurrences and occurrences[-1].rule.every is not None:
             fact = ctx.facts[start]
             rule = req.in_force(fact.date) if req.versions else req
             reading = _interval(ctx, rule, start, end)
+        elif walk.usual:
+            reading, rule = _usual(ctx, walk, start), req
         else:
             reading, rule = _first(ctx, req, start)
         if req.rescheduled_by and reading.due is not None:
@@ -283,6 +321,17 @@ def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[i
             last = end.pos if end.pos is not None else len(ctx.facts)
             return occurrences, last
         start = end.pos
+
+
+def _usual(ctx: Context, walk: _Walk, start: int) -> Reading:
+    """The usual clock (`_clock` from the trigger itself, one version), without the search
+    for an anchor."""
+    fact, limit = ctx.facts[start], walk.req.due
+    if fact.estimated and fact.type in ctx.case.not_recorded:
+        return Reading(None, limit, None, missing=_estimated(ctx, fact))
+    anchor = _ANCHOR({"type": fact.type, "date": fact.date, "ref": fact.ref, "time": fact.time})
+    return Reading(anchor, limit, due_of(ctx.cal if walk.cal is None else walk.cal, anchor,
+                                         limit))
 
 
 def _interval(ctx: Context, rule: Requirement, start: int, end: _End) -> Reading:
@@ -473,14 +522,18 @@ def _anchor(ctx: Context, req: Requirement, start: int, spec: AnchorSpec) -> Anc
         pos, one = found
     fact = ctx.facts[pos]
     if fact.estimated and fact.type in ctx.case.not_recorded:
-        # a stand-in the importer dated by estimate (census ICPCnotRequired): no real start
-        system = ctx.case.system or "the case's source"
-        return (f"{system} does not record when the {_words(fact.type)} happened (its date "
-                "is an estimate)")
+        return _estimated(ctx, fact)
     if one.field is not None:
         day, clock = field_moment(fact.fields[one.field])
         return AnchorFact(f"{fact.type}.{one.field}", day, fact.ref, clock)
     return AnchorFact(fact.type, fact.date, fact.ref, fact.time)
+
+
+def _estimated(ctx: Context, fact: Fact) -> str:
+    """A stand-in the importer dated by estimate (census ICPCnotRequired): no real start."""
+    system = ctx.case.system or "the case's source"
+    return (f"{system} does not record when the {_words(fact.type)} happened (its date "
+            "is an estimate)")
 
 
 def _anchor_position(ctx: Context, req: Requirement, start: int, spec: AnchorSpec
@@ -553,44 +606,45 @@ def _horizon(ctx: Context, req: Requirement, start: int) -> int:
     return min(done) if done else len(ctx.facts)
 
 
-def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set[int]) -> _End:
+def _end(ctx: Context, walk: _Walk, start: int, done: Set[int], cancel: Set[int]) -> _End:
     """The first fact after `start` that completes or cancels the occurrence, closes the
     case or leaves its stages; done before cancelled before closed before left, when one
     fact does several."""
-    facts, active = ctx.facts, req.active_in
-    p = _next_end(ctx, req, start, done, cancel)
-    if p is None:
-        return _End(None, "open")
-    fact = facts[p]
-    if p in done:
-        return _End(p, "done", when=fact.date, at=fact.moment)
-    if p in cancel:
-        return _End(p, "cancelled", fact.type.replace("_", " "), fact.date)
-    if not req.runs_after_closure and ctx.closing[p]:
-        return _End(p, "cancelled", "the case closed", fact.date)
-    return _End(p, "cancelled", f"the case left {', '.join(active)}", fact.date)
-
-
-def _next_end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set[int]
-              ) -> int | None:
-    """The position of the first fact after `start` that ends an occurrence, if any."""
-    stop = len(ctx.facts)
-    for group in (done, cancel):
-        for p in group:
-            if start < p < stop:
-                stop = p
-    if not req.runs_after_closure:
+    facts, closes = ctx.facts, not walk.req.runs_after_closure
+    stop = total = len(facts)
+    for p in done:
+        if start < p < stop:
+            stop = p
+    for p in cancel:
+        if start < p < stop:
+            stop = p
+    if closes:
         for p in ctx.closings:
             if p > start:
                 stop = min(stop, p)
                 break
-    active = req.active_in
-    if active:
-        after = ctx.replay.after
-        for p in range(start + 1, stop):
-            if after[p] not in active:
-                return p
-    return stop if stop < len(ctx.facts) else None
+    if walk.active:
+        stop = _left(ctx, walk.active, start, stop)
+    if stop == total:
+        return _OPEN
+    fact = facts[stop]
+    if stop in done:
+        return _End(stop, "done", "", fact.date, fact.moment)
+    if stop in cancel:
+        return _End(stop, "cancelled", fact.type.replace("_", " "), fact.date)
+    if closes and ctx.closing[stop]:
+        return _End(stop, "cancelled", "the case closed", fact.date)
+    return _End(stop, "cancelled", walk.left, fact.date)
+
+
+def _left(ctx: Context, active: frozenset[str], start: int, stop: int) -> int:
+    """The first position after `start` and before `stop` in a stage outside `active`, else
+    `stop`."""
+    after = ctx.replay.after
+    for p in range(start + 1, stop):
+        if after[p] not in active:
+            return p
+    return stop
 
 
 @dataclass(frozen=True)
@@ -619,36 +673,49 @@ def _fixed(proc: Procedure, rule: Requirement) -> _Fixed:
     return found[1]
 
 
-def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Action:
-    reading, end, rule = occ.reading, occ.end, occ.rule
+def _action(ctx: Context, walk: _Walk, number: int, occ: Occurrence
+            ) -> tuple[tuple[date, str, int], Action]:
+    """The action of one occurrence, with the key actions are ordered by."""
+    reading, end, rule, req = occ.reading, occ.end, occ.rule, walk.req
     anchor, limit, due = reading.anchor, reading.limit, reading.due
-    fixed, when = _fixed(ctx.proc, rule), end.when
+    fixed = walk.fixed if rule is req else _fixed(ctx.proc, rule)
+    day = due.day if due is not None else None
     base: dict[str, Any] = {
         "id": f"{req.id}#{number}", "requirement": req.id, "title": fixed.title,
-        "owner": fixed.owner, "due": due.day if due else None, "anchor": anchor,
+        "owner": fixed.owner, "due": day, "anchor": anchor,
         "source": fixed.source, "statutory": fixed.statutory,
         "limit": limit.describe() if limit is not None else fixed.limit,
-        "due_from": due.opens if due else None, "due_at": due.at if due else None,
-        "rule_version": fixed.rule_version}
+        "due_from": due.opens if due is not None else None,
+        "due_at": due.at if due is not None else None, "rule_version": fixed.rule_version}
+    key = (date.max if day is None else day, req.id, number)
     if due is None or anchor is None or limit is None:
-        return _unanchored(base, reading, end)
-    cal = ctx.cal_of(req)
+        return key, _unanchored(base, reading, end)
     head = (fixed.lead, anchor, limit, due, reading.note, fixed.version)
+    return key, _timed(ctx, walk, base, head, end)
+
+
+def _timed(ctx: Context, walk: _Walk, base: dict[str, Any], head: Head, end: _End) -> Action:
+    """An action whose clock started: done (late or not), cancelled, or still open."""
+    due, when = head[3], end.when
+    cal = ctx.cal if walk.cal is None else walk.cal
     if end.kind == "done" and when is not None:
         late_by = due.passed_by(end)
         late = cal.days_overdue(due.day, when)
-        status: ActionStatus = "done_late" if late_by else "done"
-        return _made(base, status=status, done_on=when, why=(_done_words, head, when, late,
-                                                               late_by),
-                     working_days_overdue=late if late_by else None)
+        base["status"] = "done_late" if late_by else "done"
+        base["done_on"] = when
+        base["why"] = (_done_words, head, when, late, late_by)
+        base["working_days_overdue"] = late if late_by else None
+        return _MAKE_ACTION(base)
     if end.kind == "cancelled" and when is not None:
-        unrecorded = _unrecorded(ctx, req)
+        unrecorded = _unrecorded(ctx, walk.req)
         overdue = cal.days_overdue(due.day, when) if when > due.day and not unrecorded \
             else None
-        return _made(base, status="cancelled", cancelled_on=when,
-                     why=(_cancelled_words, head, when, end.why, overdue, unrecorded),
-                     working_days_overdue=overdue)
-    return _open(ctx, req, base, head, due)
+        base["status"] = "cancelled"
+        base["cancelled_on"] = when
+        base["why"] = (_cancelled_words, head, when, end.why, overdue, unrecorded)
+        base["working_days_overdue"] = overdue
+        return _MAKE_ACTION(base)
+    return _open(ctx, walk, base, head, due)
 
 
 # An action's explanation is kept as (how to word it, what it says) and worded only when
@@ -694,6 +761,7 @@ def _unrecorded(ctx: Context, req: Requirement) -> str:
 
 
 _MAKE_ACTION = maker(Action)
+_ANCHOR = maker(AnchorFact)
 
 
 def _made(base: dict[str, Any], **rest: Any) -> Action:
@@ -735,13 +803,14 @@ def _version(rule: Requirement) -> str:
     return f" ({words})" if words else ""
 
 
-def _open(ctx: Context, req: Requirement, base: dict[str, Any], head: Head, due: Due
+def _open(ctx: Context, walk: _Walk, base: dict[str, Any], head: Head, due: Due
           ) -> Action:
+    req = walk.req
     unrecorded = _unrecorded(ctx, req)
     if unrecorded:
         return _made(base, status="unknown", why=(_clock_words, head, f"; unknown: {unrecorded}"))
     if ctx.as_of > due.day:
-        late = ctx.cal_of(req).days_overdue(due.day, ctx.as_of)
+        late = (ctx.cal if walk.cal is None else walk.cal).days_overdue(due.day, ctx.as_of)
         return _made(base, status="overdue", working_days_overdue=late,
                      why=(_overdue_words, head, late, ctx.as_of))
     if due.opens is not None and ctx.as_of < due.opens:
