@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Set
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
-from typing import Any, Literal
+from operator import itemgetter
+from typing import Any, Literal, TypeVar
 
 from engine.core.dates import field_moment, parse_moment
-from engine.core.frozen import maker
 from engine.evaluation import localtime
 from engine.evaluation.calendar import WorkingCalendar, working_calendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
-from engine.evaluation.status import Action, AnchorFact
+from engine.evaluation.status import Action, ActionStatus, AnchorFact, Why
 from engine.language.model import (
     AgeLimit,
     DueRule,
@@ -32,6 +32,7 @@ from engine.language.model import Anchor as AnchorSpec
 from engine.rules_engine.compiler import Plan
 
 _NONE: frozenset[int] = frozenset()
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -130,27 +131,32 @@ class Due:
 def due_of(cal: WorkingCalendar, anchor: AnchorFact, limit: Limit) -> Due:
     """Apply a limit to a clock's start. Hours are clock hours from the fact's time; a fact
     without a time counts from the end of its day (docs/design/working-days.md)."""
-    if limit.unit == "hours":
-        start = datetime.combine(anchor.date, anchor.time) if anchor.time else \
-            datetime.combine(anchor.date, datetime.min.time()) + timedelta(days=1)
-        at = localtime.add_hours(start, limit.amount)      # elapsed, across clock changes
-        return Due((at - timedelta(microseconds=1)).date(), at=at)
-    key = (id(cal), anchor.date, id(limit))
+    hours = limit.unit == "hours"
+    key = (id(cal), id(limit), anchor.date, anchor.time if hours else None)
     found = _DUES.get(key)
     if found is not None and found[0] is cal and found[1] is limit:
         return found[2]
-    opens = cal.due(anchor.date, limit.opens) if limit.opens is not None else None
-    due = Due(cal.due(anchor.date, limit), opens)
+    due = _hours_after(anchor, limit) if hours else Due(
+        cal.due(anchor.date, limit),
+        cal.due(anchor.date, limit.opens) if limit.opens is not None else None)
     if len(_DUES) >= _DUES_KEPT:
         _DUES.clear()
     _DUES[key] = (cal, limit, due)
     return due
 
 
-# Due dates in days by (calendar, start date, limit): a cohort counts the same few thousand
-# dates with the same few limits over and over. Bounded, so memory stays flat; each entry
-# keeps its calendar and limit, so an id reused by a new object never finds an old answer.
-_DUES: dict[tuple[int, date, int], tuple[WorkingCalendar, Limit, Due]] = {}
+def _hours_after(anchor: AnchorFact, limit: Limit) -> Due:
+    start = datetime.combine(anchor.date, anchor.time) if anchor.time else \
+        datetime.combine(anchor.date, datetime.min.time()) + timedelta(days=1)
+    at = localtime.add_hours(start, limit.amount)      # elapsed, across clock changes
+    return Due((at - timedelta(microseconds=1)).date(), at=at)
+
+
+# Due dates by (calendar, limit, start date and, for hours, time): a cohort counts the same
+# few thousand dates with the same few limits over and over. Bounded, so memory stays flat;
+# each entry keeps its calendar and limit, so an id reused by a new object never finds an
+# old answer.
+_DUES: dict[tuple[int, int, date, time | None], tuple[WorkingCalendar, Limit, Due]] = {}
 _DUES_KEPT = 16_384     # about 6 MB at most
 
 
@@ -171,23 +177,16 @@ class Reading:
         self.missing = missing
 
 
-class Occurrence:
-    """One occurrence of a requirement: its clock reading and end, and the requirement's
-    version in force on the clock's anchor date (a plain class with slots, as `_End`)."""
+# One occurrence of a requirement: its clock reading and end, and the requirement's version
+# in force on the clock's anchor date (a tuple: one or more per action, made in the hot loop).
+Occurrence = tuple[Reading, _End, Requirement]
 
-    __slots__ = ("reading", "end", "rule")
 
-    def __init__(self, reading: Reading, end: _End, rule: Requirement) -> None:
-        self.reading = reading
-        self.end = end
-        self.rule = rule
-
-    @property
-    def late(self) -> bool:
-        """Done after its due date, or still not done when it was cancelled after it; an
-        occurrence whose clock never started is kept too (its timeliness is unknown)."""
-        due = self.reading.due
-        return due.passed_by(self.end) if due is not None else self.end.pos is not None
+def _late(occ: Occurrence) -> bool:
+    """Done after its due date, or still not done when it was cancelled after it; an
+    occurrence whose clock never started is kept too (its timeliness is unknown)."""
+    due, end = occ[0].due, occ[1]
+    return due.passed_by(end) if due is not None else end.pos is not None
 
 
 def actions_for(ctx: Context) -> list[Action]:
@@ -196,12 +195,8 @@ def actions_for(ctx: Context) -> list[Action]:
     keyed: list[tuple[tuple[date, str, int], Action]] = []
     for walk in _triggered(ctx):
         keyed += _requirement(ctx, walk)
-    keyed.sort(key=_key)
+    keyed.sort(key=itemgetter(0))
     return [action for _, action in keyed]
-
-
-def _key(item: tuple[tuple[date, str, int], Action]) -> tuple[date, str, int]:
-    return item[0]
 
 
 class _Walk:
@@ -210,14 +205,13 @@ class _Walk:
     the words every action of it carries. A plain class with slots: read dozens of times per
     case, never changed."""
 
-    __slots__ = ("req", "triggers", "done", "cancel", "skips", "active", "left", "usual",
+    __slots__ = ("req", "rules", "skips", "active", "left", "usual",
                  "cal", "fixed")
 
     def __init__(self, plan: Plan, proc: Procedure, req: Requirement) -> None:
         self.req = req
-        self.triggers, self.done, self.cancel = (
-            tuple(plan.rule_of[m.key] for m in group)
-            for group in (req.triggers, req.completed_by, req.cancelled_by))
+        self.rules = tuple(tuple(plan.rule_of[m.key] for m in group)
+                           for group in (req.triggers, req.completed_by, req.cancelled_by))
         self.skips = req.every is not None or req.single
         self.active = frozenset(req.active_in)
         self.left = f"the case left {', '.join(req.active_in)}"
@@ -253,22 +247,26 @@ def _walks(plan: Plan, proc: Procedure) -> tuple[dict[str, tuple[int, ...]], lis
     return memo[1], memo[2]
 
 
-def _union(matches: dict[str, set[int]], rules: tuple[str, ...]) -> Set[int]:
-    """Positions matched by any of these rules (one, as a rule, is its matches as they are)."""
-    if len(rules) == 1:
-        return matches.get(rules[0]) or _NONE
-    out: set[int] = set()
-    for rule in rules:
-        out |= matches.get(rule) or _NONE
+def _matched(matches: dict[str, set[int]], groups: tuple[tuple[str, ...], ...]
+             ) -> list[Set[int]]:
+    """For each group of rules, the positions any of them matched (one rule's are its
+    matches as they are)."""
+    out: list[Set[int]] = []
+    for rules in groups:
+        if len(rules) == 1:
+            out.append(matches.get(rules[0]) or _NONE)
+            continue
+        union: set[int] = set()
+        for rule in rules:
+            union |= matches.get(rule) or _NONE
+        out.append(union)
     return out
 
 
 def _requirement(ctx: Context, walk: _Walk) -> list[tuple[tuple[date, str, int], Action]]:
-    matches = ctx.matches
-    triggers = _union(matches, walk.triggers)
+    triggers, done, cancel = _matched(ctx.matches, walk.rules)
     if not triggers:
         return []
-    done, cancel = _union(matches, walk.done), _union(matches, walk.cancel)
     req, active, skips = walk.req, walk.active, walk.skips
     out: list[tuple[tuple[date, str, int], Action]] = []
     busy_until, numbered = -1, 0
@@ -286,9 +284,14 @@ def _requirement(ctx: Context, walk: _Walk) -> list[tuple[tuple[date, str, int],
         if req.once and numbered:
             break
         chain, busy_until = _chain(ctx, walk, t, done, cancel)
-        for k, occ in _visible(chain, req):
-            out.append(_action(ctx, walk, numbered + k + 1, occ))
-        numbered += len(chain)
+        if req.every is None:
+            for occ in chain:
+                numbered += 1
+                out.append(_action(ctx, walk, numbered, occ))
+        else:
+            for k, occ in _visible(chain):
+                out.append(_action(ctx, walk, numbered + k + 1, occ))
+            numbered += len(chain)
     return out
 
 
@@ -302,7 +305,7 @@ def _chain(ctx: Context, walk: _Walk, t: int, done: Set[int], cancel: Set[int]
     start, req = t, walk.req
     while True:
         end = _end(ctx, walk, start, done, cancel)
-        if occurrences and occurrences[-1].rule.every is not None:
+        if occurrences and occurrences[-1][2].every is not None:
             fact = ctx.facts[start]
             rule = req.in_force(fact.date) if req.versions else req
             reading = _interval(ctx, rule, start, end)
@@ -316,7 +319,7 @@ def _chain(ctx: Context, walk: _Walk, t: int, done: Set[int], cancel: Set[int]
             reading = _from_birth(ctx, req, reading)
         if req.until_age is not None:
             reading, end = _age_limit(ctx, req.until_age, reading, end)
-        occurrences.append(Occurrence(reading, end, rule))
+        occurrences.append((reading, end, rule))
         if end.kind != "done" or rule.every is None or end.pos is None or end.pos in cancel:
             last = end.pos if end.pos is not None else len(ctx.facts)
             return occurrences, last
@@ -329,7 +332,7 @@ def _usual(ctx: Context, walk: _Walk, start: int) -> Reading:
     fact, limit = ctx.facts[start], walk.req.due
     if fact.estimated and fact.type in ctx.case.not_recorded:
         return Reading(None, limit, None, missing=_estimated(ctx, fact))
-    anchor = _ANCHOR({"type": fact.type, "date": fact.date, "ref": fact.ref, "time": fact.time})
+    anchor = _anchor_of(fact)
     return Reading(anchor, limit, due_of(ctx.cal if walk.cal is None else walk.cal, anchor,
                                          limit))
 
@@ -341,13 +344,13 @@ def _interval(ctx: Context, rule: Requirement, start: int, end: _End) -> Reading
     change counts from the completion; when that day has already passed at the change, from
     the change."""
     fact = ctx.facts[start]
-    anchor = AnchorFact(fact.type, fact.date, fact.ref, fact.time)
+    anchor = _anchor_of(fact)
     limit, note = rule.every or rule.due, ""
     if rule.every_rule is not None:
         holds = start in ctx.hits(tuple(m for m in rule.every_rule.when if m.fact == fact.type))
         limit = rule.every_rule.parts[0 if holds else 1].limit or limit
         note = f" ({rule.every_rule.text} {'holds' if holds else 'does not hold'} for it)"
-    change = _latest_change(ctx, rule, start, end)
+    change = _latest_change(ctx, rule, start, end) if rule.every_set_by else None
     if change is None:
         return Reading(anchor, limit, due_of(ctx.cal_of(rule), anchor, limit), note)
     pos, limit = change
@@ -355,7 +358,7 @@ def _interval(ctx: Context, rule: Requirement, start: int, end: _End) -> Reading
     setter = ctx.facts[pos]
     note = f" (interval set to {limit.describe()} by the {_words(setter.type)} on {setter.date})"
     if due.day < setter.date:
-        anchor = AnchorFact(setter.type, setter.date, setter.ref, setter.time)
+        anchor = _anchor_of(setter)
         due = due_of(ctx.cal_of(rule), anchor, limit)
     return Reading(anchor, limit, due, note)
 
@@ -363,9 +366,12 @@ def _interval(ctx: Context, rule: Requirement, start: int, end: _End) -> Reading
 def _latest_change(ctx: Context, rule: Requirement, start: int, end: _End
                    ) -> tuple[int, Limit] | None:
     last = end.pos if end.pos is not None else len(ctx.facts)
-    episode = ctx.replay.episode(start)
     found = [(p, c.every) for c in rule.every_set_by for p in ctx.hits((c.matcher,))
-             if p < last and ctx.replay.episode(p) == episode]
+             if p < last]
+    if not found:
+        return None
+    episode = ctx.replay.episode(start)
+    found = [(p, every) for p, every in found if ctx.replay.episode(p) == episode]
     return max(found, key=lambda x: x[0]) if found else None
 
 
@@ -426,28 +432,31 @@ def _age_limit(ctx: Context, limit: AgeLimit, reading: Reading, end: _End
     if dob is None or due is None or reading.anchor is None:
         return reading, end
     day = birthday(dob, limit.age)
-    words = f"the child's birthday at {limit.age}, {day}"
     if limit.bring_forward and due.day >= day and reading.anchor.date < day - timedelta(days=1):
         reading = Reading(reading.anchor, reading.limit, Due(day - timedelta(days=1)),
-                          reading.note + f" (brought forward to the day before {words}; it "
-                          f"would have been due {due.day})", reading.missing)
+                          reading.note + f" (brought forward to the day before "
+                          f"{_birthday_words(limit, day)}; it would have been due {due.day})",
+                          reading.missing)
         due = reading.due
     if end.kind != "open" and end.when is not None and end.when < day:
         return reading, end
     if ctx.as_of >= day or due is None or due.day >= day:
-        return reading, _End(None, "cancelled", f"nothing is due from {words}", day)
+        return reading, _End(None, "cancelled",
+                             f"nothing is due from {_birthday_words(limit, day)}", day)
     return reading, end
 
 
-def _visible(chain: list[Occurrence], req: Requirement) -> list[tuple[int, Occurrence]]:
+def _birthday_words(limit: AgeLimit, day: date) -> str:
+    return f"the child's birthday at {limit.age}, {day}"
+
+
+def _visible(chain: list[Occurrence]) -> list[tuple[int, Occurrence]]:
     """Recurring: keep the current occurrence and every late one; the rest is history.
 
     Decided before any Action is built: a long plan has many on-time visits to skip.
     """
     numbered = list(enumerate(chain))
-    if req.every is None:
-        return numbered
-    return [(k, occ) for k, occ in numbered[:-1] if occ.late] + numbered[-1:]
+    return [(k, occ) for k, occ in numbered[:-1] if _late(occ)] + numbered[-1:]
 
 
 def _first(ctx: Context, req: Requirement, start: int) -> tuple[Reading, Requirement]:
@@ -526,7 +535,7 @@ def _anchor(ctx: Context, req: Requirement, start: int, spec: AnchorSpec) -> Anc
     if one.field is not None:
         day, clock = field_moment(fact.fields[one.field])
         return AnchorFact(f"{fact.type}.{one.field}", day, fact.ref, clock)
-    return AnchorFact(fact.type, fact.date, fact.ref, fact.time)
+    return _anchor_of(fact)
 
 
 def _estimated(ctx: Context, fact: Fact) -> str:
@@ -676,7 +685,7 @@ def _fixed(proc: Procedure, rule: Requirement) -> _Fixed:
 def _action(ctx: Context, walk: _Walk, number: int, occ: Occurrence
             ) -> tuple[tuple[date, str, int], Action]:
     """The action of one occurrence, with the key actions are ordered by."""
-    reading, end, rule, req = occ.reading, occ.end, occ.rule, walk.req
+    (reading, end, rule), req = occ, walk.req
     anchor, limit, due = reading.anchor, reading.limit, reading.due
     fixed = walk.fixed if rule is req else _fixed(ctx.proc, rule)
     day = due.day if due is not None else None
@@ -686,7 +695,8 @@ def _action(ctx: Context, walk: _Walk, number: int, occ: Occurrence
         "source": fixed.source, "statutory": fixed.statutory,
         "limit": limit.describe() if limit is not None else fixed.limit,
         "due_from": due.opens if due is not None else None,
-        "due_at": due.at if due is not None else None, "rule_version": fixed.rule_version}
+        "due_at": due.at if due is not None else None, "rule_version": fixed.rule_version,
+        "done_on": None, "cancelled_on": None, "working_days_overdue": None}
     key = (date.max if day is None else day, req.id, number)
     if due is None or anchor is None or limit is None:
         return key, _unanchored(base, reading, end)
@@ -701,20 +711,18 @@ def _timed(ctx: Context, walk: _Walk, base: dict[str, Any], head: Head, end: _En
     if end.kind == "done" and when is not None:
         late_by = due.passed_by(end)
         late = cal.days_overdue(due.day, when)
-        base["status"] = "done_late" if late_by else "done"
         base["done_on"] = when
-        base["why"] = (_done_words, head, when, late, late_by)
         base["working_days_overdue"] = late if late_by else None
-        return _MAKE_ACTION(base)
+        return _made(base, "done_late" if late_by else "done",
+                     (_done_words, head, when, late, late_by))
     if end.kind == "cancelled" and when is not None:
         unrecorded = _unrecorded(ctx, walk.req)
         overdue = cal.days_overdue(due.day, when) if when > due.day and not unrecorded \
             else None
-        base["status"] = "cancelled"
         base["cancelled_on"] = when
-        base["why"] = (_cancelled_words, head, when, end.why, overdue, unrecorded)
         base["working_days_overdue"] = overdue
-        return _MAKE_ACTION(base)
+        return _made(base, "cancelled", (_cancelled_words, head, when, end.why, overdue,
+                                         unrecorded))
     return _open(ctx, walk, base, head, due)
 
 
@@ -760,14 +768,27 @@ def _unrecorded(ctx: Context, req: Requirement) -> str:
     return f"{system} does not record {', '.join(missing)}"
 
 
-_MAKE_ACTION = maker(Action)
-_ANCHOR = maker(AnchorFact)
+def _made(base: dict[str, Any], status: ActionStatus, why: str | Why) -> Action:
+    """The action from every other field and its status and explanation."""
+    base["status"] = status
+    base["why"] = why
+    return _record(Action, base)
 
 
-def _made(base: dict[str, Any], **rest: Any) -> Action:
-    """The action from its common fields and the ones its outcome decides."""
-    base.update(rest)
-    return _MAKE_ACTION(base)
+def _anchor_of(fact: Fact) -> AnchorFact:
+    """The clock's start at a fact's own date (and time)."""
+    return _record(AnchorFact, {"type": fact.type, "date": fact.date, "ref": fact.ref,
+                                "time": fact.time})
+
+
+def _record(cls: type[R], fields: dict[str, Any]) -> R:
+    """A frozen record of `cls` whose state is `fields`, which must name every field and
+    nothing else (kept as it is, so not used again by the caller). Made a dozen times per
+    case: the dataclass's __init__ costs a call per field, `frozen.maker`'s checks as much
+    again; tests/evaluation/test_fast_paths.py checks the records made this way."""
+    made = object.__new__(cls)
+    object.__setattr__(made, "__dict__", fields)
+    return made
 
 
 def _limit_words(req: Requirement) -> str:
@@ -779,12 +800,12 @@ def _unanchored(base: dict[str, Any], reading: Reading, end: _End) -> Action:
     silently counted from another date (docs/design/expressions.md)."""
     because = f"unknown: the clock cannot start because {reading.missing}"
     if end.kind == "cancelled":
-        return _made(base, status="cancelled", cancelled_on=end.when,
-                     why=because + f"; cancelled on {end.when}: {end.why}")
+        base["cancelled_on"] = end.when
+        return _made(base, "cancelled", because + f"; cancelled on {end.when}: {end.why}")
     if end.kind == "done":
-        return _made(base, status="unknown", done_on=end.when,
-                     why=because + f"; done on {end.when}, timeliness unknown")
-    return _made(base, status="unknown", why=because)
+        base["done_on"] = end.when
+        return _made(base, "unknown", because + f"; done on {end.when}, timeliness unknown")
+    return _made(base, "unknown", because)
 
 
 def _due_words(anchor: AnchorFact, limit: Limit, due: Due) -> str:
@@ -808,14 +829,14 @@ def _open(ctx: Context, walk: _Walk, base: dict[str, Any], head: Head, due: Due
     req = walk.req
     unrecorded = _unrecorded(ctx, req)
     if unrecorded:
-        return _made(base, status="unknown", why=(_clock_words, head, f"; unknown: {unrecorded}"))
+        return _made(base, "unknown", (_clock_words, head, f"; unknown: {unrecorded}"))
     if ctx.as_of > due.day:
         late = (ctx.cal if walk.cal is None else walk.cal).days_overdue(due.day, ctx.as_of)
-        return _made(base, status="overdue", working_days_overdue=late,
-                     why=(_overdue_words, head, late, ctx.as_of))
+        base["working_days_overdue"] = late
+        return _made(base, "overdue", (_overdue_words, head, late, ctx.as_of))
     if due.opens is not None and ctx.as_of < due.opens:
-        return _made(base, status="not_yet_due", why=(_clock_words, head))
-    return _made(base, status="due", why=(_clock_words, head))
+        return _made(base, "not_yet_due", (_clock_words, head))
+    return _made(base, "due", (_clock_words, head))
 
 
 def _fact_ref(ref: str | None) -> str:
