@@ -582,12 +582,14 @@ def _last_cancelled(ctx: Context, req: Requirement, start: int) -> int:
 def _fact_of(ctx: Context, req: Requirement, start: int, one: AnchorSpec) -> int | None:
     if one.kind in ("trigger", "field"):
         return start
-    episode = ctx.replay.episode(start)
     horizon = _horizon(ctx, req, start)
     floor = _last_cancelled(ctx, req, start)
     hits = ctx.hits((one.where,)) if one.where is not None else None
     candidates = [p for p in ctx.positions(one.fact or "") if floor < p <= horizon
-                  and ctx.replay.episode(p) == episode and (hits is None or p in hits)]
+                  and (hits is None or p in hits)]
+    if candidates and len(ctx.replay.episode_starts) > 1:
+        episode = ctx.replay.episode(start)
+        candidates = [p for p in candidates if ctx.replay.episode(p) == episode]
     if one.kind == "nth":
         return candidates[one.n - 1] if len(candidates) >= one.n else None
     if not candidates:
@@ -661,12 +663,7 @@ class _Fixed:
     """What every action of one requirement (or version of it) carries, worked out once per
     procedure rather than once per action."""
 
-    title: str
-    owner: str
-    source: dict
-    statutory: bool
-    rule_version: str | None
-    limit: str
+    fields: dict[str, Any]      # an action's fields that do not vary (copied per action)
     lead: str
     version: str
 
@@ -675,10 +672,12 @@ def _fixed(proc: Procedure, rule: Requirement) -> _Fixed:
     memo: dict[int, tuple[Requirement, _Fixed]] = proc.memo.setdefault("actions.fixed", {})
     found = memo.get(id(rule))
     if found is None or found[0] is not rule:
+        fields = {"title": rule.title, "owner": rule.owner, "source": proc.citation(rule.source),
+                  "statutory": rule.statutory, "rule_version": rule_version(rule),
+                  "limit": _limit_words(rule), "due_from": None, "due_at": None,
+                  "done_on": None, "cancelled_on": None, "working_days_overdue": None}
         found = memo[id(rule)] = (rule, _Fixed(
-            rule.title, rule.owner, proc.citation(rule.source), rule.statutory,
-            rule_version(rule), _limit_words(rule),
-            "required by" if rule.due_rule is None else "counted from", _version(rule)))
+            fields, "required by" if rule.due_rule is None else "counted from", _version(rule)))
     return found[1]
 
 
@@ -688,17 +687,16 @@ def _action(ctx: Context, walk: _Walk, number: int, occ: Occurrence
     (reading, end, rule), req = occ, walk.req
     anchor, limit, due = reading.anchor, reading.limit, reading.due
     fixed = walk.fixed if rule is req else _fixed(ctx.proc, rule)
-    day = due.day if due is not None else None
-    base: dict[str, Any] = {
-        "id": f"{req.id}#{number}", "requirement": req.id, "title": fixed.title,
-        "owner": fixed.owner, "due": day, "anchor": anchor,
-        "source": fixed.source, "statutory": fixed.statutory,
-        "limit": limit.describe() if limit is not None else fixed.limit,
-        "due_from": due.opens if due is not None else None,
-        "due_at": due.at if due is not None else None, "rule_version": fixed.rule_version,
-        "done_on": None, "cancelled_on": None, "working_days_overdue": None}
-    key = (date.max if day is None else day, req.id, number)
-    if due is None or anchor is None or limit is None:
+    base = fixed.fields.copy()
+    base["id"], base["requirement"], base["anchor"] = f"{req.id}#{number}", req.id, anchor
+    if limit is not None:
+        base["limit"] = limit.describe()
+    if due is None:
+        base["due"] = None
+        return (date.max, req.id, number), _unanchored(base, reading, end)
+    base["due"], base["due_from"], base["due_at"] = due.day, due.opens, due.at
+    key = (due.day, req.id, number)
+    if anchor is None or limit is None:
         return key, _unanchored(base, reading, end)
     head = (fixed.lead, anchor, limit, due, reading.note, fixed.version)
     return key, _timed(ctx, walk, base, head, end)
