@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from operator import itemgetter
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from engine.core.dates import field_moment, parse_moment
 from engine.evaluation import localtime
@@ -32,7 +32,6 @@ from engine.language.model import Anchor as AnchorSpec
 from engine.rules_engine.compiler import Plan
 
 _NONE: frozenset[int] = frozenset()
-R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -205,13 +204,15 @@ class _Walk:
     the words every action of it carries. A plain class with slots: read dozens of times per
     case, never changed."""
 
-    __slots__ = ("req", "rules", "skips", "active", "left", "usual",
-                 "cal", "fixed")
+    __slots__ = ("req", "rules", "single", "skips", "active", "left", "usual", "cal", "fixed")
 
     def __init__(self, plan: Plan, proc: Procedure, req: Requirement) -> None:
         self.req = req
-        self.rules = tuple(tuple(plan.rule_of[m.key] for m in group)
+        self.rules = tuple(tuple(dict.fromkeys(plan.rule_of[m.key] for m in group))
                            for group in (req.triggers, req.completed_by, req.cancelled_by))
+        # the usual shape: one rule (or none) each, looked up without uniting sets
+        self.single = tuple(group[0] if group else "" for group in self.rules) if all(
+            len(group) <= 1 for group in self.rules) else None
         self.skips = req.every is not None or req.single
         self.active = frozenset(req.active_in)
         self.left = f"the case left {', '.join(req.active_in)}"
@@ -227,8 +228,8 @@ def _triggered(ctx: Context) -> list[_Walk]:
     procedure's requirements have no trigger in a given case and are not looked at."""
     by_rule, walks = _walks(ctx.plan, ctx.proc)
     found: set[int] = set()
-    for rule in ctx.matches:
-        found.update(by_rule.get(rule, ()))
+    for rule in ctx.matches.keys() & by_rule.keys():
+        found.update(by_rule[rule])
     return [walks[i] for i in sorted(found)]
 
 
@@ -264,13 +265,22 @@ def _matched(matches: dict[str, set[int]], groups: tuple[tuple[str, ...], ...]
 
 
 def _requirement(ctx: Context, walk: _Walk) -> list[tuple[tuple[date, str, int], Action]]:
-    triggers, done, cancel = _matched(ctx.matches, walk.rules)
+    matches = ctx.matches
+    triggers: Set[int]
+    done: Set[int]
+    cancel: Set[int]
+    if walk.single is not None:
+        on, by, off = walk.single
+        triggers, done, cancel = (matches.get(on) or _NONE, matches.get(by) or _NONE,
+                                  matches.get(off) or _NONE)
+    else:
+        triggers, done, cancel = _matched(matches, walk.rules)
     if not triggers:
         return []
     req, active, skips = walk.req, walk.active, walk.skips
     out: list[tuple[tuple[date, str, int], Action]] = []
     busy_until, numbered = -1, 0
-    after = ctx.replay.after
+    after, until = ctx.replay.after, _until(ctx, req.until_age)
     for t in sorted(triggers):
         if t <= busy_until and skips:
             continue
@@ -279,11 +289,11 @@ def _requirement(ctx: Context, walk: _Walk) -> list[tuple[tuple[date, str, int],
             continue
         if stage in req.not_triggered_in:   # e.g. a referral on an open plan
             continue
-        if req.until_age is not None and _past_age(ctx, req.until_age, ctx.facts[t].date):
+        if until is not None and ctx.facts[t].date >= until:
             continue
         if req.once and numbered:
             break
-        chain, busy_until = _chain(ctx, walk, t, done, cancel)
+        chain, busy_until = _chain(ctx, walk, t, (done, cancel), until)
         if req.every is None:
             for occ in chain:
                 numbered += 1
@@ -295,14 +305,16 @@ def _requirement(ctx: Context, walk: _Walk) -> list[tuple[tuple[date, str, int],
     return out
 
 
-def _chain(ctx: Context, walk: _Walk, t: int, done: Set[int], cancel: Set[int]
-           ) -> tuple[list[Occurrence], int]:
+def _chain(ctx: Context, walk: _Walk, t: int, ends: tuple[Set[int], Set[int]],
+           until: date | None) -> tuple[list[Occurrence], int]:
     """One trigger's occurrences: the first, then one per
     completion if recurring. Numbering counts them all; a completing fact that also cancels
     (a review that ends the plan) does not re-arm it. Returns where the chain ended too.
+    `ends` are the positions completing and cancelling it, `until` the birthday of its
+    `until_age` (None: none, or no date of birth).
     """
     occurrences: list[Occurrence] = []
-    start, req = t, walk.req
+    (done, cancel), start, req = ends, t, walk.req
     while True:
         end = _end(ctx, walk, start, done, cancel)
         if occurrences and occurrences[-1][2].every is not None:
@@ -317,8 +329,8 @@ def _chain(ctx: Context, walk: _Walk, t: int, done: Set[int], cancel: Set[int]
             reading = _rescheduled(ctx, req, start, end, reading)
         if req.from_birth:
             reading = _from_birth(ctx, req, reading)
-        if req.until_age is not None:
-            reading, end = _age_limit(ctx, req.until_age, reading, end)
+        if until is not None:
+            reading, end = _age_limit(ctx, req.until_age, until, reading, end)
         occurrences.append((reading, end, rule))
         if end.kind != "done" or rule.every is None or end.pos is None or end.pos in cancel:
             last = end.pos if end.pos is not None else len(ctx.facts)
@@ -418,20 +430,21 @@ def _from_birth(ctx: Context, req: Requirement, reading: Reading) -> Reading:
                    f"{anchor.date}: counted from the birth)", reading.missing)
 
 
-def _past_age(ctx: Context, limit: AgeLimit, day: date) -> bool:
+def _until(ctx: Context, limit: AgeLimit | None) -> date | None:
+    """The birthday from which nothing of an `until_age` requirement is due (no triggers
+    count on or after it), if it has one and the child's date of birth is known."""
     dob = ctx.case.date_of_birth
-    return dob is not None and day >= birthday(dob, limit.age)
+    return None if limit is None or dob is None else birthday(dob, limit.age)
 
 
-def _age_limit(ctx: Context, limit: AgeLimit, reading: Reading, end: _End
+def _age_limit(ctx: Context, limit: AgeLimit | None, day: date, reading: Reading, end: _End
                ) -> tuple[Reading, _End]:
-    """`until_age`: an occurrence not ended before the birthday ends on it, cancelled (what
-    was already late stays reported as late); one that would fall due on or after it is
-    cancelled on it in advance, or with `bring_forward` is due the day before it."""
-    dob, due = ctx.case.date_of_birth, reading.due
-    if dob is None or due is None or reading.anchor is None:
+    """`until_age`: an occurrence not ended before the birthday (`day`) ends on it, cancelled
+    (what was already late stays reported as late); one that would fall due on or after it
+    is cancelled on it in advance, or with `bring_forward` is due the day before it."""
+    due = reading.due
+    if limit is None or due is None or reading.anchor is None:
         return reading, end
-    day = birthday(dob, limit.age)
     if limit.bring_forward and due.day >= day and reading.anchor.date < day - timedelta(days=1):
         reading = Reading(reading.anchor, reading.limit, Due(day - timedelta(days=1)),
                           reading.note + f" (brought forward to the day before "
@@ -634,8 +647,13 @@ def _end(ctx: Context, walk: _Walk, start: int, done: Set[int], cancel: Set[int]
             if p > start:
                 stop = min(stop, p)
                 break
-    if walk.active:
-        stop = _left(ctx, walk.active, start, stop)
+    active = walk.active
+    if active:
+        after = ctx.replay.after
+        for p in range(start + 1, stop):
+            if after[p] not in active:      # the case left the requirement's stages
+                stop = p
+                break
     if stop == total:
         return _OPEN
     fact = facts[stop]
@@ -646,16 +664,6 @@ def _end(ctx: Context, walk: _Walk, start: int, done: Set[int], cancel: Set[int]
     if closes and ctx.closing[stop]:
         return _End(stop, "cancelled", "the case closed", fact.date)
     return _End(stop, "cancelled", walk.left, fact.date)
-
-
-def _left(ctx: Context, active: frozenset[str], start: int, stop: int) -> int:
-    """The first position after `start` and before `stop` in a stage outside `active`, else
-    `stop`."""
-    after = ctx.replay.after
-    for p in range(start + 1, stop):
-        if after[p] not in active:
-            return p
-    return stop
 
 
 @dataclass(frozen=True)
@@ -766,26 +774,26 @@ def _unrecorded(ctx: Context, req: Requirement) -> str:
     return f"{system} does not record {', '.join(missing)}"
 
 
+# Actions and anchors are made a dozen times per case from a dict naming every field and
+# nothing else, which becomes the new record's state as it is (the dataclass's __init__
+# costs a call per field, `frozen.maker`'s checks as much again);
+# tests/evaluation/test_fast_paths.py checks the records made this way.
+
+
 def _made(base: dict[str, Any], status: ActionStatus, why: str | Why) -> Action:
     """The action from every other field and its status and explanation."""
     base["status"] = status
     base["why"] = why
-    return _record(Action, base)
+    made = object.__new__(Action)
+    object.__setattr__(made, "__dict__", base)
+    return made
 
 
 def _anchor_of(fact: Fact) -> AnchorFact:
     """The clock's start at a fact's own date (and time)."""
-    return _record(AnchorFact, {"type": fact.type, "date": fact.date, "ref": fact.ref,
-                                "time": fact.time})
-
-
-def _record(cls: type[R], fields: dict[str, Any]) -> R:
-    """A frozen record of `cls` whose state is `fields`, which must name every field and
-    nothing else (kept as it is, so not used again by the caller). Made a dozen times per
-    case: the dataclass's __init__ costs a call per field, `frozen.maker`'s checks as much
-    again; tests/evaluation/test_fast_paths.py checks the records made this way."""
-    made = object.__new__(cls)
-    object.__setattr__(made, "__dict__", fields)
+    made = object.__new__(AnchorFact)
+    object.__setattr__(made, "__dict__", {"type": fact.type, "date": fact.date,
+                                          "ref": fact.ref, "time": fact.time})
     return made
 
 
