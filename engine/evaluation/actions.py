@@ -377,14 +377,26 @@ def _interval(ctx: Context, rule: Requirement, start: int, end: _End) -> Reading
 
 def _latest_change(ctx: Context, rule: Requirement, start: int, end: _End
                    ) -> tuple[int, Limit] | None:
-    last = end.pos if end.pos is not None else len(ctx.facts)
-    found = [(p, c.every) for c in rule.every_set_by for p in ctx.hits((c.matcher,))
-             if p < last]
+    last, matches = end.pos if end.pos is not None else len(ctx.facts), ctx.matches
+    found = [(p, every) for name, every in _changes(ctx.plan, rule)
+             for p in matches.get(name) or _NONE if p < last]
     if not found:
         return None
     episode = ctx.replay.episode(start)
     found = [(p, every) for p, every in found if ctx.replay.episode(p) == episode]
     return max(found, key=lambda x: x[0]) if found else None
+
+
+def _changes(plan: Plan, rule: Requirement) -> tuple[tuple[str, Limit], ...]:
+    """The rules of the facts that change a recurring requirement's interval, and the
+    interval each sets, looked up once per compiled plan."""
+    memo: dict[int, tuple[Requirement, tuple[tuple[str, Limit], ...]]] = plan.memo.setdefault(
+        "actions.changes", {})
+    found = memo.get(id(rule))
+    if found is None or found[0] is not rule:
+        found = memo[id(rule)] = (rule, tuple((plan.rule_of[c.matcher.key], c.every)
+                                              for c in rule.every_set_by))
+    return found[1]
 
 
 def _rescheduled(ctx: Context, req: Requirement, start: int, end: _End,
@@ -575,7 +587,12 @@ def _anchor_position(ctx: Context, req: Requirement, start: int, spec: AnchorSpe
 
 
 def _find(ctx: Context, req: Requirement, start: int, one: AnchorSpec) -> int | None:
-    """The anchor fact's position; with `field`, only if that fact records the field."""
+    """The anchor fact's position; with `field`, only if that fact records the field (when
+    no fact of its type records it, none is looked for: an unborn child's expected date of
+    delivery is rarely recorded)."""
+    if one.field is not None and one.kind not in ("trigger", "field") and not any(
+            one.field in ctx.facts[p].fields for p in ctx.positions(one.fact or "")):
+        return None
     found = _fact_of(ctx, req, start, one)
     if found is None or one.field is None:
         return found
