@@ -11,15 +11,15 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
-from itertools import islice
-from operator import attrgetter, eq
-from typing import Any
+from itertools import count, islice, repeat
+from operator import attrgetter, eq, le
+from typing import Any, cast
 
 from engine.core.dates import FIRST_YEAR, LAST_YEAR, in_range, iso, parse_day, parse_moment
 from engine.core.errors import CaseError, did_you_mean
 from engine.core.frozen import builder
 from engine.evaluation import localtime
-from engine.evaluation.values import FactChecker, checkers, problems, show
+from engine.evaluation.values import FactChecker, checkers, problems, sendable, show
 from engine.language.model import Procedure
 
 META = frozenset(("type", "date", "id", "estimated"))
@@ -114,7 +114,8 @@ def read_case(raw: Any, proc: Procedure) -> Case:
     first = _firsts(good)
     born = first.get("birth")
     if "referral" in first and (expected or born or dob) is not None:
-        good = [_unborn(f, expected or born or dob) for f in good]
+        good = [_unborn(f, expected or born or dob) if f.type == "referral" else f
+                for f in good]
     _order(good, first, proc, errors)
     if errors:
         errors = _canonical(errors)
@@ -134,16 +135,13 @@ def read_case(raw: Any, proc: Procedure) -> Case:
 def _facts(items: list, proc: Procedure, errors: list[dict]) -> list[Fact]:
     """The facts that can be used, in input order: a well-formed one read at once (`_quick`),
     any other by `_fact`, which words each problem (and may still keep the fact)."""
+    read = list(map(_quick, count(), items, repeat(sendable(proc))))
+    if all(read):
+        return cast(list[Fact], read)     # nothing to report (a Fact is never false)
     known = checkers(proc)
-    good = []
-    for i, item in enumerate(items):
-        fact = _quick(i, item, known)
-        if fact is None:
-            fact = _fact(i, item, proc, errors, known)
-            if fact is None:
-                continue
-        good.append(fact)
-    return good
+    slow = (fact or _fact(i, item, proc, errors, known)
+            for i, (fact, item) in enumerate(zip(read, items, strict=True)))
+    return [fact for fact in slow if fact is not None]
 
 
 def _allocations(items: object, errors: list[dict]) -> tuple[Allocation, ...]:
@@ -256,16 +254,13 @@ def _quick(i: int, item: Any, known: dict[str, FactChecker]) -> Fact | None:
     other item, which `_fact` then reads again from the start and words what is wrong."""
     if item.__class__ is not dict:
         return None
-    kind = item.get("type")
-    checker = known.get(kind) if kind.__class__ is str else None
-    if checker is None or checker.derived:
-        return None
     written = item.get("date")
     moment = (_MOMENTS.get(written) or _moment(written)) if written.__class__ is str else None
-    if moment is None:
-        return None
     fields = {}
     try:
+        checker = known.get(item.get("type", ""))
+        if checker is None or moment is None:
+            return None
         accepts = checker.accepts
         for name, value in item.items():
             if value is None or name in META:
@@ -275,7 +270,7 @@ def _quick(i: int, item: Any, known: dict[str, FactChecker]) -> Fact | None:
                 return None
             fields[name] = value
     except TypeError:
-        return None     # an unhashable value where a word is wanted: never a good one
+        return None     # an unhashable type or value where a word is wanted: never good
     for name in checker.required:
         if name not in fields:
             return None
@@ -371,6 +366,8 @@ def canonical(facts: Iterable[Fact]) -> list[Fact]:
 
 
 _ORDER, _TIME = attrgetter("order"), attrgetter("time")
+_TYPE, _DATE = attrgetter("type"), attrgetter("date")
+_NEVER = date.max
 
 
 def _by_content(ordered: list[Fact]) -> None:
@@ -432,7 +429,11 @@ def _fields(checker: FactChecker, fields: dict, item: dict) -> list[tuple[str, s
 
 
 def _firsts(facts: list[Fact]) -> dict[str, date]:
-    """The earliest date of each fact type the case holds."""
+    """The earliest date of each fact type the case holds: the date of its first fact when
+    they come in date order (as a case system sends them), else found by looking."""
+    days = list(map(_DATE, facts))
+    if all(map(le, days, islice(days, 1, None))):
+        return dict(zip(map(_TYPE, reversed(facts)), reversed(days), strict=True))
     first: dict[str, date] = {}
     for fact in facts:
         seen = first.get(fact.type)
@@ -452,14 +453,21 @@ def _order(facts: list[Fact], first: dict[str, date], proc: Procedure,
         needs = follows.get(kind)
         if not needs:
             continue
-        bound = min((first[t] for t in needs if t in first), default=None)
-        if bound is not None and bound <= earliest:
-            continue
-        needed = " or ".join(needs)
-        errors.extend({"fact": fact.describe(), "message": f"impossible order: {kind} on "
-                       f"{fact.date} has no {needed} on or before it"}
-                      for fact in facts
-                      if fact.type == kind and (bound is None or fact.date < bound))
+        for need in needs:
+            if first.get(need, _NEVER) <= earliest:
+                break   # even its earliest fact follows one it must: all of them do
+        else:
+            _out_of_order(facts, kind, needs, first, errors)
+
+
+def _out_of_order(facts: list[Fact], kind: str, needs: tuple[str, ...], first: dict[str, date],
+                  errors: list[dict]) -> None:
+    """Report each fact of `kind` dated before the earliest of every type it must follow."""
+    bound = min((first[t] for t in needs if t in first), default=None)
+    needed = " or ".join(needs)
+    errors.extend({"fact": fact.describe(), "message": f"impossible order: {kind} on "
+                   f"{fact.date} has no {needed} on or before it"}
+                  for fact in facts if fact.type == kind and (bound is None or fact.date < bound))
 
 
 def _follows(proc: Procedure) -> dict[str, tuple[str, ...]]:

@@ -45,6 +45,15 @@ def checkers(proc: Procedure) -> dict[str, FactChecker]:
     return found
 
 
+def sendable(proc: Procedure) -> dict[str, FactChecker]:
+    """The checkers of the fact types a case may send (not those worked out from others)."""
+    found = proc.memo.get("case.sendable")
+    if found is None:
+        found = proc.memo["case.sendable"] = {
+            name: checker for name, checker in checkers(proc).items() if not checker.derived}
+    return found
+
+
 def _checker(ftype: FactType, proc: Procedure) -> FactChecker:
     return FactChecker(ftype, ftype.name, proc.fact_rank(ftype.name),
                        {x.name: x for x in ftype.fields},
@@ -72,7 +81,7 @@ def accepts(spec: Field) -> Accept:
         return lambda v: v.__class__ is str and parse_moment(v) is not None
     if kind == "list":
         words = frozenset(spec.values)
-        return lambda v: v.__class__ is list and all(x.__class__ is str for x in v) and (
+        return lambda v: v.__class__ is list and all(map(str.__instancecheck__, v)) and (
             not words or words.issuperset(v))
     if kind == "records":
         names = frozenset(spec.item_fields)
