@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
-from itertools import count, islice, repeat
+from itertools import compress, count, islice, repeat
 from operator import attrgetter, eq, le
 from typing import Any, cast
 
@@ -274,11 +274,13 @@ def _quick(i: int, item: Any, known: dict[str, FactChecker]) -> Fact | None:
     for name in checker.required:
         if name not in fields:
             return None
+    day = moment[0]
+    if len(item) == len(fields) + 2:    # only its type, date and fields: no id, not estimated
+        return _FACT(i, checker.name, day, fields, None, False, (day, checker.rank), moment[1])
     ident = item.get("id")
     if ident is not None and not (ident.__class__ is str and len(ident) <= 200
                                   and ident.isprintable()):
         return None
-    day = moment[0]
     return _FACT(i, checker.name, day, fields, ident, item.get("estimated") is True,
                  (day, checker.rank), moment[1])
 
@@ -358,10 +360,12 @@ def canonical(facts: Iterable[Fact]) -> list[Fact]:
     a day's facts that carry a time take that day's timed places in time order."""
     ordered = sorted(facts, key=_ORDER)
     orders = list(map(_ORDER, ordered))
-    if any(map(eq, orders, islice(orders, 1, None))):
-        _by_content(ordered)
-    if any(map(_TIME, ordered)):    # a time of day is never false
-        _by_time(ordered)
+    ties = list(compress(count(1), map(eq, orders, islice(orders, 1, None))))
+    if ties:
+        _by_content(ordered, ties)
+    timed = list(compress(count(), map(_TIME, ordered)))    # a time of day is never false
+    if len(timed) > 1:
+        _by_time(ordered, timed)
     return ordered
 
 
@@ -370,31 +374,32 @@ _TYPE, _DATE = attrgetter("type"), attrgetter("date")
 _NEVER = date.max
 
 
-def _by_content(ordered: list[Fact]) -> None:
-    """Facts with the same date and rank put in the order of their content."""
-    i = 1
-    while i < len(ordered):
-        if ordered[i].order != ordered[i - 1].order:
-            i += 1
-            continue
-        start = i - 1
-        while i < len(ordered) and ordered[i].order == ordered[start].order:
-            i += 1
-        ordered[start:i] = sorted(ordered[start:i], key=_content)
-
-
-def _by_time(ordered: list[Fact]) -> None:
-    """Within each day, the timed facts are put in time order in the places the pathway order
-    gave the timed facts; untimed facts keep theirs (docs/design/same-day-order.md)."""
-    start = 0
-    while start < len(ordered):
-        end = start + 1
-        while end < len(ordered) and ordered[end].date == ordered[start].date:
+def _by_content(ordered: list[Fact], ties: list[int]) -> None:
+    """Facts with the same date and rank put in the order of their content; `ties` holds
+    the place of each fact whose date and rank are those of the fact before it."""
+    end = 0
+    for place in ties:
+        if place < end:
+            continue    # in the run already sorted
+        start, end = place - 1, place + 1
+        while end < len(ordered) and ordered[end].order == ordered[start].order:
             end += 1
-        places = [i for i in range(start, end) if ordered[i].time is not None]
-        if len(places) > 1:
-            timed = sorted((ordered[i] for i in places), key=_moment_order)
-            for place, fact in zip(places, timed, strict=True):
+        ordered[start:end] = sorted(ordered[start:end], key=_content)
+
+
+def _by_time(ordered: list[Fact], timed: list[int]) -> None:
+    """Within each day, the timed facts are put in time order in the places the pathway order
+    gave the timed facts; untimed facts keep theirs (docs/design/same-day-order.md). `timed`
+    holds the places of the timed facts, in order."""
+    start = 0
+    while start < len(timed):
+        day, end = ordered[timed[start]].date, start + 1
+        while end < len(timed) and ordered[timed[end]].date == day:
+            end += 1
+        if end - start > 1:
+            places = timed[start:end]
+            moved = sorted((ordered[i] for i in places), key=_moment_order)
+            for place, fact in zip(places, moved, strict=True):
                 ordered[place] = fact
         start = end
 
@@ -403,12 +408,14 @@ def _moment_order(fact: Fact) -> tuple:
     return fact.time, fact.order, _content(fact)
 
 
+_JSON = json.JSONEncoder(sort_keys=True, default=str).encode   # as json.dumps with those
+
+
 def _content(fact: Fact) -> str:
     """A canonical text of a fact's content: breaks ties that date and type leave open."""
     if fact.time is None:
-        return json.dumps([fact.fields, fact.ref], sort_keys=True, default=str)
-    return json.dumps([fact.fields, fact.ref, fact.time.isoformat()], sort_keys=True,
-                      default=str)
+        return _JSON([fact.fields, fact.ref])
+    return _JSON([fact.fields, fact.ref, fact.time.isoformat()])
 
 
 def _fields(checker: FactChecker, fields: dict, item: dict) -> list[tuple[str, str]]:
