@@ -114,8 +114,8 @@ def read_case(raw: Any, proc: Procedure) -> Case:
     first = _firsts(good)
     born = first.get("birth")
     if "referral" in first and (expected or born or dob) is not None:
-        good = [_unborn(f, expected or born or dob) if f.type == "referral" else f
-                for f in good]
+        for place in compress(count(), map(eq, map(_TYPE, good), repeat("referral"))):
+            good[place] = _unborn(good[place], expected or born or dob)
     _order(good, first, proc, errors)
     if errors:
         errors = _canonical(errors)
@@ -384,7 +384,15 @@ def _by_content(ordered: list[Fact], ties: list[int]) -> None:
         start, end = place - 1, place + 1
         while end < len(ordered) and ordered[end].order == ordered[start].order:
             end += 1
-        ordered[start:end] = sorted(ordered[start:end], key=_content)
+        if not _alike(ordered[start:end]):
+            ordered[start:end] = sorted(ordered[start:end], key=_content)
+
+
+def _alike(run: list[Fact]) -> bool:
+    """Whether facts all have the same content text without working it out: no fields, and
+    the same ref (text or null) and time (so the same `_content`: sorting would move none)."""
+    one = run[0]
+    return all(not f.fields and f.ref == one.ref and f.time == one.time for f in run)
 
 
 def _by_time(ordered: list[Fact], timed: list[int]) -> None:
@@ -398,10 +406,16 @@ def _by_time(ordered: list[Fact], timed: list[int]) -> None:
             end += 1
         if end - start > 1:
             places = timed[start:end]
-            moved = sorted((ordered[i] for i in places), key=_moment_order)
+            moved = sorted((ordered[i] for i in places), key=_WHEN)
+            keys = list(map(_WHEN, moved))
+            if any(map(eq, keys, islice(keys, 1, None))):   # same time and rank: by content
+                moved = sorted(moved, key=_moment_order)
             for place, fact in zip(places, moved, strict=True):
                 ordered[place] = fact
         start = end
+
+
+_WHEN = attrgetter("time", "order")
 
 
 def _moment_order(fact: Fact) -> tuple:
