@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from engine.core.dates import field_moment
@@ -29,7 +30,7 @@ class Form:
 
     names: tuple[str, ...] | None
     pairs: tuple[tuple[str, bool], ...]
-    derived: tuple[Derived, ...]
+    derived: tuple[tuple[str, str, str, Derived], ...]     # (func, name, field, derived)
 
 
 def forms(plan: Plan) -> dict[str, Form]:
@@ -38,7 +39,7 @@ def forms(plan: Plan) -> dict[str, Form]:
     if found is None:
         found = plan.memo["prepare.forms"] = {
             kind: Form(None if any(d for _, d in pairs) else tuple(n for n, _ in pairs),
-                       pairs, derived)
+                       pairs, tuple((d.func, d.name, d.field, d) for d in derived))
             for kind, (pairs, derived) in plan.shapes.items()}
     return found
 
@@ -49,30 +50,37 @@ def prepare(facts: list[Fact], plan: Plan, dob: date | None) -> list[dict]:
     Worked type by type (a fact's rank among its type is its place in the type's positions),
     so that what depends only on the type and the case is looked up once per type."""
     positions: dict[str, list[int]] = {}
-    for pos, fact in enumerate(facts):
-        found = positions.get(fact.type)
+    for pos, kind in enumerate(map(_TYPE, facts)):
+        found = positions.get(kind)
         if found is None:
-            positions[fact.type] = [pos]
+            positions[kind] = [pos]
         else:
             found.append(pos)
     out: list[Any] = [None] * len(facts)
     shapes = forms(plan)
+    last = {kind: places[-1] for kind, places in positions.items()}
     for kind, places in positions.items():
         form = shapes.get(kind)
         if form is None:
             for pos in places:
                 out[pos] = {"t": kind}
         else:
-            _type(form, kind, places, facts, positions, dob, out)
+            _type(form, kind, places, facts, (positions, last), dob, out)
     return out
 
 
+_TYPE = attrgetter("type")
+
+
 def _type(form: Form, kind: str, places: list[int], facts: list[Fact],
-          positions: dict[str, list[int]], dob: date | None, out: list[Any]) -> None:
-    """The asserted forms of the facts of one type, each put at its place in `out`.
+          where: tuple[dict[str, list[int]], dict[str, int]], dob: date | None,
+          out: list[Any]) -> None:
+    """The asserted forms of the facts of one type, each put at its place in `out`; `where`
+    holds the positions of each type and the last of them.
 
     One loop with the derived values worked inline: it runs for every fact of every case."""
-    same, names, derived = len(places), form.names, form.derived
+    same, names, derived, (positions, last), never = \
+        len(places), form.names, form.derived, where, len(facts)
     for nth, pos in enumerate(places):
         fact = facts[pos]
         values = fact.fields
@@ -86,20 +94,18 @@ def _type(form: Form, kind: str, places: list[int], facts: list[Fact],
             for name in names:
                 if name in values:
                     item[name] = values[name]
-        for d in derived:
-            func = d.func
+        for func, name, field, d in derived:
             if func == "latest":
-                item[d.name] = same - nth
+                item[name] = same - nth
             elif func == "present":
-                item[d.name] = d.field in values
+                item[name] = field in values
             elif func == "since":
-                last = positions.get(d.field)
-                item[d.name] = int(last is not None and pos > last[-1])
+                item[name] = int(pos > last.get(field, never))
             else:
                 value = window(d.args, pos, positions) if func == "window" else \
                     _derived(d, fact, nth, dob)
                 if value is not None:
-                    item[d.name] = value
+                    item[name] = value
         out[pos] = item
 
 
