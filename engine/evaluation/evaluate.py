@@ -15,10 +15,10 @@ from engine.evaluation.derive import derive
 from engine.evaluation.findings import condition_escalations, flags, overdue_escalations
 from engine.evaluation.prepare import age_on
 from engine.evaluation.relations import Scope, case_fields, filter_relations
-from engine.evaluation.replay import Replay, replay, start_stage
+from engine.evaluation.replay import Replay, replay, stages_of
 from engine.evaluation.status import CaseStatus, Episode
 from engine.language.model import Procedure
-from engine.rules_engine.compiler import Branch, Plan
+from engine.rules_engine.compiler import Plan
 from engine.rules_engine.runtime import Runtime
 
 
@@ -41,6 +41,7 @@ def evaluate(compiled: Compiled, case: Case, as_of: date,
     facts = canonical(derive(kept, proc))
     prepared = compiled.prepare(facts, case.date_of_birth)
     held: dict[str, Replay] = {}
+    table = stages_of(proc, plan)
 
     def context(matches: dict[str, set[int]]) -> dict | None:
         scope = Scope(facts) if plan.relations or plan.case_terms else None
@@ -53,16 +54,16 @@ def evaluate(compiled: Compiled, case: Case, as_of: date,
                 filter_relations(plan, scope, matches, episodes=True)
         if not plan.conditions:
             return None
-        fact = _context_fact(rep, as_of, case.date_of_birth, start_stage(proc))
+        fact = _context_fact(rep, as_of, case.date_of_birth, table.start)
         if scope is not None and plan.case_terms:
             fact.update(case_fields(plan, scope, matches))
         return fact
 
     matches, bindings = compiled.runtime.run(prepared, context)
     rep = held["replay"]
-    stage, since = _where(rep, start_stage(proc))
-    terminal = frozenset(s.id for s in proc.stages if s.terminal)
-    ctx = Context(proc, plan, compiled.calendar, case, facts, rep, matches, as_of, terminal)
+    stage, since = _where(rep, table.start)
+    ctx = Context(proc, plan, compiled.calendar, case, facts, rep, matches, as_of,
+                  table.terminal)
     actions = actions_for(ctx)
     named = _named(plan, bindings, facts, rep)
     raised = overdue_escalations(proc, compiled.calendar, actions) + condition_escalations(
@@ -127,27 +128,63 @@ def _named(plan: Plan, bindings: dict[str, list[dict[str, int]]], facts: list[Fa
 
     Episode-scoped branches keep only bindings whose facts lie in the current episode (and,
     for first(t, n), are the n-th of their type in it)."""
+    if not bindings:
+        return {}
+    owners, order = _owners(plan)
     out: dict[str, list[dict]] = {}
     start = rep.current_start
-    for owner, compiled in plan.conditions.items():
+    for index in sorted({order[rule] for rule in bindings if rule in order}):
+        owner, branches = owners[index]
         found = []
-        for branch in compiled.branches:
-            got = bindings.get(branch.rule, [])
-            if got and (branch.firsts or (branch.episode and start > 0)):
-                got = [b for b in got if _in_episode(b, branch, facts, start)]
-            found += got
+        for rule, episode, firsts in branches:
+            got = bindings.get(rule)
+            if got and (firsts or (episode and start > 0)):
+                got = [b for b in got if _in_episode(b, episode, firsts, facts, start)]
+            if got:
+                found += got
         if found:
-            out[owner] = sorted(found, key=lambda b: sorted(b.values()))
+            out[owner] = sorted(found, key=_by_positions) if len(found) > 1 else found
     return out
 
 
-def _in_episode(binding: dict[str, int], branch: Branch, facts: list[Fact], start: int
+def _by_positions(binding: dict[str, int]) -> list[int]:
+    return sorted(binding.values())
+
+
+# Each condition owner with its branches as (rule, aliases kept to the episode, first(t, n)
+# as (alias, type, n)), in the plan's order; and rule -> index of its owner there.
+_Owners = tuple[tuple[tuple[str, tuple[tuple[str, tuple[str, ...],
+                                              tuple[tuple[str, str, int], ...]], ...]], ...],
+                dict[str, int]]
+
+
+def _owners(plan: Plan) -> _Owners:
+    """The plan's conditions as `_named` reads them, worked out once: most cases fire few
+    condition rules, so only their owners are visited."""
+    found: _Owners | None = plan.memo.get("evaluate.owners")
+    if found is None:
+        owners = tuple((owner, tuple(
+            (b.rule, tuple(a.split(":")[0] for a in b.episode),
+             tuple(_first(alias, n) for alias, n in b.firsts)) for b in compiled.branches))
+            for owner, compiled in plan.conditions.items())
+        order = {rule: i for i, (_owner, branches) in enumerate(owners)
+                 for rule, _e, _f in branches}
+        found = plan.memo["evaluate.owners"] = (owners, order)
+    return found
+
+
+def _first(alias: str, n: int) -> tuple[str, str, int]:
+    name, _, fact_type = alias.partition(":")
+    return name, fact_type, n
+
+
+def _in_episode(binding: dict[str, int], episode: tuple[str, ...],
+                firsts: tuple[tuple[str, str, int], ...], facts: list[Fact], start: int
                 ) -> bool:
-    for alias in branch.episode:
-        if binding[alias.split(":")[0]] < start:
+    for name in episode:
+        if binding[name] < start:
             return False
-    for alias, n in branch.firsts:
-        name, fact_type = alias.split(":")
+    for name, fact_type, n in firsts:
         same = [p for p in range(start, len(facts)) if facts[p].type == fact_type]
         if len(same) < n or binding[name] != same[n - 1]:
             return False

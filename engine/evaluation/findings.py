@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from engine.core.frozen import maker
 from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.status import Action, EscalationStatus, Flag, FlagStatus
 from engine.evaluation.status import RaisedEscalation as Raised
-from engine.language.model import Check, Procedure, rule_version
+from engine.language.model import Check, Escalation, Procedure, rule_version
 
 
 def reached(cal: WorkingCalendar, due: date, margin: int) -> date:
@@ -23,24 +24,52 @@ def reached(cal: WorkingCalendar, due: date, margin: int) -> date:
 
 def overdue_escalations(proc: Procedure, cal: WorkingCalendar, actions: list[Action]
                         ) -> list[Raised]:
-    out = []
-    counted = [a for a in actions if a.working_days_overdue is not None]
-    for esc in proc.escalations:
-        if esc.overdue_by is None:
+    """Each overdue margin reached by an action (done late, overdue or cancelled late), in
+    definition order of the escalations, then the actions' order."""
+    reach: list[tuple[int, int, Escalation, Action, date]] = []
+    for pos, action in enumerate(actions):
+        late = action.working_days_overdue
+        if late is None or action.status == "due" or action.due is None:
             continue
-        for action in counted:
-            if not (esc.statutory and action.statutory or action.requirement in esc.requirements):
-                continue
-            late = action.working_days_overdue
-            if late is None or late < esc.overdue_by or action.status == "due" or \
-                    action.due is None:
-                continue
-            status = _escalation_status(action.status)
-            out.append(Raised(esc.id, esc.title, esc.to, reached(cal, action.due, esc.overdue_by),
-                              status, f"{action.title} ({action.id}) is {late} working day(s) "
-                              f"overdue; the margin is {esc.overdue_by}", proc.citation(esc.source),
-                              action.id))
-    return out
+        for index, esc, margin in _margins(proc, action.requirement, action.statutory):
+            if late >= margin:
+                reach.append((index, pos, esc, action, action.due))
+    if len(reach) > 1:
+        reach.sort(key=_first_two)
+    return [_overdue(proc, cal, esc, action, due) for _i, _p, esc, action, due in reach]
+
+
+def _first_two(item: tuple[int, int, Escalation, Action, date]) -> tuple[int, int]:
+    return item[0], item[1]
+
+
+def _overdue(proc: Procedure, cal: WorkingCalendar, esc: Escalation, action: Action,
+             due: date) -> Raised:
+    margin, late = esc.overdue_by or 0, action.working_days_overdue
+    return _RAISED({"id": esc.id, "title": esc.title, "to": esc.to,
+                    "since": reached(cal, due, margin),
+                    "status": _escalation_status(action.status),
+                    "because": f"{action.title} ({action.id}) is {late} working day(s) "
+                               f"overdue; the margin is {margin}",
+                    "source": proc.citation(esc.source), "action": action.id})
+
+
+_RAISED = maker(Raised)
+_Margins = tuple[tuple[int, Escalation, int], ...]
+
+
+def _margins(proc: Procedure, requirement: str, statutory: bool) -> _Margins:
+    """(index, escalation, margin) of each overdue margin that covers an action of
+    `requirement` (statutory or not), in definition order; found once per requirement (a
+    procedure has a fixed number of them, so the memo is bounded)."""
+    memo: dict[tuple[str, bool], _Margins] = proc.memo.setdefault("findings.margins", {})
+    found = memo.get((requirement, statutory))
+    if found is None:
+        found = memo[(requirement, statutory)] = tuple(
+            (i, e, e.overdue_by) for i, e in enumerate(proc.escalations)
+            if e.overdue_by is not None and (e.statutory and statutory
+                                             or requirement in e.requirements))
+    return found
 
 
 def _escalation_status(action_status: str) -> EscalationStatus:
@@ -81,10 +110,11 @@ def flags(proc: Procedure, case: Case, facts: list[Fact], bindings: dict,
           stage_since: date | None, as_of: date, episode_start: int = 0) -> list[Flag]:
     """Each check judged by its version in force on the as-of date; an episode-scoped check
     (the default) reads only the facts of the current episode, from `episode_start`."""
+    complete = not case.not_recorded and case.date_of_birth is not None
     out = []
-    for entry in proc.checks:
+    for entry in _judged(proc, bindings) if complete else proc.checks:
         check = entry.in_force(as_of) if entry.versions else entry
-        missing = _unrecorded(check, case)
+        missing = [] if complete else _unrecorded(check, case)
         if missing:
             kept = facts[episode_start:] if check.scope == "episode" else facts
             if check.needs <= {f.type for f in kept}:
@@ -99,6 +129,27 @@ def flags(proc: Procedure, case: Case, facts: list[Fact], bindings: dict,
             named = tuple(facts[p].describe() for p in sorted(set(binding.values())))
             out.append(_flag(proc, check, "found", since, named, check.text))
     return sorted(out, key=lambda f: f.id)
+
+
+def _judged(proc: Procedure, bindings: dict) -> list[Check]:
+    """The checks that can be found when the system records all they read: those whose
+    condition held (and every check with versions), in definition order."""
+    if not bindings:
+        return []
+    order, versioned = _checks(proc)
+    hit = sorted({order[owner] for owner in bindings if owner in order} | versioned)
+    return [proc.checks[i] for i in hit]
+
+
+def _checks(proc: Procedure) -> tuple[dict[str, int], frozenset[int]]:
+    """Each check's position by its compiled condition's name (for checks without
+    versions), and the positions of checks with versions; found once."""
+    found: tuple[dict[str, int], frozenset[int]] | None = proc.memo.get("findings.checks")
+    if found is None:
+        found = proc.memo["findings.checks"] = (
+            {c.owner: i for i, c in enumerate(proc.checks) if not c.versions},
+            frozenset(i for i, c in enumerate(proc.checks) if c.versions))
+    return found
 
 
 def _flag(proc: Procedure, check: Check, status: FlagStatus, since: date | None,

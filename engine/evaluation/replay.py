@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from engine.core.frozen import maker
 from engine.evaluation.case import Fact
 from engine.evaluation.status import PathStep
 from engine.language.model import Procedure, Transition
 from engine.rules_engine.compiler import Plan
 
 ANY = ("any", "*")
+_STEP = maker(PathStep)
 
 
 @dataclass(frozen=True)
@@ -47,49 +49,96 @@ def start_stage(proc: Procedure) -> str:
     return proc.start.id
 
 
+@dataclass(frozen=True)
+class Stages:
+    """What replay reads of a procedure, worked out once per compiled plan: the start stage,
+    the terminal stages, and each transition with its matcher rule and the stages it leaves
+    (`_leaves`), in definition order."""
+
+    start: str
+    terminal: frozenset[str]
+    transitions: tuple[tuple[str, Transition, frozenset[str]], ...]
+
+
+def stages_of(proc: Procedure, plan: Plan) -> Stages:
+    """The procedure's Stages (remembered on the plan, which is compiled from it)."""
+    found: tuple[Procedure, Stages] | None = plan.memo.get("replay.stages")
+    if found is None or found[0] is not proc:
+        terminal = frozenset(s.id for s in proc.stages if s.terminal)
+        every = {s.id for s in proc.stages} | {t.target for t in proc.transitions} | {
+            s for t in proc.transitions for s in t.from_stages if s not in ANY}
+        found = plan.memo["replay.stages"] = (proc, Stages(
+            start_stage(proc), terminal,
+            tuple((plan.matcher_rule(t.on), t, _leaves(t, every, terminal))
+                  for t in proc.transitions)))
+    return found[1]
+
+
+def _leaves(transition: Transition, stages: set[str], terminal: frozenset[str]
+            ) -> frozenset[str]:
+    """The stages a transition can move a case out of (to another stage): a reopening one
+    only leaves terminal stages, any other only stages that are not terminal."""
+    return frozenset(s for s in stages if _first_move(((transition, frozenset()),), s, terminal)
+                     is transition)
+
+
 def replay(proc: Procedure, plan: Plan, facts: list[Fact], matches: dict[str, set[int]]
            ) -> Replay:
-    """Stage after each fact and the path, from matcher results."""
-    terminal = {s.id for s in proc.stages if s.terminal}
-    current = start_stage(proc)
+    """Stage after each fact and the path, from matcher results. Only facts some
+    transition's matcher holds for can move the case; the rest keep the stage it is in."""
+    table = stages_of(proc, plan)
+    current = table.start
     entered = facts[0].date if facts else None
     steps: list[PathStep] = []
     after: list[str] = []
     moves: list[tuple[int, Transition]] = []
     starts = [0]
-    candidates = _candidates(proc, plan, matches)
-    for pos, fact in enumerate(facts):
-        at = candidates.get(pos)
-        move = _first_move(at, current, terminal) if at is not None else None
-        if move is not None:
-            if move.reopens:
-                starts.append(pos)
-            if entered is not None and not (pos == 0 and current == start_stage(proc)
-                                            and not steps):
-                steps.append(PathStep(current, entered, fact.date))
-            current, entered = move.target, fact.date
-            moves.append((pos, move))
+    candidates = _candidates(table, matches)
+    for pos in sorted(candidates):
+        move = None
+        for transition, leaves in candidates[pos]:
+            if current in leaves:
+                move = transition
+                break
+        if move is None:
+            continue
+        if move.reopens:
+            starts.append(pos)
+        day = facts[pos].date
+        if entered is not None and not (pos == 0 and current == table.start and not steps):
+            steps.append(_STEP({"stage": current, "entered": entered, "left": day}))
+        after += [current] * (pos - len(after))
+        current, entered = move.target, day
+        moves.append((pos, move))
         after.append(current)
+    after += [current] * (len(facts) - len(after))
     if entered is not None:
-        steps.append(PathStep(current, entered, None))
+        steps.append(_STEP({"stage": current, "entered": entered}))
     return Replay(tuple(after), tuple(steps), tuple(moves), tuple(starts))
 
 
-def _candidates(proc: Procedure, plan: Plan, matches: dict[str, set[int]]
-                ) -> dict[int, list[Transition]]:
+_Candidate = tuple[Transition, frozenset[str]]
+
+
+def _candidates(table: Stages, matches: dict[str, set[int]]) -> dict[int, list[_Candidate]]:
     """Position -> the transitions whose matcher that fact satisfies, in definition order:
     most facts move nothing, and are then not compared with every transition."""
-    out: dict[int, list[Transition]] = {}
-    for transition in proc.transitions:
-        for pos in matches.get(plan.matcher_rule(transition.on)) or ():
-            out.setdefault(pos, []).append(transition)
+    out: dict[int, list[_Candidate]] = {}
+    for rule, transition, leaves in table.transitions:
+        for pos in matches.get(rule) or ():
+            if pos in out:
+                out[pos].append((transition, leaves))
+            else:
+                out[pos] = [(transition, leaves)]
     return out
 
 
-def _first_move(transitions: Sequence[Transition], current: str, terminal: set[str]
+def _first_move(transitions: Sequence[_Candidate], current: str, terminal: frozenset[str]
                 ) -> Transition | None:
+    """The first transition that moves a case out of `current` (the rule `_leaves` is
+    worked out from once per procedure)."""
     is_terminal = current in terminal
-    for transition in transitions:
+    for transition, _leaves in transitions:
         if transition.reopens != is_terminal:
             continue
         leaves = current in transition.from_stages or (
