@@ -250,8 +250,9 @@ def _bad(errors: list[dict], item: Any, proc: Procedure, message: str) -> None:
 
 def _quick(i: int, item: Any, known: dict[str, FactChecker]) -> Fact | None:
     """The fact of an item with nothing to report (a sent type, a good date, every field
-    known, good and present when required, a plain id), read in one pass; None for any
-    other item, which `_fact` then reads again from the start and words what is wrong."""
+    known, good and present when required, a printable text or whole-number id), read in one
+    pass; None for any other item, which `_fact` reads again from the start, wording any
+    problem."""
     if item.__class__ is not dict:
         return None
     written = item.get("date")
@@ -278,10 +279,10 @@ def _quick(i: int, item: Any, known: dict[str, FactChecker]) -> Fact | None:
     if len(item) == len(fields) + 2:    # only its type, date and fields: no id, not estimated
         return _FACT(i, checker.name, day, fields, None, False, (day, checker.rank), moment[1])
     ident = item.get("id")
-    if ident is not None and not (ident.__class__ is str and len(ident) <= 200
-                                  and ident.isprintable()):
+    ref = ident if ident.__class__ is str else _ref(ident) if ident.__class__ is int else None
+    if ident is not None and (ref is None or len(ref) > 200 or not ref.isprintable()):
         return None
-    return _FACT(i, checker.name, day, fields, ident, item.get("estimated") is True,
+    return _FACT(i, checker.name, day, fields, ref, item.get("estimated") is True,
                  (day, checker.rank), moment[1])
 
 
