@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from itertools import compress, count, islice, repeat
-from operator import attrgetter, eq, le
+from operator import attrgetter, eq
 from typing import Any, cast
 
 from engine.core.dates import FIRST_YEAR, LAST_YEAR, in_range, iso, parse_day, parse_moment
@@ -371,7 +371,7 @@ def canonical(facts: Iterable[Fact]) -> list[Fact]:
 
 
 _ORDER, _TIME = attrgetter("order"), attrgetter("time")
-_TYPE, _DATE = attrgetter("type"), attrgetter("date")
+_TYPE = attrgetter("type")
 _NEVER = date.max
 
 
@@ -451,11 +451,7 @@ def _fields(checker: FactChecker, fields: dict, item: dict) -> list[tuple[str, s
 
 
 def _firsts(facts: list[Fact]) -> dict[str, date]:
-    """The earliest date of each fact type the case holds: the date of its first fact when
-    they come in date order (as a case system sends them), else found by looking."""
-    days = list(map(_DATE, facts))
-    if all(map(le, days, islice(days, 1, None))):
-        return dict(zip(map(_TYPE, reversed(facts)), reversed(days), strict=True))
+    """The earliest date of each fact type the case holds."""
     first: dict[str, date] = {}
     for fact in facts:
         seen = first.get(fact.type)
