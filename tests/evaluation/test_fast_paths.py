@@ -6,7 +6,7 @@ what it would refuse; an explanation kept unworded reads as the words."""
 from __future__ import annotations
 
 import pickle
-from dataclasses import FrozenInstanceError
+from dataclasses import FrozenInstanceError, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -172,3 +172,25 @@ def test_a_procedure_still_pickles_after_evaluating_and_answers_the_same() -> No
         assert again.status(case, date(2024, 5, 1)).to_dict() == first
     finally:
         again.close()
+
+
+@dataclass(frozen=True)
+class _KeywordOnly:
+    a: int
+    b: int = field(default=1, kw_only=True)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    a: int
+
+    def __post_init__(self) -> None:
+        if self.a < 0:
+            raise ValueError("negative")
+
+
+@pytest.mark.parametrize("cls", [_KeywordOnly, _Checked])
+def test_the_written_out_constructor_refuses_a_class_whose_init_it_cannot_stand_for(
+        cls: type) -> None:
+    with pytest.raises(TypeError):
+        builder(cls)
