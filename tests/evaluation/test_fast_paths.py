@@ -5,8 +5,9 @@ nothing), the constructors of frozen records build what the dataclass's own woul
 what it would refuse; an explanation kept unworded reads as the words."""
 from __future__ import annotations
 
+import json
 import pickle
-from dataclasses import FrozenInstanceError, dataclass, field
+from dataclasses import FrozenInstanceError, dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from engine.core.errors import Loc
 from engine.core.frozen import builder, maker
 from engine.evaluation.case import Case, Fact, _fact, _quick
 from engine.evaluation.engine import Engine
-from engine.evaluation.status import Action
+from engine.evaluation.status import Action, AnchorFact, CaseStatus
 from engine.evaluation.values import accepts, checkers, problems, sendable
 from engine.language.model import Field
 
@@ -172,6 +173,28 @@ def test_a_procedure_still_pickles_after_evaluating_and_answers_the_same() -> No
         assert again.status(case, date(2024, 5, 1)).to_dict() == first
     finally:
         again.close()
+
+
+def test_actions_made_without_init_hold_every_field_and_equal_what_init_makes() -> None:
+    engine = load([ROOT / "processes", ROOT / "rules"])
+    cases = [json.loads(line) for line in (ROOT / "examples" / "cohort.jsonl").open()]
+    cases.append({"case": "U", "source": "cin-census", "not_recorded": ["referral_decision"],
+                  "facts": [{"type": "referral", "date": "2023-04-03", "source": "police"}]})
+    try:
+        actions = [a for day in (date(2025, 6, 30), date(2026, 12, 4))
+                   for status in engine.cohort(cases, day) if isinstance(status, CaseStatus)
+                   for a in status.actions]
+    finally:
+        engine.close()
+    names = {f.name for f in fields(Action)}
+    statuses = {a.status for a in actions}
+    assert {"done", "done_late", "cancelled", "overdue", "due", "unknown"} <= statuses
+    for action in actions:
+        assert set(vars(action)) == names
+        assert action == Action(**vars(action))
+        if action.anchor is not None:
+            anchor = action.anchor
+            assert anchor == AnchorFact(**vars(anchor)) and len(vars(anchor)) == 4
 
 
 @dataclass(frozen=True)
