@@ -41,8 +41,10 @@ def builder(cls: type[T]) -> Callable[..., T]:
     that each field is one store into the new instance's dictionary."""
     every = _plain_fields(cls)
     names = [f.name for f in every]
-    if any(not name.isidentifier() or name.startswith("_") for name in names):
-        raise TypeError(f"{cls.__name__}: fields must be plain names")
+    if any(not name.isidentifier() or name.startswith("_") for name in names) or any(
+            f.kw_only is True or not f.init for f in every):
+        raise TypeError(f"{cls.__name__}: fields must be plain names, each an __init__ "
+                        "argument that may be given by position")
     defaults = {f"_d_{f.name}": f.default for f in every if f.default is not MISSING}
     params = ", ".join(f"{n}=_d_{n}" if f"_d_{n}" in defaults else n for n in names)
     stores = "".join(f"    _s['{n}'] = {n}\n" for n in names)

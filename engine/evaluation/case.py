@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from itertools import compress, count, islice, repeat
-from operator import attrgetter, eq, le
+from operator import attrgetter, eq
 from typing import Any, cast
 
 from engine.core.dates import FIRST_YEAR, LAST_YEAR, in_range, iso, parse_day, parse_moment
@@ -250,8 +250,9 @@ def _bad(errors: list[dict], item: Any, proc: Procedure, message: str) -> None:
 
 def _quick(i: int, item: Any, known: dict[str, FactChecker]) -> Fact | None:
     """The fact of an item with nothing to report (a sent type, a good date, every field
-    known, good and present when required, a plain id), read in one pass; None for any
-    other item, which `_fact` then reads again from the start and words what is wrong."""
+    known, good and present when required, a printable text or whole-number id), read in one
+    pass; None for any other item, which `_fact` reads again from the start, wording any
+    problem."""
     if item.__class__ is not dict:
         return None
     written = item.get("date")
@@ -278,10 +279,10 @@ def _quick(i: int, item: Any, known: dict[str, FactChecker]) -> Fact | None:
     if len(item) == len(fields) + 2:    # only its type, date and fields: no id, not estimated
         return _FACT(i, checker.name, day, fields, None, False, (day, checker.rank), moment[1])
     ident = item.get("id")
-    if ident is not None and not (ident.__class__ is str and len(ident) <= 200
-                                  and ident.isprintable()):
+    ref = ident if ident.__class__ is str else _ref(ident) if ident.__class__ is int else None
+    if ident is not None and (ref is None or len(ref) > 200 or not ref.isprintable()):
         return None
-    return _FACT(i, checker.name, day, fields, ident, item.get("estimated") is True,
+    return _FACT(i, checker.name, day, fields, ref, item.get("estimated") is True,
                  (day, checker.rank), moment[1])
 
 
@@ -370,7 +371,7 @@ def canonical(facts: Iterable[Fact]) -> list[Fact]:
 
 
 _ORDER, _TIME = attrgetter("order"), attrgetter("time")
-_TYPE, _DATE = attrgetter("type"), attrgetter("date")
+_TYPE = attrgetter("type")
 _NEVER = date.max
 
 
@@ -450,11 +451,7 @@ def _fields(checker: FactChecker, fields: dict, item: dict) -> list[tuple[str, s
 
 
 def _firsts(facts: list[Fact]) -> dict[str, date]:
-    """The earliest date of each fact type the case holds: the date of its first fact when
-    they come in date order (as a case system sends them), else found by looking."""
-    days = list(map(_DATE, facts))
-    if all(map(le, days, islice(days, 1, None))):
-        return dict(zip(map(_TYPE, reversed(facts)), reversed(days), strict=True))
+    """The earliest date of each fact type the case holds."""
     first: dict[str, date] = {}
     for fact in facts:
         seen = first.get(fact.type)

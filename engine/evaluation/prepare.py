@@ -30,7 +30,7 @@ class Form:
 
     names: tuple[str, ...] | None
     pairs: tuple[tuple[str, bool], ...]
-    derived: tuple[tuple[str, str, str, Derived], ...]     # (func, name, field, derived)
+    derived: tuple[tuple[str, str, str, Any, Derived], ...]    # (func, name, field, arg, d)
 
 
 def forms(plan: Plan) -> dict[str, Form]:
@@ -39,7 +39,8 @@ def forms(plan: Plan) -> dict[str, Form]:
     if found is None:
         found = plan.memo["prepare.forms"] = {
             kind: Form(None if any(d for _, d in pairs) else tuple(n for n, _ in pairs),
-                       pairs, tuple((d.func, d.name, d.field, d) for d in derived))
+                       pairs, tuple((d.func, d.name, d.field, d.args[0] if d.args else None, d)
+                                    for d in derived))
             for kind, (pairs, derived) in plan.shapes.items()}
     return found
 
@@ -94,13 +95,22 @@ def _type(form: Form, kind: str, places: list[int], facts: list[Fact],
             for name in names:
                 if name in values:
                     item[name] = values[name]
-        for func, name, field, d in derived:
+        for func, name, field, arg, d in derived:
             if func == "latest":
                 item[name] = same - nth
             elif func == "present":
                 item[name] = field in values
+            elif func == "count":
+                item[name] = len(values.get(field) or ())
+            elif func == "has":
+                item[name] = arg in (values.get(field) or ())
             elif func == "since":
                 item[name] = int(pos > last.get(field, never))
+            elif func == "age_at":
+                if dob is not None:     # as age_on, inline
+                    day = fact.date
+                    item[name] = day.year - dob.year - (
+                        (day.month, day.day) < (dob.month, dob.day))
             else:
                 value = window(d.args, pos, positions) if func == "window" else \
                     _derived(d, fact, nth, dob)
