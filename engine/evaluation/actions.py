@@ -280,7 +280,8 @@ def _requirement(ctx: Context, walk: _Walk) -> list[tuple[tuple[date, str, int],
     req, active, skips = walk.req, walk.active, walk.skips
     out: list[tuple[tuple[date, str, int], Action]] = []
     busy_until, numbered = -1, 0
-    after, until = ctx.replay.after, _until(ctx, req.until_age)
+    after = ctx.replay.after
+    until = None if req.until_age is None else _until(ctx, req.until_age)
     for t in sorted(triggers):
         if t <= busy_until and skips:
             continue
@@ -442,11 +443,11 @@ def _from_birth(ctx: Context, req: Requirement, reading: Reading) -> Reading:
                    f"{anchor.date}: counted from the birth)", reading.missing)
 
 
-def _until(ctx: Context, limit: AgeLimit | None) -> date | None:
+def _until(ctx: Context, limit: AgeLimit) -> date | None:
     """The birthday from which nothing of an `until_age` requirement is due (no triggers
-    count on or after it), if it has one and the child's date of birth is known."""
+    count on or after it), if the child's date of birth is known."""
     dob = ctx.case.date_of_birth
-    return None if limit is None or dob is None else birthday(dob, limit.age)
+    return None if dob is None else birthday(dob, limit.age)
 
 
 def _age_limit(ctx: Context, limit: AgeLimit | None, day: date, reading: Reading, end: _End
