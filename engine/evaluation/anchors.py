@@ -14,7 +14,7 @@ from engine.language.model import Anchor as AnchorSpec
 from engine.language.model import Requirement
 
 if TYPE_CHECKING:
-    from engine.evaluation.actions import Context
+    from engine.evaluation.case_context import Context
 
 
 def anchor_fact(ctx: Context, req: Requirement, start: int, spec: AnchorSpec) -> AnchorFact | str:

@@ -20,7 +20,7 @@ from engine.language.model import Anchor as AnchorSpec
 from engine.rules_engine.compiler import Plan
 
 if TYPE_CHECKING:
-    from engine.evaluation.actions import Context
+    from engine.evaluation.case_context import Context
 
 _NONE: frozenset[int] = frozenset()
 
