@@ -5,18 +5,19 @@ facts trigger, complete or cancel); recurring requirements re-arm from each comp
 """
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
+from operator import itemgetter
 from typing import Any, Literal
 
 from engine.core.dates import field_moment, parse_moment
-from engine.core.frozen import maker
 from engine.evaluation import localtime
 from engine.evaluation.calendar import WorkingCalendar, working_calendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
-from engine.evaluation.status import Action, ActionStatus, AnchorFact
+from engine.evaluation.status import Action, ActionStatus, AnchorFact, Why
 from engine.language.model import (
     AgeLimit,
     DueRule,
@@ -61,16 +62,6 @@ class Context:
             out |= matches.get(rule_of[m.key]) or _NONE
         return out
 
-    def union(self, rules: tuple[str, ...]) -> set[int]:
-        """Positions matched by any of these rules (a requirement's, from `_rules`)."""
-        matches = self.matches
-        if len(rules) == 1:
-            return matches.get(rules[0]) or set()
-        out: set[int] = set()
-        for rule in rules:
-            out |= matches.get(rule) or _NONE
-        return out
-
     def positions(self, fact_type: str) -> list[int]:
         """Positions of the facts of one type, in canonical order."""
         return self._by_type.get(fact_type, [])
@@ -99,13 +90,26 @@ class Context:
                 for p, a in enumerate(after)]
 
 
-@dataclass(frozen=True)
+EndKind = Literal["done", "cancelled", "open"]
+
+
 class _End:
-    pos: int | None
-    kind: Literal["done", "cancelled", "open"]
-    why: str = ""
-    when: date | None = None
-    at: datetime | None = None
+    """Where an occurrence ends: the fact's position (None: not ended), how, why, and that
+    fact's date and moment. Never changed once made; a plain class with slots because one or
+    two are made per action, where a frozen dataclass costs a call per field."""
+
+    __slots__ = ("pos", "kind", "why", "when", "at")
+
+    def __init__(self, pos: int | None, kind: EndKind, why: str = "", when: date | None = None,
+                 at: datetime | None = None) -> None:
+        self.pos = pos
+        self.kind = kind
+        self.why = why
+        self.when = when
+        self.at = at
+
+
+_OPEN = _End(None, "open")
 
 
 @dataclass(frozen=True)
@@ -126,163 +130,223 @@ class Due:
 def due_of(cal: WorkingCalendar, anchor: AnchorFact, limit: Limit) -> Due:
     """Apply a limit to a clock's start. Hours are clock hours from the fact's time; a fact
     without a time counts from the end of its day (docs/design/working-days.md)."""
-    if limit.unit == "hours":
-        start = datetime.combine(anchor.date, anchor.time) if anchor.time else \
-            datetime.combine(anchor.date, datetime.min.time()) + timedelta(days=1)
-        at = localtime.add_hours(start, limit.amount)      # elapsed, across clock changes
-        return Due((at - timedelta(microseconds=1)).date(), at=at)
-    key = (id(cal), anchor.date, id(limit))
+    hours = limit.unit == "hours"
+    key = (id(cal), id(limit), anchor.date, anchor.time if hours else None)
     found = _DUES.get(key)
     if found is not None and found[0] is cal and found[1] is limit:
         return found[2]
-    opens = cal.due(anchor.date, limit.opens) if limit.opens is not None else None
-    due = Due(cal.due(anchor.date, limit), opens)
+    due = _hours_after(anchor, limit) if hours else Due(
+        cal.due(anchor.date, limit),
+        cal.due(anchor.date, limit.opens) if limit.opens is not None else None)
     if len(_DUES) >= _DUES_KEPT:
         _DUES.clear()
     _DUES[key] = (cal, limit, due)
     return due
 
 
-# Due dates in days by (calendar, start date, limit): a cohort counts the same few thousand
-# dates with the same few limits over and over. Bounded, so memory stays flat; each entry
-# keeps its calendar and limit, so an id reused by a new object never finds an old answer.
-_DUES: dict[tuple[int, date, int], tuple[WorkingCalendar, Limit, Due]] = {}
+def _hours_after(anchor: AnchorFact, limit: Limit) -> Due:
+    start = datetime.combine(anchor.date, anchor.time) if anchor.time else \
+        datetime.combine(anchor.date, datetime.min.time()) + timedelta(days=1)
+    at = localtime.add_hours(start, limit.amount)      # elapsed, across clock changes
+    return Due((at - timedelta(microseconds=1)).date(), at=at)
+
+
+# Due dates by (calendar, limit, start date and, for hours, time): a cohort counts the same
+# few thousand dates with the same few limits over and over. Bounded, so memory stays flat;
+# each entry keeps its calendar and limit, so an id reused by a new object never finds an
+# old answer.
+_DUES: dict[tuple[int, int, date, time | None], tuple[WorkingCalendar, Limit, Due]] = {}
 _DUES_KEPT = 16_384     # about 6 MB at most
 
 
-@dataclass(frozen=True)
 class Reading:
     """A clock read for one occurrence: where it starts, its limit and due date (all None
     when its anchor fact is not recorded: the action is then `unknown`), words on how it was
-    decided (`note`) or on what is missing (`missing`)."""
+    decided (`note`) or on what is missing (`missing`). Never changed once made (a plain
+    class with slots, as `_End`)."""
 
-    anchor: AnchorFact | None
-    limit: Limit | None
-    due: Due | None
-    note: str = ""
-    missing: str = ""
+    __slots__ = ("anchor", "limit", "due", "note", "missing")
+
+    def __init__(self, anchor: AnchorFact | None, limit: Limit | None, due: Due | None,
+                 note: str = "", missing: str = "") -> None:
+        self.anchor = anchor
+        self.limit = limit
+        self.due = due
+        self.note = note
+        self.missing = missing
 
 
-@dataclass(frozen=True)
-class Occurrence:
-    """One occurrence of a requirement: its clock reading and end, and the requirement's
-    version in force on the clock's anchor date."""
+# One occurrence of a requirement: its clock reading and end, and the requirement's version
+# in force on the clock's anchor date (a tuple: one or more per action, made in the hot loop).
+Occurrence = tuple[Reading, _End, Requirement]
 
-    reading: Reading
-    end: _End
-    rule: Requirement
 
-    @property
-    def late(self) -> bool:
-        """Done after its due date, or still not done when it was cancelled after it; an
-        occurrence whose clock never started is kept too (its timeliness is unknown)."""
-        due = self.reading.due
-        return due.passed_by(self.end) if due is not None else self.end.pos is not None
+def _late(occ: Occurrence) -> bool:
+    """Done after its due date, or still not done when it was cancelled after it; an
+    occurrence whose clock never started is kept too (its timeliness is unknown)."""
+    due, end = occ[0].due, occ[1]
+    return due.passed_by(end) if due is not None else end.pos is not None
 
 
 def actions_for(ctx: Context) -> list[Action]:
-    """Every action of every requirement, in a stable order."""
-    out: list[Action] = []
-    for req in _triggered(ctx):
-        out += _requirement(ctx, req)
-    return sorted(out, key=lambda a: (a.due or date.max, a.requirement, _number(a.id)))
+    """Every action of every requirement, in a stable order (by due date, requirement and
+    number: the key each action is made with)."""
+    keyed: list[tuple[tuple[date, str, int], Action]] = []
+    for walk in _triggered(ctx):
+        keyed += _requirement(ctx, walk)
+    keyed.sort(key=itemgetter(0))
+    return [action for _, action in keyed]
 
 
-def _triggered(ctx: Context) -> list[Requirement]:
+class _Walk:
+    """One requirement as every case walks it, worked out once per compiled plan: the rules
+    of its triggers, completions and cancellations, the stages it runs in, its calendar and
+    the words every action of it carries. A plain class with slots: read dozens of times per
+    case, never changed."""
+
+    __slots__ = ("req", "rules", "single", "skips", "active", "left", "usual", "cal", "fixed")
+
+    def __init__(self, plan: Plan, proc: Procedure, req: Requirement) -> None:
+        self.req = req
+        self.rules = tuple(tuple(dict.fromkeys(plan.rule_of[m.key] for m in group))
+                           for group in (req.triggers, req.completed_by, req.cancelled_by))
+        # the usual shape: one rule (or none) each, looked up without uniting sets
+        self.single = tuple(group[0] if group else "" for group in self.rules) if all(
+            len(group) <= 1 for group in self.rules) else None
+        self.skips = req.every is not None or req.single
+        self.active = frozenset(req.active_in)
+        self.left = f"the case left {', '.join(req.active_in)}"
+        # the usual clock: the limit counted from the trigger itself, one version
+        self.usual = (req.due_rule is None and req.anchor.kind == "trigger"
+                      and req.anchor.field is None and not req.versions)
+        self.cal = None if req.calendar is None else working_calendar(proc.calendar_of(req))
+        self.fixed = _fixed(proc, req)
+
+
+def _triggered(ctx: Context) -> list[_Walk]:
     """The requirements some fact of the case may trigger, in procedure order: most of a
     procedure's requirements have no trigger in a given case and are not looked at."""
-    by_rule = _by_trigger(ctx.plan, ctx.proc)
+    by_rule, walks = _walks(ctx.plan, ctx.proc)
     found: set[int] = set()
-    for rule in ctx.matches:
-        found.update(by_rule.get(rule, ()))
-    reqs = ctx.proc.requirements
-    return [reqs[i] for i in sorted(found)]
+    for rule in ctx.matches.keys() & by_rule.keys():
+        found.update(by_rule[rule])
+    return [walks[i] for i in sorted(found)]
 
 
-def _by_trigger(plan: Plan, proc: Procedure) -> dict[str, tuple[int, ...]]:
-    """Trigger rule -> positions of the requirements it triggers, once per compiled plan."""
-    memo: tuple[Procedure, dict[str, tuple[int, ...]]] | None = plan.memo.get(
-        "actions.by_trigger")
+def _walks(plan: Plan, proc: Procedure) -> tuple[dict[str, tuple[int, ...]], list[_Walk]]:
+    """Trigger rule -> positions of the requirements it triggers, and each requirement's
+    walk, once per compiled plan."""
+    memo = plan.memo.get("actions.walks")
     if memo is None or memo[0] is not proc:
         index: dict[str, list[int]] = {}
         for i, req in enumerate(proc.requirements):
             for rule in dict.fromkeys(plan.rule_of[m.key] for m in req.triggers):
                 index.setdefault(rule, []).append(i)
-        memo = plan.memo["actions.by_trigger"] = (proc, {r: tuple(i) for r, i in index.items()})
-    return memo[1]
+        memo = plan.memo["actions.walks"] = (
+            proc, {r: tuple(i) for r, i in index.items()},
+            [_Walk(plan, proc, req) for req in proc.requirements])
+    return memo[1], memo[2]
 
 
-def _number(action_id: str) -> int:
-    return int(action_id.rsplit("#", 1)[1])
-
-
-def _requirement(ctx: Context, req: Requirement) -> list[Action]:
-    rules = _rules(ctx.plan, req)
-    triggers = sorted(ctx.union(rules[0]))
-    if not triggers:
-        return []
-    done, cancel = ctx.union(rules[1]), ctx.union(rules[2])
-    out: list[Action] = []
-    busy_until, numbered = -1, 0
-    after, skips = ctx.replay.after, req.every is not None or req.single
-    for t in triggers:
-        if t <= busy_until and skips:
+def _matched(matches: dict[str, set[int]], groups: tuple[tuple[str, ...], ...]
+             ) -> list[Set[int]]:
+    """For each group of rules, the positions any of them matched (one rule's are its
+    matches as they are)."""
+    out: list[Set[int]] = []
+    for rules in groups:
+        if len(rules) == 1:
+            out.append(matches.get(rules[0]) or _NONE)
             continue
-        stage = after[t]
-        if req.active_in and stage not in req.active_in:
-            continue
-        if stage in req.not_triggered_in:   # e.g. a referral on an open plan
-            continue
-        if req.until_age is not None and _past_age(ctx, req.until_age, ctx.facts[t].date):
-            continue
-        if req.once and numbered:
-            break
-        chain, busy_until = _chain(ctx, req, t, done, cancel)
-        out += [_action(ctx, req, numbered + k + 1, occ) for k, occ in _visible(chain, req)]
-        numbered += len(chain)
+        union: set[int] = set()
+        for rule in rules:
+            union |= matches.get(rule) or _NONE
+        out.append(union)
     return out
 
 
-def _rules(plan: Plan, req: Requirement) -> tuple[tuple[str, ...], ...]:
-    """The rules of a requirement's triggers, completions and cancellations, looked up once
-    per compiled plan."""
-    memo: dict[int, tuple[Requirement, tuple[tuple[str, ...], ...]]] = plan.memo.setdefault(
-        "actions.rules", {})
-    found = memo.get(id(req))
-    if found is None or found[0] is not req:
-        found = memo[id(req)] = (req, tuple(tuple(plan.rule_of[m.key] for m in group) for group
-                                            in (req.triggers, req.completed_by,
-                                                req.cancelled_by)))
-    return found[1]
+def _requirement(ctx: Context, walk: _Walk) -> list[tuple[tuple[date, str, int], Action]]:
+    matches = ctx.matches
+    triggers: Set[int]
+    done: Set[int]
+    cancel: Set[int]
+    if walk.single is not None:
+        on, by, off = walk.single
+        triggers, done, cancel = (matches.get(on) or _NONE, matches.get(by) or _NONE,
+                                  matches.get(off) or _NONE)
+    else:
+        triggers, done, cancel = _matched(matches, walk.rules)
+    if not triggers:
+        return []
+    req, active, skips = walk.req, walk.active, walk.skips
+    out: list[tuple[tuple[date, str, int], Action]] = []
+    busy_until, numbered = -1, 0
+    after, until = ctx.replay.after, _until(ctx, req.until_age)
+    for t in sorted(triggers):
+        if t <= busy_until and skips:
+            continue
+        stage = after[t]
+        if active and stage not in active:
+            continue
+        if stage in req.not_triggered_in:   # e.g. a referral on an open plan
+            continue
+        if until is not None and ctx.facts[t].date >= until:
+            continue
+        if req.once and numbered:
+            break
+        chain, busy_until = _chain(ctx, walk, t, (done, cancel), until)
+        if req.every is None:
+            for occ in chain:
+                numbered += 1
+                out.append(_action(ctx, walk, numbered, occ))
+        else:
+            for k, occ in _visible(chain):
+                out.append(_action(ctx, walk, numbered + k + 1, occ))
+            numbered += len(chain)
+    return out
 
 
-def _chain(ctx: Context, req: Requirement, t: int, done: set[int], cancel: set[int]
-           ) -> tuple[list[Occurrence], int]:
+def _chain(ctx: Context, walk: _Walk, t: int, ends: tuple[Set[int], Set[int]],
+           until: date | None) -> tuple[list[Occurrence], int]:
     """One trigger's occurrences: the first, then one per
     completion if recurring. Numbering counts them all; a completing fact that also cancels
     (a review that ends the plan) does not re-arm it. Returns where the chain ended too.
+    `ends` are the positions completing and cancelling it, `until` the birthday of its
+    `until_age` (None: none, or no date of birth).
     """
     occurrences: list[Occurrence] = []
-    start = t
+    (done, cancel), start, req = ends, t, walk.req
     while True:
-        end = _end(ctx, req, start, done, cancel)
-        if occurrences and occurrences[-1].rule.every is not None:
+        end = _end(ctx, walk, start, done, cancel)
+        if occurrences and occurrences[-1][2].every is not None:
             fact = ctx.facts[start]
             rule = req.in_force(fact.date) if req.versions else req
             reading = _interval(ctx, rule, start, end)
+        elif walk.usual:
+            reading, rule = _usual(ctx, walk, start), req
         else:
             reading, rule = _first(ctx, req, start)
         if req.rescheduled_by and reading.due is not None:
             reading = _rescheduled(ctx, req, start, end, reading)
         if req.from_birth:
             reading = _from_birth(ctx, req, reading)
-        if req.until_age is not None:
-            reading, end = _age_limit(ctx, req.until_age, reading, end)
-        occurrences.append(Occurrence(reading, end, rule))
+        if until is not None:
+            reading, end = _age_limit(ctx, req.until_age, until, reading, end)
+        occurrences.append((reading, end, rule))
         if end.kind != "done" or rule.every is None or end.pos is None or end.pos in cancel:
             last = end.pos if end.pos is not None else len(ctx.facts)
             return occurrences, last
         start = end.pos
+
+
+def _usual(ctx: Context, walk: _Walk, start: int) -> Reading:
+    """The usual clock (`_clock` from the trigger itself, one version), without the search
+    for an anchor."""
+    fact, limit = ctx.facts[start], walk.req.due
+    if fact.estimated and fact.type in ctx.case.not_recorded:
+        return Reading(None, limit, None, missing=_estimated(ctx, fact))
+    anchor = _anchor_of(fact)
+    return Reading(anchor, limit, due_of(ctx.cal if walk.cal is None else walk.cal, anchor,
+                                         limit))
 
 
 def _interval(ctx: Context, rule: Requirement, start: int, end: _End) -> Reading:
@@ -292,13 +356,13 @@ def _interval(ctx: Context, rule: Requirement, start: int, end: _End) -> Reading
     change counts from the completion; when that day has already passed at the change, from
     the change."""
     fact = ctx.facts[start]
-    anchor = AnchorFact(fact.type, fact.date, fact.ref, fact.time)
+    anchor = _anchor_of(fact)
     limit, note = rule.every or rule.due, ""
     if rule.every_rule is not None:
         holds = start in ctx.hits(tuple(m for m in rule.every_rule.when if m.fact == fact.type))
         limit = rule.every_rule.parts[0 if holds else 1].limit or limit
         note = f" ({rule.every_rule.text} {'holds' if holds else 'does not hold'} for it)"
-    change = _latest_change(ctx, rule, start, end)
+    change = _latest_change(ctx, rule, start, end) if rule.every_set_by else None
     if change is None:
         return Reading(anchor, limit, due_of(ctx.cal_of(rule), anchor, limit), note)
     pos, limit = change
@@ -306,18 +370,33 @@ def _interval(ctx: Context, rule: Requirement, start: int, end: _End) -> Reading
     setter = ctx.facts[pos]
     note = f" (interval set to {limit.describe()} by the {_words(setter.type)} on {setter.date})"
     if due.day < setter.date:
-        anchor = AnchorFact(setter.type, setter.date, setter.ref, setter.time)
+        anchor = _anchor_of(setter)
         due = due_of(ctx.cal_of(rule), anchor, limit)
     return Reading(anchor, limit, due, note)
 
 
 def _latest_change(ctx: Context, rule: Requirement, start: int, end: _End
                    ) -> tuple[int, Limit] | None:
-    last = end.pos if end.pos is not None else len(ctx.facts)
+    last, matches = end.pos if end.pos is not None else len(ctx.facts), ctx.matches
+    found = [(p, every) for name, every in _changes(ctx.plan, rule)
+             for p in matches.get(name) or _NONE if p < last]
+    if not found:
+        return None
     episode = ctx.replay.episode(start)
-    found = [(p, c.every) for c in rule.every_set_by for p in ctx.hits((c.matcher,))
-             if p < last and ctx.replay.episode(p) == episode]
+    found = [(p, every) for p, every in found if ctx.replay.episode(p) == episode]
     return max(found, key=lambda x: x[0]) if found else None
+
+
+def _changes(plan: Plan, rule: Requirement) -> tuple[tuple[str, Limit], ...]:
+    """The rules of the facts that change a recurring requirement's interval, and the
+    interval each sets, looked up once per compiled plan."""
+    memo: dict[int, tuple[Requirement, tuple[tuple[str, Limit], ...]]] = plan.memo.setdefault(
+        "actions.changes", {})
+    found = memo.get(id(rule))
+    if found is None or found[0] is not rule:
+        found = memo[id(rule)] = (rule, tuple((plan.rule_of[c.matcher.key], c.every)
+                                              for c in rule.every_set_by))
+    return found[1]
 
 
 def _rescheduled(ctx: Context, req: Requirement, start: int, end: _End,
@@ -363,42 +442,46 @@ def _from_birth(ctx: Context, req: Requirement, reading: Reading) -> Reading:
                    f"{anchor.date}: counted from the birth)", reading.missing)
 
 
-def _past_age(ctx: Context, limit: AgeLimit, day: date) -> bool:
+def _until(ctx: Context, limit: AgeLimit | None) -> date | None:
+    """The birthday from which nothing of an `until_age` requirement is due (no triggers
+    count on or after it), if it has one and the child's date of birth is known."""
     dob = ctx.case.date_of_birth
-    return dob is not None and day >= birthday(dob, limit.age)
+    return None if limit is None or dob is None else birthday(dob, limit.age)
 
 
-def _age_limit(ctx: Context, limit: AgeLimit, reading: Reading, end: _End
+def _age_limit(ctx: Context, limit: AgeLimit | None, day: date, reading: Reading, end: _End
                ) -> tuple[Reading, _End]:
-    """`until_age`: an occurrence not ended before the birthday ends on it, cancelled (what
-    was already late stays reported as late); one that would fall due on or after it is
-    cancelled on it in advance, or with `bring_forward` is due the day before it."""
-    dob, due = ctx.case.date_of_birth, reading.due
-    if dob is None or due is None or reading.anchor is None:
+    """`until_age`: an occurrence not ended before the birthday (`day`) ends on it, cancelled
+    (what was already late stays reported as late); one that would fall due on or after it
+    is cancelled on it in advance, or with `bring_forward` is due the day before it."""
+    due = reading.due
+    if limit is None or due is None or reading.anchor is None:
         return reading, end
-    day = birthday(dob, limit.age)
-    words = f"the child's birthday at {limit.age}, {day}"
     if limit.bring_forward and due.day >= day and reading.anchor.date < day - timedelta(days=1):
         reading = Reading(reading.anchor, reading.limit, Due(day - timedelta(days=1)),
-                          reading.note + f" (brought forward to the day before {words}; it "
-                          f"would have been due {due.day})", reading.missing)
+                          reading.note + f" (brought forward to the day before "
+                          f"{_birthday_words(limit, day)}; it would have been due {due.day})",
+                          reading.missing)
         due = reading.due
     if end.kind != "open" and end.when is not None and end.when < day:
         return reading, end
     if ctx.as_of >= day or due is None or due.day >= day:
-        return reading, _End(None, "cancelled", f"nothing is due from {words}", day)
+        return reading, _End(None, "cancelled",
+                             f"nothing is due from {_birthday_words(limit, day)}", day)
     return reading, end
 
 
-def _visible(chain: list[Occurrence], req: Requirement) -> list[tuple[int, Occurrence]]:
+def _birthday_words(limit: AgeLimit, day: date) -> str:
+    return f"the child's birthday at {limit.age}, {day}"
+
+
+def _visible(chain: list[Occurrence]) -> list[tuple[int, Occurrence]]:
     """Recurring: keep the current occurrence and every late one; the rest is history.
 
     Decided before any Action is built: a long plan has many on-time visits to skip.
     """
     numbered = list(enumerate(chain))
-    if req.every is None:
-        return numbered
-    return [(k, occ) for k, occ in numbered[:-1] if occ.late] + numbered[-1:]
+    return [(k, occ) for k, occ in numbered[:-1] if _late(occ)] + numbered[-1:]
 
 
 def _first(ctx: Context, req: Requirement, start: int) -> tuple[Reading, Requirement]:
@@ -473,14 +556,18 @@ def _anchor(ctx: Context, req: Requirement, start: int, spec: AnchorSpec) -> Anc
         pos, one = found
     fact = ctx.facts[pos]
     if fact.estimated and fact.type in ctx.case.not_recorded:
-        # a stand-in the importer dated by estimate (census ICPCnotRequired): no real start
-        system = ctx.case.system or "the case's source"
-        return (f"{system} does not record when the {_words(fact.type)} happened (its date "
-                "is an estimate)")
+        return _estimated(ctx, fact)
     if one.field is not None:
         day, clock = field_moment(fact.fields[one.field])
         return AnchorFact(f"{fact.type}.{one.field}", day, fact.ref, clock)
-    return AnchorFact(fact.type, fact.date, fact.ref, fact.time)
+    return _anchor_of(fact)
+
+
+def _estimated(ctx: Context, fact: Fact) -> str:
+    """A stand-in the importer dated by estimate (census ICPCnotRequired): no real start."""
+    system = ctx.case.system or "the case's source"
+    return (f"{system} does not record when the {_words(fact.type)} happened (its date "
+            "is an estimate)")
 
 
 def _anchor_position(ctx: Context, req: Requirement, start: int, spec: AnchorSpec
@@ -500,7 +587,12 @@ def _anchor_position(ctx: Context, req: Requirement, start: int, spec: AnchorSpe
 
 
 def _find(ctx: Context, req: Requirement, start: int, one: AnchorSpec) -> int | None:
-    """The anchor fact's position; with `field`, only if that fact records the field."""
+    """The anchor fact's position; with `field`, only if that fact records the field (when
+    no fact of its type records it, none is looked for: an unborn child's expected date of
+    delivery is rarely recorded)."""
+    if one.field is not None and one.kind not in ("trigger", "field") and not any(
+            one.field in ctx.facts[p].fields for p in ctx.positions(one.fact or "")):
+        return None
     found = _fact_of(ctx, req, start, one)
     if found is None or one.field is None:
         return found
@@ -520,12 +612,14 @@ def _last_cancelled(ctx: Context, req: Requirement, start: int) -> int:
 def _fact_of(ctx: Context, req: Requirement, start: int, one: AnchorSpec) -> int | None:
     if one.kind in ("trigger", "field"):
         return start
-    episode = ctx.replay.episode(start)
     horizon = _horizon(ctx, req, start)
     floor = _last_cancelled(ctx, req, start)
     hits = ctx.hits((one.where,)) if one.where is not None else None
     candidates = [p for p in ctx.positions(one.fact or "") if floor < p <= horizon
-                  and ctx.replay.episode(p) == episode and (hits is None or p in hits)]
+                  and (hits is None or p in hits)]
+    if candidates and len(ctx.replay.episode_starts) > 1:
+        episode = ctx.replay.episode(start)
+        candidates = [p for p in candidates if ctx.replay.episode(p) == episode]
     if one.kind == "nth":
         return candidates[one.n - 1] if len(candidates) >= one.n else None
     if not candidates:
@@ -553,44 +647,40 @@ def _horizon(ctx: Context, req: Requirement, start: int) -> int:
     return min(done) if done else len(ctx.facts)
 
 
-def _end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set[int]) -> _End:
+def _end(ctx: Context, walk: _Walk, start: int, done: Set[int], cancel: Set[int]) -> _End:
     """The first fact after `start` that completes or cancels the occurrence, closes the
     case or leaves its stages; done before cancelled before closed before left, when one
     fact does several."""
-    facts, active = ctx.facts, req.active_in
-    p = _next_end(ctx, req, start, done, cancel)
-    if p is None:
-        return _End(None, "open")
-    fact = facts[p]
-    if p in done:
-        return _End(p, "done", when=fact.date, at=fact.moment)
-    if p in cancel:
-        return _End(p, "cancelled", fact.type.replace("_", " "), fact.date)
-    if not req.runs_after_closure and ctx.closing[p]:
-        return _End(p, "cancelled", "the case closed", fact.date)
-    return _End(p, "cancelled", f"the case left {', '.join(active)}", fact.date)
-
-
-def _next_end(ctx: Context, req: Requirement, start: int, done: set[int], cancel: set[int]
-              ) -> int | None:
-    """The position of the first fact after `start` that ends an occurrence, if any."""
-    stop = len(ctx.facts)
-    for group in (done, cancel):
-        for p in group:
-            if start < p < stop:
-                stop = p
-    if not req.runs_after_closure:
+    facts, closes = ctx.facts, not walk.req.runs_after_closure
+    stop = total = len(facts)
+    for p in done:
+        if start < p < stop:
+            stop = p
+    for p in cancel:
+        if start < p < stop:
+            stop = p
+    if closes:
         for p in ctx.closings:
             if p > start:
                 stop = min(stop, p)
                 break
-    active = req.active_in
+    active = walk.active
     if active:
         after = ctx.replay.after
         for p in range(start + 1, stop):
-            if after[p] not in active:
-                return p
-    return stop if stop < len(ctx.facts) else None
+            if after[p] not in active:      # the case left the requirement's stages
+                stop = p
+                break
+    if stop == total:
+        return _OPEN
+    fact = facts[stop]
+    if stop in done:
+        return _End(stop, "done", "", fact.date, fact.moment)
+    if stop in cancel:
+        return _End(stop, "cancelled", fact.type.replace("_", " "), fact.date)
+    if closes and ctx.closing[stop]:
+        return _End(stop, "cancelled", "the case closed", fact.date)
+    return _End(stop, "cancelled", walk.left, fact.date)
 
 
 @dataclass(frozen=True)
@@ -598,12 +688,7 @@ class _Fixed:
     """What every action of one requirement (or version of it) carries, worked out once per
     procedure rather than once per action."""
 
-    title: str
-    owner: str
-    source: dict
-    statutory: bool
-    rule_version: str | None
-    limit: str
+    fields: dict[str, Any]      # an action's fields that do not vary (copied per action)
     lead: str
     version: str
 
@@ -612,43 +697,56 @@ def _fixed(proc: Procedure, rule: Requirement) -> _Fixed:
     memo: dict[int, tuple[Requirement, _Fixed]] = proc.memo.setdefault("actions.fixed", {})
     found = memo.get(id(rule))
     if found is None or found[0] is not rule:
+        fields = {"title": rule.title, "owner": rule.owner, "source": proc.citation(rule.source),
+                  "statutory": rule.statutory, "rule_version": rule_version(rule),
+                  "limit": _limit_words(rule), "due_from": None, "due_at": None,
+                  "done_on": None, "cancelled_on": None, "working_days_overdue": None}
         found = memo[id(rule)] = (rule, _Fixed(
-            rule.title, rule.owner, proc.citation(rule.source), rule.statutory,
-            rule_version(rule), _limit_words(rule),
-            "required by" if rule.due_rule is None else "counted from", _version(rule)))
+            fields, "required by" if rule.due_rule is None else "counted from", _version(rule)))
     return found[1]
 
 
-def _action(ctx: Context, req: Requirement, number: int, occ: Occurrence) -> Action:
-    reading, end, rule = occ.reading, occ.end, occ.rule
+def _action(ctx: Context, walk: _Walk, number: int, occ: Occurrence
+            ) -> tuple[tuple[date, str, int], Action]:
+    """The action of one occurrence, with the key actions are ordered by."""
+    (reading, end, rule), req = occ, walk.req
     anchor, limit, due = reading.anchor, reading.limit, reading.due
-    fixed, when = _fixed(ctx.proc, rule), end.when
-    base: dict[str, Any] = {
-        "id": f"{req.id}#{number}", "requirement": req.id, "title": fixed.title,
-        "owner": fixed.owner, "due": due.day if due else None, "anchor": anchor,
-        "source": fixed.source, "statutory": fixed.statutory,
-        "limit": limit.describe() if limit is not None else fixed.limit,
-        "due_from": due.opens if due else None, "due_at": due.at if due else None,
-        "rule_version": fixed.rule_version}
-    if due is None or anchor is None or limit is None:
-        return _unanchored(base, reading, end)
-    cal = ctx.cal_of(req)
+    fixed = walk.fixed if rule is req else _fixed(ctx.proc, rule)
+    base = fixed.fields.copy()
+    base["id"], base["requirement"], base["anchor"] = f"{req.id}#{number}", req.id, anchor
+    if limit is not None:
+        base["limit"] = limit.describe()
+    if due is None:
+        base["due"] = None
+        return (date.max, req.id, number), _unanchored(base, reading, end)
+    base["due"], base["due_from"], base["due_at"] = due.day, due.opens, due.at
+    key = (due.day, req.id, number)
+    if anchor is None or limit is None:
+        return key, _unanchored(base, reading, end)
     head = (fixed.lead, anchor, limit, due, reading.note, fixed.version)
+    return key, _timed(ctx, walk, base, head, end)
+
+
+def _timed(ctx: Context, walk: _Walk, base: dict[str, Any], head: Head, end: _End) -> Action:
+    """An action whose clock started: done (late or not), cancelled, or still open."""
+    due, when = head[3], end.when
+    cal = ctx.cal if walk.cal is None else walk.cal
     if end.kind == "done" and when is not None:
         late_by = due.passed_by(end)
         late = cal.days_overdue(due.day, when)
-        status: ActionStatus = "done_late" if late_by else "done"
-        return _made(base, status=status, done_on=when, why=(_done_words, head, when, late,
-                                                               late_by),
-                     working_days_overdue=late if late_by else None)
+        base["done_on"] = when
+        base["working_days_overdue"] = late if late_by else None
+        return _made(base, "done_late" if late_by else "done",
+                     (_done_words, head, when, late, late_by))
     if end.kind == "cancelled" and when is not None:
-        unrecorded = _unrecorded(ctx, req)
+        unrecorded = _unrecorded(ctx, walk.req)
         overdue = cal.days_overdue(due.day, when) if when > due.day and not unrecorded \
             else None
-        return _made(base, status="cancelled", cancelled_on=when,
-                     why=(_cancelled_words, head, when, end.why, overdue, unrecorded),
-                     working_days_overdue=overdue)
-    return _open(ctx, req, base, head, due)
+        base["cancelled_on"] = when
+        base["working_days_overdue"] = overdue
+        return _made(base, "cancelled", (_cancelled_words, head, when, end.why, overdue,
+                                         unrecorded))
+    return _open(ctx, walk, base, head, due)
 
 
 # An action's explanation is kept as (how to word it, what it says) and worded only when
@@ -693,13 +791,27 @@ def _unrecorded(ctx: Context, req: Requirement) -> str:
     return f"{system} does not record {', '.join(missing)}"
 
 
-_MAKE_ACTION = maker(Action)
+# Actions and anchors are made a dozen times per case from a dict naming every field and
+# nothing else, which becomes the new record's state as it is (the dataclass's __init__
+# costs a call per field, `frozen.maker`'s checks as much again);
+# tests/evaluation/test_fast_paths.py checks the records made this way.
 
 
-def _made(base: dict[str, Any], **rest: Any) -> Action:
-    """The action from its common fields and the ones its outcome decides."""
-    base.update(rest)
-    return _MAKE_ACTION(base)
+def _made(base: dict[str, Any], status: ActionStatus, why: str | Why) -> Action:
+    """The action from every other field and its status and explanation."""
+    base["status"] = status
+    base["why"] = why
+    made = object.__new__(Action)
+    object.__setattr__(made, "__dict__", base)
+    return made
+
+
+def _anchor_of(fact: Fact) -> AnchorFact:
+    """The clock's start at a fact's own date (and time)."""
+    made = object.__new__(AnchorFact)
+    object.__setattr__(made, "__dict__", {"type": fact.type, "date": fact.date,
+                                          "ref": fact.ref, "time": fact.time})
+    return made
 
 
 def _limit_words(req: Requirement) -> str:
@@ -711,12 +823,12 @@ def _unanchored(base: dict[str, Any], reading: Reading, end: _End) -> Action:
     silently counted from another date (docs/design/expressions.md)."""
     because = f"unknown: the clock cannot start because {reading.missing}"
     if end.kind == "cancelled":
-        return _made(base, status="cancelled", cancelled_on=end.when,
-                     why=because + f"; cancelled on {end.when}: {end.why}")
+        base["cancelled_on"] = end.when
+        return _made(base, "cancelled", because + f"; cancelled on {end.when}: {end.why}")
     if end.kind == "done":
-        return _made(base, status="unknown", done_on=end.when,
-                     why=because + f"; done on {end.when}, timeliness unknown")
-    return _made(base, status="unknown", why=because)
+        base["done_on"] = end.when
+        return _made(base, "unknown", because + f"; done on {end.when}, timeliness unknown")
+    return _made(base, "unknown", because)
 
 
 def _due_words(anchor: AnchorFact, limit: Limit, due: Due) -> str:
@@ -735,18 +847,19 @@ def _version(rule: Requirement) -> str:
     return f" ({words})" if words else ""
 
 
-def _open(ctx: Context, req: Requirement, base: dict[str, Any], head: Head, due: Due
+def _open(ctx: Context, walk: _Walk, base: dict[str, Any], head: Head, due: Due
           ) -> Action:
+    req = walk.req
     unrecorded = _unrecorded(ctx, req)
     if unrecorded:
-        return _made(base, status="unknown", why=(_clock_words, head, f"; unknown: {unrecorded}"))
+        return _made(base, "unknown", (_clock_words, head, f"; unknown: {unrecorded}"))
     if ctx.as_of > due.day:
-        late = ctx.cal_of(req).days_overdue(due.day, ctx.as_of)
-        return _made(base, status="overdue", working_days_overdue=late,
-                     why=(_overdue_words, head, late, ctx.as_of))
+        late = (ctx.cal if walk.cal is None else walk.cal).days_overdue(due.day, ctx.as_of)
+        base["working_days_overdue"] = late
+        return _made(base, "overdue", (_overdue_words, head, late, ctx.as_of))
     if due.opens is not None and ctx.as_of < due.opens:
-        return _made(base, status="not_yet_due", why=(_clock_words, head))
-    return _made(base, status="due", why=(_clock_words, head))
+        return _made(base, "not_yet_due", (_clock_words, head))
+    return _made(base, "due", (_clock_words, head))
 
 
 def _fact_ref(ref: str | None) -> str:

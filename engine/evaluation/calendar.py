@@ -74,6 +74,10 @@ class WorkingCalendar:
         """Working days after the due date up to and including as_of (0 on the due date)."""
         if as_of <= due:
             return 0
+        cumulative = self.cumulative
+        after, last = due.toordinal() - self.first + 1, as_of.toordinal() - self.first + 1
+        if after >= 0 and last < len(cumulative):
+            return cumulative[last] - cumulative[after]     # working days in (due, as_of]
         return self.count(due + timedelta(days=1), as_of) + self.is_working(as_of)
 
     def skipped(self, start: date, end: date) -> list[tuple[date, str]]:

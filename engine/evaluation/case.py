@@ -8,21 +8,24 @@ Messages never echo a name or value the vocabulary does not know: only its lengt
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
-from typing import Any
+from itertools import compress, count, islice, repeat
+from operator import attrgetter, eq, le
+from typing import Any, cast
 
 from engine.core.dates import FIRST_YEAR, LAST_YEAR, in_range, iso, parse_day, parse_moment
 from engine.core.errors import CaseError, did_you_mean
-from engine.core.frozen import maker
+from engine.core.frozen import builder
 from engine.evaluation import localtime
-from engine.language.model import FactType, Field, Procedure
+from engine.evaluation.values import FactChecker, checkers, problems, sendable, show
+from engine.language.model import Procedure
 
-META = ("type", "date", "id", "estimated")
+META = frozenset(("type", "date", "id", "estimated"))
 CASE_KEYS = ("case", "child", "facts", "source", "not_recorded", "problems", "family",
              "allocations")
+_CASE_KEYS = frozenset(CASE_KEYS)
 UNREADABLE = "$unreadable"
 EXPECTED = "expected_delivery_date"   # on the child record, or on a referral
 
@@ -101,20 +104,21 @@ def read_case(raw: Any, proc: Procedure) -> Case:
     problems = raw.get("problems") or []
     if not isinstance(problems, list):
         raise CaseError("'problems' must be a list of {where, message}", ident)
-    errors = [_problem(p) for p in problems if isinstance(p, dict)]
-    errors += [{"fact": None, "message": f"unknown key #{n} in the case ({_name(k)}; ignored)"}
-               for n, k in enumerate(raw, start=1) if k not in CASE_KEYS]
+    errors = [_problem(p) for p in problems if isinstance(p, dict)] if problems else []
+    if not _CASE_KEYS.issuperset(raw):
+        errors += [{"fact": None, "message": f"unknown key #{n} in the case ({_name(k)}; "
+                    "ignored)"} for n, k in enumerate(raw, start=1) if k not in CASE_KEYS]
     dob = _dob(raw.get("child"), errors)
     expected = _dob(raw.get("child"), errors, EXPECTED)
-    good, known = [], checkers(proc)
-    for i, item in enumerate(facts):
-        fact = _fact(i, item, proc, errors, known)
-        if fact is not None:
-            good.append(fact)
-    born = min((f.date for f in good if f.type == "birth"), default=None)
-    good = [_unborn(f, expected or born or dob) for f in good]
-    _order(good, proc, errors)
-    errors = _canonical(errors)
+    good = _facts(facts, proc, errors)
+    first = _firsts(good)
+    born = first.get("birth")
+    if "referral" in first and (expected or born or dob) is not None:
+        for place in compress(count(), map(eq, map(_TYPE, good), repeat("referral"))):
+            good[place] = _unborn(good[place], expected or born or dob)
+    _order(good, first, proc, errors)
+    if errors:
+        errors = _canonical(errors)
     not_recorded = raw.get("not_recorded") or []
     if not isinstance(not_recorded, list):
         raise CaseError("'not_recorded' must be a list of fact types", ident)
@@ -123,9 +127,21 @@ def read_case(raw: Any, proc: Procedure) -> Case:
         errors.append({"fact": None, "message": "'family' must be an id (text)"})
         family = None
     allocations = _allocations(raw.get("allocations"), errors)
-    return Case(ident, tuple(good), born or dob or expected, str(raw.get("source") or ""),
-                frozenset(map(str, not_recorded)), tuple(errors),
-                str(family) if family is not None else None, allocations)
+    return _CASE(ident, tuple(good), born or dob or expected, str(raw.get("source") or ""),
+                 frozenset(map(str, not_recorded)) if not_recorded else _NONE, tuple(errors),
+                 str(family) if family is not None else None, allocations)
+
+
+def _facts(items: list, proc: Procedure, errors: list[dict]) -> list[Fact]:
+    """The facts that can be used, in input order: a well-formed one read at once (`_quick`),
+    any other by `_fact`, which words each problem (and may still keep the fact)."""
+    read = list(map(_quick, count(), items, repeat(sendable(proc))))
+    if all(read):
+        return cast(list[Fact], read)     # nothing to report (a Fact is never false)
+    known = checkers(proc)
+    slow = (fact or _fact(i, item, proc, errors, known)
+            for i, (fact, item) in enumerate(zip(read, items, strict=True)))
+    return [fact for fact in slow if fact is not None]
 
 
 def _allocations(items: object, errors: list[dict]) -> tuple[Allocation, ...]:
@@ -160,21 +176,6 @@ def _problem(p: dict) -> dict:
     where = p.get("where")
     return {"fact": None, "message": f"{where}: {p.get('message')}" if where else
             str(p.get("message"))}
-
-
-DATE_LIKE = re.compile(r"[0-9TZ:+./ -]{1,30}")
-
-
-def show(value: Any) -> str:
-    """A value the vocabulary does not know, for an error message: numbers and date-like text
-    as they are, other text only by its length, since a wrong field may hold a name."""
-    if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str) and DATE_LIKE.fullmatch(value):
-        return repr(value)
-    if isinstance(value, str):
-        return f"text of {len(value)} characters"
-    return f"a {type(value).__name__}"
 
 
 def _name(key: object) -> str:
@@ -243,59 +244,72 @@ def _date(value: Any) -> date | None:
     return parse_day(value) if value.__class__ is str else None
 
 
-Check = Callable[[Any], Sequence[str]]
-
-
-@dataclass(frozen=True)
-class FactChecker:
-    """One fact type's checks, worked out once per procedure: a value check per field name
-    (a fast test of the usual good value, the full message-building check otherwise), the
-    required fields, and the vocabulary rank that orders same-day facts."""
-
-    ftype: FactType
-    rank: int
-    checks: dict[str, Check]
-    required: tuple[str, ...]
-    known: str
-
-
-def checkers(proc: Procedure) -> dict[str, FactChecker]:
-    """The procedure's fact checkers by type name, compiled on first use."""
-    found = proc.memo.get("case.checkers")
-    if found is None:
-        found = proc.memo["case.checkers"] = {
-            f.name: FactChecker(f, proc.fact_rank(f.name), {x.name: _check(x) for x in f.fields},
-                                f.required, ", ".join(x.name for x in f.fields) or "none")
-            for f in proc.facts}
-    return found
-
-
-def _check(spec: Field) -> Check:
-    """A field's value check: () at once for the good values of its type, else `_value`
-    (the one place that words the problems)."""
-    kind, slow = spec.type, (lambda value: _value(spec, value))
-    if kind == "enum":
-        allowed = frozenset(spec.values)
-        return lambda v: () if v.__class__ is str and v in allowed else slow(v)
-    if kind == "string":
-        return lambda v: () if v.__class__ is str else slow(v)
-    if kind == "boolean":
-        return lambda v: () if isinstance(v, bool) else slow(v)
-    if kind == "integer" and spec.minimum is None and spec.maximum is None:
-        return lambda v: () if type(v) is int else slow(v)
-    if kind == "list":
-        words = frozenset(spec.values)
-        return lambda v: () if v.__class__ is list and all(
-            x.__class__ is str for x in v) and (not words or words.issuperset(v)) else slow(v)
-    return slow
-
-
 def _bad(errors: list[dict], item: Any, proc: Procedure, message: str) -> None:
     errors.append({"fact": cite(item, proc), "message": message})
 
 
+def _quick(i: int, item: Any, known: dict[str, FactChecker]) -> Fact | None:
+    """The fact of an item with nothing to report (a sent type, a good date, every field
+    known, good and present when required, a plain id), read in one pass; None for any
+    other item, which `_fact` then reads again from the start and words what is wrong."""
+    if item.__class__ is not dict:
+        return None
+    written = item.get("date")
+    moment = (_MOMENTS.get(written) or _moment(written)) if written.__class__ is str else None
+    fields = {}
+    try:
+        checker = known.get(item.get("type", ""))
+        if checker is None or moment is None:
+            return None
+        accepts = checker.accepts
+        for name, value in item.items():
+            if value is None or name in META:
+                continue
+            accept = accepts.get(name)
+            if accept is None or not accept(value):
+                return None
+            fields[name] = value
+    except TypeError:
+        return None     # an unhashable type or value where a word is wanted: never good
+    for name in checker.required:
+        if name not in fields:
+            return None
+    day = moment[0]
+    if len(item) == len(fields) + 2:    # only its type, date and fields: no id, not estimated
+        return _FACT(i, checker.name, day, fields, None, False, (day, checker.rank), moment[1])
+    ident = item.get("id")
+    if ident is not None and not (ident.__class__ is str and len(ident) <= 200
+                                  and ident.isprintable()):
+        return None
+    return _FACT(i, checker.name, day, fields, ident, item.get("estimated") is True,
+                 (day, checker.rank), moment[1])
+
+
+_FACT = builder(Fact)
+_CASE = builder(Case)
+_NONE: frozenset[str] = frozenset()
+_MOMENTS: dict[str, tuple[date, time | None]] = {}
+_MOMENTS_KEPT = 20_000     # distinct date texts remembered (a bound, so memory stays flat)
+
+
+def _moment(written: str) -> tuple[date, time | None] | None:
+    """A fact's date text read, when it has nothing to report: in the engine's years and, for
+    a date-time, a time that exists in UK local time. Remembered (a cohort repeats the same
+    few thousand dates); None for anything else, left to `_fact` to word."""
+    moment = parse_moment(written)
+    if moment is None or not in_range(moment[0]) or (
+            moment[1] is not None and not localtime.exists(moment[0], moment[1])):
+        return None
+    if len(_MOMENTS) >= _MOMENTS_KEPT:
+        _MOMENTS.clear()
+    _MOMENTS[written] = moment
+    return moment
+
+
 def _fact(i: int, item: Any, proc: Procedure, errors: list[dict],
           known: dict[str, FactChecker]) -> Fact | None:
+    """A fact read with every problem worded: an unusable one is reported and left out, a
+    usable one is reported and kept without its bad fields."""
     if not isinstance(item, dict):
         _bad(errors, item, proc, "a fact must be an object")
         return None
@@ -314,11 +328,7 @@ def _fact(i: int, item: Any, proc: Procedure, errors: list[dict],
              "send those instead")
         return None
     written = item.get("date")
-    # the usual YYYY-MM-DD first (a cohort repeats the same few thousand dates: parsed once
-    # each); a date-time only when it is not
-    day = _day(written) if written.__class__ is str else None
-    moment = (day, None) if day is not None else (
-        parse_moment(written) if written.__class__ is str else None)
+    moment = parse_moment(written) if written.__class__ is str else None
     if moment is None:
         _bad(errors, item, proc, f"{kind}: 'date' must be a date like 2024-04-01 (or "
              f"2024-04-01T14:30), not {show(item.get('date'))}")
@@ -341,164 +351,144 @@ def _fact(i: int, item: Any, proc: Procedure, errors: list[dict],
     if ident is not None and ref is None:
         _bad(errors, item, proc, f"{kind}: 'id' must be printable text of at most 200 "
              "characters; it is left out")
-    return _MAKE_FACT({"index": i, "type": kind, "date": day, "fields": fields, "ref": ref,
-                       "estimated": item.get("estimated") is True,
-                       "order": (day, checker.rank), "time": clock})
-
-
-_MAKE_FACT = maker(Fact)
-_DAYS: dict[str, date | None] = {}
-_DAYS_KEPT = 20_000     # distinct date texts remembered (a bound, so memory stays flat)
-
-
-def _day(text: str) -> date | None:
-    """parse_day of a text, remembered: the same date is read for thousands of facts."""
-    if len(text) != 10:
-        return None     # not YYYY-MM-DD (and a long text is never kept)
-    try:
-        return _DAYS[text]
-    except KeyError:
-        if len(_DAYS) >= _DAYS_KEPT:
-            _DAYS.clear()
-        day = _DAYS[text] = parse_day(text)
-        return day
+    return _FACT(i, kind, day, fields, ref, item.get("estimated") is True,
+                 (day, checker.rank), clock)
 
 
 def canonical(facts: Iterable[Fact]) -> list[Fact]:
     """Date order; same-day facts in pathway (vocabulary) order, exact ties by content; then
     a day's facts that carry a time take that day's timed places in time order."""
-    ordered = sorted(facts, key=lambda f: f.order)
-    i = 1
-    while i < len(ordered):
-        if ordered[i].order != ordered[i - 1].order:
-            i += 1
-            continue
-        start = i - 1
-        while i < len(ordered) and ordered[i].order == ordered[start].order:
-            i += 1
-        ordered[start:i] = sorted(ordered[start:i], key=_content)
-    if any(f.time is not None for f in ordered):
-        _by_time(ordered)
+    ordered = sorted(facts, key=_ORDER)
+    orders = list(map(_ORDER, ordered))
+    ties = list(compress(count(1), map(eq, orders, islice(orders, 1, None))))
+    if ties:
+        _by_content(ordered, ties)
+    timed = list(compress(count(), map(_TIME, ordered)))    # a time of day is never false
+    if len(timed) > 1:
+        _by_time(ordered, timed)
     return ordered
 
 
-def _by_time(ordered: list[Fact]) -> None:
-    """Within each day, the timed facts are put in time order in the places the pathway order
-    gave the timed facts; untimed facts keep theirs (docs/design/same-day-order.md)."""
-    start = 0
-    while start < len(ordered):
-        end = start + 1
-        while end < len(ordered) and ordered[end].date == ordered[start].date:
+_ORDER, _TIME = attrgetter("order"), attrgetter("time")
+_TYPE, _DATE = attrgetter("type"), attrgetter("date")
+_NEVER = date.max
+
+
+def _by_content(ordered: list[Fact], ties: list[int]) -> None:
+    """Facts with the same date and rank put in the order of their content; `ties` holds
+    the place of each fact whose date and rank are those of the fact before it."""
+    end = 0
+    for place in ties:
+        if place < end:
+            continue    # in the run already sorted
+        start, end = place - 1, place + 1
+        while end < len(ordered) and ordered[end].order == ordered[start].order:
             end += 1
-        places = [i for i in range(start, end) if ordered[i].time is not None]
-        if len(places) > 1:
-            timed = sorted((ordered[i] for i in places), key=_moment_order)
-            for place, fact in zip(places, timed, strict=True):
+        if not _alike(ordered[start:end]):
+            ordered[start:end] = sorted(ordered[start:end], key=_content)
+
+
+def _alike(run: list[Fact]) -> bool:
+    """Whether facts all have the same content text without working it out: no fields, and
+    the same ref (text or null) and time (so the same `_content`: sorting would move none)."""
+    one = run[0]
+    return all(not f.fields and f.ref == one.ref and f.time == one.time for f in run)
+
+
+def _by_time(ordered: list[Fact], timed: list[int]) -> None:
+    """Within each day, the timed facts are put in time order in the places the pathway order
+    gave the timed facts; untimed facts keep theirs (docs/design/same-day-order.md). `timed`
+    holds the places of the timed facts, in order."""
+    start = 0
+    while start < len(timed):
+        day, end = ordered[timed[start]].date, start + 1
+        while end < len(timed) and ordered[timed[end]].date == day:
+            end += 1
+        if end - start > 1:
+            places = timed[start:end]
+            moved = sorted((ordered[i] for i in places), key=_WHEN)
+            keys = list(map(_WHEN, moved))
+            if any(map(eq, keys, islice(keys, 1, None))):   # same time and rank: by content
+                moved = sorted(moved, key=_moment_order)
+            for place, fact in zip(places, moved, strict=True):
                 ordered[place] = fact
         start = end
+
+
+_WHEN = attrgetter("time", "order")
 
 
 def _moment_order(fact: Fact) -> tuple:
     return fact.time, fact.order, _content(fact)
 
 
+_JSON = json.JSONEncoder(sort_keys=True, default=str).encode   # as json.dumps with those
+
+
 def _content(fact: Fact) -> str:
     """A canonical text of a fact's content: breaks ties that date and type leave open."""
     if fact.time is None:
-        return json.dumps([fact.fields, fact.ref], sort_keys=True, default=str)
-    return json.dumps([fact.fields, fact.ref, fact.time.isoformat()], sort_keys=True,
-                      default=str)
+        return _JSON([fact.fields, fact.ref])
+    return _JSON([fact.fields, fact.ref, fact.time.isoformat()])
 
 
 def _fields(checker: FactChecker, fields: dict, item: dict) -> list[tuple[str, str]]:
     """(field, problem) pairs; a bad field is dropped but the dated fact itself is kept."""
     out: list[tuple[str, str]] = []
-    checks = checker.checks
+    specs = checker.specs
     for name, value in fields.items():
-        check = checks.get(name)
-        if check is None:
+        spec = specs.get(name)
+        if spec is None:
             out.append((name, f"unknown field #{list(item).index(name) + 1} of the fact "
                               f"({_name(name)}; known: {checker.known})"))
         else:
-            problems = check(value)
-            if problems:
-                out += [(name, message) for message in problems]
+            out += [(name, message) for message in problems(spec, value)]
     for name in checker.required:
         if name not in fields:
             out.append((name, f"missing required field '{name}'"))
     return sorted(out) if out else out
 
 
-def _value(spec: Field, value: Any) -> Sequence[str]:
-    kind = spec.type
-    if kind == "enum" and value in spec.values or kind == "string" and value.__class__ is str:
-        return ()
-    if kind == "integer":
-        ok = type(value) is int and (spec.minimum is None or value >= spec.minimum) and (
-            spec.maximum is None or value <= spec.maximum)
-        return [] if ok else [f"'{spec.name}' must be a whole number{_range(spec)}, "
-                              f"not {show(value)}"]
-    if kind == "boolean":
-        return [] if isinstance(value, bool) else [f"'{spec.name}' must be true or false"]
-    if kind == "date":
-        ok = value.__class__ is str and parse_moment(value) is not None
-        return [] if ok else [f"'{spec.name}' must be a date like 2024-04-01 (or "
-                              f"2024-04-01T14:30), not {show(value)}"]
-    if kind == "enum":
-        return [] if value in spec.values else [_not_allowed(spec, value)]
-    if kind == "list":
-        return _list(spec, value)
-    if kind == "records":
-        return _records(spec, value)
-    return [] if isinstance(value, str) else [f"'{spec.name}' must be text"]
-
-
-def _list(spec: Field, value: Any) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        return [f"'{spec.name}' must be a list of words"]
-    return [_not_allowed(spec, v) for v in value if spec.values and v not in spec.values]
-
-
-def _records(spec: Field, value: Any) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        return [f"'{spec.name}' must be a list of objects"]
-    out: list[str] = []
-    for item in value:
-        extra = len(set(item) - set(spec.item_fields))
-        if extra:
-            known = ", ".join(spec.item_fields)
-            out.append(f"an item of '{spec.name}' has {extra} unknown field(s) (known: {known})")
-    return out
-
-
-def _range(spec: Field) -> str:
-    if spec.minimum is not None and spec.maximum is not None:
-        return f" from {spec.minimum} to {spec.maximum}"
-    return ""
-
-
-def _not_allowed(spec: Field, value: Any) -> str:
-    hint = did_you_mean(value, spec.values) if isinstance(value, str) else None
-    return f"{show(value)} is not an allowed value of '{spec.name}'" + (
-        f" ({hint})" if hint else "")
-
-
-def _order(facts: list[Fact], proc: Procedure, errors: list[dict]) -> None:
-    """Report facts dated before any fact they must follow (e.g. a conference before referral)."""
+def _firsts(facts: list[Fact]) -> dict[str, date]:
+    """The earliest date of each fact type the case holds: the date of its first fact when
+    they come in date order (as a case system sends them), else found by looking."""
+    days = list(map(_DATE, facts))
+    if all(map(le, days, islice(days, 1, None))):
+        return dict(zip(map(_TYPE, reversed(facts)), reversed(days), strict=True))
     first: dict[str, date] = {}
     for fact in facts:
         seen = first.get(fact.type)
         if seen is None or fact.date < seen:
             first[fact.type] = fact.date
+    return first
+
+
+def _order(facts: list[Fact], first: dict[str, date], proc: Procedure,
+           errors: list[dict]) -> None:
+    """Report facts dated before any fact they must follow (e.g. a conference before referral).
+
+    A fact is out of order when it is dated before the earliest fact of every type it must
+    follow; so a type whose own earliest fact is not is looked at no further (the usual case)."""
     follows = _follows(proc)
-    for fact in facts:
-        needs = follows.get(fact.type)
+    for kind, earliest in first.items():
+        needs = follows.get(kind)
         if not needs:
             continue
-        if not any(t in first and first[t] <= fact.date for t in needs):
-            needed = " or ".join(needs)
-            errors.append({"fact": fact.describe(), "message": f"impossible order: {fact.type} on "
-                           f"{fact.date} has no {needed} on or before it"})
+        for need in needs:
+            if first.get(need, _NEVER) <= earliest:
+                break   # even its earliest fact follows one it must: all of them do
+        else:
+            _out_of_order(facts, kind, needs, first, errors)
+
+
+def _out_of_order(facts: list[Fact], kind: str, needs: tuple[str, ...], first: dict[str, date],
+                  errors: list[dict]) -> None:
+    """Report each fact of `kind` dated before the earliest of every type it must follow."""
+    bound = min((first[t] for t in needs if t in first), default=None)
+    needed = " or ".join(needs)
+    errors.extend({"fact": fact.describe(), "message": f"impossible order: {kind} on "
+                   f"{fact.date} has no {needed} on or before it"}
+                  for fact in facts if fact.type == kind and (bound is None or fact.date < bound))
 
 
 def _follows(proc: Procedure) -> dict[str, tuple[str, ...]]:

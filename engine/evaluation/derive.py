@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from itertools import compress, count
+from operator import attrgetter
 from typing import Any
 
+from engine.core.frozen import builder
 from engine.evaluation.case import Fact
 from engine.language.conditions.transform import normalise
 from engine.language.conditions.tree import And, Compare, Condition, DateCompare, Or
@@ -23,43 +26,60 @@ def derived_types(proc: Procedure) -> tuple[FactType, ...]:
     return tuple(f for f in proc.facts if f.whenever)
 
 
-Sources = dict[str, tuple[tuple[FactType, tuple[Condition | None, ...]], ...]]
+Sources = dict[str, tuple[tuple[FactType, tuple[str, ...], tuple[Condition | None, ...] | None],
+                          ...]]
 
 
 def derive(facts: Iterable[Fact], proc: Procedure) -> list[Fact]:
     """The facts, each followed by the facts derived from it (same date, time and id)."""
     sources = _sources(proc)
+    facts = list(facts)
     if not sources:
-        return list(facts)
+        return facts
+    hits = list(compress(count(), map(sources.__contains__, map(_TYPE, facts))))
+    if not hits:
+        return facts
     out: list[Fact] = []
-    for fact in facts:
-        out.append(fact)
-        for kind, conditions in sources.get(fact.type, ()):
-            if any(c is None or holds(c, fact) for c in conditions):
-                out.append(_derived(fact, kind))
+    start = 0
+    for pos in hits:
+        out += facts[start:pos + 1]
+        start = pos + 1
+        fact = facts[pos]
+        for kind, names, conditions in sources[fact.type]:
+            if conditions is None or any(c is None or holds(c, fact) for c in conditions):
+                out.append(_derived(fact, kind, names))
+    out += facts[start:]
     return out
 
 
 def _sources(proc: Procedure) -> Sources:
-    """Per source fact type, the derived types (in vocabulary order) with the normalised
-    `when` of each of their matchers on that type; worked out once per procedure."""
+    """Per source fact type, the derived types (in vocabulary order), the fields each carries
+    and the normalised `when` of each of their matchers on that type (None when the first
+    matcher has none: derived whatever the fact says); worked out once per procedure."""
     found: Sources | None = proc.memo.get("derive.sources")
     if found is None:
-        pairs: dict[str, list[tuple[FactType, tuple[Condition | None, ...]]]] = {}
+        pairs: dict[str, list] = {}
         for kind in derived_types(proc):
             for fact in dict.fromkeys(m.fact for m in kind.whenever):
                 conditions = tuple(None if m.when is None else normalise(m.when)
                                    for m in kind.whenever if m.fact == fact)
-                pairs.setdefault(fact, []).append((kind, conditions))
+                pairs.setdefault(fact, []).append(
+                    (kind, tuple(f.name for f in kind.fields),
+                     None if conditions[0] is None else conditions))
         found = proc.memo["derive.sources"] = {t: tuple(p) for t, p in pairs.items()}
     return found
 
 
-def _derived(source: Fact, kind: FactType) -> Fact:
+def _derived(source: Fact, kind: FactType, names: tuple[str, ...]) -> Fact:
     """Dated as its source and ordered just after it; carries the fields it declares."""
-    fields = {f.name: source.fields[f.name] for f in kind.fields if f.name in source.fields}
-    return Fact(source.index, kind.name, source.date, fields, source.ref, source.estimated,
-                source.order + (1,), source.time)
+    values = source.fields
+    fields = {name: values[name] for name in names if name in values} if names else {}
+    return _FACT(source.index, kind.name, source.date, fields, source.ref, source.estimated,
+                 source.order + (1,), source.time)
+
+
+_FACT = builder(Fact)
+_TYPE = attrgetter("type")
 
 
 def holds(cond: Condition, fact: Fact) -> bool:

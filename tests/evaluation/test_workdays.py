@@ -109,3 +109,19 @@ def test_fast_lookups_agree_with_numpy_everywhere() -> None:
         assert CAL.add_working_days(start, n) == forward.astype(date)
         assert CAL.sub_working_days(start, n) == backward.astype(date)
         assert CAL.count(start, end) == int(count)
+        after = np.datetime64(start + timedelta(days=1), "D")
+        late = np.busday_count(after, np.datetime64(end + timedelta(days=1), "D"),
+                               busdaycal=CAL.busday) if end > start else 0
+        assert CAL.days_overdue(start, end) == int(late)     # working days in (due, as_of]
+
+
+def test_days_overdue_at_the_table_edges_counts_as_numpy_does() -> None:
+    """Days overdue from a due date inside the table to an as-of date past its end (and from
+    before its start) are counted by numpy, and agree with counting day by day."""
+    from engine.core.dates import FIRST_YEAR, LAST_YEAR
+
+    for due, as_of in [(date(LAST_YEAR, 12, 20), date(LAST_YEAR + 1, 1, 10)),
+                       (date(FIRST_YEAR - 1, 12, 20), date(FIRST_YEAR, 1, 10)),
+                       (date(LAST_YEAR, 12, 30), date(LAST_YEAR, 12, 31))]:
+        days = [due + timedelta(days=i) for i in range(1, (as_of - due).days + 1)]
+        assert CAL.days_overdue(due, as_of) == sum(CAL.is_working(d) for d in days)
