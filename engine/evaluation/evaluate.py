@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Protocol
 
+from engine.core.frozen import maker
 from engine.evaluation.actions import Context, actions_for
 from engine.evaluation.calendar import WorkingCalendar, add_months
 from engine.evaluation.case import Case, Fact, allocation_on, canonical
@@ -16,7 +17,7 @@ from engine.evaluation.findings import condition_escalations, flags, overdue_esc
 from engine.evaluation.prepare import age_on
 from engine.evaluation.relations import Scope, case_fields, filter_relations
 from engine.evaluation.replay import Replay, replay, stages_of
-from engine.evaluation.status import CaseStatus, Episode
+from engine.evaluation.status import CaseStatus, Episode, RaisedEscalation
 from engine.language.model import Procedure
 from engine.rules_engine.compiler import Plan
 from engine.rules_engine.runtime import Runtime
@@ -68,13 +69,23 @@ def evaluate(compiled: Compiled, case: Case, as_of: date,
     named = _named(plan, bindings, facts, rep)
     raised = overdue_escalations(proc, compiled.calendar, actions) + condition_escalations(
         proc, compiled.calendar, facts, named, as_of, since)
-    return CaseStatus(
-        case=case.id, as_of=as_of, procedure={**proc.identity, "warning": warning},
-        stage=stage, stage_since=since, path=rep.path, actions=tuple(actions),
-        escalations=tuple(sorted(raised, key=lambda e: (e.since, e.id, e.action or ""))),
-        flags=tuple(flags(proc, case, facts, named, since, as_of, rep.current_start)),
-        errors=case.errors, facts_ignored_after_as_of=len(case.facts) - len(kept),
-        episode=_episode(rep, facts), family=case.family, allocation=_allocation(case, as_of))
+    if len(raised) > 1:
+        raised.sort(key=_escalation_order)
+    return _STATUS({
+        "case": case.id, "as_of": as_of, "procedure": {**proc.identity, "warning": warning},
+        "stage": stage, "stage_since": since, "path": rep.path, "actions": tuple(actions),
+        "escalations": tuple(raised),
+        "flags": tuple(flags(proc, case, facts, named, since, as_of, rep.current_start)),
+        "errors": case.errors, "facts_ignored_after_as_of": len(case.facts) - len(kept),
+        "episode": _episode(rep, facts), "family": case.family,
+        "allocation": _allocation(case, as_of) if case.allocations else None})
+
+
+_STATUS = maker(CaseStatus)
+
+
+def _escalation_order(e: RaisedEscalation) -> tuple[date, str, str]:
+    return e.since, e.id, e.action or ""
 
 
 def _episode(rep: Replay, facts: list[Fact]) -> Episode | None:

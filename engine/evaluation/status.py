@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from json.encoder import encode_basestring
 from typing import Any, Literal, get_args
 
 from engine.core.dates import iso
@@ -221,13 +222,121 @@ class Failure:
 Record = CaseStatus | Failure
 
 
-def dumps(record: dict) -> str:
+def dumps(record: Any) -> str:
     """Canonical JSON: sorted keys, no spaces, so equal inputs give byte-identical output."""
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+# The JSON Lines writer. `json_line` gives exactly `dumps(record.to_dict())`, written straight
+# from the record (no dict per action, escalation and flag first), with keys in sorted order
+# by hand, each text encoded by the function json.dumps itself uses, and each cited clause
+# (shared by many actions, and most of a line's length) encoded once. tests/evaluation/
+# test_json_writer.py holds it to the plain form; an unexpected value type takes that form.
+
+_text = encode_basestring
+_Clauses = dict[int, tuple[dict, str]]
+_CLAUSES: _Clauses = {}
+_CLAUSES_KEPT = 4096    # distinct clause dicts remembered (a bound, so memory stays flat)
+
+
 def json_line(record: Record) -> str:
     """A record as one line of canonical JSON (the JSON Lines writers' form)."""
+    if isinstance(record, CaseStatus):
+        try:
+            return _status_line(record)
+        except TypeError:       # a value the fast writer does not know: the plain form
+            pass
     return dumps(record.to_dict())
+
+
+def _status_line(s: CaseStatus) -> str:
+    episode = s.episode
+    allocation = "" if s.allocation is None else f',"allocation":{dumps(s.allocation)}'
+    family = "" if s.family is None else f',"family":{_text(s.family)}'
+    return (
+        f'{{"actions":[{",".join(map(_action_json, s.actions))}]{allocation},'
+        f'"as_of":{_day(s.as_of)},"case":{_text(s.case)},"episode":'
+        f'{_episode_json(episode) if episode else "null"},"errors":'
+        f'{dumps(list(s.errors)) if s.errors else "[]"},'
+        f'"escalations":[{",".join(map(_escalation_json, s.escalations))}],'
+        f'"facts_ignored_after_as_of":{_literal(s.facts_ignored_after_as_of)}{family},'
+        f'"flags":[{",".join(map(_flag_json, s.flags))}],'
+        f'"path":[{",".join(map(_step_json, s.path))}],"procedure":{dumps(s.procedure)},'
+        f'"schema_version":{SCHEMA_VERSION},"stage":{_text(s.stage)},'
+        f'"stage_since":{_day(s.stage_since)}}}')
+
+
+def _action_json(a: Action) -> str:
+    anchor = a.anchor
+    return (
+        f'{{"anchor":{_anchor_json(anchor) if anchor else "null"},"because":{_text(a.because)},'
+        f'"cancelled_on":{_day(a.cancelled_on)},"done_on":{_day(a.done_on)},'
+        f'"due":{_day(a.due)},"due_at":'
+        f'{_text(a.due_at.isoformat(timespec="minutes")) if a.due_at else "null"},'
+        f'"due_from":{_day(a.due_from)},"id":{_text(a.id)},"limit":{_text(a.limit)},'
+        f'"owner":{_text(a.owner)},"requirement":{_text(a.requirement)},'
+        f'"rule_version":{_literal(a.rule_version)},"source":{_clause(a.source)},'
+        f'"status":{_text(a.status)},"statutory":{_literal(a.statutory)},'
+        f'"title":{_text(a.title)},"working_days_overdue":{_literal(a.working_days_overdue)}}}')
+
+
+def _anchor_json(anchor: AnchorFact) -> str:
+    return (f'{{"date":{_day(anchor.date)},"ref":{_literal(anchor.ref)},'
+            f'"type":{_text(anchor.type)}}}')
+
+
+def _escalation_json(e: RaisedEscalation) -> str:
+    return (f'{{"action":{_literal(e.action)},"because":{_text(e.because)},"id":{_text(e.id)},'
+            f'"since":{_day(e.since)},"source":{_clause(e.source)},'
+            f'"status":{_text(e.status)},"title":{_text(e.title)},"to":{_text(e.to)}}}')
+
+
+def _flag_json(f: Flag) -> str:
+    return (f'{{"advice":{_text(f.advice)},"because":{_text(f.because)},'
+            f'"facts":{dumps(list(f.facts))},"id":{_text(f.id)},'
+            f'"rule_version":{_literal(f.rule_version)},"severity":{_text(f.severity)},'
+            f'"since":{_day(f.since)},"source":{_clause(f.source)},"status":{_text(f.status)},'
+            f'"title":{_text(f.title)}}}')
+
+
+def _step_json(p: PathStep) -> str:
+    return (f'{{"entered":{_day(p.entered)},"left":{_day(p.left)},'
+            f'"stage":{_text(p.stage)}}}')
+
+
+def _episode_json(e: Episode) -> str:
+    return f'{{"number":{_literal(e.number)},"since":{_day(e.since)}}}'
+
+
+def _day(day: date | None) -> str:
+    """A date as `iso` gives it, in JSON."""
+    return f'"{day.isoformat()}"' if day else "null"
+
+
+def _literal(value: object) -> str:
+    """A text, whole number, true/false or null as JSON; anything else as json.dumps has it."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return _text(value)
+    if type(value) is int:
+        return str(value)
+    return dumps(value)
+
+
+def _clause(source: dict) -> str:
+    """A cited clause as JSON. Outputs share one dict per clause (Procedure.citation), so it
+    is encoded once and found again by identity; the entry holds the dict, so the identity
+    cannot be reused while it is remembered."""
+    found = _CLAUSES.get(id(source))
+    if found is not None and found[0] is source:
+        return found[1]
+    if len(_CLAUSES) >= _CLAUSES_KEPT:
+        _CLAUSES.clear()
+    text = dumps(source)
+    _CLAUSES[id(source)] = (source, text)
+    return text
 
 

@@ -15,7 +15,7 @@ from engine.core.errors import CaseError, EvaluationError
 from engine.core.text import quoted
 from engine.evaluation.engine import Engine
 from engine.evaluation.explain import explain, find_action
-from engine.evaluation.status import Failure, dumps
+from engine.evaluation.status import CaseStatus, Failure, dumps, json_line
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def run(engine: Engine, job: Job) -> JobResult:
         case = _parse(job.body, job.max_facts)
         if job.kind == "explain":
             return JobResult(200, _encode(_explain(engine, case, job)))
-        return JobResult(200, _encode(engine.status(case, job.as_of).to_dict()))
+        return JobResult(200, _encode(engine.status(case, job.as_of)))
     except UnusableBodyError as exc:
         return JobResult(exc.status, detail=str(exc))
     except CaseError as exc:
@@ -90,7 +90,7 @@ def _line(engine: Engine, job: Job) -> JobResult:
     try:
         case = _parse(job.body, job.max_facts)
         ident = case.get("case")
-        return JobResult(200, _encode(engine.status(case, job.as_of).to_dict()))
+        return JobResult(200, _encode(engine.status(case, job.as_of)))
     except (UnusableBodyError, CaseError, EvaluationError) as exc:
         name = ident if isinstance(ident, str) else None
         try:
@@ -133,9 +133,11 @@ def _explain(engine: Engine, case: dict[str, Any], job: Job) -> dict:
     return explain(engine.procedure, engine.calendar, status, action).to_dict()
 
 
-def _encode(record: dict) -> bytes:
+def _encode(record: dict | CaseStatus) -> bytes:
+    """A record as a line of JSON in UTF-8 (a status by the JSON Lines writer)."""
     try:
-        return (dumps(record) + "\n").encode("utf-8")
+        text = json_line(record) if isinstance(record, CaseStatus) else dumps(record)
+        return (text + "\n").encode("utf-8")
     except UnicodeEncodeError:
         raise UnusableBodyError(400, "the case holds text that is not valid Unicode "
                                 "(a lone surrogate escape)") from None
