@@ -4,9 +4,11 @@ durable-rules matched (built by evaluate.py, read by actions.py, clocks.py and a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from itertools import compress, count
+from operator import attrgetter
 
 from engine.evaluation.calendar import WorkingCalendar, working_calendar
 from engine.evaluation.case import Case, Fact
@@ -31,6 +33,15 @@ class Context:
     matches: dict[str, set[int]]
     as_of: date
     terminal: frozenset[str]
+    # what the case's requirements share, worked out when first needed: positions by fact
+    # type, whether a type records a field, anchor positions by requirement, trigger and
+    # anchor (ids: anchors.anchor_position), the child's birthdays by age
+    of_type: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
+    recorded: dict[tuple[str, str], bool] = field(default_factory=dict, compare=False,
+                                                  repr=False)
+    anchored: dict[tuple[int, int, int], tuple[int, AnchorSpec] | str] = field(
+        default_factory=dict, compare=False, repr=False)
+    birthdays: dict[int, date] = field(default_factory=dict, compare=False, repr=False)
 
     def cal_of(self, req: Requirement) -> WorkingCalendar:
         """The calendar a requirement counts in (its own named one, or the procedure's)."""
@@ -47,40 +58,33 @@ class Context:
         return out
 
     def positions(self, fact_type: str) -> list[int]:
-        """Positions of the facts of one type, in canonical order."""
-        return self._by_type.get(fact_type, [])
+        """Positions of the facts of one type, in canonical order (found once per case for
+        each type asked about: only the less usual clocks ask)."""
+        found = self.of_type.get(fact_type)
+        if found is None:
+            found = self.of_type[fact_type] = list(compress(count(), map(
+                fact_type.__eq__, map(_TYPE, self.facts))))
+        return found
 
-    @cached_property
-    def _by_type(self) -> dict[str, list[int]]:
-        out: dict[str, list[int]] = {}
-        for p, f in enumerate(self.facts):
-            out.setdefault(f.type, []).append(p)
-        return out
-
-    @cached_property
-    def birthdays(self) -> dict[int, date]:
-        """The child's birthdays by age, as clocks.until_birthday works them out: several
-        requirements of a case stop at the same age."""
-        return {}
-
-    @cached_property
-    def anchored(self) -> dict[tuple[int, int, int], tuple[int, AnchorSpec] | str]:
-        """Anchor positions found so far, by requirement, trigger and anchor (ids): filled
-        by anchors.anchor_position."""
-        return {}
-
-    def closes_at(self, pos: int) -> bool:
-        return self.closing[pos]
+    def records(self, fact_type: str, name: str) -> bool:
+        """Whether some fact of this type records the field `name` (once per case for
+        each)."""
+        found = self.recorded.get((fact_type, name))
+        if found is None:
+            found = self.recorded[(fact_type, name)] = any(
+                name in self.facts[p].fields for p in self.positions(fact_type))
+        return found
 
     @cached_property
     def closings(self) -> list[int]:
-        """The positions of the facts that closed the case, in order."""
-        return [p for p, closed in enumerate(self.closing) if closed]
-
-    @cached_property
-    def closing(self) -> list[bool]:
-        """For each position, whether the fact there closed the case (entered a terminal
-        stage from a stage that is not): worked out once per case."""
+        """The positions of the facts that closed the case (entered a terminal stage from a
+        stage that is not), in order: worked out once per case, and without a look at each
+        fact when the case never reached a terminal stage."""
         after, terminal = self.replay.after, self.terminal
-        return [a in terminal and (p == 0 or after[p - 1] not in terminal)
-                for p, a in enumerate(after)]
+        if terminal.isdisjoint(after):
+            return []
+        return [p for p, a in enumerate(after)
+                if a in terminal and (p == 0 or after[p - 1] not in terminal)]
+
+
+_TYPE = attrgetter("type")
