@@ -19,7 +19,6 @@ from engine.core.dates import FIRST_YEAR, LAST_YEAR, in_range, iso, parse_day, p
 from engine.core.errors import CaseError, did_you_mean
 from engine.core.frozen import builder
 from engine.evaluation import localtime
-from engine.evaluation.layouts import BAD, Layouts, Reader, learn
 from engine.evaluation.values import FactChecker, checkers, problems, sendable, show
 from engine.language.model import Procedure
 
@@ -134,53 +133,15 @@ def read_case(raw: Any, proc: Procedure) -> Case:
 
 
 def _facts(items: list, proc: Procedure, errors: list[dict]) -> list[Fact]:
-    """The facts that can be used, in input order: a well-formed one read at once (by its
-    layout's reader, else `_quick`), any other by `_fact`, which words each problem (and may
-    still keep the fact)."""
-    read = _read(items, sendable(proc), _layouts(proc))
+    """The facts that can be used, in input order: a well-formed one read at once (`_quick`),
+    any other by `_fact`, which words each problem (and may still keep the fact)."""
+    read = list(map(_quick, count(), items, repeat(sendable(proc))))
     if all(read):
         return cast(list[Fact], read)     # nothing to report (a Fact is never false)
     known = checkers(proc)
     slow = (fact or _fact(i, item, proc, errors, known)
             for i, (fact, item) in enumerate(zip(read, items, strict=True)))
     return [fact for fact in slow if fact is not None]
-
-
-def _read(items: list, known: dict[str, FactChecker], layouts: Layouts) -> list[Fact | None]:
-    """Each item's fact when it has nothing to report, else None: read by the reader of its
-    layout (type and keys in order) when one has been learned, else by `_quick`, which
-    teaches a reader for the next item laid out the same way."""
-    out: list[Fact | None] = []
-    for i, item in enumerate(items):
-        fact = None
-        if item.__class__ is dict:
-            try:
-                read = layouts.get(item.get("type"), _NO_LAYOUTS).get(tuple(item))
-            except TypeError:   # an unhashable type: never good
-                read = None
-            if read is not None:
-                written = item["date"]
-                moment = (_MOMENTS.get(written) or _moment(written)) \
-                    if written.__class__ is str else None
-                if moment is not None:
-                    fact = read(i, item, moment)
-            if fact is None:
-                fact = _quick(i, item, known)
-                if fact is not None and read is None:
-                    learn(layouts, item, known[fact.type], _FACT, _quick_ref)
-        out.append(fact)
-    return out
-
-
-def _layouts(proc: Procedure) -> Layouts:
-    """The layout readers learned for this procedure (bounded by layouts.KEPT)."""
-    found: Layouts | None = proc.memo.get("case.layouts")
-    if found is None:
-        found = proc.memo["case.layouts"] = {}
-    return found
-
-
-_NO_LAYOUTS: dict[tuple, Reader] = {}
 
 
 def _allocations(items: object, errors: list[dict]) -> tuple[Allocation, ...]:
@@ -317,21 +278,12 @@ def _quick(i: int, item: Any, known: dict[str, FactChecker]) -> Fact | None:
     day = moment[0]
     if len(item) == len(fields) + 2:    # only its type, date and fields: no id, not estimated
         return _FACT(i, checker.name, day, fields, None, False, (day, checker.rank), moment[1])
-    ref = _quick_ref(item.get("id"))
-    if ref is BAD:
+    ident = item.get("id")
+    ref = ident if ident.__class__ is str else _ref(ident) if ident.__class__ is int else None
+    if ident is not None and (ref is None or len(ref) > 200 or not ref.isprintable()):
         return None
     return _FACT(i, checker.name, day, fields, ref, item.get("estimated") is True,
                  (day, checker.rank), moment[1])
-
-
-def _quick_ref(ident: Any) -> Any:
-    """A fact's id as its ref: None for none, BAD for one the full reading must report."""
-    if ident is None:
-        return None
-    ref = ident if ident.__class__ is str else _ref(ident) if ident.__class__ is int else None
-    if ref is None or len(ref) > 200 or not ref.isprintable():
-        return BAD
-    return ref
 
 
 _FACT = builder(Fact)
