@@ -65,8 +65,8 @@ def evaluate(compiled: Compiled, case: Case, as_of: date,
     matches, bindings = compiled.runtime.run(prepared, context)
     rep = held["replay"]
     stage, since = _where(rep, table.start)
-    ctx = Context(proc, plan, compiled.calendar, case, facts, rep, matches, as_of,
-                  table.terminal)
+    ctx = _CONTEXT(proc, plan, compiled.calendar, case, facts, rep, matches, as_of,
+                   table.terminal)
     actions = actions_for(ctx)
     named = _named(plan, bindings, facts, rep)
     raised = overdue_escalations(proc, compiled.calendar, actions) + condition_escalations(
@@ -83,7 +83,7 @@ def evaluate(compiled: Compiled, case: Case, as_of: date,
         allocation=_allocation(case, as_of) if case.allocations else None)
 
 
-_STATUS = builder(CaseStatus)
+_STATUS, _CONTEXT, _EPISODE = builder(CaseStatus), builder(Context), builder(Episode)
 
 
 def _escalation_order(e: RaisedEscalation) -> tuple[date, str, str]:
@@ -93,7 +93,7 @@ def _escalation_order(e: RaisedEscalation) -> tuple[date, str, str]:
 def _episode(rep: Replay, facts: list[Fact]) -> Episode | None:
     if not facts:
         return None
-    return Episode(len(rep.episode_starts), facts[rep.current_start].date)
+    return _EPISODE(len(rep.episode_starts), facts[rep.current_start].date)
 
 
 def _allocation(case: Case, as_of: date) -> dict | None:
