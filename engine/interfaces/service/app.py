@@ -22,6 +22,7 @@ from engine.core.errors import SafeguardError
 from engine.evaluation.status import Failure, dumps, json_line
 from engine.interfaces.service import audit
 from engine.interfaces.service.auth import Authenticator, JwtVerifier
+from engine.interfaces.service.channel import WHOLE
 from engine.interfaces.service.config import ServiceConfig
 from engine.interfaces.service.dispatch import Dispatcher
 from engine.interfaces.service.evaluator import Job
@@ -52,7 +53,7 @@ class Service:
         self.procedure = procedure
         self.limits = limits
         self.auth = auth
-        self.pool = Pool(procedure, evaluators)
+        self.pool = Pool(procedure, evaluators, depth=_depth(limits))
         self.large = Pool(procedure, max(1, evaluators // 2), nice=LARGE_NICE)
         self.audit = audit_log
         self.metrics = Metrics()
@@ -145,6 +146,13 @@ class Service:
         """Large cases have their own niced evaluators, so they never hold up ordinary ones
         (cost grows faster than linearly with facts per case: docs/performance.md)."""
         return self.large if len(body) > self.limits.large_case else self.pool
+
+def _depth(limits: Limits) -> int:
+    """Jobs an ordinary evaluator may hold at once: two while both fit in its channel's buffer
+    unread (the server never waits to send the second), else one. Large cases, which may
+    not fit, go one at a time."""
+    return 2 if limits.large_case <= WHOLE else 1
+
 
 def application(service: Service) -> Guard:
     """The ASGI application for one Service: the routes behind the guard, which has matched

@@ -22,14 +22,18 @@ class Handoff(Generic[T]):
         self._idle: deque[T] = deque()
         self._waiting: deque[asyncio.Future[T]] = deque()
 
-    def put(self, item: T) -> None:
-        """Give `item` to the oldest waiter still waiting, or keep it idle."""
+    def put(self, item: T, first: bool = False) -> None:
+        """Give `item` to the oldest waiter still waiting, or keep it idle (`first`: ahead of
+        the items already kept, as the pool keeps a worker with no job ahead of busy ones)."""
         while self._waiting:
             waiter = self._waiting.popleft()
             if not waiter.done():
                 waiter.set_result(item)
                 return
-        self._idle.append(item)
+        if first:
+            self._idle.appendleft(item)
+        else:
+            self._idle.append(item)
 
     async def get(self) -> T:
         """The oldest idle item, or the next one put, in the order of asking."""
