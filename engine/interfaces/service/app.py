@@ -94,7 +94,8 @@ class Service:
         body = await read_body(request, JSON, self.limits)
         request.state.cases = 1
         job = Job(kind, body, as_of, self.limits.max_facts, action=action)
-        outcome = await self._lane(body).run(job, self.limits.case_seconds)
+        outcome = await self._lane(body).run(job, self.limits.case_seconds,
+                                             request.state.counted)
         if outcome is None:
             self.metrics.failed("timeout")
             raise RefusalError(503, "the case took longer than the service's budget of "
@@ -111,14 +112,15 @@ class Service:
         body = await read_body(request, NDJSON, self.limits, counter)
         request.state.cases = counter.cases
         self.rates.charge(request.state.counted, counter.cases - 1)  # one was taken to admit it
-        return StreamingResponse(self._records(body, as_of), media_type=NDJSON)
+        return StreamingResponse(self._records(body, as_of, request.state.counted),
+                                 media_type=NDJSON)
 
-    async def _records(self, body: bytes, as_of: date) -> AsyncIterator[bytes]:
+    async def _records(self, body: bytes, as_of: date, client: str) -> AsyncIterator[bytes]:
         """Records in input order, up to two per evaluator in flight at once."""
         window: deque[asyncio.Task[bytes]] = deque()
         try:
             for number, line in cases(body):
-                window.append(asyncio.ensure_future(self._line(number, line, as_of)))
+                window.append(asyncio.ensure_future(self._line(number, line, as_of, client)))
                 if len(window) >= 2 * self.pool.size:
                     yield await window.popleft()
             while window:
@@ -127,9 +129,9 @@ class Service:
             for task in window:
                 task.cancel()
 
-    async def _line(self, number: int, line: bytes, as_of: date) -> bytes:
+    async def _line(self, number: int, line: bytes, as_of: date, client: str) -> bytes:
         job = Job("line", line, as_of, self.limits.max_facts, line=number)
-        outcome = await self._lane(line).run(job, self.limits.case_seconds)
+        outcome = await self._lane(line).run(job, self.limits.case_seconds, client)
         if outcome is None:
             self.metrics.failed("timeout")
             late = Failure(None, "the case took longer than the service's budget of "

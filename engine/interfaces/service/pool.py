@@ -156,8 +156,9 @@ class Pool:
                 self._idle.put(worker)
         self._start_timer(worker)
 
-    async def run(self, job: Job, seconds: float) -> JobResult | None:
+    async def run(self, job: Job, seconds: float, client: str = "") -> JobResult | None:
         """The job's outcome, or None if it ran out of time (its worker is then replaced).
+        Jobs wait for a worker in turns by `client` (handoff.py).
 
         If the caller goes away (a client disconnects mid-cohort), the worker finishes its job
         in the background and returns to the pool: a vanishing client never costs a worker.
@@ -165,9 +166,9 @@ class Pool:
         message = job.message()
         outcome = AGAIN
         while outcome == AGAIN:  # its worker was killed before it began: send it again
-            worker = await self._idle.get()
+            worker = await self._idle.get(client)
             while worker.pid not in self._all:  # it died while idle and has been replaced
-                worker = await self._idle.get()
+                worker = await self._idle.get(client)
             try:
                 worker.channel.send(message)
             except OSError:
