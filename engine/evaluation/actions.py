@@ -22,7 +22,9 @@ from engine.evaluation.action_words import (
     overdue_words,
     version_note,
 )
+from engine.evaluation.anchors import anchor_of
 from engine.evaluation.calendar import working_calendar
+from engine.evaluation.case import Fact
 from engine.evaluation.case_context import Context
 from engine.evaluation.clocks import (
     OPEN,
@@ -30,6 +32,8 @@ from engine.evaluation.clocks import (
     End,
     Reading,
     age_limit,
+    aged_end,
+    due_of,
     first_reading,
     from_birth,
     interval,
@@ -37,22 +41,26 @@ from engine.evaluation.clocks import (
     until_birthday,
     usual,
 )
-from engine.evaluation.status import Action, ActionStatus, Why
-from engine.language.model import Procedure, Requirement, rule_version
+from engine.evaluation.status import Action, ActionStatus, AnchorFact, Why
+from engine.language.model import Limit, Procedure, Requirement, rule_version
 from engine.rules_engine.compiler import Plan
 
 _NONE: frozenset[int] = frozenset()
 
 
-# One occurrence of a requirement: its clock reading and end, and the requirement's version
-# in force on the clock's anchor date (a tuple: one or more per action, made in the hot loop).
-Occurrence = tuple[Reading, End, Requirement]
+# One occurrence of a requirement, flat (made in the hot loop, one or more per action): its
+# clock reading (anchor, limit, due date, how it was decided, what is missing: as
+# clocks.Reading), its end, and the requirement's version in force on the clock's anchor date.
+# A clock read in the usual way keeps the fact it starts from in place of its anchor: the
+# anchor (anchors.anchor_of) is made only for an occurrence shown as an action.
+Occurrence = tuple[AnchorFact | Fact | None, Limit | None, Due | None, str, str, End,
+                   Requirement]
 
 
 def _late(occ: Occurrence) -> bool:
     """Done after its due date, or still not done when it was cancelled after it; an
     occurrence whose clock never started is kept too (its timeliness is unknown)."""
-    due, end = occ[0].due, occ[1]
+    due, end = occ[2], occ[5]
     return due.passed_by(end) if due is not None else end.pos is not None
 
 
@@ -61,7 +69,7 @@ def actions_for(ctx: Context) -> list[Action]:
     number: the key each action is made with)."""
     keyed: list[tuple[tuple[date, str, int], Action]] = []
     for walk in _triggered(ctx):
-        keyed += _requirement(ctx, walk)
+        _requirement(ctx, walk, keyed)
     keyed.sort(key=itemgetter(0))
     return [action for _, action in keyed]
 
@@ -72,7 +80,8 @@ class _Walk:
     the words every action of it carries. A plain class with slots: read dozens of times per
     case, never changed."""
 
-    __slots__ = ("req", "rules", "single", "skips", "active", "left", "usual", "cal", "fixed")
+    __slots__ = ("req", "rules", "single", "skips", "active", "left", "usual", "plain", "every",
+                 "cal", "fixed")
 
     def __init__(self, plan: Plan, proc: Procedure, req: Requirement) -> None:
         self.req = req
@@ -87,6 +96,13 @@ class _Walk:
         # the usual clock: the limit counted from the trigger itself, one version
         self.usual = (req.due_rule is None and req.anchor.kind == "trigger"
                       and req.anchor.field is None and not req.versions)
+        # a clock no rescheduling or bringing forward moves (a birth or an age limit only
+        # count when the case records the date of birth: seen per case)
+        self.plain = not req.rescheduled_by and not (req.until_age is not None
+                                                     and req.until_age.bring_forward)
+        # a recurring requirement's plain interval (one version, no condition, no change)
+        self.every = (req.every or req.due) if req.every is not None and not req.versions and (
+            req.every_rule is None and not req.every_set_by) else None
         self.cal = None if req.calendar is None else working_calendar(proc.calendar_of(req))
         self.fixed = _fixed(proc, req)
 
@@ -122,8 +138,9 @@ def _matched(matches: dict[str, set[int]], groups: tuple[tuple[str, ...], ...]
     matches as they are)."""
     out: list[Set[int]] = []
     for rules in groups:
-        if len(rules) == 1:
-            out.append(matches.get(rules[0]) or _NONE)
+        if len(rules) <= 2:
+            found = matches.get(rules[0]) or _NONE if rules else _NONE
+            out.append(found | (matches.get(rules[1]) or _NONE) if len(rules) == 2 else found)
             continue
         union: set[int] = set()
         for rule in rules:
@@ -132,7 +149,11 @@ def _matched(matches: dict[str, set[int]], groups: tuple[tuple[str, ...], ...]
     return out
 
 
-def _requirement(ctx: Context, walk: _Walk) -> list[tuple[tuple[date, str, int], Action]]:
+Keyed = list[tuple[tuple[date, str, int], Action]]
+
+
+def _requirement(ctx: Context, walk: _Walk, out: Keyed) -> None:
+    """Every action of one requirement, each with its ordering key, added to `out`."""
     matches = ctx.matches
     triggers: Set[int]
     done: Set[int]
@@ -144,11 +165,10 @@ def _requirement(ctx: Context, walk: _Walk) -> list[tuple[tuple[date, str, int],
     else:
         triggers, done, cancel = _matched(matches, walk.rules)
     if not triggers:
-        return []
+        return
     req, active, skips = walk.req, walk.active, walk.skips
-    out: list[tuple[tuple[date, str, int], Action]] = []
     busy_until, numbered = -1, 0
-    after = ctx.replay.after
+    after, facts = ctx.replay.after, ctx.facts
     until = None if req.until_age is None else until_birthday(ctx, req.until_age)
     for t in sorted(triggers):
         if t <= busy_until and skips:
@@ -158,7 +178,7 @@ def _requirement(ctx: Context, walk: _Walk) -> list[tuple[tuple[date, str, int],
             continue
         if stage in req.not_triggered_in:   # e.g. a referral on an open plan
             continue
-        if until is not None and ctx.facts[t].date >= until:
+        if until is not None and facts[t].date >= until:
             continue
         if req.once and numbered:
             break
@@ -171,41 +191,116 @@ def _requirement(ctx: Context, walk: _Walk) -> list[tuple[tuple[date, str, int],
             for k, occ in _visible(chain):
                 out.append(_action(ctx, walk, numbered + k + 1, occ))
             numbered += len(chain)
-    return out
 
 
 def _chain(ctx: Context, walk: _Walk, t: int, ends: tuple[Set[int], Set[int]],
            until: date | None) -> tuple[list[Occurrence], int]:
-    """One trigger's occurrences: the first, then one per
-    completion if recurring. Numbering counts them all; a completing fact that also cancels
-    (a review that ends the plan) does not re-arm it. Returns where the chain ended too.
-    `ends` are the positions completing and cancelling it, `until` the birthday of its
-    `until_age` (None: none, or no date of birth).
+    """One trigger's occurrences: the first, then one per completion if recurring (each
+    next one counted from that completion). Numbering counts them all; a completing fact
+    that also cancels (a review that ends the plan) does not re-arm it. Returns where the
+    chain ended too. `ends` are the positions completing and cancelling it, `until` the
+    birthday of its `until_age` (None: none, or no date of birth).
+
+    The usual clocks (from the trigger, or a plain interval from the completion, nothing
+    moving them but an age limit) are read here directly; any other goes through clocks.py.
     """
     occurrences: list[Occurrence] = []
-    (done, cancel), start, req = ends, t, walk.req
+    (done, cancel), start, req, facts = ends, t, walk.req, ctx.facts
+    plain, aged, active, after = walk.plain, req.until_age, walk.active, ctx.replay.after
+    born = ctx.case.date_of_birth if req.from_birth else None
+    closings = () if req.runs_after_closure else ctx.closings
+    cal = ctx.cal if walk.cal is None else walk.cal
+    total = len(facts)
     while True:
-        end = _end(ctx, walk, start, done, cancel)
-        if occurrences and occurrences[-1][2].every is not None:
-            fact = ctx.facts[start]
-            rule = req.in_force(fact.date) if req.versions else req
-            reading = interval(ctx, rule, start, end)
-        elif walk.usual:
-            cal = ctx.cal if walk.cal is None else walk.cal
-            reading, rule = usual(ctx, req.due, cal, start), req
+        # the end: the first fact after `start` that completes or cancels the occurrence,
+        # closes the case or leaves its stages
+        stop = total
+        for p in done:
+            if start < p < stop:
+                stop = p
+        for p in cancel:
+            if start < p < stop:
+                stop = p
+        for p in closings:
+            if p > start:
+                stop = min(stop, p)
+                break
+        if active:
+            for p in range(start + 1, stop):
+                if after[p] not in active:      # the case left the requirement's stages
+                    stop = p
+                    break
+        if stop == total:
+            end = OPEN
+        elif stop in done:      # done before cancelled before closed before left
+            ended = facts[stop]
+            end = End(stop, "done", "", ended.date,
+                      None if ended.time is None else ended.moment)
         else:
-            reading, rule = first_reading(ctx, req, start)
-        if req.rescheduled_by and reading.due is not None:
-            reading = rescheduled(ctx, req, start, end, reading)
-        if req.from_birth:
-            reading = from_birth(ctx, req, reading)
-        if until is not None:
-            reading, end = age_limit(ctx, req.until_age, until, reading, end)
-        occurrences.append((reading, end, rule))
+            end = _cancelled(ctx, walk, stop, cancel)
+        fact = facts[start]
+        if not plain:
+            limit = None
+        elif occurrences:   # the chain goes on only from a completion of a recurring one
+            limit = walk.every
+        elif walk.usual and not (fact.estimated and fact.type in ctx.case.not_recorded):
+            limit = req.due
+        else:
+            limit = None
+        occ: Occurrence | None = None
+        if limit is not None and (born is None or fact.date >= born):  # else from the birth
+            due = due_of(cal, fact, limit)
+            if until is not None and aged is not None:
+                end = aged_end(ctx, aged, until, due, end)
+            occ = (fact, limit, due, "", "", end, req)
+        if occ is None:
+            occ = _read(ctx, walk, start, end, until, _next(ctx, req, start, end) if occurrences
+                        else _first(ctx, walk, start))
+        occurrences.append(occ)
+        end, rule = occ[5], occ[6]
         if end.kind != "done" or rule.every is None or end.pos is None or end.pos in cancel:
-            last = end.pos if end.pos is not None else len(ctx.facts)
-            return occurrences, last
+            return occurrences, end.pos if end.pos is not None else len(facts)
         start = end.pos
+
+
+def _cancelled(ctx: Context, walk: _Walk, stop: int, cancel: Set[int]) -> End:
+    """How an occurrence that ends at `stop` without being done ends: cancelled by that
+    fact, by the case closing, or by the case leaving the requirement's stages."""
+    fact = ctx.facts[stop]
+    if stop in cancel:
+        return End(stop, "cancelled", fact.type.replace("_", " "), fact.date)
+    if not walk.req.runs_after_closure and ctx.closing[stop]:
+        return End(stop, "cancelled", "the case closed", fact.date)
+    return End(stop, "cancelled", walk.left, fact.date)
+
+
+def _first(ctx: Context, walk: _Walk, start: int) -> tuple[Reading, Requirement]:
+    """The first occurrence's clock by the general path, and the version it counts under."""
+    if walk.usual:
+        cal = ctx.cal if walk.cal is None else walk.cal
+        return usual(ctx, walk.req.due, cal, start), walk.req
+    return first_reading(ctx, walk.req, start)
+
+
+def _next(ctx: Context, req: Requirement, start: int, end: End) -> tuple[Reading, Requirement]:
+    """A recurring requirement's next clock from the completion at `start`, by the general
+    path, under the version in force on that completion's date."""
+    rule = req.in_force(ctx.facts[start].date) if req.versions else req
+    return interval(ctx, rule, start, end), rule
+
+
+def _read(ctx: Context, walk: _Walk, start: int, end: End, until: date | None,
+          read: tuple[Reading, Requirement]) -> Occurrence:
+    """An occurrence from a clock read by clocks.py, moved by a rescheduling, the birth or
+    the age limit when the requirement has them."""
+    (reading, rule), req = read, walk.req
+    if req.rescheduled_by and reading.due is not None:
+        reading = rescheduled(ctx, req, start, end, reading)
+    if req.from_birth:
+        reading = from_birth(ctx, req, reading)
+    if until is not None:
+        reading, end = age_limit(ctx, req.until_age, until, reading, end)
+    return reading.anchor, reading.limit, reading.due, reading.note, reading.missing, end, rule
 
 
 def _visible(chain: list[Occurrence]) -> list[tuple[int, Occurrence]]:
@@ -213,44 +308,8 @@ def _visible(chain: list[Occurrence]) -> list[tuple[int, Occurrence]]:
 
     Decided before any Action is built: a long plan has many on-time visits to skip.
     """
-    numbered = list(enumerate(chain))
-    return [(k, occ) for k, occ in numbered[:-1] if _late(occ)] + numbered[-1:]
-
-
-def _end(ctx: Context, walk: _Walk, start: int, done: Set[int], cancel: Set[int]) -> End:
-    """The first fact after `start` that completes or cancels the occurrence, closes the
-    case or leaves its stages; done before cancelled before closed before left, when one
-    fact does several."""
-    facts, closes = ctx.facts, not walk.req.runs_after_closure
-    stop = total = len(facts)
-    for p in done:
-        if start < p < stop:
-            stop = p
-    for p in cancel:
-        if start < p < stop:
-            stop = p
-    if closes:
-        for p in ctx.closings:
-            if p > start:
-                stop = min(stop, p)
-                break
-    active = walk.active
-    if active:
-        after = ctx.replay.after
-        for p in range(start + 1, stop):
-            if after[p] not in active:      # the case left the requirement's stages
-                stop = p
-                break
-    if stop == total:
-        return OPEN
-    fact = facts[stop]
-    if stop in done:
-        return End(stop, "done", "", fact.date, fact.moment)
-    if stop in cancel:
-        return End(stop, "cancelled", fact.type.replace("_", " "), fact.date)
-    if closes and ctx.closing[stop]:
-        return End(stop, "cancelled", "the case closed", fact.date)
-    return End(stop, "cancelled", walk.left, fact.date)
+    last = len(chain) - 1
+    return [(k, occ) for k, occ in enumerate(chain) if k == last or _late(occ)]
 
 
 @dataclass(frozen=True)
@@ -261,6 +320,7 @@ class _Fixed:
     fields: dict[str, Any]      # an action's fields that do not vary (copied per action)
     lead: str
     version: str
+    limit: Limit | None         # the limit whose words `fields` already has (None: a due rule)
 
 
 def _fixed(proc: Procedure, rule: Requirement) -> _Fixed:
@@ -271,52 +331,62 @@ def _fixed(proc: Procedure, rule: Requirement) -> _Fixed:
                   "statutory": rule.statutory, "rule_version": rule_version(rule),
                   "limit": limit_words(rule), "due_from": None, "due_at": None,
                   "done_on": None, "cancelled_on": None, "working_days_overdue": None}
+        plain = rule.due_rule is None
         found = memo[id(rule)] = (rule, _Fixed(
-            fields, "required by" if rule.due_rule is None else "counted from", version_note(rule)))
+            fields, "required by" if plain else "counted from", version_note(rule),
+            rule.due if plain else None))
     return found[1]
+
+
+# Actions (and anchors: anchors.anchor_of) are made a dozen times per case from a dict
+# naming every field and nothing else, which becomes the new record's state as it is (the
+# dataclass's __init__ costs a call per field, `frozen.maker`'s checks as much again);
+# tests/evaluation/test_fast_paths.py checks the records made this way.
+_new = object.__new__
+_set = object.__setattr__
 
 
 def _action(ctx: Context, walk: _Walk, number: int, occ: Occurrence
             ) -> tuple[tuple[date, str, int], Action]:
-    """The action of one occurrence, with the key actions are ordered by."""
-    (reading, end, rule), req = occ, walk.req
-    anchor, limit, due = reading.anchor, reading.limit, reading.due
+    """The action of one occurrence, with the key actions are ordered by: done (late or
+    not), cancelled, or still open; `unknown` when its clock could not start."""
+    (origin, limit, due, note, missing, end, rule), req = occ, walk.req
+    anchor = anchor_of(origin) if isinstance(origin, Fact) else origin
     fixed = walk.fixed if rule is req else _fixed(ctx.proc, rule)
     base = fixed.fields.copy()
     base["id"], base["requirement"], base["anchor"] = f"{req.id}#{number}", req.id, anchor
-    if limit is not None:
+    if limit is not None and limit is not fixed.limit:
         base["limit"] = limit.describe()
     if due is None:
         base["due"] = None
-        return (date.max, req.id, number), _unanchored(base, reading, end)
-    base["due"], base["due_from"], base["due_at"] = due.day, due.opens, due.at
-    key = (due.day, req.id, number)
+        return (date.max, req.id, number), _unanchored(base, missing, end)
+    day = base["due"] = due.day
+    base["due_from"], base["due_at"] = due.opens, due.at
+    key = (day, req.id, number)
     if anchor is None or limit is None:
-        return key, _unanchored(base, reading, end)
-    head = (fixed.lead, anchor, limit, due, reading.note, fixed.version)
-    return key, _timed(ctx, walk, base, head, end)
-
-
-def _timed(ctx: Context, walk: _Walk, base: dict[str, Any], head: Head, end: End) -> Action:
-    """An action whose clock started: done (late or not), cancelled, or still open."""
-    due, when = head[3], end.when
+        return key, _unanchored(base, missing, end)
+    head = (fixed.lead, anchor, limit, due, note, fixed.version)
+    kind, when = end.kind, end.when
+    if when is None or kind == "open":
+        return key, _open(ctx, walk, base, head, due)
     cal = ctx.cal if walk.cal is None else walk.cal
-    if end.kind == "done" and when is not None:
-        late_by = due.passed_by(end)
-        late = cal.days_overdue(due.day, when)
+    made = _new(Action)
+    if kind == "done":
+        late_by = end.at > due.at if due.at is not None and end.at is not None else when > day
+        late = cal.days_overdue(day, when) if when > day else 0
         base["done_on"] = when
         base["working_days_overdue"] = late if late_by else None
-        return _made(base, "done_late" if late_by else "done",
-                     (done_words, head, when, late, late_by))
-    if end.kind == "cancelled" and when is not None:
-        unrecorded = _unrecorded(ctx, walk.req)
-        overdue = cal.days_overdue(due.day, when) if when > due.day and not unrecorded \
-            else None
+        base["status"] = "done_late" if late_by else "done"
+        base["why"] = (done_words, head, when, late, late_by)
+    else:
+        unrecorded = _unrecorded(ctx, req) if ctx.case.not_recorded else ""
+        overdue = cal.days_overdue(day, when) if when > day and not unrecorded else None
         base["cancelled_on"] = when
         base["working_days_overdue"] = overdue
-        return _made(base, "cancelled", (cancelled_words, head, when, end.why, overdue,
-                                         unrecorded))
-    return _open(ctx, walk, base, head, due)
+        base["status"] = "cancelled"
+        base["why"] = (cancelled_words, head, when, end.why, overdue, unrecorded)
+    _set(made, "__dict__", base)
+    return key, made
 
 
 def _unrecorded(ctx: Context, req: Requirement) -> str:
@@ -332,25 +402,19 @@ def _unrecorded(ctx: Context, req: Requirement) -> str:
     return f"{system} does not record {', '.join(missing)}"
 
 
-# Actions (and anchors: anchors.anchor_of) are made a dozen times per case from a dict
-# naming every field and nothing else, which becomes the new record's state as it is (the
-# dataclass's __init__ costs a call per field, `frozen.maker`'s checks as much again);
-# tests/evaluation/test_fast_paths.py checks the records made this way.
-
-
 def _made(base: dict[str, Any], status: ActionStatus, why: str | Why) -> Action:
     """The action from every other field and its status and explanation."""
     base["status"] = status
     base["why"] = why
-    made = object.__new__(Action)
-    object.__setattr__(made, "__dict__", base)
+    made = _new(Action)
+    _set(made, "__dict__", base)
     return made
 
 
-def _unanchored(base: dict[str, Any], reading: Reading, end: End) -> Action:
+def _unanchored(base: dict[str, Any], missing: str, end: End) -> Action:
     """No anchor fact: the due date cannot be known, so the action is `unknown`, never
     silently counted from another date (docs/design/expressions.md)."""
-    because = f"unknown: the clock cannot start because {reading.missing}"
+    because = f"unknown: the clock cannot start because {missing}"
     if end.kind == "cancelled":
         base["cancelled_on"] = end.when
         return _made(base, "cancelled", because + f"; cancelled on {end.when}: {end.why}")

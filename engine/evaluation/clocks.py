@@ -14,6 +14,7 @@ from engine.core.dates import parse_moment
 from engine.evaluation import localtime
 from engine.evaluation.anchors import anchor_fact, anchor_of, anchor_position, estimated, words
 from engine.evaluation.calendar import WorkingCalendar
+from engine.evaluation.case import Fact
 from engine.evaluation.status import AnchorFact
 from engine.language.model import AgeLimit, DueRule, Limit, Requirement
 from engine.language.model import Anchor as AnchorSpec
@@ -62,9 +63,10 @@ class Due:
         return end.when is not None and end.when > self.day
 
 
-def due_of(cal: WorkingCalendar, anchor: AnchorFact, limit: Limit) -> Due:
-    """Apply a limit to a clock's start. Hours are clock hours from the fact's time; a fact
-    without a time counts from the end of its day (docs/design/working-days.md)."""
+def due_of(cal: WorkingCalendar, anchor: AnchorFact | Fact, limit: Limit) -> Due:
+    """Apply a limit to a clock's start (an anchor, or the fact it is made from: the same
+    date and time). Hours are clock hours from the fact's time; a fact without a time counts
+    from the end of its day (docs/design/working-days.md)."""
     hours = limit.unit == "hours"
     key = (id(cal), id(limit), anchor.date, anchor.time if hours else None)
     found = _DUES.get(key)
@@ -79,7 +81,7 @@ def due_of(cal: WorkingCalendar, anchor: AnchorFact, limit: Limit) -> Due:
     return due
 
 
-def _hours_after(anchor: AnchorFact, limit: Limit) -> Due:
+def _hours_after(anchor: AnchorFact | Fact, limit: Limit) -> Due:
     start = datetime.combine(anchor.date, anchor.time) if anchor.time else \
         datetime.combine(anchor.date, datetime.min.time()) + timedelta(days=1)
     at = localtime.add_hours(start, limit.amount)      # elapsed, across clock changes
@@ -235,12 +237,17 @@ def age_limit(ctx: Context, limit: AgeLimit | None, day: date, reading: Reading,
                           f"{_birthday_words(limit, day)}; it would have been due {due.day})",
                           reading.missing)
         due = reading.due
+    return reading, aged_end(ctx, limit, day, due, end)
+
+
+def aged_end(ctx: Context, limit: AgeLimit, day: date, due: Due | None, end: End) -> End:
+    """`until_age` (once any `bring_forward` is applied): the end of an occurrence due `due`,
+    which is cancelled on the birthday (`day`) unless it ended before it."""
     if end.kind != "open" and end.when is not None and end.when < day:
-        return reading, end
+        return end
     if ctx.as_of >= day or due is None or due.day >= day:
-        return reading, End(None, "cancelled",
-                             f"nothing is due from {_birthday_words(limit, day)}", day)
-    return reading, end
+        return End(None, "cancelled", f"nothing is due from {_birthday_words(limit, day)}", day)
+    return end
 
 
 def _birthday_words(limit: AgeLimit, day: date) -> str:

@@ -6,8 +6,8 @@ coverage: a check that reads what the case system does not record is never 'foun
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
-from engine.core.frozen import maker
 from engine.evaluation.calendar import WorkingCalendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.status import Action, EscalationStatus, Flag, FlagStatus
@@ -26,58 +26,74 @@ def overdue_escalations(proc: Procedure, cal: WorkingCalendar, actions: list[Act
                         ) -> list[Raised]:
     """Each overdue margin reached by an action (done late, overdue or cancelled late), in
     definition order of the escalations, then the actions' order."""
-    reach: list[tuple[int, int, Escalation, Action, date]] = []
+    reach: list[tuple[int, int, _Margin, Action, date]] = []
     for pos, action in enumerate(actions):
         late = action.working_days_overdue
         if late is None or action.status == "due" or action.due is None:
             continue
-        for index, esc, margin in _margins(proc, action.requirement, action.statutory):
-            if late >= margin:
-                reach.append((index, pos, esc, action, action.due))
+        for margin in _margins(proc, action.requirement, action.statutory):
+            if late >= margin[2]:
+                reach.append((margin[0], pos, margin, action, action.due))
     if len(reach) > 1:
         reach.sort(key=_first_two)
-    return [_overdue(proc, cal, esc, action, due) for _i, _p, esc, action, due in reach]
+    return [_overdue(cal, margin, action, due) for _i, _p, margin, action, due in reach]
 
 
-def _first_two(item: tuple[int, int, Escalation, Action, date]) -> tuple[int, int]:
+def _first_two(item: tuple[int, int, _Margin, Action, date]) -> tuple[int, int]:
     return item[0], item[1]
 
 
-def _overdue(proc: Procedure, cal: WorkingCalendar, esc: Escalation, action: Action,
-             due: date) -> Raised:
-    margin, late = esc.overdue_by or 0, action.working_days_overdue
-    return _RAISED({"id": esc.id, "title": esc.title, "to": esc.to,
-                    "since": reached(cal, due, margin),
-                    "status": _escalation_status(action.status),
-                    "because": f"{action.title} ({action.id}) is {late} working day(s) "
-                               f"overdue; the margin is {margin}",
-                    "source": proc.citation(esc.source), "action": action.id})
+def _overdue(cal: WorkingCalendar, margin: _Margin, action: Action, due: date) -> Raised:
+    """The escalation `margin` raises for an action due on `due` (its fixed fields copied
+    from the margin's template; the dict becomes the record's state, as actions._made
+    makes an action)."""
+    state = margin[3].copy()
+    state["since"] = reached(cal, due, margin[2])
+    state["status"] = _ESCALATION_STATUS[action.status]
+    state["because"] = (f"{action.title} ({action.id}) is {action.working_days_overdue} "
+                        f"working day(s) overdue; the margin is {margin[2]}")
+    state["action"] = action.id
+    made = _new(Raised)
+    _set(made, "__dict__", state)
+    return made
 
 
-_RAISED = maker(Raised)
-_Margins = tuple[tuple[int, Escalation, int], ...]
+_new = object.__new__
+_set = object.__setattr__
+
+# (index, escalation, margin in working days, the fields every escalation it raises carries)
+_Margin = tuple[int, Escalation, int, dict[str, Any]]
 
 
-def _margins(proc: Procedure, requirement: str, statutory: bool) -> _Margins:
-    """(index, escalation, margin) of each overdue margin that covers an action of
-    `requirement` (statutory or not), in definition order; found once per requirement (a
-    procedure has a fixed number of them, so the memo is bounded)."""
-    memo: dict[tuple[str, bool], _Margins] = proc.memo.setdefault("findings.margins", {})
+def _margins(proc: Procedure, requirement: str, statutory: bool) -> tuple[_Margin, ...]:
+    """Each overdue margin that covers an action of `requirement` (statutory or not), in
+    definition order; found once per requirement (a procedure has a fixed number of them,
+    so the memo is bounded)."""
+    memo: dict[tuple[str, bool], tuple[_Margin, ...]] = proc.memo.setdefault(
+        "findings.margins", {})
     found = memo.get((requirement, statutory))
     if found is None:
         found = memo[(requirement, statutory)] = tuple(
-            (i, e, e.overdue_by) for i, e in enumerate(proc.escalations)
+            (i, e, e.overdue_by or 0, _template(proc, e)) for i, e in enumerate(proc.escalations)
             if e.overdue_by is not None and (e.statutory and statutory
                                              or requirement in e.requirements))
     return found
 
 
-def _escalation_status(action_status: str) -> EscalationStatus:
-    """Open while overdue; 'resolved' only when the action was done: an action cancelled
-    (the case closed, or a cancelling fact) before it was done is 'closed_unresolved'."""
-    if action_status == "overdue":
-        return "open"
-    return "closed_unresolved" if action_status == "cancelled" else "resolved"
+def _template(proc: Procedure, esc: Escalation) -> dict[str, Any]:
+    """A raised escalation's fields that depend on the escalation alone (the others are
+    filled in per action; keys in the order `frozen.maker` gave them, defaults first)."""
+    return {"action": None, "id": esc.id, "title": esc.title, "to": esc.to, "since": None,
+            "status": None, "because": None, "source": proc.citation(esc.source)}
+
+
+# An escalation is open while its action is overdue; 'resolved' only when the action was done:
+# one cancelled (the case closed, or a cancelling fact) before it was done is
+# 'closed_unresolved'.
+_ESCALATION_STATUS: dict[str, EscalationStatus] = {
+    "overdue": "open", "cancelled": "closed_unresolved", "done": "resolved",
+    "done_late": "resolved", "not_yet_due": "resolved", "due": "resolved",
+    "unknown": "resolved"}
 
 
 def condition_escalations(proc: Procedure, cal: WorkingCalendar, facts: list[Fact],

@@ -19,7 +19,7 @@ from engine.core.errors import Loc
 from engine.core.frozen import builder, maker
 from engine.evaluation.case import Case, Fact, _fact, _quick
 from engine.evaluation.engine import Engine
-from engine.evaluation.status import Action, AnchorFact, CaseStatus
+from engine.evaluation.status import Action, AnchorFact, CaseStatus, RaisedEscalation
 from engine.evaluation.values import accepts, checkers, problems, sendable
 from engine.language.model import Field
 
@@ -175,17 +175,22 @@ def test_a_procedure_still_pickles_after_evaluating_and_answers_the_same() -> No
         again.close()
 
 
-def test_actions_made_without_init_hold_every_field_and_equal_what_init_makes() -> None:
+def test_actions_and_escalations_made_without_init_hold_every_field_and_equal_init() -> None:
     engine = load([ROOT / "processes", ROOT / "rules"])
     cases = [json.loads(line) for line in (ROOT / "examples" / "cohort.jsonl").open()]
     cases.append({"case": "U", "source": "cin-census", "not_recorded": ["referral_decision"],
                   "facts": [{"type": "referral", "date": "2023-04-03", "source": "police"}]})
     try:
-        actions = [a for day in (date(2025, 6, 30), date(2026, 12, 4))
-                   for status in engine.cohort(cases, day) if isinstance(status, CaseStatus)
-                   for a in status.actions]
+        statuses = [status for day in (date(2025, 6, 30), date(2026, 12, 4))
+                    for status in engine.cohort(cases, day) if isinstance(status, CaseStatus)]
     finally:
         engine.close()
+    actions = [a for status in statuses for a in status.actions]
+    raised = [e for status in statuses for e in status.escalations if e.action is not None]
+    assert {e.status for e in raised} >= {"open", "resolved", "closed_unresolved"}
+    for escalation in raised:   # overdue escalations are made the same way
+        assert set(vars(escalation)) == {f.name for f in fields(RaisedEscalation)}
+        assert escalation == RaisedEscalation(**vars(escalation))
     names = {f.name for f in fields(Action)}
     statuses = {a.status for a in actions}
     assert {"done", "done_late", "cancelled", "overdue", "due", "unknown"} <= statuses
