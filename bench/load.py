@@ -10,9 +10,12 @@ and a client over its rate limit. Every run is bounded in requests and time; loo
 The client is a small asyncio HTTP/1.1 client in one process, on the same machine.
 
     .venv/bin/python bench/load.py            # prints a Markdown table, writes bench/load.md
+    .venv/bin/python bench/load.py --clients 50   # only the /status rows named (and, with 50,
+                                                  # the CPU row); prints, writes no file
 """
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import multiprocessing
@@ -360,9 +363,9 @@ def _cpu_seconds(pid: int) -> tuple[float, float]:
     return own, children
 
 
-async def _levels(bench: Bench) -> list[str]:
-    rows = []
-    for clients, total in LEVELS:
+async def _levels(bench: Bench, levels: tuple[tuple[int, int], ...] = LEVELS) -> list[str]:
+    rows, cpu = [], []
+    for clients, total in levels:
         before = _cpu_seconds(bench.pid)
         tally = await bench.load(clients, total)
         after = _cpu_seconds(bench.pid)
@@ -370,10 +373,10 @@ async def _levels(bench: Bench) -> list[str]:
             done = len(tally.latencies)
             server = (after[0] - before[0]) / done * 1000
             evaluators = (after[1] - before[1]) / done * 1000
-            cpu = (f"| CPU per /status request at 50 clients (from /proc; independent of "
+            cpu = [f"| CPU per /status request at 50 clients (from /proc; independent of "
                    f"other load) | server process {server:.2f} ms + evaluators "
                    f"{evaluators:.2f} ms = {server + evaluators:.2f} ms, so about "
-                   f"{2000 / (server + evaluators):,.0f} requests/s on 2 unshared cores | - | - |")
+                   f"{2000 / (server + evaluators):,.0f} requests/s on 2 unshared cores | - | - |"]
         target = {50: "p99 < 100 ms", 200: "no connection errors"}.get(clients, "-")
         met = {50: tally.p(0.99) < 100 and not tally.errors,
                200: tally.errors == 0}.get(clients)
@@ -382,11 +385,13 @@ async def _levels(bench: Bench) -> list[str]:
                     f"p99 {tally.p(0.99):.1f} ms, {tally.errors} connection errors, statuses "
                     f"{dict(tally.statuses)} | {target} | "
                     f"{'-' if met is None else 'yes' if met else 'NO'} |")
-    return [*rows, cpu]
+    return [*rows, *cpu]
 
 
-async def _scenarios(bench: Bench) -> list[str]:
+async def _scenarios(bench: Bench, only: tuple[int, ...] = ()) -> list[str]:
     await bench.load(10, 500)  # warm up: workers, connections
+    if only:  # a quick look at some levels: the same measurement, no fault rows
+        return await _levels(bench, tuple((c, t) for c, t in LEVELS if c in only))
     rows = await _levels(bench)
     rows += await _with_slow_clients(bench)
     rows.append(await _beside_huge(bench, 10, 2000))
@@ -409,7 +414,17 @@ def _keys(path: Path, count: int) -> list[str]:
     return [add_key(path, f"bench-{n}", ("evaluate",)) for n in range(count)]
 
 
+def _arguments() -> tuple[int, ...]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, nargs="+", default=[],
+                        choices=[c for c, _ in LEVELS],
+                        help="run only the /status rows at these numbers of clients (with 50, "
+                        "the CPU row too); the table is printed, bench/load.md left alone")
+    return tuple(parser.parse_args().clients)
+
+
 def main() -> None:
+    only = _arguments()
     began = time.perf_counter()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder:
@@ -424,7 +439,7 @@ def main() -> None:
             _wait(port)
             cases = (ROOT / "examples" / "cohort.jsonl").read_bytes().splitlines()
             bench = Bench(port, keys, [line for line in cases if line.strip()], server.pid)
-            rows = asyncio.run(_scenarios(bench))
+            rows = asyncio.run(_scenarios(bench, only))
         finally:
             server.terminate()
             _, stderr = server.communicate(timeout=60)
@@ -442,7 +457,8 @@ def main() -> None:
             "its cores).\n")
     text = "\n".join(table) + "\n" + note
     print(text)
-    (HERE / "load.md").write_text("# Load and fault test results (bench/load.py)\n\n" + text)
+    if not only:
+        (HERE / "load.md").write_text("# Load and fault test results (bench/load.py)\n\n" + text)
 
 
 def _wait(port: int) -> None:

@@ -69,15 +69,100 @@ def test_dead_workers_are_replaced_once_and_the_pool_still_answers() -> None:
             for pid in pool._all:  # stopped, so the job cannot be answered before the kill
                 os.kill(pid, signal.SIGSTOP)
             busy = asyncio.ensure_future(pool.run(_job(), 20))
-            while not any(w.answer is not None for w in pool._all.values()):
+            while not any(w.jobs and w.ready for w in pool._all.values()):
                 await asyncio.sleep(0.01)
-            holder = next(w.pid for w in pool._all.values() if w.answer is not None)
+            holder = next(w.pid for w in pool._all.values() if w.jobs and w.ready)
             os.kill(holder, signal.SIGKILL)  # dies holding a job: the job gets no answer
             for pid in pool._all:
                 os.kill(pid, signal.SIGCONT)
             assert await busy is None
             assert (await pool.run(_job(), 20)) is not None
             assert pool.replaced == 2 and len(pool._all) == 2
+        finally:
+            pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_two_messages_read_at_once_are_taken_one_by_one() -> None:
+    ours, theirs = pair()
+    try:
+        ours.send(("one", b"a" * 100))
+        ours.send(("two",))
+        assert theirs.recv() == ("one", b"a" * 100)  # one read brought both
+        assert theirs.pending()
+        assert theirs.recv() == ("two",) and not theirs.pending()
+        ours.send(("three", b"b" * (READ - 50)))  # its end comes in a later read
+        ours.send(("four",))
+        assert theirs.recv() == ("three", b"b" * (READ - 50))
+        assert theirs.recv() == ("four",) and not theirs.pending()
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def test_a_worker_holding_two_jobs_answers_each_in_turn() -> None:
+    procedure = pick(read_library(None), None)
+
+    async def scenario() -> None:
+        pool = Pool(procedure, 1, depth=2)
+        await pool.start()
+        try:
+            alone = await pool.run(_job(), 20)
+            worker = next(iter(pool._all.values()))
+            os.kill(worker.pid, signal.SIGSTOP)  # both jobs are sent before either is begun
+            jobs = [asyncio.ensure_future(pool.run(_job(kind), 20))
+                    for kind in ("status", "explain", "status")]
+            while len(worker.jobs) < 2:
+                await asyncio.sleep(0.01)
+            assert len(worker.jobs) == 2 and not jobs[2].done()  # the third waits its turn
+            os.kill(worker.pid, signal.SIGCONT)
+            first, second, third = await asyncio.gather(*jobs)
+            assert alone is not None and first == alone and third == alone
+            assert second is not None and second.status == 404  # explain names no action
+        finally:
+            pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_job_behind_one_over_its_budget_is_sent_to_the_replacement() -> None:
+    procedure = pick(read_library(None), None)
+
+    async def scenario() -> None:
+        pool = Pool(procedure, 1, depth=2)
+        await pool.start()
+        try:
+            alone = await pool.run(_job(), 20)
+            worker = next(iter(pool._all.values()))
+            os.kill(worker.pid, signal.SIGSTOP)  # the first job never ends: over budget
+            late = asyncio.ensure_future(pool.run(_job(), 0.5))
+            behind = asyncio.ensure_future(pool.run(_job(), 20))
+            assert await late is None
+            assert await behind == alone  # begun afresh by the new worker, its own budget
+            assert pool.replaced == 1 and worker.pid not in pool._all
+        finally:
+            pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_worker_killed_holding_two_jobs_fails_the_first_and_resends_the_second() -> None:
+    procedure = pick(read_library(None), None)
+
+    async def scenario() -> None:
+        pool = Pool(procedure, 1, depth=2)
+        await pool.start()
+        try:
+            alone = await pool.run(_job(), 20)
+            worker = next(iter(pool._all.values()))
+            os.kill(worker.pid, signal.SIGSTOP)
+            jobs = [asyncio.ensure_future(pool.run(_job(), 20)) for _ in range(2)]
+            while len(worker.jobs) < 2:
+                await asyncio.sleep(0.01)
+            os.kill(worker.pid, signal.SIGKILL)
+            assert await asyncio.gather(*jobs) == [None, alone]
+            assert pool.replaced == 1
         finally:
             pool.close()
 

@@ -22,6 +22,7 @@ from engine.core.errors import SafeguardError
 from engine.evaluation.status import Failure, dumps, json_line
 from engine.interfaces.service import audit
 from engine.interfaces.service.auth import Authenticator, JwtVerifier
+from engine.interfaces.service.channel import WHOLE
 from engine.interfaces.service.config import ServiceConfig
 from engine.interfaces.service.dispatch import Dispatcher
 from engine.interfaces.service.evaluator import Job
@@ -52,7 +53,7 @@ class Service:
         self.procedure = procedure
         self.limits = limits
         self.auth = auth
-        self.pool = Pool(procedure, evaluators)
+        self.pool = Pool(procedure, evaluators, depth=_depth(limits))
         self.large = Pool(procedure, max(1, evaluators // 2), nice=LARGE_NICE)
         self.audit = audit_log
         self.metrics = Metrics()
@@ -93,7 +94,8 @@ class Service:
         body = await read_body(request, JSON, self.limits)
         request.state.cases = 1
         job = Job(kind, body, as_of, self.limits.max_facts, action=action)
-        outcome = await self._lane(body).run(job, self.limits.case_seconds)
+        outcome = await self._lane(body).run(job, self.limits.case_seconds,
+                                             request.state.counted)
         if outcome is None:
             self.metrics.failed("timeout")
             raise RefusalError(503, "the case took longer than the service's budget of "
@@ -110,14 +112,15 @@ class Service:
         body = await read_body(request, NDJSON, self.limits, counter)
         request.state.cases = counter.cases
         self.rates.charge(request.state.counted, counter.cases - 1)  # one was taken to admit it
-        return StreamingResponse(self._records(body, as_of), media_type=NDJSON)
+        return StreamingResponse(self._records(body, as_of, request.state.counted),
+                                 media_type=NDJSON)
 
-    async def _records(self, body: bytes, as_of: date) -> AsyncIterator[bytes]:
+    async def _records(self, body: bytes, as_of: date, client: str) -> AsyncIterator[bytes]:
         """Records in input order, up to two per evaluator in flight at once."""
         window: deque[asyncio.Task[bytes]] = deque()
         try:
             for number, line in cases(body):
-                window.append(asyncio.ensure_future(self._line(number, line, as_of)))
+                window.append(asyncio.ensure_future(self._line(number, line, as_of, client)))
                 if len(window) >= 2 * self.pool.size:
                     yield await window.popleft()
             while window:
@@ -126,9 +129,9 @@ class Service:
             for task in window:
                 task.cancel()
 
-    async def _line(self, number: int, line: bytes, as_of: date) -> bytes:
+    async def _line(self, number: int, line: bytes, as_of: date, client: str) -> bytes:
         job = Job("line", line, as_of, self.limits.max_facts, line=number)
-        outcome = await self._lane(line).run(job, self.limits.case_seconds)
+        outcome = await self._lane(line).run(job, self.limits.case_seconds, client)
         if outcome is None:
             self.metrics.failed("timeout")
             late = Failure(None, "the case took longer than the service's budget of "
@@ -145,6 +148,13 @@ class Service:
         """Large cases have their own niced evaluators, so they never hold up ordinary ones
         (cost grows faster than linearly with facts per case: docs/performance.md)."""
         return self.large if len(body) > self.limits.large_case else self.pool
+
+def _depth(limits: Limits) -> int:
+    """Jobs an ordinary evaluator may hold at once: two while both fit in its channel's buffer
+    unread (the server never waits to send the second), else one. Large cases, which may
+    not fit, go one at a time."""
+    return 2 if limits.large_case <= WHOLE else 1
+
 
 def application(service: Service) -> Guard:
     """The ASGI application for one Service: the routes behind the guard, which has matched

@@ -39,8 +39,8 @@ def audit_logger(path: Path | None = None) -> logging.Logger:
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
         handler.close()
-    sink: logging.Handler = (logging.FileHandler(path, encoding="utf-8") if path
-                             else logging.StreamHandler(sys.stderr))
+    sink: logging.Handler = (_FileLines(path, encoding="utf-8") if path
+                             else _StreamLines(sys.stderr))
     sink.setFormatter(logging.Formatter("%(message)s"))
     logger.addHandler(sink)
     return logger
@@ -49,7 +49,55 @@ def audit_logger(path: Path | None = None) -> logging.Logger:
 def record(logger: logging.Logger, entry: Entry) -> None:
     line = {"time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")}
     line.update(vars(entry))  # the fields are plain values: no deep copy (asdict) needed
-    logger.info(json.dumps(line, sort_keys=True, ensure_ascii=True))
+    text = json.dumps(line, sort_keys=True, ensure_ascii=True)
+    sink = _only_sink(logger)
+    if sink is None:
+        logger.info(text)
+    else:
+        sink.write_line(text)
+
+
+def _only_sink(logger: logging.Logger) -> _Lines | None:
+    """The logger's own line sink when nothing else would see the line: audit_logger's
+    handler alone, no filters, INFO enabled (else the line goes through logging)."""
+    handlers = logger.handlers
+    if len(handlers) != 1 or logger.filters or not logger.isEnabledFor(logging.INFO):
+        return None
+    sink = handlers[0]
+    if isinstance(sink, _Lines) and not sink.filters and sink.level <= logging.INFO:
+        return sink
+    return None
+
+
+class _Lines(logging.StreamHandler):
+    """A handler that can also be given a finished line: what `emit` writes for a record
+    whose message is that line (the format is `%(message)s`), without the LogRecord.
+
+    Making the record and passing it through the logger and handler took about a tenth of the
+    server process's CPU per request; the bytes written are the same.
+    """
+
+    def write_line(self, text: str) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            try:
+                stream = self.stream
+                if stream is None:  # a closed FileHandler: emit opens it again
+                    self.emit(logging.makeLogRecord({"msg": text, "levelno": logging.INFO}))
+                    return
+                stream.write(text + self.terminator)
+                self.flush()
+            except RecursionError:
+                raise
+            except Exception:  # as emit does: report on standard error, serve on
+                self.handleError(logging.makeLogRecord({"msg": text}))
+
+
+class _StreamLines(_Lines):
+    """Audit lines to a stream (standard error)."""
+
+
+class _FileLines(logging.FileHandler, _Lines):
+    """Audit lines appended to a file."""
 
 
 class _Plain(logging.Formatter):

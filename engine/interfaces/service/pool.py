@@ -6,6 +6,13 @@ from the server after the procedure is loaded, builds its own Engine, and takes 
 time over a socket pair (channel.py). A job that outlives its time budget has its worker
 killed and replaced, so a huge case costs one worker for at most the budget and never stalls
 the other requests.
+
+A worker may be sent its next job while it evaluates one (`depth` 2): when it answers, the
+next is already in its socket, so it goes straight on instead of sleeping until the server
+process has read the answer and sent more (under load both evaluators were left idle while
+the server process ran, and each wake-up cost). A job's time budget starts when its worker
+begins it, and a job waiting behind one whose worker is killed (over budget, or dead) is sent
+again to another worker. Idle workers are given jobs before busy ones.
 """
 from __future__ import annotations
 
@@ -14,7 +21,8 @@ import contextlib
 import os
 import signal
 import sys
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 
 from engine.evaluation.engine import Engine
 from engine.interfaces.service.channel import Channel, Message, pair
@@ -24,6 +32,7 @@ from engine.language.model import Procedure
 
 READY: Message = (0, b"", "ready")
 LOST: Message = ()  # what a worker that died answered
+AGAIN: Message = ("again",)  # to a job waiting behind one whose worker was killed: resend it
 
 
 class WorkerLostError(Exception):
@@ -32,12 +41,13 @@ class WorkerLostError(Exception):
 
 @dataclass
 class Worker:
-    """A worker process, the server's end of its channel, and the job it holds: the future
-    its answer goes to and the timer that ends the job's time budget."""
+    """A worker process, the server's end of its channel, and the jobs it holds, oldest (the
+    one it evaluates) first: the future each answer goes to and its time budget in seconds;
+    the timer ends the oldest job's budget."""
 
     pid: int
     channel: Channel
-    answer: asyncio.Future[Message] | None = None
+    jobs: deque[tuple[asyncio.Future[Message], float]] = field(default_factory=deque)
     timer: asyncio.TimerHandle | None = None
     ready: bool = False
 
@@ -68,22 +78,24 @@ def _child(channel: Channel, procedure: Procedure, nice: int) -> None:
 
 
 class Pool:
-    """`size` workers; `run` waits for an idle one, so jobs queue when all are busy.
+    """`size` workers; `run` waits for one that can take a job (each takes up to `depth` at
+    once), so jobs queue when all are busy.
 
     `nice` lowers the workers' CPU priority: the pool for large cases runs niced, so on a
     busy machine the operating system gives the cores to ordinary cases first.
 
     Each worker's channel is watched by the event loop from its start to its end (one
     registration, not one per job); an answer goes to the future of the job it belongs to,
-    and the worker goes back to the idle queue when its answer arrives, whether or not
-    anyone still waits for it.
+    and the worker can take another job when its answer arrives, whether or not anyone still
+    waits for it.
     """
 
-    def __init__(self, procedure: Procedure, size: int, nice: int = 0):
+    def __init__(self, procedure: Procedure, size: int, nice: int = 0, depth: int = 1):
         self.procedure = procedure
         self.size = size
         self.nice = nice
-        self._idle: Handoff[Worker] = Handoff()
+        self.depth = depth
+        self._idle: Handoff[Worker] = Handoff()  # a worker once for each job it can take
         self._all: dict[int, Worker] = {}
         self.replaced = 0
 
@@ -101,64 +113,100 @@ class Pool:
                 os._exit(0)
         theirs.close()
         loop = asyncio.get_running_loop()
-        worker = Worker(pid, ours, loop.create_future())
+        started: asyncio.Future[Message] = loop.create_future()
+        worker = Worker(pid, ours, deque([(started, 0.0)]))
         self._all[pid] = worker
         loop.add_reader(ours.fileno(), self._answered, worker)
-        assert worker.answer is not None
-        if await worker.answer != READY:
+        if await started != READY:
             self._reap(worker)
             raise WorkerLostError()
 
     def _answered(self, worker: Worker) -> None:
-        """The worker's channel is readable: its answer, or its end."""
-        try:
-            outcome = worker.channel.recv()
-        except (EOFError, OSError):
-            outcome = LOST
-        answer, worker.answer = worker.answer, None
-        if worker.timer is not None:
-            worker.timer.cancel()
-            worker.timer = None
-        if answer is not None and not answer.done():
-            answer.set_result(outcome)
+        """The worker's channel is readable: its answers (one read may bring two), or its end."""
+        while True:
+            try:
+                outcome = worker.channel.recv()
+            except (EOFError, OSError):
+                outcome = LOST
+            self._settle(worker, outcome)
+            if outcome == LOST or worker.pid not in self._all or not worker.channel.pending():
+                return
+
+    def _settle(self, worker: Worker, outcome: Message) -> None:
+        """An answer goes to the oldest job's future (whether or not anyone still waits for
+        it) and the worker can take one more job; the next job's budget starts."""
+        self._stop_timer(worker)
         if outcome == LOST:
             if worker.ready:
                 self._replace(worker)
             else:
                 self._reap(worker)  # it never started: _spawn says so, no replacement
-        elif answer is not None:
-            worker.ready = True
-            self._idle.put(worker)
-        else:  # an answer to no job: the worker is out of step, so it is not trusted again
+            return
+        if not worker.jobs:  # an answer to no job: the worker is out of step, not trusted
             self._replace(worker)
+            return
+        answer, _ = worker.jobs.popleft()
+        if not answer.done():
+            answer.set_result(outcome)
+        if worker.ready:
+            self._idle.put(worker, first=not worker.jobs)
+        else:
+            worker.ready = True
+            for _ in range(self.depth):
+                self._idle.put(worker)
+        self._start_timer(worker)
 
-    async def run(self, job: Job, seconds: float) -> JobResult | None:
+    async def run(self, job: Job, seconds: float, client: str = "") -> JobResult | None:
         """The job's outcome, or None if it ran out of time (its worker is then replaced).
+        Jobs wait for a worker in turns by `client` (handoff.py).
 
         If the caller goes away (a client disconnects mid-cohort), the worker finishes its job
         in the background and returns to the pool: a vanishing client never costs a worker.
         """
-        worker = await self._idle.get()
-        while worker.pid not in self._all:  # it died while idle and has been replaced
-            worker = await self._idle.get()
-        try:
-            worker.channel.send(job.message())
-        except OSError:
-            self._replace(worker)
-            return None
-        loop = asyncio.get_running_loop()
-        answer = worker.answer = loop.create_future()
-        worker.timer = loop.call_later(seconds, self._overtime, worker)
-        outcome = await answer  # if the caller goes, _answered still takes the answer
+        message = job.message()
+        outcome = AGAIN
+        while outcome == AGAIN:  # its worker was killed before it began: send it again
+            worker = await self._idle.get(client)
+            while worker.pid not in self._all:  # it died while idle and has been replaced
+                worker = await self._idle.get(client)
+            try:
+                worker.channel.send(message)
+            except OSError:
+                self._replace(worker)
+                return None
+            answer = asyncio.get_running_loop().create_future()
+            worker.jobs.append((answer, seconds))
+            if len(worker.jobs) == 1:
+                self._start_timer(worker)
+            outcome = await answer  # if the caller goes, _answered still takes the answer
         return None if outcome == LOST else JobResult.from_message(outcome)
 
+    def _start_timer(self, worker: Worker) -> None:
+        """The oldest job's budget runs from now (its worker begins it now)."""
+        if worker.jobs and worker.ready:
+            seconds = worker.jobs[0][1]
+            worker.timer = asyncio.get_running_loop().call_later(seconds, self._overtime,
+                                                                 worker)
+
+    def _stop_timer(self, worker: Worker) -> None:
+        if worker.timer is not None:
+            worker.timer.cancel()
+            worker.timer = None
+
     def _overtime(self, worker: Worker) -> None:
-        """The job's time budget is spent: the worker is killed and replaced."""
+        """The oldest job's time budget is spent: the worker is killed and replaced."""
         worker.timer = None
-        answer, worker.answer = worker.answer, None
         self._replace(worker)
-        if answer is not None and not answer.done():
-            answer.set_result(LOST)
+
+    def _lose(self, worker: Worker) -> None:
+        """The worker is gone: its oldest job has no answer, the others are to be sent again
+        (they were never begun)."""
+        outcome = LOST
+        while worker.jobs:
+            answer, _ = worker.jobs.popleft()
+            if not answer.done():
+                answer.set_result(outcome)
+            outcome = AGAIN
 
     def _replace(self, worker: Worker) -> None:
         if not self._reap(worker):
@@ -168,14 +216,14 @@ class Pool:
         task.add_done_callback(_ignore)
 
     def _reap(self, worker: Worker) -> bool:
-        """Kill the worker and close its channel; False if that was done already."""
+        """Kill the worker and close its channel, settling the jobs it held; False if that was
+        done already."""
         if self._all.pop(worker.pid, None) is None:
             return False
+        self._lose(worker)
         with contextlib.suppress(RuntimeError, ValueError, OSError):
             asyncio.get_running_loop().remove_reader(worker.channel.fileno())
-        if worker.timer is not None:
-            worker.timer.cancel()
-            worker.timer = None
+        self._stop_timer(worker)
         with contextlib.suppress(ProcessLookupError):
             os.kill(worker.pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
