@@ -4,7 +4,7 @@ durable-rules matched (built by evaluate.py, read by actions.py, clocks.py and a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from itertools import compress, count
@@ -33,15 +33,6 @@ class Context:
     matches: dict[str, set[int]]
     as_of: date
     terminal: frozenset[str]
-    # what the case's requirements share, worked out when first needed: positions by fact
-    # type, whether a type records a field, anchor positions by requirement, trigger and
-    # anchor (ids: anchors.anchor_position), the child's birthdays by age
-    of_type: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
-    recorded: dict[tuple[str, str], bool] = field(default_factory=dict, compare=False,
-                                                  repr=False)
-    anchored: dict[tuple[int, int, int], tuple[int, AnchorSpec] | str] = field(
-        default_factory=dict, compare=False, repr=False)
-    birthdays: dict[int, date] = field(default_factory=dict, compare=False, repr=False)
 
     def cal_of(self, req: Requirement) -> WorkingCalendar:
         """The calendar a requirement counts in (its own named one, or the procedure's)."""
@@ -74,6 +65,31 @@ class Context:
             found = self.recorded[(fact_type, name)] = any(
                 name in self.facts[p].fields for p in self.positions(fact_type))
         return found
+
+    # What the case's requirements share, worked out when first needed (memos that live as
+    # long as the case: evaluate.py makes the Context with frozen.builder, so they are not
+    # fields).
+
+    @cached_property
+    def of_type(self) -> dict[str, list[int]]:
+        """Positions by fact type, filled by `positions`."""
+        return {}
+
+    @cached_property
+    def recorded(self) -> dict[tuple[str, str], bool]:
+        """Whether a fact type records a field, filled by `records`."""
+        return {}
+
+    @cached_property
+    def anchored(self) -> dict[tuple[int, int, int], tuple[int, AnchorSpec] | str]:
+        """Anchor positions by requirement, trigger and anchor (ids), filled by
+        anchors.anchor_position."""
+        return {}
+
+    @cached_property
+    def birthdays(self) -> dict[int, date]:
+        """The child's birthdays by age, filled by clocks.until_birthday."""
+        return {}
 
     @cached_property
     def closings(self) -> list[int]:
