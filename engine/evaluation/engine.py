@@ -47,8 +47,9 @@ class Engine:
         version, warning = in_force_on(self.procedure, as_of)
         return self.versions.get(id(version), self), warning
 
-    def prepare(self, facts: list[Fact], dob: date | None) -> list[dict]:
-        return prepare(facts, self.plan, dob)
+    def prepare(self, facts: list[Fact], dob: date | None,
+                positions: dict[str, list[int]] | None = None) -> list[dict]:
+        return prepare(facts, self.plan, dob, positions)
 
     def read(self, raw: Any) -> Case:
         """Check a raw case against this procedure's vocabulary (CaseError if unreadable)."""

@@ -8,13 +8,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Protocol
 
-from engine.core.frozen import maker
+from engine.core.frozen import builder
 from engine.evaluation.actions import Context, actions_for
 from engine.evaluation.calendar import WorkingCalendar, add_months
 from engine.evaluation.case import Case, Fact, allocation_on, canonical
 from engine.evaluation.derive import derive
 from engine.evaluation.findings import condition_escalations, flags, overdue_escalations
-from engine.evaluation.prepare import age_on
+from engine.evaluation.prepare import age_on, by_type
 from engine.evaluation.relations import Scope, case_fields, filter_relations
 from engine.evaluation.replay import Replay, replay, stages_of
 from engine.evaluation.status import CaseStatus, Episode, RaisedEscalation
@@ -31,7 +31,8 @@ class Compiled(Protocol):
     calendar: WorkingCalendar
     runtime: Runtime
 
-    def prepare(self, facts: list[Fact], dob: date | None) -> list[dict]: ...
+    def prepare(self, facts: list[Fact], dob: date | None,
+                positions: dict[str, list[int]] | None = None) -> list[dict]: ...
 
 
 def evaluate(compiled: Compiled, case: Case, as_of: date,
@@ -40,12 +41,13 @@ def evaluate(compiled: Compiled, case: Case, as_of: date,
     proc, plan = compiled.procedure, compiled.plan
     kept = [f for f in case.facts if f.date <= as_of]
     facts = canonical(derive(kept, proc))
-    prepared = compiled.prepare(facts, case.date_of_birth)
+    positions = by_type(facts)
+    prepared = compiled.prepare(facts, case.date_of_birth, positions)
     held: dict[str, Replay] = {}
     table = stages_of(proc, plan)
 
     def context(matches: dict[str, set[int]]) -> dict | None:
-        scope = Scope(facts) if plan.relations or plan.case_terms else None
+        scope = Scope(facts, by_type=positions) if plan.relations or plan.case_terms else None
         if scope is not None and plan.relations:
             filter_relations(plan, scope, matches, episodes=False)
         rep = held["replay"] = replay(proc, plan, facts, matches)
@@ -63,25 +65,25 @@ def evaluate(compiled: Compiled, case: Case, as_of: date,
     matches, bindings = compiled.runtime.run(prepared, context)
     rep = held["replay"]
     stage, since = _where(rep, table.start)
-    ctx = Context(proc, plan, compiled.calendar, case, facts, rep, matches, as_of,
-                  table.terminal)
+    ctx = _CONTEXT(proc, plan, compiled.calendar, case, facts, rep, matches, as_of,
+                   table.terminal)
     actions = actions_for(ctx)
     named = _named(plan, bindings, facts, rep)
     raised = overdue_escalations(proc, compiled.calendar, actions) + condition_escalations(
         proc, compiled.calendar, facts, named, as_of, since)
     if len(raised) > 1:
         raised.sort(key=_escalation_order)
-    return _STATUS({
-        "case": case.id, "as_of": as_of, "procedure": {**proc.identity, "warning": warning},
-        "stage": stage, "stage_since": since, "path": rep.path, "actions": tuple(actions),
-        "escalations": tuple(raised),
-        "flags": tuple(flags(proc, case, facts, named, since, as_of, rep.current_start)),
-        "errors": case.errors, "facts_ignored_after_as_of": len(case.facts) - len(kept),
-        "episode": _episode(rep, facts), "family": case.family,
-        "allocation": _allocation(case, as_of) if case.allocations else None})
+    return _STATUS(
+        case=case.id, as_of=as_of, procedure={**proc.identity, "warning": warning},
+        stage=stage, stage_since=since, path=rep.path, actions=tuple(actions),
+        escalations=tuple(raised),
+        flags=tuple(flags(proc, case, facts, named, since, as_of, rep.current_start)),
+        errors=case.errors, facts_ignored_after_as_of=len(case.facts) - len(kept),
+        episode=_episode(rep, facts), family=case.family,
+        allocation=_allocation(case, as_of) if case.allocations else None)
 
 
-_STATUS = maker(CaseStatus)
+_STATUS, _CONTEXT, _EPISODE = builder(CaseStatus), builder(Context), builder(Episode)
 
 
 def _escalation_order(e: RaisedEscalation) -> tuple[date, str, str]:
@@ -91,7 +93,7 @@ def _escalation_order(e: RaisedEscalation) -> tuple[date, str, str]:
 def _episode(rep: Replay, facts: list[Fact]) -> Episode | None:
     if not facts:
         return None
-    return Episode(len(rep.episode_starts), facts[rep.current_start].date)
+    return _EPISODE(len(rep.episode_starts), facts[rep.current_start].date)
 
 
 def _allocation(case: Case, as_of: date) -> dict | None:

@@ -5,7 +5,7 @@ membership and "since" are computed here so rules only ever compare with literal
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date
 from operator import attrgetter
 from typing import Any
@@ -22,34 +22,23 @@ def age_on(dob: date | None, day: date) -> int | None:
     return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
-@dataclass(frozen=True)
-class Form:
-    """What one fact type's asserted form carries, worked out once per plan: the fields a
-    rule reads (`names` when none is a date, else `pairs` of (field, is a date)) and the
-    derived values, in the plan's order (the order of the asserted dict's keys)."""
-
-    names: tuple[str, ...] | None
-    pairs: tuple[tuple[str, bool], ...]
-    derived: tuple[tuple[str, str, str, Any, Derived], ...]    # (func, name, field, arg, d)
+Filler = Callable[[list[int], list[Fact], dict[str, list[int]], dict[str, int], date | None,
+                   list[Any]], None]
 
 
-def forms(plan: Plan) -> dict[str, Form]:
-    """The plan's forms by fact type, worked out on first use."""
-    found = plan.memo.get("prepare.forms")
+def fillers(plan: Plan) -> dict[str, Filler]:
+    """Per fact type the rules read, the function that puts the asserted form of each of a
+    case's facts of that type at its place (`_filler`); worked out on first use."""
+    found = plan.memo.get("prepare.fillers")
     if found is None:
-        found = plan.memo["prepare.forms"] = {
-            kind: Form(None if any(d for _, d in pairs) else tuple(n for n, _ in pairs),
-                       pairs, tuple((d.func, d.name, d.field, d.args[0] if d.args else None, d)
-                                    for d in derived))
+        found = plan.memo["prepare.fillers"] = {
+            kind: _filler(kind, pairs, derived)
             for kind, (pairs, derived) in plan.shapes.items()}
     return found
 
 
-def prepare(facts: list[Fact], plan: Plan, dob: date | None) -> list[dict]:
-    """The asserted form of each fact, in the given (canonical) order.
-
-    Worked type by type (a fact's rank among its type is its place in the type's positions),
-    so that what depends only on the type and the case is looked up once per type."""
+def by_type(facts: list[Fact]) -> dict[str, list[int]]:
+    """The positions of each type's facts, in order (types in order of their first fact)."""
     positions: dict[str, list[int]] = {}
     for pos, kind in enumerate(map(_TYPE, facts)):
         found = positions.get(kind)
@@ -57,66 +46,88 @@ def prepare(facts: list[Fact], plan: Plan, dob: date | None) -> list[dict]:
             positions[kind] = [pos]
         else:
             found.append(pos)
+    return positions
+
+
+def prepare(facts: list[Fact], plan: Plan, dob: date | None,
+            positions: dict[str, list[int]] | None = None) -> list[dict]:
+    """The asserted form of each fact, in the given (canonical) order; `positions`, when
+    given, are `by_type(facts)` (evaluation works them out once for the whole case).
+
+    Worked type by type (a fact's rank among its type is its place in the type's positions),
+    so that what depends only on the type and the case is looked up once per type."""
+    if positions is None:
+        positions = by_type(facts)
     out: list[Any] = [None] * len(facts)
-    shapes = forms(plan)
+    fill = fillers(plan)
     last = {kind: places[-1] for kind, places in positions.items()}
     for kind, places in positions.items():
-        form = shapes.get(kind)
-        if form is None:
+        filler = fill.get(kind)
+        if filler is None:
             for pos in places:
                 out[pos] = {"t": kind}
         else:
-            _type(form, kind, places, facts, (positions, last), dob, out)
+            filler(places, facts, positions, last, dob, out)
     return out
 
 
 _TYPE = attrgetter("type")
 
 
-def _type(form: Form, kind: str, places: list[int], facts: list[Fact],
-          where: tuple[dict[str, list[int]], dict[str, int]], dob: date | None,
-          out: list[Any]) -> None:
-    """The asserted forms of the facts of one type, each put at its place in `out`; `where`
-    holds the positions of each type and the last of them.
+def _filler(kind: str, pairs: tuple[tuple[str, bool], ...], derived: tuple[Derived, ...]
+            ) -> Filler:
+    """The asserted forms of one type's facts, written out once per plan as dataclasses
+    writes an `__init__`: one line per field a rule reads (a date as its day number) and per
+    derived value, in the plan's order (the order of the asserted dict's keys), with nothing
+    looked up by name per fact. It runs for every fact of every case. The text holds only
+    names from the compiled plan, each as a literal; other values are passed in by name.
 
-    One loop with the derived values worked inline: it runs for every fact of every case."""
-    same, names, derived, (positions, last), never = \
-        len(places), form.names, form.derived, where, len(facts)
-    for nth, pos in enumerate(places):
-        fact = facts[pos]
-        values = fact.fields
-        item: dict[str, Any] = {"t": kind}
-        if names is None:
-            for name, is_date in form.pairs:
-                if name in values:
-                    item[name] = field_moment(values[name])[0].toordinal() if is_date else \
-                        values[name]
+    Derived values: `latest` the count of the type's facts from this one on, `present`
+    whether the field is recorded, `count`/`has` a list field's length and membership,
+    `since` whether the fact follows the latest of another type, `age_at` the child's age
+    on its date (none without a date of birth); `window`, `first`, `lacking` and any other
+    through `window` and `_derived` (which refuses an unknown one when met)."""
+    scope: dict[str, Any] = {"_ordinal": _ordinal, "_window": window, "_derived": _derived}
+    head = ["    same = len(places)\n", "    never = len(facts)\n"]
+    body = [f"        item = {{'t': {kind!r}}}\n"]
+    for name, is_date in pairs:
+        value = f"_ordinal(values[{name!r}])" if is_date else f"values[{name!r}]"
+        body.append(f"        if {name!r} in values:\n            item[{name!r}] = {value}\n")
+    for n, d in enumerate(derived):
+        scope[f"_d{n}"], scope[f"_a{n}"] = d, d.args[0] if d.args else None
+        key, field = repr(d.name), repr(d.field)
+        if d.func == "latest":
+            body.append(f"        item[{key}] = same - nth\n")
+        elif d.func == "present":
+            body.append(f"        item[{key}] = {field} in values\n")
+        elif d.func == "count":
+            body.append(f"        item[{key}] = len(values.get({field}) or ())\n")
+        elif d.func == "has":
+            body.append(f"        item[{key}] = _a{n} in (values.get({field}) or ())\n")
+        elif d.func == "since":
+            head.append(f"    _b{n} = last.get({field}, never)\n")
+            body.append(f"        item[{key}] = int(pos > _b{n})\n")
+        elif d.func == "age_at":
+            body.append(f"        if dob is not None:\n            day = fact.date\n"
+                        f"            item[{key}] = day.year - dob.year - ((day.month, day.day)"
+                        " < (dob.month, dob.day))\n")
         else:
-            for name in names:
-                if name in values:
-                    item[name] = values[name]
-        for func, name, field, arg, d in derived:
-            if func == "latest":
-                item[name] = same - nth
-            elif func == "present":
-                item[name] = field in values
-            elif func == "count":
-                item[name] = len(values.get(field) or ())
-            elif func == "has":
-                item[name] = arg in (values.get(field) or ())
-            elif func == "since":
-                item[name] = int(pos > last.get(field, never))
-            elif func == "age_at":
-                if dob is not None:     # as age_on, inline
-                    day = fact.date
-                    item[name] = day.year - dob.year - (
-                        (day.month, day.day) < (dob.month, dob.day))
-            else:
-                value = window(d.args, pos, positions) if func == "window" else \
-                    _derived(d, fact, nth, dob)
-                if value is not None:
-                    item[name] = value
-        out[pos] = item
+            call = f"_window(_d{n}.args, pos, positions)" if d.func == "window" else \
+                f"_derived(_d{n}, fact, nth, dob)"
+            body.append(f"        value = {call}\n        if value is not None:\n"
+                        f"            item[{key}] = value\n")
+    text = ("def fill(places, facts, positions, last, dob, out):\n" + "".join(head) +
+            "    for nth, pos in enumerate(places):\n        fact = facts[pos]\n"
+            "        values = fact.fields\n" + "".join(body) + "        out[pos] = item\n")
+    exec(text, scope)   # the text is built only from the plan's names (literals)
+    fill: Filler = scope["fill"]
+    fill.__qualname__ = f"filler ({kind})"
+    return fill
+
+
+def _ordinal(value: str) -> int:
+    """A date field's day number (the value was checked when the case was read)."""
+    return field_moment(value)[0].toordinal()
 
 
 Bound = tuple[str, str, int] | None

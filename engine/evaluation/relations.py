@@ -18,6 +18,7 @@ from engine.core.dates import field_moment
 from engine.evaluation.calendar import add_months
 from engine.evaluation.case import Fact
 from engine.evaluation.prepare import bound_position
+from engine.evaluation.prepare import by_type as positions_by_type
 from engine.evaluation.replay import Replay
 from engine.language.conditions.tree import (
     EPISODE,
@@ -37,13 +38,14 @@ _NONE: frozenset[int] = frozenset()
 
 
 class Scope:
-    """The facts of a case with their positions by type, and optionally its episodes."""
+    """The facts of a case with their positions by type (`prepare.by_type`, passed in when
+    worked out already; read, never changed), and optionally its episodes."""
 
-    def __init__(self, facts: list[Fact], replay: Replay | None = None):
+    def __init__(self, facts: list[Fact], replay: Replay | None = None,
+                 by_type: dict[str, list[int]] | None = None):
         self.facts, self.replay = facts, replay
-        self.by_type: dict[str, list[int]] = {}
-        for pos, fact in enumerate(facts):
-            self.by_type.setdefault(fact.type, []).append(pos)
+        self.by_type: dict[str, list[int]] = by_type if by_type is not None else \
+            positions_by_type(facts)
 
     def episode(self, pos: int) -> int:
         return self.replay.episode(pos) if self.replay is not None else 1

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from engine.core.frozen import maker
+from engine.core.frozen import builder
 from engine.evaluation.case import Fact
 from engine.evaluation.status import PathStep
 from engine.language.model import Procedure, Transition
 from engine.rules_engine.compiler import Plan
 
 ANY = ("any", "*")
-_STEP = maker(PathStep)
+_STEP = builder(PathStep)
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,9 @@ class Replay:
     def current_start(self) -> int:
         """Position of the fact that opened the current (last) episode."""
         return self.episode_starts[-1]
+
+
+_REPLAY = builder(Replay)
 
 
 def start_stage(proc: Procedure) -> str:
@@ -106,15 +109,15 @@ def replay(proc: Procedure, plan: Plan, facts: list[Fact], matches: dict[str, se
             starts.append(pos)
         day = facts[pos].date
         if entered is not None and not (pos == 0 and current == table.start and not steps):
-            steps.append(_STEP({"stage": current, "entered": entered, "left": day}))
+            steps.append(_STEP(current, entered, day))
         after += [current] * (pos - len(after))
         current, entered = move.target, day
         moves.append((pos, move))
         after.append(current)
     after += [current] * (len(facts) - len(after))
     if entered is not None:
-        steps.append(_STEP({"stage": current, "entered": entered}))
-    return Replay(tuple(after), tuple(steps), tuple(moves), tuple(starts))
+        steps.append(_STEP(current, entered))
+    return _REPLAY(tuple(after), tuple(steps), tuple(moves), tuple(starts))
 
 
 _Candidate = tuple[Transition, frozenset[str]]
