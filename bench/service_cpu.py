@@ -54,10 +54,11 @@ def measure(root: Path, rounds: int, requests: int, oversized: bool,
         keys = load._keys(Path(folder) / "keys.json", 60)
         port = load._free_port()
         code = LAUNCH.format(root=str(root), profile=profile)
-        server = subprocess.Popen(
+        errors = (Path(folder) / "stderr.txt").open("w+", encoding="utf-8")
+        server = subprocess.Popen(  # stderr to a file: a full pipe nobody reads would block it
             [sys.executable, "-c", code, "serve", "--port", str(port), "--keys",
              str(Path(folder) / "keys.json"), "--audit-log", str(Path(folder) / "audit.log")],
-            stderr=subprocess.PIPE, text=True, cwd=folder)
+            stderr=errors, text=True, cwd=folder)
         try:
             load._wait(port)
             time.sleep(1)
@@ -66,7 +67,12 @@ def measure(root: Path, rounds: int, requests: int, oversized: bool,
             return asyncio.run(_rounds(bench, rounds, requests, oversized))
         finally:
             server.terminate()
-            server.communicate(timeout=60)
+            server.wait(timeout=60)
+            errors.seek(0)
+            said = errors.read()
+            errors.close()
+            if said.strip():
+                print(f"  the server's standard error (last 2,000 characters):\n{said[-2000:]}")
 
 
 async def _rounds(bench: load.Bench, rounds: int, requests: int,

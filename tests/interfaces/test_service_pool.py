@@ -167,3 +167,32 @@ def test_a_worker_killed_holding_two_jobs_fails_the_first_and_resends_the_second
             pool.close()
 
     asyncio.run(scenario())
+
+
+def test_a_client_with_many_jobs_waiting_does_not_hold_up_another() -> None:
+    procedure = pick(read_library(None), None)
+
+    async def scenario() -> list[str]:
+        pool = Pool(procedure, 1)
+        await pool.start()
+        finished: list[str] = []
+
+        async def ask(client: str, n: int) -> None:
+            assert await pool.run(_job(), 20, client) is not None
+            finished.append(f"{client}{n}")
+
+        try:
+            worker = next(iter(pool._all.values()))
+            os.kill(worker.pid, signal.SIGSTOP)
+            asks = [asyncio.ensure_future(ask("greedy", n)) for n in range(5)]
+            await asyncio.sleep(0.05)
+            asks.append(asyncio.ensure_future(ask("other", 0)))
+            await asyncio.sleep(0.05)
+            os.kill(worker.pid, signal.SIGCONT)
+            await asyncio.gather(*asks)
+        finally:
+            pool.close()
+        return finished
+
+    assert asyncio.run(scenario()) == ["greedy0", "greedy1", "other0", "greedy2", "greedy3",
+                                       "greedy4"]
