@@ -9,6 +9,7 @@ from datetime import date
 from functools import cached_property
 from itertools import compress, count
 from operator import attrgetter
+from typing import Generic, TypeVar
 
 from engine.evaluation.calendar import WorkingCalendar, working_calendar
 from engine.evaluation.case import Case, Fact
@@ -18,6 +19,24 @@ from engine.language.model import Matcher, Procedure, Requirement
 from engine.rules_engine.compiler import Plan
 
 _NONE: frozenset[int] = frozenset()
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _PerCase(Generic[K, V]):
+    """A dict made on first use and kept on the Context as its own attribute, as
+    functools.cached_property would keep it but without its lock (a case is worked out by
+    one thread; a few such dicts are asked for per case)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, ctx: Context, owner: type | None = None) -> dict[K, V]:
+        made: dict[K, V] = {}
+        ctx.__dict__[self.name] = made
+        return made
 
 
 @dataclass(frozen=True)
@@ -66,30 +85,15 @@ class Context:
                 name in self.facts[p].fields for p in self.positions(fact_type))
         return found
 
-    # What the case's requirements share, worked out when first needed (memos that live as
-    # long as the case: evaluate.py makes the Context with frozen.builder, so they are not
-    # fields).
-
-    @cached_property
-    def of_type(self) -> dict[str, list[int]]:
-        """Positions by fact type, filled by `positions`."""
-        return {}
-
-    @cached_property
-    def recorded(self) -> dict[tuple[str, str], bool]:
-        """Whether a fact type records a field, filled by `records`."""
-        return {}
-
-    @cached_property
-    def anchored(self) -> dict[tuple[int, int, int], tuple[int, AnchorSpec] | str]:
-        """Anchor positions by requirement, trigger and anchor (ids), filled by
-        anchors.anchor_position."""
-        return {}
-
-    @cached_property
-    def birthdays(self) -> dict[int, date]:
-        """The child's birthdays by age, filled by clocks.until_birthday."""
-        return {}
+    # What the case's requirements share, worked out when first needed: positions by fact
+    # type (`positions`), whether a type records a field (`records`), anchor positions by
+    # requirement, trigger and anchor ids (anchors.anchor_position), the child's birthdays
+    # by age (clocks.until_birthday). Not fields: evaluate.py makes the Context with
+    # frozen.builder, which takes no default factories.
+    of_type = _PerCase[str, list[int]]()
+    recorded = _PerCase[tuple[str, str], bool]()
+    anchored = _PerCase[tuple[int, int, int], tuple[int, AnchorSpec] | str]()
+    birthdays = _PerCase[int, date]()
 
     @cached_property
     def closings(self) -> list[int]:
