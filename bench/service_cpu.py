@@ -69,7 +69,7 @@ def measure(root: Path, rounds: int, requests: int, oversized: bool,
             server.terminate()
             server.wait(timeout=60)
             errors.seek(0)
-            said = errors.read()
+            said = "".join(line for line in errors if not line.startswith("safeguard serving"))
             errors.close()
             if said.strip():
                 print(f"  the server's standard error (last 2,000 characters):\n{said[-2000:]}")

@@ -6,13 +6,15 @@ import asyncio
 import os
 import signal
 import threading
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
 
 import pytest
 
 from engine.interfaces.service.channel import READ, pair
 from engine.interfaces.service.evaluator import Job
-from engine.interfaces.service.pool import Pool
+from engine.interfaces.service.pool import Pool, Worker
 from engine.rules_engine.library import pick, read_library
 
 CASE = (b'{"case": "P-POOL-1", "facts": [{"type": "referral", "date": "2017-12-22", '
@@ -101,53 +103,12 @@ def test_two_messages_read_at_once_are_taken_one_by_one() -> None:
         theirs.close()
 
 
-def test_a_worker_holding_two_jobs_answers_each_in_turn() -> None:
-    procedure = pick(read_library(None), None)
-
-    async def scenario() -> None:
-        pool = Pool(procedure, 1, depth=2)
-        await pool.start()
-        try:
-            alone = await pool.run(_job(), 20)
-            worker = next(iter(pool._all.values()))
-            os.kill(worker.pid, signal.SIGSTOP)  # both jobs are sent before either is begun
-            jobs = [asyncio.ensure_future(pool.run(_job(kind), 20))
-                    for kind in ("status", "explain", "status")]
-            while len(worker.jobs) < 2:
-                await asyncio.sleep(0.01)
-            assert len(worker.jobs) == 2 and not jobs[2].done()  # the third waits its turn
-            os.kill(worker.pid, signal.SIGCONT)
-            first, second, third = await asyncio.gather(*jobs)
-            assert alone is not None and first == alone and third == alone
-            assert second is not None and second.status == 404  # explain names no action
-        finally:
-            pool.close()
-
-    asyncio.run(scenario())
+Check = Callable[[Pool, Worker, Any], Awaitable[None]]
 
 
-def test_a_job_behind_one_over_its_budget_is_sent_to_the_replacement() -> None:
-    procedure = pick(read_library(None), None)
-
-    async def scenario() -> None:
-        pool = Pool(procedure, 1, depth=2)
-        await pool.start()
-        try:
-            alone = await pool.run(_job(), 20)
-            worker = next(iter(pool._all.values()))
-            os.kill(worker.pid, signal.SIGSTOP)  # the first job never ends: over budget
-            late = asyncio.ensure_future(pool.run(_job(), 0.5))
-            behind = asyncio.ensure_future(pool.run(_job(), 20))
-            assert await late is None
-            assert await behind == alone  # begun afresh by the new worker, its own budget
-            assert pool.replaced == 1 and worker.pid not in pool._all
-        finally:
-            pool.close()
-
-    asyncio.run(scenario())
-
-
-def test_a_worker_killed_holding_two_jobs_fails_the_first_and_resends_the_second() -> None:
+def _with_a_stopped_worker(check: Check) -> None:
+    """Run `check(pool, worker, alone)` on a pool of one worker that holds up to two jobs,
+    stopped (SIGSTOP) once it has answered one job alone (`alone`: the answer to expect)."""
     procedure = pick(read_library(None), None)
 
     async def scenario() -> None:
@@ -157,16 +118,49 @@ def test_a_worker_killed_holding_two_jobs_fails_the_first_and_resends_the_second
             alone = await pool.run(_job(), 20)
             worker = next(iter(pool._all.values()))
             os.kill(worker.pid, signal.SIGSTOP)
-            jobs = [asyncio.ensure_future(pool.run(_job(), 20)) for _ in range(2)]
-            while len(worker.jobs) < 2:
-                await asyncio.sleep(0.01)
-            os.kill(worker.pid, signal.SIGKILL)
-            assert await asyncio.gather(*jobs) == [None, alone]
-            assert pool.replaced == 1
+            await check(pool, worker, alone)
         finally:
             pool.close()
 
     asyncio.run(scenario())
+
+
+def test_a_worker_holding_two_jobs_answers_each_in_turn() -> None:
+    async def check(pool: Pool, worker: Worker, alone: Any) -> None:
+        jobs = [asyncio.ensure_future(pool.run(_job(kind), 20))  # sent before either begins
+                for kind in ("status", "explain", "status")]
+        while len(worker.jobs) < 2:
+            await asyncio.sleep(0.01)
+        assert len(worker.jobs) == 2 and not jobs[2].done()  # the third waits its turn
+        os.kill(worker.pid, signal.SIGCONT)
+        first, second, third = await asyncio.gather(*jobs)
+        assert alone is not None and first == alone and third == alone
+        assert second is not None and second.status == 404  # explain names no action
+
+    _with_a_stopped_worker(check)
+
+
+def test_a_job_behind_one_over_its_budget_is_sent_to_the_replacement() -> None:
+    async def check(pool: Pool, worker: Worker, alone: Any) -> None:
+        late = asyncio.ensure_future(pool.run(_job(), 0.5))  # never ends: over budget
+        behind = asyncio.ensure_future(pool.run(_job(), 20))
+        assert await late is None
+        assert await behind == alone  # begun afresh by the new worker, its own budget
+        assert pool.replaced == 1 and worker.pid not in pool._all
+
+    _with_a_stopped_worker(check)
+
+
+def test_a_worker_killed_holding_two_jobs_fails_the_first_and_resends_the_second() -> None:
+    async def check(pool: Pool, worker: Worker, alone: Any) -> None:
+        jobs = [asyncio.ensure_future(pool.run(_job(), 20)) for _ in range(2)]
+        while len(worker.jobs) < 2:
+            await asyncio.sleep(0.01)
+        os.kill(worker.pid, signal.SIGKILL)
+        assert await asyncio.gather(*jobs) == [None, alone]
+        assert pool.replaced == 1
+
+    _with_a_stopped_worker(check)
 
 
 def test_a_client_with_many_jobs_waiting_does_not_hold_up_another() -> None:
