@@ -19,6 +19,7 @@ from engine.core.dates import FIRST_YEAR, LAST_YEAR, in_range, iso, parse_day, p
 from engine.core.errors import CaseError, did_you_mean
 from engine.core.frozen import builder
 from engine.evaluation import localtime
+from engine.evaluation.readers import Moment, Reader, reader
 from engine.evaluation.values import FactChecker, checkers, problems, sendable, show
 from engine.language.model import Procedure
 
@@ -135,7 +136,7 @@ def read_case(raw: Any, proc: Procedure) -> Case:
 def _facts(items: list, proc: Procedure, errors: list[dict]) -> list[Fact]:
     """The facts that can be used, in input order: a well-formed one read at once (`_quick`),
     any other by `_fact`, which words each problem (and may still keep the fact)."""
-    read = list(map(_quick, count(), items, repeat(sendable(proc))))
+    read = list(map(_quick, count(), items, repeat(_readers(proc))))
     if all(read):
         return cast(list[Fact], read)     # nothing to report (a Fact is never false)
     known = checkers(proc)
@@ -248,42 +249,55 @@ def _bad(errors: list[dict], item: Any, proc: Procedure, message: str) -> None:
     errors.append({"fact": cite(item, proc), "message": message})
 
 
-def _quick(i: int, item: Any, known: dict[str, FactChecker]) -> Fact | None:
+def _quick(i: int, item: Any, readers: dict[str, Reader]) -> Fact | None:
     """The fact of an item with nothing to report (a sent type, a good date, every field
     known, good and present when required, a printable text or whole-number id), read in one
-    pass; None for any other item, which `_fact` reads again from the start, wording any
-    problem."""
+    pass by its type's reader (`readers.reader`); None for any other item, which `_fact`
+    reads again from the start, wording any problem."""
     if item.__class__ is not dict:
         return None
     written = item.get("date")
     moment = (_MOMENTS.get(written) or _moment(written)) if written.__class__ is str else None
-    fields = {}
+    if moment is None:
+        return None
     try:
-        checker = known.get(item.get("type", ""))
-        if checker is None or moment is None:
-            return None
-        accepts = checker.accepts
-        for name, value in item.items():
-            if value is None or name in META:
-                continue
-            accept = accepts.get(name)
-            if accept is None or not accept(value):
-                return None
-            fields[name] = value
+        read = readers.get(item.get("type", ""))
+        return read(i, item, moment) if read is not None else None
     except TypeError:
         return None     # an unhashable type or value where a word is wanted: never good
+
+
+def _general(i: int, item: dict, moment: Moment, checker: FactChecker) -> Fact | None:
+    """`_quick`'s reading of a fact that carries more than its type, date and fields (an
+    id, `estimated`, a null value) or something to report (None)."""
+    fields = {}
+    accepts = checker.accepts
+    for name, value in item.items():
+        if value is None or name in META:
+            continue
+        accept = accepts.get(name)
+        if accept is None or not accept(value):
+            return None
+        fields[name] = value
     for name in checker.required:
         if name not in fields:
             return None
     day = moment[0]
-    if len(item) == len(fields) + 2:    # only its type, date and fields: no id, not estimated
-        return _FACT(i, checker.name, day, fields, None, False, (day, checker.rank), moment[1])
     ident = item.get("id")
     ref = ident if ident.__class__ is str else _ref(ident) if ident.__class__ is int else None
     if ident is not None and (ref is None or len(ref) > 200 or not ref.isprintable()):
         return None
     return _FACT(i, checker.name, day, fields, ref, item.get("estimated") is True,
                  (day, checker.rank), moment[1])
+
+
+def _readers(proc: Procedure) -> dict[str, Reader]:
+    """The reader of each fact type a case may send, written out on first use."""
+    found = proc.memo.get("case.readers")
+    if found is None:
+        found = proc.memo["case.readers"] = {
+            name: reader(checker, Fact, _general) for name, checker in sendable(proc).items()}
+    return found
 
 
 _FACT = builder(Fact)

@@ -17,7 +17,7 @@ import pytest
 from engine import load
 from engine.core.errors import Loc
 from engine.core.frozen import builder, maker
-from engine.evaluation.case import Case, Fact, _fact, _quick
+from engine.evaluation.case import Case, Fact, _fact, _quick, _readers
 from engine.evaluation.engine import Engine
 from engine.evaluation.status import Action, AnchorFact, CaseStatus, RaisedEscalation
 from engine.evaluation.values import accepts, checkers, problems, sendable
@@ -86,7 +86,7 @@ def test_a_fact_read_in_one_pass_is_the_fact_the_full_reading_gives_without_a_pr
         n: int, engine: Engine) -> None:
     proc, errors = engine.procedure, []
     full = _fact(3, ITEMS[n], proc, errors, checkers(proc))
-    quick = _quick(3, ITEMS[n], sendable(proc))
+    quick = _quick(3, ITEMS[n], _readers(proc))
     assert (quick is not None) == (n in QUICK)
     if quick is not None:
         assert not errors and repr(quick) == repr(full)
