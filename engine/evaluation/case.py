@@ -111,8 +111,7 @@ def read_case(raw: Any, proc: Procedure) -> Case:
                     "ignored)"} for n, k in enumerate(raw, start=1) if k not in CASE_KEYS]
     dob = _dob(raw.get("child"), errors)
     expected = _dob(raw.get("child"), errors, EXPECTED)
-    good = _facts(facts, proc, errors)
-    first = _firsts(good)
+    good, first = _facts(facts, proc, errors)
     born = first.get("birth")
     if "referral" in first and (expected or born or dob) is not None:
         for place in compress(count(), map(eq, map(_TYPE, good), repeat("referral"))):
@@ -133,16 +132,20 @@ def read_case(raw: Any, proc: Procedure) -> Case:
                  str(family) if family is not None else None, allocations)
 
 
-def _facts(items: list, proc: Procedure, errors: list[dict]) -> list[Fact]:
+def _facts(items: list, proc: Procedure, errors: list[dict]
+           ) -> tuple[list[Fact], dict[str, date]]:
     """The facts that can be used, in input order: a well-formed one read at once (`_quick`),
-    any other by `_fact`, which words each problem (and may still keep the fact)."""
-    read = list(map(_quick, count(), items, repeat(_readers(proc))))
+    any other by `_fact`, which words each problem (and may still keep the fact); and the
+    earliest date of each type among them."""
+    first: dict[str, date] = {}
+    read = _quick(items, _readers(proc), first)
     if all(read):
-        return cast(list[Fact], read)     # nothing to report (a Fact is never false)
+        return cast(list[Fact], read), first    # nothing to report (a Fact is never false)
     known = checkers(proc)
     slow = (fact or _fact(i, item, proc, errors, known)
             for i, (fact, item) in enumerate(zip(read, items, strict=True)))
-    return [fact for fact in slow if fact is not None]
+    good = [fact for fact in slow if fact is not None]
+    return good, _firsts(good)
 
 
 def _allocations(items: object, errors: list[dict]) -> tuple[Allocation, ...]:
@@ -249,22 +252,34 @@ def _bad(errors: list[dict], item: Any, proc: Procedure, message: str) -> None:
     errors.append({"fact": cite(item, proc), "message": message})
 
 
-def _quick(i: int, item: Any, readers: dict[str, Reader]) -> Fact | None:
-    """The fact of an item with nothing to report (a sent type, a good date, every field
+def _quick(items: list, readers: dict[str, Reader], first: dict[str, date]
+           ) -> list[Fact | None]:
+    """The fact of each item with nothing to report (a sent type, a good date, every field
     known, good and present when required, a printable text or whole-number id), read in one
-    pass by its type's reader (`readers.reader`); None for any other item, which `_fact`
-    reads again from the start, wording any problem."""
-    if item.__class__ is not dict:
-        return None
-    written = item.get("date")
-    moment = (_MOMENTS.get(written) or _moment(written)) if written.__class__ is str else None
-    if moment is None:
-        return None
-    try:
-        read = readers.get(item.get("type", ""))
-        return read(i, item, moment) if read is not None else None
-    except TypeError:
-        return None     # an unhashable type or value where a word is wanted: never good
+    pass by its type's reader (`readers.reader`), noting the earliest date of each type in
+    `first`; None for any other item, which `_fact` reads again from the start, wording any
+    problem. One loop for the case: it runs for every fact of every case."""
+    out: list[Fact | None] = []
+    moments = _MOMENTS
+    for i, item in enumerate(items):
+        fact = None
+        if item.__class__ is dict:
+            written = item.get("date")
+            moment = (moments.get(written) or _moment(written)) \
+                if written.__class__ is str else None
+            if moment is not None:
+                try:
+                    read = readers.get(item.get("type", ""))
+                    fact = read(i, item, moment) if read is not None else None
+                except TypeError:
+                    pass    # an unhashable type or value where a word is wanted: never good
+                if fact is not None:
+                    kind, day = fact.type, moment[0]
+                    seen = first.get(kind)
+                    if seen is None or day < seen:
+                        first[kind] = day
+        out.append(fact)
+    return out
 
 
 def _general(i: int, item: dict, moment: Moment, checker: FactChecker) -> Fact | None:
