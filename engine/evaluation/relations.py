@@ -64,12 +64,34 @@ def filter_relations(plan: Plan, scope: Scope, matches: dict[str, set[int]],
 
     Run once before replay (relations that do not read episodes: transitions may use them)
     and once after it (`episodes`: those that do)."""
-    for rule, rel in plan.relations.items():
-        if _reads_episode(rel) != episodes:
-            continue
+    for rule, rel in _relations(plan)[episodes]:
         hits = matches.get(rule)
         if hits:
             matches[rule] = {p for p in hits if _holds(rel.cond, rel, p, plan, scope, matches)}
+
+
+_Relations = tuple[tuple[tuple[str, Relation], ...], tuple[tuple[str, Relation], ...]]
+
+
+def _relations(plan: Plan) -> _Relations:
+    """The plan's relational matchers that do not read episodes, then those that do (so
+    `[episodes]` picks a run's); and the rule of each `exists` and `any` atom in them, by
+    the atom's identity: worked out once per plan."""
+    found: _Relations | None = plan.memo.get("relations.split")
+    if found is None:
+        pairs = tuple(plan.relations.items())
+        found = plan.memo["relations.split"] = (
+            tuple(p for p in pairs if not _reads_episode(p[1])),
+            tuple(p for p in pairs if _reads_episode(p[1])))
+        plan.memo["relations.rules"] = {id(atom): plan.rule_of[key] for rel in plan.relations
+                                        .values() for atom, key in rel.exists + rel.atoms}
+    return found
+
+
+def _rule(plan: Plan, atom: Condition) -> str:
+    """The matcher rule of an `exists` or `any` atom of one of the plan's relations."""
+    rules: dict[int, str] = plan.memo["relations.rules"]
+    return rules[id(atom)]
 
 
 def _reads_episode(rel: Relation) -> bool:
@@ -91,8 +113,7 @@ def _holds(cond: Condition, rel: Relation, pos: int, plan: Plan, scope: Scope,
     if not isinstance(cond, Compare):
         raise TypeError(f"not in negation normal form: {cond!r}")
     if cond.ref.select == "any":
-        key = next(k for atom, k in rel.atoms if atom is cond)
-        return pos in matches.get(plan.rule_of[key], _NONE)
+        return pos in matches.get(_rule(plan, cond), _NONE)
     other = scope.select(cond.ref, pos)
     if other is None:
         return False
@@ -102,8 +123,7 @@ def _holds(cond: Condition, rel: Relation, pos: int, plan: Plan, scope: Scope,
 def _exists(ex: Exists, rel: Relation, pos: int, plan: Plan, scope: Scope,
             matches: dict) -> bool:
     """A fact before this one (in canonical order) matching `ex`, within its `since`."""
-    key = next(k for e, k in rel.exists if e is ex)
-    hits = matches.get(plan.rule_of[key], _NONE)
+    hits = matches.get(_rule(plan, ex), _NONE)
     lowest = _since(ex.since, scope, pos)
     return any(lowest <= p < pos for p in hits)
 
