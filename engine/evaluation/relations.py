@@ -83,15 +83,20 @@ def _relations(plan: Plan) -> _Relations:
         found = plan.memo["relations.split"] = (
             tuple(p for p in pairs if not _reads_episode(p[1])),
             tuple(p for p in pairs if _reads_episode(p[1])))
-        plan.memo["relations.rules"] = {id(atom): plan.rule_of[key] for rel in plan.relations
-                                        .values() for atom, key in rel.exists + rel.atoms}
+        plan.memo["relations.rules"] = {
+            id(atom): (atom, plan.rule_of[key]) for rel in plan.relations.values()
+            for atom, key in rel.exists + rel.atoms}
     return found
 
 
-def _rule(plan: Plan, atom: Condition) -> str:
-    """The matcher rule of an `exists` or `any` atom of one of the plan's relations."""
-    rules: dict[int, str] = plan.memo["relations.rules"]
-    return rules[id(atom)]
+def _rule(plan: Plan, rel: Relation, atom: Condition) -> str:
+    """The matcher rule of an `exists` or `any` atom of one of the plan's relations (found by
+    the atom's identity; searched for in `rel` should the memo not hold that very atom)."""
+    rules: dict[int, tuple[Condition, str]] = plan.memo["relations.rules"]
+    found = rules.get(id(atom))
+    if found is not None and found[0] is atom:
+        return found[1]
+    return plan.rule_of[next(k for a, k in rel.exists + rel.atoms if a is atom)]
 
 
 def _reads_episode(rel: Relation) -> bool:
@@ -113,7 +118,7 @@ def _holds(cond: Condition, rel: Relation, pos: int, plan: Plan, scope: Scope,
     if not isinstance(cond, Compare):
         raise TypeError(f"not in negation normal form: {cond!r}")
     if cond.ref.select == "any":
-        return pos in matches.get(_rule(plan, cond), _NONE)
+        return pos in matches.get(_rule(plan, rel, cond), _NONE)
     other = scope.select(cond.ref, pos)
     if other is None:
         return False
@@ -123,7 +128,7 @@ def _holds(cond: Condition, rel: Relation, pos: int, plan: Plan, scope: Scope,
 def _exists(ex: Exists, rel: Relation, pos: int, plan: Plan, scope: Scope,
             matches: dict) -> bool:
     """A fact before this one (in canonical order) matching `ex`, within its `since`."""
-    hits = matches.get(_rule(plan, ex), _NONE)
+    hits = matches.get(_rule(plan, rel, ex), _NONE)
     lowest = _since(ex.since, scope, pos)
     return any(lowest <= p < pos for p in hits)
 
