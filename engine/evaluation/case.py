@@ -19,6 +19,7 @@ from engine.core.dates import FIRST_YEAR, LAST_YEAR, in_range, iso, parse_day, p
 from engine.core.errors import CaseError, did_you_mean
 from engine.core.frozen import builder
 from engine.evaluation import localtime
+from engine.evaluation.readers import Moment, Reader, reader
 from engine.evaluation.values import FactChecker, checkers, problems, sendable, show
 from engine.language.model import Procedure
 
@@ -110,8 +111,7 @@ def read_case(raw: Any, proc: Procedure) -> Case:
                     "ignored)"} for n, k in enumerate(raw, start=1) if k not in CASE_KEYS]
     dob = _dob(raw.get("child"), errors)
     expected = _dob(raw.get("child"), errors, EXPECTED)
-    good = _facts(facts, proc, errors)
-    first = _firsts(good)
+    good, first = _facts(facts, proc, errors)
     born = first.get("birth")
     if "referral" in first and (expected or born or dob) is not None:
         for place in compress(count(), map(eq, map(_TYPE, good), repeat("referral"))):
@@ -132,16 +132,20 @@ def read_case(raw: Any, proc: Procedure) -> Case:
                  str(family) if family is not None else None, allocations)
 
 
-def _facts(items: list, proc: Procedure, errors: list[dict]) -> list[Fact]:
+def _facts(items: list, proc: Procedure, errors: list[dict]
+           ) -> tuple[list[Fact], dict[str, date]]:
     """The facts that can be used, in input order: a well-formed one read at once (`_quick`),
-    any other by `_fact`, which words each problem (and may still keep the fact)."""
-    read = list(map(_quick, count(), items, repeat(sendable(proc))))
+    any other by `_fact`, which words each problem (and may still keep the fact); and the
+    earliest date of each type among them."""
+    first: dict[str, date] = {}
+    read = _quick(items, _readers(proc), first)
     if all(read):
-        return cast(list[Fact], read)     # nothing to report (a Fact is never false)
+        return cast(list[Fact], read), first    # nothing to report (a Fact is never false)
     known = checkers(proc)
     slow = (fact or _fact(i, item, proc, errors, known)
             for i, (fact, item) in enumerate(zip(read, items, strict=True)))
-    return [fact for fact in slow if fact is not None]
+    good = [fact for fact in slow if fact is not None]
+    return good, _firsts(good)
 
 
 def _allocations(items: object, errors: list[dict]) -> tuple[Allocation, ...]:
@@ -248,42 +252,67 @@ def _bad(errors: list[dict], item: Any, proc: Procedure, message: str) -> None:
     errors.append({"fact": cite(item, proc), "message": message})
 
 
-def _quick(i: int, item: Any, known: dict[str, FactChecker]) -> Fact | None:
-    """The fact of an item with nothing to report (a sent type, a good date, every field
+def _quick(items: list, readers: dict[str, Reader], first: dict[str, date]
+           ) -> list[Fact | None]:
+    """The fact of each item with nothing to report (a sent type, a good date, every field
     known, good and present when required, a printable text or whole-number id), read in one
-    pass; None for any other item, which `_fact` reads again from the start, wording any
-    problem."""
-    if item.__class__ is not dict:
-        return None
-    written = item.get("date")
-    moment = (_MOMENTS.get(written) or _moment(written)) if written.__class__ is str else None
+    pass by its type's reader (`readers.reader`), noting the earliest date of each type in
+    `first`; None for any other item, which `_fact` reads again from the start, wording any
+    problem. One loop for the case: it runs for every fact of every case."""
+    out: list[Fact | None] = []
+    moments = _MOMENTS
+    for i, item in enumerate(items):
+        fact = None
+        if item.__class__ is dict:
+            written = item.get("date")
+            moment = (moments.get(written) or _moment(written)) \
+                if written.__class__ is str else None
+            if moment is not None:
+                try:
+                    read = readers.get(item.get("type", ""))
+                    fact = read(i, item, moment) if read is not None else None
+                except TypeError:
+                    pass    # an unhashable type or value where a word is wanted: never good
+                if fact is not None:
+                    kind, day = fact.type, moment[0]
+                    seen = first.get(kind)
+                    if seen is None or day < seen:
+                        first[kind] = day
+        out.append(fact)
+    return out
+
+
+def _general(i: int, item: dict, moment: Moment, checker: FactChecker) -> Fact | None:
+    """`_quick`'s reading of a fact that carries more than its type, date and fields (an
+    id, `estimated`, a null value) or something to report (None)."""
     fields = {}
-    try:
-        checker = known.get(item.get("type", ""))
-        if checker is None or moment is None:
+    accepts = checker.accepts
+    for name, value in item.items():
+        if value is None or name in META:
+            continue
+        accept = accepts.get(name)
+        if accept is None or not accept(value):
             return None
-        accepts = checker.accepts
-        for name, value in item.items():
-            if value is None or name in META:
-                continue
-            accept = accepts.get(name)
-            if accept is None or not accept(value):
-                return None
-            fields[name] = value
-    except TypeError:
-        return None     # an unhashable type or value where a word is wanted: never good
+        fields[name] = value
     for name in checker.required:
         if name not in fields:
             return None
     day = moment[0]
-    if len(item) == len(fields) + 2:    # only its type, date and fields: no id, not estimated
-        return _FACT(i, checker.name, day, fields, None, False, (day, checker.rank), moment[1])
     ident = item.get("id")
     ref = ident if ident.__class__ is str else _ref(ident) if ident.__class__ is int else None
     if ident is not None and (ref is None or len(ref) > 200 or not ref.isprintable()):
         return None
     return _FACT(i, checker.name, day, fields, ref, item.get("estimated") is True,
                  (day, checker.rank), moment[1])
+
+
+def _readers(proc: Procedure) -> dict[str, Reader]:
+    """The reader of each fact type a case may send, written out on first use."""
+    found = proc.memo.get("case.readers")
+    if found is None:
+        found = proc.memo["case.readers"] = {
+            name: reader(checker, Fact, _general) for name, checker in sendable(proc).items()}
+    return found
 
 
 _FACT = builder(Fact)
@@ -385,8 +414,11 @@ def _by_content(ordered: list[Fact], ties: list[int]) -> None:
         start, end = place - 1, place + 1
         while end < len(ordered) and ordered[end].order == ordered[start].order:
             end += 1
-        if not _alike(ordered[start:end]):
-            ordered[start:end] = sorted(ordered[start:end], key=_content)
+        run = ordered[start:end]
+        if not _alike(run):
+            keys = _plain(run)
+            ordered[start:end] = sorted(run, key=_content) if keys is None else [
+                run[i] for i in sorted(range(len(run)), key=keys.__getitem__)]
 
 
 def _alike(run: list[Fact]) -> bool:
@@ -394,6 +426,33 @@ def _alike(run: list[Fact]) -> bool:
     the same ref (text or null) and time (so the same `_content`: sorting would move none)."""
     one = run[0]
     return all(not f.fields and f.ref == one.ref and f.time == one.time for f in run)
+
+
+def _plain(run: list[Fact]) -> list[tuple[str, ...]] | None:
+    """Keys that put a run in the order of its `_content` texts without writing them, when
+    its facts have the same field names, ref and time, and every field value is a plain
+    word (ASCII letters, digits and underscores, not starting with a digit), as an enum's
+    usually are; None otherwise. The texts then differ first inside the value of the first
+    field (in name order) whose values differ; JSON writes a plain word as it is between
+    quotes, and a quote sorts before every character of a plain word, so a word sorts before
+    any word it begins, as in Python's own string order. So the values in name order sort
+    the texts exactly, and equal values mean equal texts (the sort keeps input order)."""
+    one = run[0]
+    names = sorted(one.fields)
+    keys = []
+    for fact in run:
+        fields = fact.fields
+        if fact.ref != one.ref or fact.time != one.time or len(fields) != len(names):
+            return None
+        try:
+            values = tuple([fields[name] for name in names])
+        except KeyError:
+            return None
+        for value in values:
+            if value.__class__ is not str or not value.isascii() or not value.isidentifier():
+                return None
+        keys.append(values)
+    return keys
 
 
 def _by_time(ordered: list[Fact], timed: list[int]) -> None:

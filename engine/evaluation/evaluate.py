@@ -12,10 +12,11 @@ from engine.core.frozen import builder
 from engine.evaluation.actions import Context, actions_for
 from engine.evaluation.calendar import WorkingCalendar, add_months
 from engine.evaluation.case import Case, Fact, allocation_on, canonical
+from engine.evaluation.case_terms import case_fields
 from engine.evaluation.derive import derive
 from engine.evaluation.findings import condition_escalations, flags, overdue_escalations
 from engine.evaluation.prepare import age_on, by_type
-from engine.evaluation.relations import Scope, case_fields, filter_relations
+from engine.evaluation.relations import Scope, filter_relations
 from engine.evaluation.replay import Replay, replay, stages_of
 from engine.evaluation.status import CaseStatus, Episode, RaisedEscalation
 from engine.language.model import Procedure

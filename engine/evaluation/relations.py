@@ -7,10 +7,7 @@ Unknown (a missing date or field) never holds, and neither does its negation.
 """
 from __future__ import annotations
 
-import operator
-from bisect import bisect_left
-from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Any
 
@@ -67,12 +64,39 @@ def filter_relations(plan: Plan, scope: Scope, matches: dict[str, set[int]],
 
     Run once before replay (relations that do not read episodes: transitions may use them)
     and once after it (`episodes`: those that do)."""
-    for rule, rel in plan.relations.items():
-        if _reads_episode(rel) != episodes:
-            continue
+    for rule, rel in _relations(plan)[episodes]:
         hits = matches.get(rule)
         if hits:
             matches[rule] = {p for p in hits if _holds(rel.cond, rel, p, plan, scope, matches)}
+
+
+_Relations = tuple[tuple[tuple[str, Relation], ...], tuple[tuple[str, Relation], ...]]
+
+
+def _relations(plan: Plan) -> _Relations:
+    """The plan's relational matchers that do not read episodes, then those that do (so
+    `[episodes]` picks a run's); and the rule of each `exists` and `any` atom in them, by
+    the atom's identity: worked out once per plan."""
+    found: _Relations | None = plan.memo.get("relations.split")
+    if found is None:
+        pairs = tuple(plan.relations.items())
+        found = plan.memo["relations.split"] = (
+            tuple(p for p in pairs if not _reads_episode(p[1])),
+            tuple(p for p in pairs if _reads_episode(p[1])))
+        plan.memo["relations.rules"] = {
+            id(atom): (atom, plan.rule_of[key]) for rel in plan.relations.values()
+            for atom, key in rel.exists + rel.atoms}
+    return found
+
+
+def _rule(plan: Plan, rel: Relation, atom: Condition) -> str:
+    """The matcher rule of an `exists` or `any` atom of one of the plan's relations (found by
+    the atom's identity; searched for in `rel` should the memo not hold that very atom)."""
+    rules: dict[int, tuple[Condition, str]] = plan.memo["relations.rules"]
+    found = rules.get(id(atom))
+    if found is not None and found[0] is atom:
+        return found[1]
+    return plan.rule_of[next(k for a, k in rel.exists + rel.atoms if a is atom)]
 
 
 def _reads_episode(rel: Relation) -> bool:
@@ -94,8 +118,7 @@ def _holds(cond: Condition, rel: Relation, pos: int, plan: Plan, scope: Scope,
     if not isinstance(cond, Compare):
         raise TypeError(f"not in negation normal form: {cond!r}")
     if cond.ref.select == "any":
-        key = next(k for atom, k in rel.atoms if atom is cond)
-        return pos in matches.get(plan.rule_of[key], _NONE)
+        return pos in matches.get(_rule(plan, rel, cond), _NONE)
     other = scope.select(cond.ref, pos)
     if other is None:
         return False
@@ -105,8 +128,7 @@ def _holds(cond: Condition, rel: Relation, pos: int, plan: Plan, scope: Scope,
 def _exists(ex: Exists, rel: Relation, pos: int, plan: Plan, scope: Scope,
             matches: dict) -> bool:
     """A fact before this one (in canonical order) matching `ex`, within its `since`."""
-    key = next(k for e, k in rel.exists if e is ex)
-    hits = matches.get(plan.rule_of[key], _NONE)
+    hits = matches.get(_rule(plan, rel, ex), _NONE)
     lowest = _since(ex.since, scope, pos)
     return any(lowest <= p < pos for p in hits)
 
@@ -142,126 +164,7 @@ def _compare(fields: dict, cmp: Compare) -> bool | None:
         return None
 
 
-def case_fields(plan: Plan, scope: Scope, matches: dict[str, set[int]]) -> dict[str, int]:
-    """The context fact's Python-computed fields (absences and date comparisons), in the
-    plan's order."""
-    terms = _case_terms(plan)
-    start = scope.replay.current_start if scope.replay is not None else 0
-    by_type, total = scope.by_type, len(scope.facts)
-    # The last matching fact of each rule (-1: none), and the lowest position each absence
-    # looks from: 0 (the case), `start` (the episode), or after the latest fact of a type.
-    tops = [max(hits) if (hits := matches.get(rule)) else -1 for rule in terms.rules]
-    lows = [0, start]
-    for since, episode in terms.since:
-        after = by_type.get(since)
-        lows.append(max(start if episode else 0, after[-1] + 1 if after else total))
-    days = _days(terms.sources, scope, start) if terms.sources else []
-    out: dict[str, int] = {}
-    for name, kind, one, other, test in terms.items:
-        if kind == _ABSENT:     # nothing matched at or after the lowest position
-            out[name] = int(tops[one] < lows[other])
-        elif kind == _DATES:
-            left, right = days[one], days[other] if isinstance(other, int) else other
-            if left is not None and right is not None:
-                out[name] = int(test(left, right))
-        else:                   # an absence within a window: `one` the rule, `other` the window
-            inside = _in_window(other, matches.get(terms.rules[one]) or _NONE, scope,
-                                start if test else 0)
-            if inside is not None:
-                out[name] = int(not inside)
-    return out
-
-
-_ABSENT, _DATES, _WINDOW = 0, 1, 2
-# A date a case term reads: (fact type, field, select, n, episode-scoped, shifts).
-_Source = tuple[str, str, str, int, bool, tuple[tuple[int, str], ...]]
-
-
-@dataclass(frozen=True)
-class _CaseTerms:
-    """A plan's case terms worked out once, each as (name, kind, ...) in the plan's order:
-    (name, _ABSENT, index in `rules`, index of its lowest position), (name, _DATES, index of
-    its left date in `sources`, index of its right date or a fixed date, comparison),
-    (name, _WINDOW, index in `rules`, window, episode-scoped). Terms often read the same
-    rule or date (the latest plan's start), so each distinct one is found once per case.
-    `since`: (type, episode-scoped) of each lowest position after the first two."""
-
-    items: tuple[tuple[str, int, int, Any, Any], ...]
-    rules: tuple[str, ...]
-    since: tuple[tuple[str, bool], ...]
-    sources: tuple[_Source, ...]
-
-
-def _case_terms(plan: Plan) -> _CaseTerms:
-    found: _CaseTerms | None = plan.memo.get("relations.case_terms")
-    if found is None:
-        found = plan.memo["relations.case_terms"] = _compile_terms(plan)
-    return found
-
-
-def _compile_terms(plan: Plan) -> _CaseTerms:
-    items: list[tuple[str, int, int, Any, Any]] = []
-    rules: dict[str, int] = {}
-    since: dict[tuple[str, bool], int] = {}
-    sources: dict[_Source, int] = {}
-    for name, term in plan.case_terms.items():
-        episode = term.scope == EPISODE
-        if term.kind == "absent" and term.key is not None:
-            rule = rules.setdefault(plan.rule_of[term.key], len(rules))
-            if term.window is not None:
-                items.append((name, _WINDOW, rule, term.window, episode))
-                continue
-            low = int(episode) if not term.since else 2 + since.setdefault(
-                (term.since, episode), len(since))
-            items.append((name, _ABSENT, rule, low, None))
-        elif term.compare is not None:
-            cmp = term.compare
-            left = sources.setdefault(_source(cmp.left, episode), len(sources))
-            right: int | date = date.fromisoformat(cmp.right) if isinstance(cmp.right, str) \
-                else sources.setdefault(_source(cmp.right, episode), len(sources))
-            items.append((name, _DATES, left, right, _OPS[cmp.op]))
-    return _CaseTerms(tuple(items), tuple(rules), tuple(since), tuple(sources))
-
-
-def _source(term: DateTerm, episode: bool) -> _Source:
-    ref = term.ref
-    return (ref.scope, ref.field, ref.select, ref.n, episode, tuple(term.shift))
-
-
-def _days(sources: tuple[_Source, ...], scope: Scope, start: int) -> list[date | None]:
-    """The date each source reads (what `_date` gives with no fact of its own), or None."""
-    by_type, facts = scope.by_type, scope.facts
-    out: list[date | None] = []
-    for fact_type, field, select, n, episode, shifts in sources:
-        if not fact_type:
-            out.append(None)
-            continue
-        found = by_type.get(fact_type, ())
-        if episode and start and found:
-            found = found[bisect_left(found, start):]
-        if len(found) < n:
-            out.append(None)
-            continue
-        fact = facts[found[n - 1] if select == "first" else found[-n]]
-        if field == "date":
-            day = fact.date
-        elif field in fact.fields:
-            day = field_moment(fact.fields[field])[0]
-        else:
-            out.append(None)
-            continue
-        for amount, unit in shifts:
-            day = shift(day, amount, unit)
-        out.append(day)
-    return out
-
-
-_OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
-    ">": operator.gt, ">=": operator.ge}
-
-
-def _in_window(window: tuple, hits: Collection[int], scope: Scope, lowest: int
+def in_window(window: tuple, hits: Collection[int], scope: Scope, lowest: int
                ) -> bool | None:
     """Whether a matching fact from `lowest` lies between the window's ends (prepare.window's
     rule); None when an end is not recorded (the absence is then unknown, and neither it nor

@@ -17,10 +17,10 @@ import pytest
 from engine import load
 from engine.core.errors import Loc
 from engine.core.frozen import builder, maker
-from engine.evaluation.case import Case, Fact, _fact, _quick
+from engine.evaluation.case import Case, Fact, _fact, _quick, _readers
 from engine.evaluation.engine import Engine
 from engine.evaluation.status import Action, AnchorFact, CaseStatus, RaisedEscalation
-from engine.evaluation.values import accepts, checkers, problems, sendable
+from engine.evaluation.values import accepts, checkers, problems
 from engine.language.model import Field
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,11 +85,12 @@ QUICK = {0, 1, 2, 6, 17, 20, 22, 24}     # read in one pass; the rest by the ful
 def test_a_fact_read_in_one_pass_is_the_fact_the_full_reading_gives_without_a_problem(
         n: int, engine: Engine) -> None:
     proc, errors = engine.procedure, []
-    full = _fact(3, ITEMS[n], proc, errors, checkers(proc))
-    quick = _quick(3, ITEMS[n], sendable(proc))
+    full = _fact(0, ITEMS[n], proc, errors, checkers(proc))
+    first: dict[str, date] = {}
+    quick = _quick([ITEMS[n]], _readers(proc), first)[0]
     assert (quick is not None) == (n in QUICK)
     if quick is not None:
-        assert not errors and repr(quick) == repr(full)
+        assert not errors and repr(quick) == repr(full) and first == {quick.type: quick.date}
     else:
         assert errors or full is None
 

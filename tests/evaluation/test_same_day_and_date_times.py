@@ -76,3 +76,31 @@ def _action(engine, facts: list[dict], as_of: date, ident: str):
     status = engine.status({"case": "T", "facts": facts}, as_of)
     return next(a for a in status.actions if a.id == ident)
 
+
+
+WORDS = ["a", "ab", "abc", "b", "B", "_x", "x_1", "a b", "a!", "é", "a\\b", "", "1a", 3, True,
+         None, ["a"]]
+
+
+def test_same_day_facts_of_one_type_sorted_by_plain_words_are_in_the_order_of_their_text(
+        ) -> None:
+    # `_plain` sorts a run by its field values when every value is a plain word; it must give
+    # the order of the content texts (`_content`), prefixes and unsafe values included
+    import random
+
+    from engine.evaluation.case import Fact, _content, _plain
+    rng, day, checked = random.Random(7), date(2025, 4, 7), 0
+    for _ in range(3000):
+        names = rng.sample(["outcome", "agency", "result"], rng.randint(1, 3))
+        run = []
+        for n in range(rng.randint(2, 5)):
+            fields = {k: rng.choice(WORDS[:7] if rng.random() < 0.85 else WORDS) for k in names
+                      if rng.random() < 0.95}
+            run.append(Fact(n, "information_check", day, fields, rng.choice([None, None, "R"]),
+                            order=(day, 1)))
+        keys = _plain(run)
+        if keys is not None:
+            checked += 1
+            by_keys = [run[i] for i in sorted(range(len(run)), key=keys.__getitem__)]
+            assert [f.index for f in by_keys] == [f.index for f in sorted(run, key=_content)]
+    assert checked > 300
