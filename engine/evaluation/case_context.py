@@ -11,6 +11,7 @@ from functools import cached_property
 from engine.evaluation.calendar import WorkingCalendar, working_calendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
+from engine.language.model import Anchor as AnchorSpec
 from engine.language.model import Matcher, Procedure, Requirement
 from engine.rules_engine.compiler import Plan
 
@@ -55,6 +56,18 @@ class Context:
         for p, f in enumerate(self.facts):
             out.setdefault(f.type, []).append(p)
         return out
+
+    @cached_property
+    def birthdays(self) -> dict[int, date]:
+        """The child's birthdays by age, as clocks.until_birthday works them out: several
+        requirements of a case stop at the same age."""
+        return {}
+
+    @cached_property
+    def anchored(self) -> dict[tuple[int, int, int], tuple[int, AnchorSpec] | str]:
+        """Anchor positions found so far, by requirement, trigger and anchor (ids): filled
+        by anchors.anchor_position."""
+        return {}
 
     def closes_at(self, pos: int) -> bool:
         return self.closing[pos]

@@ -220,7 +220,12 @@ def until_birthday(ctx: Context, limit: AgeLimit) -> date | None:
     """The birthday from which nothing of an `until_age` requirement is due (no triggers
     count on or after it), if the child's date of birth is known."""
     dob = ctx.case.date_of_birth
-    return None if dob is None else birthday(dob, limit.age)
+    if dob is None:
+        return None
+    found = ctx.birthdays.get(limit.age)
+    if found is None:
+        found = ctx.birthdays[limit.age] = birthday(dob, limit.age)
+    return found
 
 
 def age_limit(ctx: Context, limit: AgeLimit | None, day: date, reading: Reading, end: End

@@ -19,7 +19,7 @@ def reached(cal: WorkingCalendar, due: date, margin: int) -> date:
     """The first date on which an action due on `due` is `margin` working days overdue."""
     if margin <= 0:
         return due + timedelta(days=1)
-    return cal.add_working_days(due + timedelta(days=1), margin - 1)
+    return cal.nth_after(due, margin)
 
 
 def overdue_escalations(proc: Procedure, cal: WorkingCalendar, actions: list[Action]
