@@ -296,7 +296,7 @@ def _cancelled(ctx: Context, walk: _Walk, stop: int, cancel: Set[int]) -> End:
     fact = ctx.facts[stop]
     if stop in cancel:
         return End(stop, "cancelled", fact.type.replace("_", " "), fact.date)
-    if not walk.req.runs_after_closure and ctx.closing[stop]:
+    if not walk.req.runs_after_closure and stop in ctx.closings:
         return End(stop, "cancelled", "the case closed", fact.date)
     return End(stop, "cancelled", walk.left, fact.date)
 

@@ -73,8 +73,8 @@ def _find(ctx: Context, req: Requirement, start: int, one: AnchorSpec) -> int | 
     """The anchor fact's position; with `field`, only if that fact records the field (when
     no fact of its type records it, none is looked for: an unborn child's expected date of
     delivery is rarely recorded)."""
-    if one.field is not None and one.kind not in ("trigger", "field") and not any(
-            one.field in ctx.facts[p].fields for p in ctx.positions(one.fact or "")):
+    if one.field is not None and one.kind not in ("trigger", "field") and not ctx.records(
+            one.fact or "", one.field):
         return None
     found = _fact_of(ctx, req, start, one)
     if found is None or one.field is None:

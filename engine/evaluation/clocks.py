@@ -151,14 +151,17 @@ def interval(ctx: Context, rule: Requirement, start: int, end: End) -> Reading:
 
 def _latest_change(ctx: Context, rule: Requirement, start: int, end: End
                    ) -> tuple[int, Limit] | None:
-    last, matches = end.pos if end.pos is not None else len(ctx.facts), ctx.matches
-    found = [(p, every) for name, every in _changes(ctx.plan, rule)
-             for p in matches.get(name) or _NONE if p < last]
-    if not found:
-        return None
-    episode = ctx.replay.episode(start)
-    found = [(p, every) for p, every in found if ctx.replay.episode(p) == episode]
-    return max(found, key=lambda x: x[0]) if found else None
+    """The latest fact (in the occurrence's episode, before it ends) changing the interval,
+    and the interval it sets; of two changes on one fact, the first listed."""
+    last, matches, replay = end.pos if end.pos is not None else len(ctx.facts), ctx.matches, \
+        ctx.replay
+    episode = replay.episode(start)
+    found: tuple[int, Limit] | None = None
+    for name, every in _changes(ctx.plan, rule):
+        for p in matches.get(name) or _NONE:
+            if p < last and (found is None or p > found[0]) and replay.episode(p) == episode:
+                found = (p, every)
+    return found
 
 
 def _changes(plan: Plan, rule: Requirement) -> tuple[tuple[str, Limit], ...]:
