@@ -24,17 +24,20 @@ from engine.evaluation.action_words import (
     version_note,
 )
 from engine.evaluation.anchors import anchor_of
-from engine.evaluation.calendar import WorkingCalendar, working_calendar
+from engine.evaluation.calendar import working_calendar
 from engine.evaluation.case import Fact
 from engine.evaluation.case_context import Context
 from engine.evaluation.clocks import (
     OPEN,
     Due,
+    DueTable,
     End,
     Reading,
     age_limit,
     aged_end,
+    counted,
     due_of,
+    dues,
     first_reading,
     from_birth,
     interval,
@@ -79,11 +82,10 @@ class _Walk:
     """One requirement as every case walks it, worked out once per compiled plan: the rules
     of its triggers, completions and cancellations, the stages it runs in, its calendar and
     the words every action of it carries. A plain class with slots: read dozens of times per
-    case, never changed but for its tables of due dates (`dues`), which fill as cases are
-    read."""
+    case, never changed."""
 
     __slots__ = ("req", "rules", "single", "skips", "active", "left", "usual", "plain", "every",
-                 "cal", "fixed", "dues")
+                 "cal", "fixed", "by_day")
 
     def __init__(self, plan: Plan, proc: Procedure, req: Requirement) -> None:
         self.req = req
@@ -107,32 +109,10 @@ class _Walk:
             req.every_rule is None and not req.every_set_by) else None
         self.cal = None if req.calendar is None else working_calendar(proc.calendar_of(req))
         self.fixed = _fixed(proc, req)
-        self.dues: _Dues = (None, None, None)
-
-    def tables(self, cal: WorkingCalendar) -> _Dues:
-        """The due dates of the usual limit and of the plain interval counted in `cal`, by
-        start date (None: that clock is not read in the usual way, or counts hours, where
-        the time matters too), made for the first case that needs them."""
-        if self.dues[0] is not cal:
-            first: dict[date, Due] | None = None if not self.usual or (
-                self.req.due.unit == "hours") else {}
-            every: dict[date, Due] | None = None if self.every is None or (
-                self.every.unit == "hours") else {}
-            self.dues = (cal, first, every)
-        return self.dues
-
-
-# A requirement's calendar, then its tables of due dates (start date -> Due, bounded: see
-# _kept) for the usual limit and for the plain interval.
-_Dues = tuple[WorkingCalendar | None, dict[date, Due] | None, dict[date, Due] | None]
-_DAYS_KEPT = 2_048      # start dates per table (a few years of days)
-
-
-def _kept(days: dict[date, Due], day: date, due: Due) -> None:
-    """Keep a due date in a table, emptying it first when full (memory stays flat)."""
-    if len(days) >= _DAYS_KEPT:
-        days.clear()
-    days[day] = due
+        # the usual clocks whose due dates are read by start date from clocks.dues (not
+        # a limit in hours, where the time matters too)
+        self.by_day = (self.usual and req.due.unit != "hours",
+                       self.every is not None and self.every.unit != "hours")
 
 
 def _triggered(ctx: Context) -> list[_Walk]:
@@ -209,7 +189,8 @@ def _requirement(ctx: Context, walk: _Walk, out: Keyed) -> None:
     closings = () if req.runs_after_closure else ctx.closings
     born = ctx.case.date_of_birth if req.from_birth else None
     cal = ctx.cal if walk.cal is None else walk.cal
-    _, first, every = walk.dues if walk.dues[0] is cal else walk.tables(cal)
+    first: DueTable | None = None   # the tables of the usual clocks' due dates, by start
+    every: DueTable | None = None   # date (clocks.dues), looked up when first needed
     busy_until, numbered = -1, 0
     for t in sorted(triggers):
         if t <= busy_until and walk.skips:
@@ -261,12 +242,14 @@ def _requirement(ctx: Context, walk: _Walk, out: Keyed) -> None:
             else:
                 limit = None
             if limit is not None and (born is None or fact.date >= born):  # else the birth
-                days = every if chain else first
-                due = days.get(fact.date) if days is not None else None
-                if due is None:
+                if not walk.by_day[1 if chain else 0]:
                     due = due_of(cal, fact, limit)
-                    if days is not None:
-                        _kept(days, fact.date, due)
+                else:
+                    if chain:
+                        days = every if every is not None else (every := dues(cal, limit))
+                    else:
+                        days = first if first is not None else (first := dues(cal, limit))
+                    due = days.get(fact.date) or counted(days, cal, fact, limit)
                 if until is not None and req.until_age is not None:
                     end = aged_end(ctx, req.until_age, until, due, end)
                 chain.append((fact, limit, due, "", "", end, req))
