@@ -87,8 +87,12 @@ lint: setup
 	$(BIN)/ruff check engine visualise tests bench
 	$(BIN)/python -m mypy engine visualise
 
+# pytest runs a worker per core (at most 4), a test file per worker at a time, so a file's
+# shared fixtures (a built wheel, a drawn page) are made once; `make test TEST_JOBS=0` runs
+# everything in this one process.
+TEST_JOBS ?= auto
 test: lint chromium postgresql
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --maxprocesses 4 --dist loadfile
 
 # The README's pictures, from the bundled procedure and the pack's example case.
 images: setup

@@ -6,7 +6,8 @@ and 200 concurrent keep-alive clients with the example cases; slow-header and ha
 (each must be cut off within its timeout) while normal clients keep working; and, beside normal
 clients, a client sending the largest case allowed over and over, a client sending /cohort
 bodies of 16 MiB of short lines (each must be refused without the server's memory growing),
-and a client over its rate limit. Every run is bounded in requests and time; loopback only.
+and a client over its rate limit; then that client alone, fast enough to be refused (429).
+Every run is bounded in requests and time; loopback only.
 The client is a small asyncio HTTP/1.1 client in one process, on the same machine.
 
     .venv/bin/python bench/load.py            # prints a Markdown table, writes bench/load.md
@@ -331,6 +332,32 @@ async def _beside_greedy(bench: Bench, clients: int) -> str:
             f"{'yes' if accepted <= most and not during.errors else 'NO'} |")
 
 
+async def _greedy_alone(bench: Bench, seconds: float = 15.0) -> str:
+    """One client alone on fifty connections, as fast as answered. Beside normal clients it is
+    held to its turns before its rate (the row above); alone it gets every turn, so when the
+    service can answer faster than the rate, the burst is spent and the rest must be refused
+    (429), never served past the rate. On two cores the service answers only a little more
+    than the rate, so the row says whether the limit was reached in the time."""
+    request = _request(bench.spare(4), bench.bodies[0])
+    stop, greedy = asyncio.Event(), Tally()
+    tasks = [asyncio.ensure_future(_repeat(bench.port, request, stop, greedy))
+             for _ in range(50)]
+    began = time.perf_counter()
+    await asyncio.sleep(seconds)
+    stop.set()
+    await asyncio.gather(*tasks)
+    took = time.perf_counter() - began
+    accepted, refused, most = greedy.statuses[200], greedy.statuses[429], RATE * took + BURST
+    met = accepted <= most and not greedy.errors and set(greedy.statuses) <= {200, 429}
+    reached = (f"limit reached: {refused:,} refused with 429" if refused else
+               "limit not reached in the time (the service answered too few)")
+    return (f"| one client alone over its rate limit (50 connections, one key, as fast as "
+            f"answered, {took:.1f} s) | {accepted:,} accepted ({accepted / took:,.0f} a "
+            f"second), {reached}, statuses {dict(greedy.statuses)}, {greedy.errors} errors "
+            f"| at most {RATE:g} a second plus the burst of {BURST:,}, the rest 429 | "
+            f"{'yes' if met else 'NO'} |")
+
+
 def _peak_kb(pid: int) -> int:
     """The process's peak resident memory so far (VmHWM), in KiB."""
     for line in (Path("/proc") / str(pid) / "status").read_text().splitlines():
@@ -397,6 +424,7 @@ async def _scenarios(bench: Bench, only: tuple[int, ...] = ()) -> list[str]:
     rows.append(await _beside_huge(bench, 10, 2000))
     rows += await _beside_oversized(bench, 10)
     rows.append(await _beside_greedy(bench, 10))
+    rows.append(await _greedy_alone(bench))
     return rows
 
 
@@ -428,7 +456,7 @@ def main() -> None:
     began = time.perf_counter()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder:
-        keys = _keys(Path(folder) / "keys.json", max(c for c, _ in LEVELS) + 4)
+        keys = _keys(Path(folder) / "keys.json", max(c for c, _ in LEVELS) + 5)
         port = _free_port()
         server = subprocess.Popen(
             [SAFEGUARD, "serve", "--port", str(port), "--keys", str(Path(folder) / "keys.json"),
