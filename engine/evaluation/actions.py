@@ -7,6 +7,7 @@ action's explanation is worded by action_words.py, only when asked.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Set
 from dataclasses import dataclass
 from datetime import date
@@ -29,11 +30,14 @@ from engine.evaluation.case_context import Context
 from engine.evaluation.clocks import (
     OPEN,
     Due,
+    DueTable,
     End,
     Reading,
     age_limit,
     aged_end,
+    counted,
     due_of,
+    dues,
     first_reading,
     from_birth,
     interval,
@@ -81,7 +85,7 @@ class _Walk:
     case, never changed."""
 
     __slots__ = ("req", "rules", "single", "skips", "active", "left", "usual", "plain", "every",
-                 "cal", "fixed")
+                 "cal", "fixed", "by_day")
 
     def __init__(self, plan: Plan, proc: Procedure, req: Requirement) -> None:
         self.req = req
@@ -105,6 +109,10 @@ class _Walk:
             req.every_rule is None and not req.every_set_by) else None
         self.cal = None if req.calendar is None else working_calendar(proc.calendar_of(req))
         self.fixed = _fixed(proc, req)
+        # the usual clocks whose due dates are read by start date from clocks.dues (not
+        # a limit in hours, where the time matters too)
+        self.by_day = (self.usual and req.due.unit != "hours",
+                       self.every is not None and self.every.unit != "hours")
 
 
 def _triggered(ctx: Context) -> list[_Walk]:
@@ -134,18 +142,16 @@ def _walks(plan: Plan, proc: Procedure) -> tuple[dict[str, tuple[int, ...]], lis
 
 def _matched(matches: dict[str, set[int]], groups: tuple[tuple[str, ...], ...]
              ) -> list[Set[int]]:
-    """For each group of rules, the positions any of them matched (one rule's are its
-    matches as they are)."""
+    """For each group of rules, the positions any of them matched (united only when two or
+    more matched: usually one rule's matches are taken as they are)."""
     out: list[Set[int]] = []
     for rules in groups:
-        if len(rules) <= 2:
-            found = matches.get(rules[0]) or _NONE if rules else _NONE
-            out.append(found | (matches.get(rules[1]) or _NONE) if len(rules) == 2 else found)
-            continue
-        union: set[int] = set()
+        found: Set[int] = _NONE
         for rule in rules:
-            union |= matches.get(rule) or _NONE
-        out.append(union)
+            hit = matches.get(rule)
+            if hit:
+                found = hit if found is _NONE else found | hit
+        out.append(found)
     return out
 
 
@@ -153,7 +159,16 @@ Keyed = list[tuple[tuple[date, str, int], Action]]
 
 
 def _requirement(ctx: Context, walk: _Walk, out: Keyed) -> None:
-    """Every action of one requirement, each with its ordering key, added to `out`."""
+    """Every action of one requirement, each with its ordering key, added to `out`.
+
+    Each trigger, in order, starts a chain of occurrences: the first, then one per
+    completion if recurring (each counted from that completion), unless a recurring or
+    single requirement's chain is still running. Numbering counts every occurrence; a
+    completing fact that also cancels (a review that ends the plan) does not re-arm it.
+    The usual clocks (from the trigger, or a plain interval from the completion, nothing
+    moving them but an age limit) are read here directly; any other goes through clocks.py.
+    One function, not one per step: it runs for a dozen requirements per case.
+    """
     matches = ctx.matches
     triggers: Set[int]
     done: Set[int]
@@ -166,12 +181,19 @@ def _requirement(ctx: Context, walk: _Walk, out: Keyed) -> None:
         triggers, done, cancel = _matched(matches, walk.rules)
     if not triggers:
         return
-    req, active, skips = walk.req, walk.active, walk.skips
-    busy_until, numbered = -1, 0
-    after, facts = ctx.replay.after, ctx.facts
+    req, active, facts, after = walk.req, walk.active, ctx.facts, ctx.replay.after
     until = None if req.until_age is None else until_birthday(ctx, req.until_age)
+    total = len(facts)
+    completions = sorted(done)
+    completions.append(total)       # none after: the end of the facts
+    closings = () if req.runs_after_closure else ctx.closings
+    born = ctx.case.date_of_birth if req.from_birth else None
+    cal = ctx.cal if walk.cal is None else walk.cal
+    first: DueTable | None = None   # the tables of the usual clocks' due dates, by start
+    every: DueTable | None = None   # date (clocks.dues), looked up when first needed
+    busy_until, numbered = -1, 0
     for t in sorted(triggers):
-        if t <= busy_until and skips:
+        if t <= busy_until and walk.skips:
             continue
         stage = after[t]
         if active and stage not in active:
@@ -182,7 +204,65 @@ def _requirement(ctx: Context, walk: _Walk, out: Keyed) -> None:
             continue
         if req.once and numbered:
             break
-        chain, busy_until = _chain(ctx, walk, t, (done, cancel), until)
+        chain: list[Occurrence] = []
+        start = t
+        while True:
+            # the end: the first fact after `start` that completes or cancels the
+            # occurrence, closes the case or leaves its stages
+            stop = completed = completions[bisect_right(completions, start)]
+            for p in cancel:
+                if start < p < stop:
+                    stop = p
+            for p in closings:
+                if p > start:
+                    if p < stop:
+                        stop = p
+                    break
+            if active:
+                for p in range(start + 1, stop):
+                    if after[p] not in active:      # the case left the requirement's stages
+                        stop = p
+                        break
+            if stop == total:
+                end = OPEN
+            elif stop == completed:     # done before cancelled before closed before left
+                ended = facts[stop]
+                end = End(stop, "done", "", ended.date,
+                          None if ended.time is None else ended.moment)
+            else:
+                end = _cancelled(ctx, walk, stop, cancel)
+            # the clock: the usual one read here, any other by clocks.py
+            fact = facts[start]
+            if not walk.plain:
+                limit = None
+            elif chain:     # the chain goes on only from a completion of a recurring one
+                limit = walk.every
+            elif walk.usual and not (fact.estimated and fact.type in ctx.case.not_recorded):
+                limit = req.due
+            else:
+                limit = None
+            if limit is not None and (born is None or fact.date >= born):  # else the birth
+                if not walk.by_day[1 if chain else 0]:
+                    due = due_of(cal, fact, limit)
+                else:
+                    if chain:
+                        days = every if every is not None else (every := dues(cal, limit))
+                    else:
+                        days = first if first is not None else (first := dues(cal, limit))
+                    due = days.get(fact.date) or counted(days, cal, fact, limit)
+                if until is not None and req.until_age is not None:
+                    end = aged_end(ctx, req.until_age, until, due, end)
+                chain.append((fact, limit, due, "", "", end, req))
+                rule = req
+            else:
+                occ = _read(ctx, walk, start, end, until, _next(ctx, req, start, end) if chain
+                            else _first(ctx, walk, start))
+                chain.append(occ)
+                end, rule = occ[5], occ[6]
+            if rule.every is None or end.kind != "done" or end.pos is None or end.pos in cancel:
+                busy_until = end.pos if end.pos is not None else total
+                break
+            start = end.pos
         if req.every is None:
             for occ in chain:
                 numbered += 1
@@ -193,83 +273,13 @@ def _requirement(ctx: Context, walk: _Walk, out: Keyed) -> None:
             numbered += len(chain)
 
 
-def _chain(ctx: Context, walk: _Walk, t: int, ends: tuple[Set[int], Set[int]],
-           until: date | None) -> tuple[list[Occurrence], int]:
-    """One trigger's occurrences: the first, then one per completion if recurring (each
-    next one counted from that completion). Numbering counts them all; a completing fact
-    that also cancels (a review that ends the plan) does not re-arm it. Returns where the
-    chain ended too. `ends` are the positions completing and cancelling it, `until` the
-    birthday of its `until_age` (None: none, or no date of birth).
-
-    The usual clocks (from the trigger, or a plain interval from the completion, nothing
-    moving them but an age limit) are read here directly; any other goes through clocks.py.
-    """
-    occurrences: list[Occurrence] = []
-    (done, cancel), start, req, facts = ends, t, walk.req, ctx.facts
-    plain, aged, active, after = walk.plain, req.until_age, walk.active, ctx.replay.after
-    born = ctx.case.date_of_birth if req.from_birth else None
-    closings = () if req.runs_after_closure else ctx.closings
-    cal = ctx.cal if walk.cal is None else walk.cal
-    total = len(facts)
-    while True:
-        # the end: the first fact after `start` that completes or cancels the occurrence,
-        # closes the case or leaves its stages
-        stop = total
-        for p in done:
-            if start < p < stop:
-                stop = p
-        for p in cancel:
-            if start < p < stop:
-                stop = p
-        for p in closings:
-            if p > start:
-                stop = min(stop, p)
-                break
-        if active:
-            for p in range(start + 1, stop):
-                if after[p] not in active:      # the case left the requirement's stages
-                    stop = p
-                    break
-        if stop == total:
-            end = OPEN
-        elif stop in done:      # done before cancelled before closed before left
-            ended = facts[stop]
-            end = End(stop, "done", "", ended.date,
-                      None if ended.time is None else ended.moment)
-        else:
-            end = _cancelled(ctx, walk, stop, cancel)
-        fact = facts[start]
-        if not plain:
-            limit = None
-        elif occurrences:   # the chain goes on only from a completion of a recurring one
-            limit = walk.every
-        elif walk.usual and not (fact.estimated and fact.type in ctx.case.not_recorded):
-            limit = req.due
-        else:
-            limit = None
-        occ: Occurrence | None = None
-        if limit is not None and (born is None or fact.date >= born):  # else from the birth
-            due = due_of(cal, fact, limit)
-            if until is not None and aged is not None:
-                end = aged_end(ctx, aged, until, due, end)
-            occ = (fact, limit, due, "", "", end, req)
-        if occ is None:
-            occ = _read(ctx, walk, start, end, until, _next(ctx, req, start, end) if occurrences
-                        else _first(ctx, walk, start))
-        occurrences.append(occ)
-        end, rule = occ[5], occ[6]
-        if end.kind != "done" or rule.every is None or end.pos is None or end.pos in cancel:
-            return occurrences, end.pos if end.pos is not None else len(facts)
-        start = end.pos
-
-
 def _cancelled(ctx: Context, walk: _Walk, stop: int, cancel: Set[int]) -> End:
     """How an occurrence that ends at `stop` without being done ends: cancelled by that
     fact, by the case closing, or by the case leaving the requirement's stages."""
     fact = ctx.facts[stop]
     if stop in cancel:
         return End(stop, "cancelled", fact.type.replace("_", " "), fact.date)
-    if not walk.req.runs_after_closure and ctx.closing[stop]:
+    if not walk.req.runs_after_closure and stop in ctx.closings:
         return End(stop, "cancelled", "the case closed", fact.date)
     return End(stop, "cancelled", walk.left, fact.date)
 
@@ -361,7 +371,8 @@ def _action(ctx: Context, walk: _Walk, number: int, occ: Occurrence
         base["due"] = None
         return (date.max, req.id, number), _unanchored(base, missing, end)
     day = base["due"] = due.day
-    base["due_from"], base["due_at"] = due.opens, due.at
+    if due.opens is not None or due.at is not None:     # a window, or a limit in hours
+        base["due_from"], base["due_at"] = due.opens, due.at
     key = (day, req.id, number)
     if anchor is None or limit is None:
         return key, _unanchored(base, missing, end)
@@ -375,7 +386,8 @@ def _action(ctx: Context, walk: _Walk, number: int, occ: Occurrence
         late_by = end.at > due.at if due.at is not None and end.at is not None else when > day
         late = cal.days_overdue(day, when) if when > day else 0
         base["done_on"] = when
-        base["working_days_overdue"] = late if late_by else None
+        if late_by:
+            base["working_days_overdue"] = late
         base["status"] = "done_late" if late_by else "done"
         base["why"] = (done_words, head, when, late, late_by)
     else:

@@ -55,6 +55,17 @@ class WorkingCalendar:
             return _offset(self, start, n, "forward")
         return date.fromordinal(self.days[k])
 
+    def nth_after(self, day: date, n: int) -> date:
+        """The n-th working day after `day` (n >= 1: add_working_days(day + 1, n - 1)), in
+        one lookup in the table: an overdue escalation's date, a few per case."""
+        cumulative = self.cumulative
+        i = day.toordinal() - self.first + 1
+        if 0 <= i < len(cumulative) - 1:
+            k = cumulative[i] + n - 1
+            if 0 <= k < len(self.days):
+                return date.fromordinal(self.days[k])
+        return self.add_working_days(day + timedelta(days=1), n - 1)
+
     def sub_working_days(self, end: date, n: int) -> date:
         """The date n working days before end (end rolled back to a working day)."""
         i = self._i(end)

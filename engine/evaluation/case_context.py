@@ -7,14 +7,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from itertools import compress, count
+from operator import attrgetter
+from typing import Generic, TypeVar
 
 from engine.evaluation.calendar import WorkingCalendar, working_calendar
 from engine.evaluation.case import Case, Fact
 from engine.evaluation.replay import Replay
+from engine.language.model import Anchor as AnchorSpec
 from engine.language.model import Matcher, Procedure, Requirement
 from engine.rules_engine.compiler import Plan
 
 _NONE: frozenset[int] = frozenset()
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _PerCase(Generic[K, V]):
+    """A dict made on first use and kept on the Context as its own attribute, as
+    functools.cached_property would keep it but without its lock (a case is worked out by
+    one thread; a few such dicts are asked for per case)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, ctx: Context, owner: type | None = None) -> dict[K, V]:
+        made: dict[K, V] = {}
+        ctx.__dict__[self.name] = made
+        return made
 
 
 @dataclass(frozen=True)
@@ -46,28 +68,43 @@ class Context:
         return out
 
     def positions(self, fact_type: str) -> list[int]:
-        """Positions of the facts of one type, in canonical order."""
-        return self._by_type.get(fact_type, [])
+        """Positions of the facts of one type, in canonical order (found once per case for
+        each type asked about: only the less usual clocks ask)."""
+        found = self.of_type.get(fact_type)
+        if found is None:
+            found = self.of_type[fact_type] = list(compress(count(), map(
+                fact_type.__eq__, map(_TYPE, self.facts))))
+        return found
 
-    @cached_property
-    def _by_type(self) -> dict[str, list[int]]:
-        out: dict[str, list[int]] = {}
-        for p, f in enumerate(self.facts):
-            out.setdefault(f.type, []).append(p)
-        return out
+    def records(self, fact_type: str, name: str) -> bool:
+        """Whether some fact of this type records the field `name` (once per case for
+        each)."""
+        found = self.recorded.get((fact_type, name))
+        if found is None:
+            found = self.recorded[(fact_type, name)] = any(
+                name in self.facts[p].fields for p in self.positions(fact_type))
+        return found
 
-    def closes_at(self, pos: int) -> bool:
-        return self.closing[pos]
+    # What the case's requirements share, worked out when first needed: positions by fact
+    # type (`positions`), whether a type records a field (`records`), anchor positions by
+    # requirement, trigger and anchor ids (anchors.anchor_position), the child's birthdays
+    # by age (clocks.until_birthday). Not fields: evaluate.py makes the Context with
+    # frozen.builder, which takes no default factories.
+    of_type = _PerCase[str, list[int]]()
+    recorded = _PerCase[tuple[str, str], bool]()
+    anchored = _PerCase[tuple[int, int, int], tuple[int, AnchorSpec] | str]()
+    birthdays = _PerCase[int, date]()
 
     @cached_property
     def closings(self) -> list[int]:
-        """The positions of the facts that closed the case, in order."""
-        return [p for p, closed in enumerate(self.closing) if closed]
-
-    @cached_property
-    def closing(self) -> list[bool]:
-        """For each position, whether the fact there closed the case (entered a terminal
-        stage from a stage that is not): worked out once per case."""
+        """The positions of the facts that closed the case (entered a terminal stage from a
+        stage that is not), in order: worked out once per case, and without a look at each
+        fact when the case never reached a terminal stage."""
         after, terminal = self.replay.after, self.terminal
-        return [a in terminal and (p == 0 or after[p - 1] not in terminal)
-                for p, a in enumerate(after)]
+        if terminal.isdisjoint(after):
+            return []
+        return [p for p, a in enumerate(after)
+                if a in terminal and (p == 0 or after[p - 1] not in terminal)]
+
+
+_TYPE = attrgetter("type")

@@ -67,17 +67,19 @@ def due_of(cal: WorkingCalendar, anchor: AnchorFact | Fact, limit: Limit) -> Due
     """Apply a limit to a clock's start (an anchor, or the fact it is made from: the same
     date and time). Hours are clock hours from the fact's time; a fact without a time counts
     from the end of its day (docs/design/working-days.md)."""
+    table = dues(cal, limit)
+    found = table.get((anchor.date, anchor.time) if limit.unit == "hours" else anchor.date)
+    return found if found is not None else counted(table, cal, anchor, limit)
+
+
+def counted(table: DueTable, cal: WorkingCalendar, anchor: AnchorFact | Fact, limit: Limit
+            ) -> Due:
+    """Count a due date not yet in `table` (dues(cal, limit)) and keep it there."""
     hours = limit.unit == "hours"
-    key = (id(cal), id(limit), anchor.date, anchor.time if hours else None)
-    found = _DUES.get(key)
-    if found is not None and found[0] is cal and found[1] is limit:
-        return found[2]
     due = _hours_after(anchor, limit) if hours else Due(
         cal.due(anchor.date, limit),
         cal.due(anchor.date, limit.opens) if limit.opens is not None else None)
-    if len(_DUES) >= _DUES_KEPT:
-        _DUES.clear()
-    _DUES[key] = (cal, limit, due)
+    _DUES.keep(table, (anchor.date, anchor.time) if hours else anchor.date, due)
     return due
 
 
@@ -88,12 +90,55 @@ def _hours_after(anchor: AnchorFact | Fact, limit: Limit) -> Due:
     return Due((at - timedelta(microseconds=1)).date(), at=at)
 
 
-# Due dates by (calendar, limit, start date and, for hours, time): a cohort counts the same
-# few thousand dates with the same few limits over and over. Bounded, so memory stays flat;
-# each entry keeps its calendar and limit, so an id reused by a new object never finds an
-# old answer.
-_DUES: dict[tuple[int, int, date, time | None], tuple[WorkingCalendar, Limit, Due]] = {}
-_DUES_KEPT = 16_384     # about 6 MB at most
+# A limit's due dates counted in one calendar, by start: the date, or for a limit in hours
+# the date and time.
+DueTable = dict[date | tuple[date, time | None], Due]
+
+
+class _Dues:
+    """Due dates by calendar, limit and start: a cohort counts the same few thousand dates
+    with the same few limits over and over. One table per (calendar, limit), so a caller
+    may look up a table once and read many dates from it (actions.py does, per case and
+    requirement). Bounded as a whole: past `kept` dates every table is emptied in place,
+    past `limits` tables all are dropped, so memory stays flat; each table keeps its
+    calendar and limit, so an id reused by a new object never finds an old answer. Each
+    date is held once (an earlier round kept a second, per-requirement copy of the usual
+    dates, which held thousands of dates past each emptying and raised a long cohort's
+    peak memory)."""
+
+    __slots__ = ("tables", "held", "kept", "limits")
+
+    def __init__(self, kept: int, limits: int) -> None:
+        self.tables: dict[tuple[int, int], tuple[WorkingCalendar, Limit, DueTable]] = {}
+        self.held = 0
+        self.kept = kept
+        self.limits = limits
+
+    def table(self, cal: WorkingCalendar, limit: Limit) -> DueTable:
+        """The table of `limit` counted in `cal` (made empty when first asked for)."""
+        found = self.tables.get((id(cal), id(limit)))
+        if found is None or found[0] is not cal or found[1] is not limit:
+            if len(self.tables) >= self.limits:
+                self.empty()
+                self.tables.clear()
+            found = self.tables[(id(cal), id(limit))] = (cal, limit, {})
+        return found[2]
+
+    def keep(self, table: DueTable, start: date | tuple[date, time | None], due: Due) -> None:
+        """Keep a due date in one of the tables, emptying them all first when full."""
+        if self.held >= self.kept:
+            self.empty()
+        table[start] = due
+        self.held += 1
+
+    def empty(self) -> None:
+        for _cal, _limit, table in self.tables.values():
+            table.clear()
+        self.held = 0
+
+
+_DUES = _Dues(kept=16_384, limits=1_024)     # dates: about 4 MB at most
+dues = _DUES.table
 
 
 class Reading:
@@ -151,14 +196,17 @@ def interval(ctx: Context, rule: Requirement, start: int, end: End) -> Reading:
 
 def _latest_change(ctx: Context, rule: Requirement, start: int, end: End
                    ) -> tuple[int, Limit] | None:
-    last, matches = end.pos if end.pos is not None else len(ctx.facts), ctx.matches
-    found = [(p, every) for name, every in _changes(ctx.plan, rule)
-             for p in matches.get(name) or _NONE if p < last]
-    if not found:
-        return None
-    episode = ctx.replay.episode(start)
-    found = [(p, every) for p, every in found if ctx.replay.episode(p) == episode]
-    return max(found, key=lambda x: x[0]) if found else None
+    """The latest fact (in the occurrence's episode, before it ends) changing the interval,
+    and the interval it sets; of two changes on one fact, the first listed."""
+    last, matches, replay = end.pos if end.pos is not None else len(ctx.facts), ctx.matches, \
+        ctx.replay
+    episode = replay.episode(start)
+    found: tuple[int, Limit] | None = None
+    for name, every in _changes(ctx.plan, rule):
+        for p in matches.get(name) or _NONE:
+            if p < last and (found is None or p > found[0]) and replay.episode(p) == episode:
+                found = (p, every)
+    return found
 
 
 def _changes(plan: Plan, rule: Requirement) -> tuple[tuple[str, Limit], ...]:
@@ -220,7 +268,12 @@ def until_birthday(ctx: Context, limit: AgeLimit) -> date | None:
     """The birthday from which nothing of an `until_age` requirement is due (no triggers
     count on or after it), if the child's date of birth is known."""
     dob = ctx.case.date_of_birth
-    return None if dob is None else birthday(dob, limit.age)
+    if dob is None:
+        return None
+    found = ctx.birthdays.get(limit.age)
+    if found is None:
+        found = ctx.birthdays[limit.age] = birthday(dob, limit.age)
+    return found
 
 
 def age_limit(ctx: Context, limit: AgeLimit | None, day: date, reading: Reading, end: End

@@ -19,7 +19,7 @@ def reached(cal: WorkingCalendar, due: date, margin: int) -> date:
     """The first date on which an action due on `due` is `margin` working days overdue."""
     if margin <= 0:
         return due + timedelta(days=1)
-    return cal.add_working_days(due + timedelta(days=1), margin - 1)
+    return cal.nth_after(due, margin)
 
 
 def overdue_escalations(proc: Procedure, cal: WorkingCalendar, actions: list[Action]
@@ -27,11 +27,17 @@ def overdue_escalations(proc: Procedure, cal: WorkingCalendar, actions: list[Act
     """Each overdue margin reached by an action (done late, overdue or cancelled late), in
     definition order of the escalations, then the actions' order."""
     reach: list[tuple[int, int, _Margin, Action, date]] = []
+    memo: dict[tuple[str, bool], tuple[_Margin, ...]] = proc.memo.setdefault(
+        "findings.margins", {})
     for pos, action in enumerate(actions):
         late = action.working_days_overdue
         if late is None or action.status == "due" or action.due is None:
             continue
-        for margin in _margins(proc, action.requirement, action.statutory):
+        key = (action.requirement, action.statutory)
+        margins = memo.get(key)
+        if margins is None:
+            margins = memo[key] = _margins(proc, *key)
+        for margin in margins:
             if late >= margin[2]:
                 reach.append((margin[0], pos, margin, action, action.due))
     if len(reach) > 1:
@@ -67,17 +73,12 @@ _Margin = tuple[int, Escalation, int, dict[str, Any]]
 
 def _margins(proc: Procedure, requirement: str, statutory: bool) -> tuple[_Margin, ...]:
     """Each overdue margin that covers an action of `requirement` (statutory or not), in
-    definition order; found once per requirement (a procedure has a fixed number of them,
-    so the memo is bounded)."""
-    memo: dict[tuple[str, bool], tuple[_Margin, ...]] = proc.memo.setdefault(
-        "findings.margins", {})
-    found = memo.get((requirement, statutory))
-    if found is None:
-        found = memo[(requirement, statutory)] = tuple(
-            (i, e, e.overdue_by or 0, _template(proc, e)) for i, e in enumerate(proc.escalations)
-            if e.overdue_by is not None and (e.statutory and statutory
-                                             or requirement in e.requirements))
-    return found
+    definition order; found once per requirement and kept in the procedure's memo by
+    overdue_escalations (a procedure has a fixed number of requirements: it is bounded)."""
+    return tuple((i, e, e.overdue_by or 0, _template(proc, e))
+                 for i, e in enumerate(proc.escalations)
+                 if e.overdue_by is not None and (e.statutory and statutory
+                                                  or requirement in e.requirements))
 
 
 def _template(proc: Procedure, esc: Escalation) -> dict[str, Any]:

@@ -125,3 +125,23 @@ def test_days_overdue_at_the_table_edges_counts_as_numpy_does() -> None:
                        (date(LAST_YEAR, 12, 30), date(LAST_YEAR, 12, 31))]:
         days = [due + timedelta(days=i) for i in range(1, (as_of - due).days + 1)]
         assert CAL.days_overdue(due, as_of) == sum(CAL.is_working(d) for d in days)
+
+
+def test_the_nth_working_day_after_a_date_is_numpys_everywhere_and_at_the_table_edges() -> None:
+    """An overdue escalation's date (calendar.nth_after, one table lookup) is numpy's
+    working day n after the day, inside the table, across its ends and outside it."""
+    import random
+
+    import numpy as np
+
+    from engine.core.dates import FIRST_YEAR, LAST_YEAR
+
+    rng = random.Random(7)
+    days = [date(2016, 1, 1) + timedelta(days=rng.randrange(0, 3650)) for _ in range(1000)]
+    days += [date(LAST_YEAR, 12, 31) - timedelta(days=i) for i in range(12)]
+    days += [date(FIRST_YEAR, 1, 1) - timedelta(days=i) for i in range(-3, 12)]
+    for day in days:
+        for n in (1, 2, 3, rng.randrange(1, 70)):
+            after = np.datetime64(day + timedelta(days=1), "D")
+            want = np.busday_offset(after, n - 1, roll="forward", busdaycal=CAL.busday)
+            assert CAL.nth_after(day, n) == want.astype(date), (day, n)
