@@ -22,8 +22,7 @@ def age_on(dob: date | None, day: date) -> int | None:
     return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
-Filler = Callable[[list[int], list[Fact], dict[str, list[int]], dict[str, int], date | None,
-                   list[Any]], None]
+Filler = Callable[[list[int], list[Fact], dict[str, list[int]], date | None, list[Any]], None]
 
 
 def fillers(plan: Plan) -> dict[str, Filler]:
@@ -60,14 +59,13 @@ def prepare(facts: list[Fact], plan: Plan, dob: date | None,
         positions = by_type(facts)
     out: list[Any] = [None] * len(facts)
     fill = fillers(plan)
-    last = {kind: places[-1] for kind, places in positions.items()}
     for kind, places in positions.items():
         filler = fill.get(kind)
         if filler is None:
             for pos in places:
                 out[pos] = {"t": kind}
         else:
-            filler(places, facts, positions, last, dob, out)
+            filler(places, facts, positions, dob, out)
     return out
 
 
@@ -105,7 +103,8 @@ def _filler(kind: str, pairs: tuple[tuple[str, bool], ...], derived: tuple[Deriv
         elif d.func == "has":
             body.append(f"        item[{key}] = _a{n} in (values.get({field}) or ())\n")
         elif d.func == "since":
-            head.append(f"    _b{n} = last.get({field}, never)\n")
+            head.append(f"    _b{n} = positions.get({field})\n"
+                        f"    _b{n} = _b{n}[-1] if _b{n} else never\n")
             body.append(f"        item[{key}] = int(pos > _b{n})\n")
         elif d.func == "age_at":
             body.append(f"        if dob is not None:\n            day = fact.date\n"
@@ -116,7 +115,7 @@ def _filler(kind: str, pairs: tuple[tuple[str, bool], ...], derived: tuple[Deriv
                 f"_derived(_d{n}, fact, nth, dob)"
             body.append(f"        value = {call}\n        if value is not None:\n"
                         f"            item[{key}] = value\n")
-    text = ("def fill(places, facts, positions, last, dob, out):\n" + "".join(head) +
+    text = ("def fill(places, facts, positions, dob, out):\n" + "".join(head) +
             "    for nth, pos in enumerate(places):\n        fact = facts[pos]\n"
             "        values = fact.fields\n" + "".join(body) + "        out[pos] = item\n")
     exec(text, scope)   # the text is built only from the plan's names (literals)

@@ -71,8 +71,7 @@ def test_a_filler_gives_the_plain_reading_of_its_form_in_the_same_key_order(
     facts = _facts()
     positions = by_type(facts)
     out: list[Any] = [None] * len(facts)
-    _filler("plan", PAIRS, DERIVED)(positions["plan"], facts, positions,
-                                    {t: p[-1] for t, p in positions.items()}, dob, out)
+    _filler("plan", PAIRS, DERIVED)(positions["plan"], facts, positions, dob, out)
     expected = _plain("plan", positions["plan"], facts, positions, dob)
     for pos, item in expected.items():
         assert list(out[pos].items()) == list(item.items())
@@ -83,6 +82,6 @@ def test_a_filler_refuses_an_unknown_derived_value_when_it_meets_one() -> None:
     facts = _facts()
     positions = by_type(facts)
     fill = _filler("plan", (), (Derived("_odd", "median", "items"),))
-    fill([], facts, positions, {}, None, [None] * len(facts))    # no fact: nothing to refuse
+    fill([], facts, positions, None, [None] * len(facts))    # no fact: nothing to refuse
     with pytest.raises(ValueError, match="unknown derived field median"):
-        fill(positions["plan"], facts, positions, {}, None, [None] * len(facts))
+        fill(positions["plan"], facts, positions, None, [None] * len(facts))
